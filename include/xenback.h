@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libxenback: a library for writing Xen paravirtual backends.
+ *
+ * A bus (struct xenback_bus) watches backend/<type> in xenstore for every
+ * registered backend type, keeps a registry of backend instances keyed by
+ * (type, frontend domid, devid), creates devices when the toolstack asks for
+ * them, drives the XenbusState handshake and tears devices down again.
+ *
+ * Mapping to QEMU's include/hw/xen/xen-backend.h (the system we started
+ * from). QEMU keeps its registry in file-level globals; ours belongs to a
+ * bus object, so every call takes the bus or an object owned by it.
+ *
+ *   QEMU                               libxenback
+ *   XenBus                             struct xenback_bus
+ *   XenBackendInstance                 struct xenback_backend
+ *   XenDevice                          struct xenback_device
+ *   XenBackendInfo                     struct xenback_backend_info
+ *   QDict *opts                        struct xenback_opts
+ *   xen_backend_get_bus()              xenback_backend_get_bus()
+ *   xen_backend_get_name()             xenback_backend_get_name()
+ *   xen_backend_set_device()           xenback_backend_set_device()
+ *   xen_backend_get_device()           xenback_backend_get_device()
+ *   xen_backend_register()             xenback_backend_register()
+ *   xen_backend_get_types()            xenback_backend_get_types()
+ *   xen_backend_exists()               xenback_backend_exists()
+ *   xen_backend_device_create()        xenback_backend_device_create()
+ *   xen_backend_try_device_destroy()   xenback_backend_try_device_destroy()
+ *
+ * Semantics of the seed commit ("do not repeatedly try to create a failing
+ * backend device"): the instance of a device whose create() failed is kept,
+ * with its error recorded and no device attached, so exists() finds it and
+ * enumeration never creates it again while its xenstore node exists. A
+ * create() that returns 0 without attaching a device *declines* it (QEMU's
+ * console ignoring non-ioemu consoles): remembered the same way, no error.
+ * When the node disappears the instance goes too; a re-added node is tried
+ * afresh.
+ *
+ * A name is "<frontend-domid>/<devid>", the node's path under
+ * backend/<type>/.
+ *
+ * Errors: functions return 0 or a negative errno; the text of the last
+ * error on a bus is xenback_bus_error(). The library never aborts and has no
+ * global state and no threads: drive it from your loop with
+ * xenback_bus_fd() and xenback_bus_dispatch().
+ */
+#ifndef XENBACK_H
+#define XENBACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct xenback_platform;
+struct xenback_bus;
+struct xenback_backend;
+struct xenback_device;
+struct xenback_opts;
+struct xenback_evtchn;
+
+/* ---------------------------------------------------------------- platform */
+
+/*
+ * The real platform: libxenstore, libxengnttab, and event channels through
+ * /dev/xenback when xenback.ko is loaded, else libxenevtchn.
+ * flags: XENBACK_PLATFORM_NO_MODULE forces libxenevtchn.
+ */
+#define XENBACK_PLATFORM_NO_MODULE 1u
+int xenback_platform_open(unsigned int flags, struct xenback_platform **out);
+void xenback_platform_free(struct xenback_platform *p);
+/* "real+xenback", "real+libxenevtchn", "sim", ... */
+const char *xenback_platform_name(const struct xenback_platform *p);
+
+/* One segment of a batched grant copy (mirrors xengnttab_grant_copy_segment). */
+struct xenback_grant_copy {
+	bool to_guest;      /* true: local buffer -> guest grant */
+	uint32_t domid;     /* the granting domain */
+	uint32_t ref;       /* grant reference */
+	uint16_t offset;    /* offset inside the granted page */
+	uint16_t len;       /* bytes, offset + len <= 4096 */
+	void *buf;          /* local buffer */
+	int16_t status;     /* out: 0 (GNTST_okay) or a negative GNTST_* */
+};
+
+/* ---------------------------------------------------------------- bus */
+
+enum xenback_log_level {
+	XENBACK_LOG_ERR = 3,
+	XENBACK_LOG_WARNING = 4,
+	XENBACK_LOG_NOTICE = 5,
+	XENBACK_LOG_INFO = 6,
+	XENBACK_LOG_DEBUG = 7,
+};
+
+typedef void (*xenback_log_fn)(void *data, int level, const char *msg);
+
+struct xenback_bus_config {
+	/* Domain the backends run in: 0 for dom0, else a driver domain. The
+	 * bus watches /local/domain/<backend_domid>/backend/<type>. */
+	uint32_t backend_domid;
+	/* Messages at or below this level go to log (default: stderr). */
+	int log_level;
+	xenback_log_fn log;
+	void *log_data;
+	/* Bounded retries of an option-reading transaction on EAGAIN
+	 * (0: default 16). After that the device is retried from a timer. */
+	unsigned int txn_retries;
+	/* A frontend changing state more than flap_limit times within
+	 * flap_window_ms gets its device shut down (0: defaults 64, 1000). */
+	unsigned int flap_limit;
+	unsigned int flap_window_ms;
+	/* Delay before retrying a device whose transaction kept failing
+	 * (0: default 100 ms). */
+	unsigned int retry_delay_ms;
+};
+
+int xenback_bus_new(struct xenback_platform *plat,
+		    const struct xenback_bus_config *cfg,
+		    struct xenback_bus **out);
+/* Destroys every device (frontends are told Closed) and frees the bus. The
+ * platform stays the caller's. */
+void xenback_bus_free(struct xenback_bus *bus);
+/* Watches every registered type and scans once. Types registered later are
+ * watched and scanned when registered. */
+int xenback_bus_start(struct xenback_bus *bus);
+/* One fd for the whole bus (xenstore, event channels, timers): poll it for
+ * POLLIN, then call xenback_bus_dispatch(). */
+int xenback_bus_fd(const struct xenback_bus *bus);
+/* Handles everything pending without blocking. Returns the number of
+ * events handled (>= 0) or a negative errno for a bus-wide failure. */
+int xenback_bus_dispatch(struct xenback_bus *bus);
+/* Blocks up to timeout_ms (-1: forever) for the bus fd, then dispatches. */
+int xenback_bus_run_once(struct xenback_bus *bus, int timeout_ms);
+/* Text of the last error on this bus ("" if none). */
+const char *xenback_bus_error(const struct xenback_bus *bus);
+uint32_t xenback_bus_backend_domid(const struct xenback_bus *bus);
+void xenback_bus_set_log_level(struct xenback_bus *bus, int level);
+
+/* ---------------------------------------------------------------- types */
+
+#define XENBACK_TYPE_HOTPLUG 1u /* a hotplug script writes hotplug-status */
+
+struct xenback_backend_info {
+	const char *type;
+	/* Called for a new device node (online=1, state=Initialising).
+	 * Return 0 after xenback_backend_set_device() to create the device,
+	 * 0 without it to decline silently, or a negative errno (with
+	 * xenback_backend_set_error() for the text) on failure. */
+	int (*create)(struct xenback_backend *be, const struct xenback_opts *opts);
+	/* Releases what create() made. Called only for created devices. */
+	void (*destroy)(struct xenback_backend *be);
+	/* Frontend is Initialised: map rings, bind channels. 0 -> Connected. */
+	int (*connect)(struct xenback_device *dev);
+	/* Undo connect(); grants and channels left over are released by the
+	 * library afterwards. */
+	void (*disconnect)(struct xenback_device *dev);
+	unsigned int flags;
+};
+
+/* ---------------------------------------- the seed's API (xen-backend.h) */
+
+struct xenback_bus *xenback_backend_get_bus(struct xenback_backend *be);
+const char *xenback_backend_get_name(struct xenback_backend *be);
+const char *xenback_backend_get_type(struct xenback_backend *be);
+void xenback_backend_set_device(struct xenback_backend *be,
+				struct xenback_device *dev);
+struct xenback_device *xenback_backend_get_device(struct xenback_backend *be);
+/* Registers a type (the info must outlive the bus). -EEXIST if the type is
+ * registered already, -EINVAL for a bad info. */
+int xenback_backend_register(struct xenback_bus *bus,
+			     const struct xenback_backend_info *info);
+/* Registered type names; free() the array (not the strings). */
+const char **xenback_backend_get_types(struct xenback_bus *bus,
+				       unsigned int *nr);
+/* O(1). True for created, failed and declined instances alike. */
+bool xenback_backend_exists(struct xenback_bus *bus, const char *type,
+			    const char *name);
+/* Creates an instance and runs the type's create(). On failure the instance
+ * is kept with its error (the seed's semantics) and the error returned. */
+int xenback_backend_device_create(struct xenback_bus *bus, const char *type,
+				  const char *name,
+				  const struct xenback_opts *opts);
+/* Destroys dev if a backend instance owns it; false otherwise. */
+bool xenback_backend_try_device_destroy(struct xenback_device *dev);
+
+/* Record the reason create() fails (printf format). Returns err. */
+int xenback_backend_set_error(struct xenback_backend *be, int err,
+			      const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* 0 for live or declined instances, the negative errno of a failed one. */
+int xenback_backend_get_error(struct xenback_backend *be, const char **msg);
+uint32_t xenback_backend_frontend_id(struct xenback_backend *be);
+uint32_t xenback_backend_devid(struct xenback_backend *be);
+
+/* ---------------------------------------------------------------- options */
+
+/* Options of a device: every key of its backend node except state, online,
+ * frontend, frontend-id and hotplug-status. */
+const char *xenback_opts_get(const struct xenback_opts *o, const char *key);
+unsigned int xenback_opts_count(const struct xenback_opts *o);
+/* i-th key/value, sorted by key; NULL past the end. */
+const char *xenback_opts_key(const struct xenback_opts *o, unsigned int i);
+const char *xenback_opts_value(const struct xenback_opts *o, unsigned int i);
+struct xenback_opts *xenback_opts_new(void);
+int xenback_opts_set(struct xenback_opts *o, const char *key, const char *val);
+void xenback_opts_free(struct xenback_opts *o);
+
+/* ---------------------------------------------------------------- devices */
+
+/* XenbusState values (xen/io/xenbus.h). */
+enum xenback_state {
+	XENBACK_STATE_UNKNOWN = 0,
+	XENBACK_STATE_INITIALISING = 1,
+	XENBACK_STATE_INITWAIT = 2,
+	XENBACK_STATE_INITIALISED = 3,
+	XENBACK_STATE_CONNECTED = 4,
+	XENBACK_STATE_CLOSING = 5,
+	XENBACK_STATE_CLOSED = 6,
+	XENBACK_STATE_RECONFIGURING = 7,
+	XENBACK_STATE_RECONFIGURED = 8,
+};
+const char *xenback_state_name(int state);
+
+/* A new device for be with priv_size zeroed bytes of backend data; attach
+ * it with xenback_backend_set_device() (an unattached device is freed when
+ * create() returns). */
+int xenback_device_new(struct xenback_backend *be, size_t priv_size,
+		       struct xenback_device **out);
+void *xenback_device_priv(struct xenback_device *dev);
+struct xenback_backend *xenback_device_get_backend(struct xenback_device *dev);
+struct xenback_bus *xenback_device_get_bus(struct xenback_device *dev);
+int xenback_device_state(const struct xenback_device *dev);
+int xenback_device_frontend_state(const struct xenback_device *dev);
+const char *xenback_device_backend_path(const struct xenback_device *dev);
+const char *xenback_device_frontend_path(const struct xenback_device *dev);
+uint32_t xenback_device_frontend_id(const struct xenback_device *dev);
+
+/* Write a key of the backend node. In create() the writes are buffered and
+ * published with the move to InitWait in one transaction. */
+int xenback_device_printf(struct xenback_device *dev, const char *key,
+			  const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Read a key of the frontend node (malloc()ed; -ENOENT if absent). */
+int xenback_device_read_frontend(struct xenback_device *dev, const char *key,
+				 char **val);
+/* Read an unsigned decimal key of the frontend; -EINVAL if not a number
+ * or above max. */
+int xenback_device_read_frontend_uint(struct xenback_device *dev,
+				      const char *key, unsigned long max,
+				      unsigned long *val);
+/* Shut this device alone down with an error (logged, kept in the registry
+ * as failed until its node goes). Returns err. */
+int xenback_device_fail(struct xenback_device *dev, int err,
+			const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Grants of the device's frontend. Mappings still held at disconnect are
+ * unmapped by the library. */
+int xenback_device_map_grants(struct xenback_device *dev, const uint32_t *refs,
+			      unsigned int n, bool writable, void **addr);
+int xenback_device_unmap_grants(struct xenback_device *dev, void *addr);
+int xenback_device_grant_copy(struct xenback_device *dev,
+			      struct xenback_grant_copy *segs, unsigned int n);
+
+/* Event channels: the handler runs from xenback_bus_dispatch(); the port
+ * is re-armed after it returns (spurious if the handler returns false). */
+typedef bool (*xenback_evtchn_fn)(struct xenback_evtchn *ch, void *arg);
+int xenback_device_bind_evtchn(struct xenback_device *dev, uint32_t remote_port,
+			       xenback_evtchn_fn fn, void *arg,
+			       struct xenback_evtchn **out);
+int xenback_evtchn_notify(struct xenback_evtchn *ch);
+uint32_t xenback_evtchn_port(const struct xenback_evtchn *ch);
+void xenback_evtchn_unbind(struct xenback_evtchn *ch);
+
+/* ---------------------------------------------------------------- listing */
+
+struct xenback_device_info {
+	const char *type;
+	uint32_t frontend_id;
+	uint32_t devid;
+	int state;          /* backend XenbusState, -1 if no device */
+	int frontend_state; /* -1 if unknown */
+	int error;          /* 0, or the negative errno of a failed device */
+	const char *error_msg;
+	bool declined;
+	unsigned int grants_mapped;
+	unsigned int ports_bound;
+};
+/* Calls fn for every instance (order unspecified); stops if fn returns
+ * non-zero and returns that value. */
+int xenback_bus_foreach(struct xenback_bus *bus,
+			int (*fn)(const struct xenback_device_info *, void *),
+			void *data);
+unsigned int xenback_bus_count(const struct xenback_bus *bus);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The simulated platform: an in-process xenstore (a tree with watches and
+ * transactions), grant tables backed by shared memory, and event channels,
+ * so backends and the library run without Xen. A test double of the real
+ * platform, not a second product: same ops, same error codes.
+ *
+ * Two sides share one simulation:
+ *  - the backend side is xenback_sim_platform(), handed to xenback_bus_new();
+ *    its xenstore requests are counted by kind and can be made to fail;
+ *  - the "other side" (toolstack and frontends in tests) uses the
+ *    xenback_sim_* calls below; those are not counted and never fail by
+ *    injection. Their writes fire the backend side's watches.
+ */
+#ifndef XENBACK_SIM_H
+#define XENBACK_SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "xenback.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct xenback_sim;
+
+struct xenback_sim *xenback_sim_new(void);
+/* Frees the simulation (and its platform, if not freed already). */
+void xenback_sim_free(struct xenback_sim *sim);
+/* The backend side, for xenback_bus_new(). Owned by the sim. */
+struct xenback_platform *xenback_sim_platform(struct xenback_sim *sim);
+
+/* ------------------------------------------------- xenstore, other side */
+/* Paths are absolute. Writes create missing parents. */
+int xenback_sim_write(struct xenback_sim *sim, const char *path,
+		      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* malloc()ed value, NULL if absent. */
+char *xenback_sim_read(struct xenback_sim *sim, const char *path);
+/* Reads an integer value; -1 if absent or not a number. */
+long xenback_sim_read_int(struct xenback_sim *sim, const char *path);
+/* Removes the node and its subtree; 0 or -ENOENT. */
+int xenback_sim_rm(struct xenback_sim *sim, const char *path);
+bool xenback_sim_exists(struct xenback_sim *sim, const char *path);
+/* Group other-side writes as one transaction: watches fire at the end. */
+void xenback_sim_batch_begin(struct xenback_sim *sim);
+void xenback_sim_batch_end(struct xenback_sim *sim);
+
+/* Domain death: removes /local/domain/<domid> and fires @releaseDomain. */
+int xenback_sim_domain_destroy(struct xenback_sim *sim, uint32_t domid);
+/* Drops every queued watch event; the next read_watch reports -ENOBUFS
+ * (as after a watch-queue overflow or a xenstore reconnect). */
+void xenback_sim_watch_overflow(struct xenback_sim *sim);
+
+/* --------------------------------------- backend side: cost and faults */
+enum xenback_sim_req {
+	XENBACK_SIM_READ,
+	XENBACK_SIM_WRITE,
+	XENBACK_SIM_DIRECTORY,
+	XENBACK_SIM_RM,
+	XENBACK_SIM_TXN_START,
+	XENBACK_SIM_TXN_END,
+	XENBACK_SIM_WATCH,
+	XENBACK_SIM_UNWATCH,
+	XENBACK_SIM_NR_REQ,
+};
+const char *xenback_sim_req_name(enum xenback_sim_req kind);
+/* Requests the backend side made, by kind, and in all. */
+uint64_t xenback_sim_requests(const struct xenback_sim *sim,
+			      enum xenback_sim_req kind);
+uint64_t xenback_sim_requests_total(const struct xenback_sim *sim);
+void xenback_sim_reset_counters(struct xenback_sim *sim);
+/* The next n transaction commits of the backend side fail with -EAGAIN. */
+void xenback_sim_fail_commits(struct xenback_sim *sim, unsigned int n);
+/* The next n backend-side requests of this kind fail with err (< 0). */
+void xenback_sim_fail_requests(struct xenback_sim *sim,
+			       enum xenback_sim_req kind, unsigned int n,
+			       int err);
+/* Watch events delivered to the backend side so far. */
+uint64_t xenback_sim_watch_events(const struct xenback_sim *sim);
+
+/* ------------------------------------------------ grants, frontend side */
+/* Grants one zeroed page of domid's memory to backend_domid; *page is
+ * the frontend's view of it (shared memory: the backend's mapping sees the
+ * same bytes). */
+int xenback_sim_grant_page(struct xenback_sim *sim, uint32_t domid,
+			   uint32_t backend_domid, void **page, uint32_t *ref);
+int xenback_sim_grant_end(struct xenback_sim *sim, uint32_t domid,
+			  uint32_t ref);
+/* Grants currently mapped by the backend side. */
+unsigned int xenback_sim_grants_mapped(const struct xenback_sim *sim);
+
+/* ---------------------------------------- event channels, frontend side */
+/* An unbound port of domid that remote_domid may bind to. */
+int xenback_sim_evtchn_alloc_unbound(struct xenback_sim *sim, uint32_t domid,
+				     uint32_t remote_domid, uint32_t *port);
+/* Frontend sends an event on its port (to the bound backend port). */
+int xenback_sim_evtchn_notify(struct xenback_sim *sim, uint32_t domid,
+			      uint32_t port);
+/* Events the backend sent to this frontend port since the last call
+ * (reads and clears). */
+unsigned int xenback_sim_evtchn_take(struct xenback_sim *sim, uint32_t domid,
+				     uint32_t port);
+/* Backend-side ports currently bound. */
+unsigned int xenback_sim_ports_bound(const struct xenback_sim *sim);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

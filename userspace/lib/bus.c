@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The bus: one pollable fd (an epoll set of the xenstore watch fd, the
+ * event-channel fd and a retry timer) and a dispatch call. No threads.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+enum { SRC_XS = 1, SRC_EVTCHN, SRC_TIMER };
+
+static int ep_add(int epfd, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+XB_EXPORT int xenback_bus_new(struct xenback_platform *plat,
+			      const struct xenback_bus_config *cfg,
+			      struct xenback_bus **out)
+{
+	struct xenback_bus *bus;
+	int r;
+
+	if (!plat || !plat->xs || !out)
+		return -EINVAL;
+	if (cfg && cfg->backend_domid > XB_DOMID_MAX)
+		return -EINVAL;
+	bus = calloc(1, sizeof(*bus));
+	if (!bus)
+		return -ENOMEM;
+	bus->plat = plat;
+	if (cfg)
+		bus->cfg = *cfg;
+	if (!bus->cfg.log_level)
+		bus->cfg.log_level = XENBACK_LOG_WARNING;
+	if (!bus->cfg.txn_retries)
+		bus->cfg.txn_retries = 16;
+	if (!bus->cfg.flap_limit)
+		bus->cfg.flap_limit = 64;
+	if (!bus->cfg.flap_window_ms)
+		bus->cfg.flap_window_ms = 1000;
+	if (!bus->cfg.retry_delay_ms)
+		bus->cfg.retry_delay_ms = 100;
+	bus->xs_fd = bus->ev_fd = -1;
+	bus->epfd = epoll_create1(EPOLL_CLOEXEC);
+	bus->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (bus->epfd < 0 || bus->timerfd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	bus->xs_fd = plat->xs->fd(plat->xs_h);
+	r = bus->xs_fd < 0 ? bus->xs_fd : ep_add(bus->epfd, bus->xs_fd, SRC_XS);
+	if (r < 0)
+		goto fail;
+	if (plat->evtchn) {
+		bus->ev_fd = plat->evtchn->fd(plat->evtchn_h);
+		r = bus->ev_fd < 0 ? bus->ev_fd : ep_add(bus->epfd, bus->ev_fd, SRC_EVTCHN);
+		if (r < 0)
+			goto fail;
+	}
+	r = ep_add(bus->epfd, bus->timerfd, SRC_TIMER);
+	if (r < 0)
+		goto fail;
+	*out = bus;
+	return 0;
+fail:
+	if (bus->epfd >= 0)
+		close(bus->epfd);
+	if (bus->timerfd >= 0)
+		close(bus->timerfd);
+	free(bus);
+	return r;
+}
+
+XB_EXPORT void xenback_bus_free(struct xenback_bus *bus)
+{
+	struct xenback_backend *be, *tmp;
+	uint32_t i;
+
+	if (!bus)
+		return;
+	xb_bus_reap(bus);
+	HASH_ITER(hh, bus->instances, be, tmp)
+		xb_instance_forget(be, true); /* frontends are told Closed */
+	for (i = 0; i < bus->ntypes; i++) {
+		struct xb_type *t = bus->type_vec[i];
+
+		if (t->watching)
+			bus->plat->xs->unwatch(bus->plat->xs_h, t->watch_path, t->token);
+		HASH_DEL(bus->types, t);
+		free(t->watch_path);
+		free(t->token);
+		free(t);
+	}
+	if (bus->release_watch)
+		bus->plat->xs->unwatch(bus->plat->xs_h, "@releaseDomain", "r");
+	free(bus->type_vec);
+	close(bus->epfd);
+	close(bus->timerfd);
+	free(bus);
+}
+
+XB_EXPORT int xenback_bus_start(struct xenback_bus *bus)
+{
+	uint32_t i;
+	int r;
+
+	if (bus->started)
+		return -EALREADY;
+	r = bus->plat->xs->watch(bus->plat->xs_h, "@releaseDomain", "r");
+	if (r < 0)
+		return xb_error(bus, r, "watch @releaseDomain: %s", strerror(-r));
+	bus->release_watch = true;
+	bus->started = true;
+	for (i = 0; i < bus->ntypes; i++) {
+		r = xb_enum_watch_type(bus, bus->type_vec[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+XB_EXPORT int xenback_bus_fd(const struct xenback_bus *bus)
+{
+	return bus->epfd;
+}
+
+XB_EXPORT uint32_t xenback_bus_backend_domid(const struct xenback_bus *bus)
+{
+	return bus->cfg.backend_domid;
+}
+
+static int drain_watches(struct xenback_bus *bus)
+{
+	const struct xb_xs_ops *xs = bus->plat->xs;
+	char *path, *token;
+	int n = 0, r;
+
+	for (;;) {
+		r = xs->read_watch(bus->plat->xs_h, &path, &token);
+		if (r == -EAGAIN)
+			return n;
+		if (r == -ENOBUFS) {
+			xb_enum_rescan(bus);
+			n++;
+			continue;
+		}
+		if (r < 0)
+			return xb_error(bus, r, "reading watch events: %s", strerror(-r));
+		xb_enum_event(bus, path, token);
+		free(path);
+		free(token);
+		xb_bus_reap(bus);
+		n++;
+	}
+}
+
+void xb_bus_arm_timer(struct xenback_bus *bus)
+{
+	struct itimerspec its = { 0 };
+
+	if (!bus->retry_list || bus->timer_armed)
+		return;
+	its.it_value.tv_sec = bus->cfg.retry_delay_ms / 1000;
+	its.it_value.tv_nsec = (long)(bus->cfg.retry_delay_ms % 1000) * 1000000L;
+	if (timerfd_settime(bus->timerfd, 0, &its, NULL) == 0)
+		bus->timer_armed = true;
+}
+
+XB_EXPORT int xenback_bus_dispatch(struct xenback_bus *bus)
+{
+	struct epoll_event evs[4];
+	int n, i, r, handled = 0;
+	uint64_t ticks;
+
+	n = epoll_wait(bus->epfd, evs, 4, 0);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (i = 0; i < n; i++) {
+		switch (evs[i].data.u64) {
+		case SRC_XS:
+			r = drain_watches(bus);
+			if (r < 0)
+				return r;
+			handled += r;
+			break;
+		case SRC_EVTCHN:
+			xb_evtchn_dispatch(bus);
+			handled++;
+			break;
+		case SRC_TIMER:
+			if (read(bus->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
+				bus->timer_armed = false;
+				xb_enum_retry(bus);
+				handled++;
+			}
+			break;
+		}
+		xb_bus_reap(bus);
+	}
+	xb_bus_arm_timer(bus);
+	return handled;
+}
+
+XB_EXPORT int xenback_bus_run_once(struct xenback_bus *bus, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = bus->epfd, .events = POLLIN };
+	int r = poll(&pfd, 1, timeout_ms);
+
+	if (r < 0)
+		return errno == EINTR ? 0 : -errno;
+	return r ? xenback_bus_dispatch(bus) : 0;
+}

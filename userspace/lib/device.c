@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A device and its XenbusState machine (xen/io/xenbus.h), backend side:
+ *   create -> features published + InitWait (one transaction)
+ *   frontend Initialised/Connected -> connect() -> Connected
+ *   frontend Closing -> disconnect() -> Closing; frontend Closed -> Closed,
+ *   and the device is destroyed if online=0
+ *   backend Closed, online=1, frontend back to Initialising -> InitWait
+ *   online=0 while not connected -> Closed and destroyed
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const state_names[] = {
+	"Unknown", "Initialising", "InitWait", "Initialised", "Connected",
+	"Closing", "Closed", "Reconfiguring", "Reconfigured",
+};
+
+XB_EXPORT const char *xenback_state_name(int state)
+{
+	if (state < 0 || state > XENBACK_STATE_RECONFIGURED)
+		return "-";
+	return state_names[state];
+}
+
+#define DEV_TYPE(d) ((d)->be->type->info->type)
+#define DEV_LOG(d, lvl, fmt, ...) \
+	xb_log((d)->be->bus, lvl, "%s/%s: " fmt, DEV_TYPE(d), (d)->be->name, ##__VA_ARGS__)
+
+XB_EXPORT int xenback_device_new(struct xenback_backend *be, size_t priv_size,
+				 struct xenback_device **out)
+{
+	struct xenback_device *dev;
+
+	if (!be || !out || be->dev || be->pending)
+		return -EBUSY;
+	dev = calloc(1, sizeof(*dev) + priv_size);
+	if (!dev)
+		return -ENOMEM;
+	dev->be = be;
+	dev->state = XENBACK_STATE_INITIALISING;
+	dev->fe_state = -1;
+	dev->online = true;
+	dev->in_create = true;
+	dev->writes_tail = &dev->writes;
+	if (*be->fe_path)
+		dev->fe_state_path = xb_strdup_printf("%s/state", be->fe_path);
+	dev->fe_token = xb_strdup_printf("f/%u/%u/%u", be->key.type_idx, be->key.domid,
+					 be->key.devid);
+	if ((*be->fe_path && !dev->fe_state_path) || !dev->fe_token) {
+		xb_device_free(dev);
+		return -ENOMEM;
+	}
+	be->pending = dev;
+	*out = dev;
+	return 0;
+}
+
+static void free_writes(struct xenback_device *dev)
+{
+	struct xb_write *w;
+
+	while ((w = dev->writes)) {
+		dev->writes = w->next;
+		free(w->key);
+		free(w->val);
+		free(w);
+	}
+	dev->writes_tail = &dev->writes;
+}
+
+void xb_device_free(struct xenback_device *dev)
+{
+	if (!dev)
+		return;
+	free_writes(dev);
+	free(dev->fe_state_path);
+	free(dev->fe_token);
+	free(dev);
+}
+
+XB_EXPORT void *xenback_device_priv(struct xenback_device *dev) { return dev->priv; }
+XB_EXPORT struct xenback_backend *xenback_device_get_backend(struct xenback_device *dev) { return dev->be; }
+XB_EXPORT struct xenback_bus *xenback_device_get_bus(struct xenback_device *dev) { return dev->be->bus; }
+XB_EXPORT int xenback_device_state(const struct xenback_device *dev) { return dev->state; }
+XB_EXPORT int xenback_device_frontend_state(const struct xenback_device *dev) { return dev->fe_state; }
+XB_EXPORT const char *xenback_device_backend_path(const struct xenback_device *dev) { return dev->be->path; }
+XB_EXPORT const char *xenback_device_frontend_path(const struct xenback_device *dev) { return dev->be->fe_path; }
+XB_EXPORT uint32_t xenback_device_frontend_id(const struct xenback_device *dev) { return dev->be->key.domid; }
+
+static bool key_ok(const char *key)
+{
+	size_t n = key ? strlen(key) : 0;
+
+	return n && n < 128 && !strchr(key, '/') && strcmp(key, "state");
+}
+
+XB_EXPORT int xenback_device_printf(struct xenback_device *dev, const char *key,
+				    const char *fmt, ...)
+{
+	char path[XB_PATH_MAX];
+	va_list ap;
+	char *val;
+	int r;
+
+	if (!key_ok(key))
+		return -EINVAL;
+	va_start(ap, fmt);
+	r = vasprintf(&val, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	if (strlen(val) >= XB_VALUE_MAX) {
+		free(val);
+		return -E2BIG;
+	}
+	if (dev->in_create) {
+		struct xb_write *w = calloc(1, sizeof(*w));
+
+		if (!w || !(w->key = strdup(key))) {
+			free(w);
+			free(val);
+			return -ENOMEM;
+		}
+		w->val = val;
+		*dev->writes_tail = w;
+		dev->writes_tail = &w->next;
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dev->be->path, key);
+	r = xb_xs_write(dev->be->bus, XB_TXN_NULL, path, val);
+	free(val);
+	return r;
+}
+
+XB_EXPORT int xenback_device_read_frontend(struct xenback_device *dev, const char *key,
+					   char **val)
+{
+	char path[XB_PATH_MAX];
+
+	if (!key_ok(key) && strcmp(key ? key : "", "state"))
+		return -EINVAL;
+	if (!*dev->be->fe_path)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/%s", dev->be->fe_path, key);
+	return xb_xs_read(dev->be->bus, XB_TXN_NULL, path, val);
+}
+
+XB_EXPORT int xenback_device_read_frontend_uint(struct xenback_device *dev,
+						const char *key, unsigned long max,
+						unsigned long *v)
+{
+	char *s;
+	int r = xenback_device_read_frontend(dev, key, &s);
+
+	if (r < 0)
+		return r;
+	r = xb_parse_uint(s, max, v);
+	free(s);
+	return r < 0 ? -EINVAL : 0;
+}
+
+int xb_device_set_state(struct xenback_device *dev, int state)
+{
+	char path[XB_PATH_MAX];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/state", dev->be->path);
+	r = xb_xs_printf(dev->be->bus, XB_TXN_NULL, path, "%d", state);
+	if (r < 0) {
+		DEV_LOG(dev, XENBACK_LOG_WARNING, "writing state %s: %s",
+			xenback_state_name(state), strerror(-r));
+		return r;
+	}
+	dev->state_echoes++;
+	DEV_LOG(dev, XENBACK_LOG_DEBUG, "%s -> %s", xenback_state_name(dev->state),
+		xenback_state_name(state));
+	dev->state = state;
+	return 0;
+}
+
+/* Features written in create(), hotplug-status and InitWait: one transaction. */
+int xb_device_publish(struct xenback_device *dev)
+{
+	struct xenback_bus *bus = dev->be->bus;
+	const struct xb_xs_ops *xs = bus->plat->xs;
+	bool hotplug = dev->be->type->info->flags & XENBACK_TYPE_HOTPLUG;
+	char path[XB_PATH_MAX];
+	unsigned int attempt;
+	struct xb_write *w;
+	xb_txn_t t;
+	int r = -EAGAIN;
+
+	dev->in_create = false;
+	for (attempt = 0; attempt < bus->cfg.txn_retries && r == -EAGAIN; attempt++) {
+		r = xs->txn_start(bus->plat->xs_h, &t);
+		if (r < 0)
+			break;
+		for (w = dev->writes; w && r >= 0; w = w->next) {
+			snprintf(path, sizeof(path), "%s/%s", dev->be->path, w->key);
+			r = xb_xs_write(bus, t, path, w->val);
+		}
+		if (r >= 0 && !hotplug) {
+			snprintf(path, sizeof(path), "%s/hotplug-status", dev->be->path);
+			r = xb_xs_write(bus, t, path, "connected");
+		}
+		if (r >= 0) {
+			snprintf(path, sizeof(path), "%s/state", dev->be->path);
+			r = xb_xs_printf(bus, t, path, "%d", XENBACK_STATE_INITWAIT);
+		}
+		if (r < 0) {
+			xs->txn_end(bus->plat->xs_h, t, true);
+			continue;
+		}
+		r = xs->txn_end(bus->plat->xs_h, t, false);
+	}
+	free_writes(dev);
+	if (r < 0)
+		return r;
+	dev->state = XENBACK_STATE_INITWAIT;
+	dev->state_echoes++;
+	dev->hotplug_ok = !hotplug;
+	if (dev->fe_state_path) {
+		r = xs->watch(bus->plat->xs_h, dev->fe_state_path, dev->fe_token);
+		if (r < 0)
+			return r;
+		dev->watching_fe = true;
+	}
+	return 0;
+}
+
+static void disconnect(struct xenback_device *dev)
+{
+	if (dev->connected && dev->be->type->info->disconnect)
+		dev->be->type->info->disconnect(dev);
+	dev->connected = false;
+	xb_device_release_io(dev);
+}
+
+static bool node_exists(struct xenback_device *dev)
+{
+	char path[XB_PATH_MAX];
+	char *v;
+
+	snprintf(path, sizeof(path), "%s/state", dev->be->path);
+	if (xb_xs_read(dev->be->bus, XB_TXN_NULL, path, &v) == -ENOENT)
+		return false;
+	free(v);
+	return true;
+}
+
+void xb_device_teardown(struct xenback_device *dev, bool write_closed)
+{
+	struct xenback_backend *be = dev->be;
+	struct xenback_bus *bus = be->bus;
+
+	disconnect(dev);
+	if (dev->watching_fe)
+		bus->plat->xs->unwatch(bus->plat->xs_h, dev->fe_state_path, dev->fe_token);
+	dev->watching_fe = false;
+	if (write_closed && dev->state != XENBACK_STATE_CLOSED && node_exists(dev))
+		xb_device_set_state(dev, XENBACK_STATE_CLOSED);
+	if (be->dev == dev) {
+		if (be->type->info->destroy)
+			be->type->info->destroy(be);
+		be->dev = NULL;
+	}
+	if (dev->dead) {
+		struct xenback_device **pp;
+
+		for (pp = &bus->dead_list; *pp; pp = &(*pp)->dead_next)
+			if (*pp == dev) {
+				*pp = dev->dead_next;
+				break;
+			}
+	}
+	DEV_LOG(dev, XENBACK_LOG_INFO, "destroyed");
+	xb_device_free(dev);
+}
+
+XB_EXPORT int xenback_device_fail(struct xenback_device *dev, int err, const char *fmt, ...)
+{
+	struct xenback_backend *be = dev->be;
+	va_list ap;
+	char *s;
+
+	if (err >= 0)
+		err = -EIO;
+	if (dev->dead)
+		return err;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) >= 0) {
+		free(be->error_msg);
+		be->error_msg = s;
+	}
+	va_end(ap);
+	be->error = err;
+	xb_error(be->bus, err, "%s/%s: shut down: %s", DEV_TYPE(dev), be->name,
+		 be->error_msg ? be->error_msg : strerror(-err));
+	dev->dead = true;
+	dev->dead_next = be->bus->dead_list;
+	be->bus->dead_list = dev;
+	return err;
+}
+
+void xb_bus_reap(struct xenback_bus *bus)
+{
+	struct xenback_device *dev;
+
+	while ((dev = bus->dead_list))
+		xb_device_teardown(dev, true); /* unlinks dev; the record stays, failed */
+}
+
+/* Destroy the device and forget its instance (offline, or node gone). */
+static void destroy_instance(struct xenback_device *dev)
+{
+	DEV_LOG(dev, XENBACK_LOG_INFO, "offline: destroying");
+	xb_instance_forget(dev->be, true);
+}
+
+static void try_connect(struct xenback_device *dev)
+{
+	struct xenback_backend *be = dev->be;
+	int r;
+
+	if (dev->state != XENBACK_STATE_INITWAIT || dev->dead)
+		return;
+	if (!dev->hotplug_ok) {
+		char path[XB_PATH_MAX];
+		char *v;
+
+		snprintf(path, sizeof(path), "%s/hotplug-status", be->path);
+		if (xb_xs_read(be->bus, XB_TXN_NULL, path, &v) < 0)
+			return; /* wait for the script */
+		dev->hotplug_ok = !strcmp(v, "connected");
+		r = strcmp(v, "error");
+		free(v);
+		if (!r) {
+			xenback_device_fail(dev, -EIO, "hotplug script reported an error");
+			return;
+		}
+		if (!dev->hotplug_ok)
+			return;
+	}
+	if (be->type->info->connect) {
+		r = be->type->info->connect(dev);
+		if (r < 0 || dev->dead) {
+			xb_device_release_io(dev);
+			if (!dev->dead)
+				xenback_device_fail(dev, r, "connect failed: %s", strerror(-r));
+			return;
+		}
+	}
+	dev->connected = true;
+	xb_device_set_state(dev, XENBACK_STATE_CONNECTED);
+}
+
+static void frontend_closed(struct xenback_device *dev, int fe_state)
+{
+	disconnect(dev);
+	if (fe_state == XENBACK_STATE_CLOSING) {
+		if (dev->state != XENBACK_STATE_CLOSING && dev->state != XENBACK_STATE_CLOSED)
+			xb_device_set_state(dev, XENBACK_STATE_CLOSING);
+		return;
+	}
+	if (dev->state != XENBACK_STATE_CLOSED)
+		xb_device_set_state(dev, XENBACK_STATE_CLOSED);
+	if (!dev->online)
+		destroy_instance(dev);
+}
+
+static bool flapping(struct xenback_device *dev)
+{
+	struct xenback_bus *bus = dev->be->bus;
+	uint64_t now = xb_now_ns();
+
+	if (now - dev->flap_start_ns > (uint64_t)bus->cfg.flap_window_ms * 1000000u) {
+		dev->flap_start_ns = now;
+		dev->flap_count = 0;
+	}
+	return ++dev->flap_count > bus->cfg.flap_limit;
+}
+
+void xb_device_frontend_changed(struct xenback_device *dev)
+{
+	unsigned long s;
+	int r;
+
+	if (dev->dead)
+		return;
+	r = xb_xs_read_uint(dev->be->bus, XB_TXN_NULL, dev->fe_state_path,
+			    XENBACK_STATE_RECONFIGURED, &s);
+	if (r == -ENOENT) {
+		s = XENBACK_STATE_CLOSED; /* the frontend's node is gone */
+	} else if (r < 0) {
+		xenback_device_fail(dev, -EINVAL, "frontend state is not a XenbusState");
+		return;
+	}
+	if ((int)s == dev->fe_state)
+		return;
+	if (flapping(dev)) {
+		xenback_device_fail(dev, -EPROTO, "frontend changed state more than %u times in %u ms",
+				    dev->be->bus->cfg.flap_limit, dev->be->bus->cfg.flap_window_ms);
+		return;
+	}
+	DEV_LOG(dev, XENBACK_LOG_DEBUG, "frontend %s -> %s", xenback_state_name(dev->fe_state),
+		xenback_state_name((int)s));
+	dev->fe_state = (int)s;
+	switch (s) {
+	case XENBACK_STATE_INITIALISING:
+		if (dev->state == XENBACK_STATE_CLOSED && dev->online)
+			xb_device_set_state(dev, XENBACK_STATE_INITWAIT); /* reconnect */
+		break;
+	case XENBACK_STATE_INITIALISED:
+	case XENBACK_STATE_CONNECTED:
+		try_connect(dev);
+		break;
+	case XENBACK_STATE_CLOSING:
+	case XENBACK_STATE_CLOSED:
+		frontend_closed(dev, (int)s);
+		break;
+	default: /* Unknown, InitWait, Reconfiguring: nothing for us to do */
+		break;
+	}
+}
+
+void xb_device_backend_changed(struct xenback_device *dev, const char *key)
+{
+	struct xenback_bus *bus = dev->be->bus;
+	char path[XB_PATH_MAX];
+	unsigned long v;
+	int r;
+
+	if (dev->dead)
+		return;
+	if (!strcmp(key, "state") && dev->state_echoes) {
+		dev->state_echoes--; /* our own write coming back */
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dev->be->path, key);
+	if (!strcmp(key, "hotplug-status")) {
+		if (!dev->hotplug_ok && (dev->fe_state == XENBACK_STATE_INITIALISED ||
+					 dev->fe_state == XENBACK_STATE_CONNECTED))
+			try_connect(dev);
+		return;
+	}
+	r = xb_xs_read_uint(bus, XB_TXN_NULL, path,
+			    !strcmp(key, "online") ? 1 : XENBACK_STATE_RECONFIGURED, &v);
+	if (r == -ENOENT) {
+		if (!node_exists(dev))
+			xb_instance_forget(dev->be, false);
+		return;
+	}
+	if (r < 0) {
+		DEV_LOG(dev, XENBACK_LOG_WARNING, "bad %s written by the toolstack, ignored", key);
+		return;
+	}
+	if (!strcmp(key, "online")) {
+		dev->online = v == 1;
+		if (dev->online)
+			return;
+		switch (dev->state) {
+		case XENBACK_STATE_CONNECTED:
+			disconnect(dev);
+			xb_device_set_state(dev, XENBACK_STATE_CLOSING);
+			break;
+		case XENBACK_STATE_CLOSING:
+			break; /* waiting for the frontend to close */
+		default:
+			destroy_instance(dev);
+		}
+		return;
+	}
+	/* The toolstack wrote state (libxl: Closing together with online=0). */
+	if (v == XENBACK_STATE_CLOSING && dev->state != XENBACK_STATE_CLOSING &&
+	    dev->state != XENBACK_STATE_CLOSED) {
+		disconnect(dev);
+		dev->state = XENBACK_STATE_CLOSING;
+		if (dev->fe_state == XENBACK_STATE_CLOSED ||
+		    dev->fe_state == XENBACK_STATE_INITIALISING ||
+		    dev->fe_state == XENBACK_STATE_UNKNOWN || dev->fe_state < 0)
+			frontend_closed(dev, XENBACK_STATE_CLOSED);
+	}
+}

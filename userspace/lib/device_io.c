@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A device's grant mappings and event channels, released with the device. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+XB_EXPORT int xenback_device_map_grants(struct xenback_device *dev, const uint32_t *refs,
+					unsigned int n, bool writable, void **addr)
+{
+	struct xenback_platform *p = dev->be->bus->plat;
+	struct xb_map *m;
+	int r;
+
+	if (!refs || !addr || !n || n > 1024)
+		return -EINVAL;
+	if (!p->gnt)
+		return -ENOSYS;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	r = p->gnt->map(p->gnt_h, dev->be->key.domid, refs, n, writable, &m->addr);
+	if (r < 0) {
+		free(m);
+		return r;
+	}
+	m->n = n;
+	m->next = dev->maps;
+	dev->maps = m;
+	*addr = m->addr;
+	return 0;
+}
+
+XB_EXPORT int xenback_device_unmap_grants(struct xenback_device *dev, void *addr)
+{
+	struct xenback_platform *p = dev->be->bus->plat;
+	struct xb_map **pp, *m;
+	int r;
+
+	for (pp = &dev->maps; (m = *pp); pp = &m->next) {
+		if (m->addr != addr)
+			continue;
+		*pp = m->next;
+		r = p->gnt->unmap(p->gnt_h, m->addr, m->n);
+		free(m);
+		return r;
+	}
+	return -ENOENT;
+}
+
+XB_EXPORT int xenback_device_grant_copy(struct xenback_device *dev,
+					struct xenback_grant_copy *segs, unsigned int n)
+{
+	struct xenback_platform *p = dev->be->bus->plat;
+	unsigned int i;
+
+	if (!p->gnt)
+		return -ENOSYS;
+	for (i = 0; i < n; i++) {
+		if ((unsigned int)segs[i].offset + segs[i].len > 4096 || !segs[i].buf)
+			return -EINVAL;
+		segs[i].domid = dev->be->key.domid; /* only this device's frontend */
+	}
+	return n ? p->gnt->copy(p->gnt_h, segs, n) : 0;
+}
+
+XB_EXPORT int xenback_device_bind_evtchn(struct xenback_device *dev, uint32_t remote_port,
+					 xenback_evtchn_fn fn, void *arg,
+					 struct xenback_evtchn **out)
+{
+	struct xenback_bus *bus = dev->be->bus;
+	struct xenback_platform *p = bus->plat;
+	struct xenback_evtchn *ch;
+	int port;
+
+	if (!fn || !out)
+		return -EINVAL;
+	if (!p->evtchn)
+		return -ENOSYS;
+	ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return -ENOMEM;
+	port = p->evtchn->bind_interdomain(p->evtchn_h, dev->be->key.domid, remote_port);
+	if (port < 0) {
+		free(ch);
+		return port;
+	}
+	ch->port = (uint32_t)port;
+	ch->dev = dev;
+	ch->fn = fn;
+	ch->arg = arg;
+	HASH_ADD(hh, bus->ports, port, sizeof(ch->port), ch);
+	ch->next = dev->chans;
+	dev->chans = ch;
+	*out = ch;
+	return 0;
+}
+
+XB_EXPORT int xenback_evtchn_notify(struct xenback_evtchn *ch)
+{
+	struct xenback_platform *p = ch->dev->be->bus->plat;
+
+	return p->evtchn->notify(p->evtchn_h, ch->port);
+}
+
+XB_EXPORT uint32_t xenback_evtchn_port(const struct xenback_evtchn *ch)
+{
+	return ch->port;
+}
+
+XB_EXPORT void xenback_evtchn_unbind(struct xenback_evtchn *ch)
+{
+	struct xenback_device *dev;
+	struct xenback_evtchn **pp;
+
+	if (!ch)
+		return;
+	dev = ch->dev;
+	for (pp = &dev->chans; *pp; pp = &(*pp)->next)
+		if (*pp == ch) {
+			*pp = ch->next;
+			break;
+		}
+	HASH_DEL(dev->be->bus->ports, ch);
+	dev->be->bus->plat->evtchn->unbind(dev->be->bus->plat->evtchn_h, ch->port);
+	free(ch);
+}
+
+void xb_device_release_io(struct xenback_device *dev)
+{
+	while (dev->chans)
+		xenback_evtchn_unbind(dev->chans);
+	while (dev->maps)
+		xenback_device_unmap_grants(dev, dev->maps->addr);
+}
+
+/* Pending ports, any number per call: handler, then re-arm. */
+void xb_evtchn_dispatch(struct xenback_bus *bus)
+{
+	struct xenback_platform *p = bus->plat;
+	uint32_t ports[64];
+	int n, i;
+
+	while ((n = p->evtchn->pending(p->evtchn_h, ports, 64)) > 0) {
+		for (i = 0; i < n; i++) {
+			struct xenback_evtchn *ch;
+			bool work = false;
+
+			HASH_FIND(hh, bus->ports, &ports[i], sizeof(ports[i]), ch);
+			if (!ch)
+				continue; /* unbound meanwhile */
+			if (!ch->dev->dead)
+				work = ch->fn(ch, ch->arg);
+			/* The handler may have unbound its channel. */
+			HASH_FIND(hh, bus->ports, &ports[i], sizeof(ports[i]), ch);
+			if (ch)
+				p->evtchn->unmask(p->evtchn_h, ports[i], !work);
+		}
+		if (n < 64)
+			break;
+	}
+}

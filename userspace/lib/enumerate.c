@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Enumeration: one watch per registered type on backend/<type>, a full scan
+ * at start and after lost events, and otherwise O(1) xenstore requests per
+ * watch event: the event's path names the one device to look at.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define XB_MAX_KEYS 256    /* keys in one backend node; more is hostile */
+#define XB_MAX_RETRIES 8   /* timer retries after txn_retries EAGAINs */
+
+enum node_key { KEY_NODE, KEY_STATE, KEY_ONLINE, KEY_HOTPLUG, KEY_OTHER };
+
+static enum node_key classify(const char *key)
+{
+	if (!*key)
+		return KEY_NODE;
+	if (!strcmp(key, "state"))
+		return KEY_STATE;
+	if (!strcmp(key, "online"))
+		return KEY_ONLINE;
+	if (!strcmp(key, "hotplug-status"))
+		return KEY_HOTPLUG;
+	return KEY_OTHER;
+}
+
+/* ---------------------------------------------- reading one backend node */
+
+struct node {
+	struct xenback_opts *opts;
+	char *frontend;
+	unsigned long frontend_id, state, online;
+	bool has_fe_id, has_state, has_online;
+};
+
+static void node_clear(struct node *n)
+{
+	xenback_opts_free(n->opts);
+	free(n->frontend);
+	memset(n, 0, sizeof(*n));
+}
+
+static int node_take(struct node *n, const char *key, char *val)
+{
+	if (!strcmp(key, "state")) {
+		n->has_state = xb_parse_uint(val, XENBACK_STATE_RECONFIGURED, &n->state) == 0;
+	} else if (!strcmp(key, "online")) {
+		n->has_online = xb_parse_uint(val, 1, &n->online) == 0;
+	} else if (!strcmp(key, "frontend-id")) {
+		n->has_fe_id = xb_parse_uint(val, XB_DOMID_MAX, &n->frontend_id) == 0;
+	} else if (!strcmp(key, "frontend")) {
+		free(n->frontend);
+		n->frontend = val;
+		return 0;
+	} else {
+		int r = xenback_opts_set(n->opts, key, val);
+
+		free(val);
+		return r;
+	}
+	free(val);
+	return 0;
+}
+
+/* All keys of the node in one transaction; -EAGAIN once retries run out. */
+static int node_read(struct xenback_backend *be, struct node *n)
+{
+	struct xenback_bus *bus = be->bus;
+	const struct xb_xs_ops *xs = bus->plat->xs;
+	unsigned int attempt, i, nk;
+	char path[XB_PATH_MAX];
+	char **keys;
+	xb_txn_t t;
+	int r;
+
+	for (attempt = 0; attempt < bus->cfg.txn_retries; attempt++) {
+		node_clear(n);
+		n->opts = xenback_opts_new();
+		if (!n->opts)
+			return -ENOMEM;
+		r = xs->txn_start(bus->plat->xs_h, &t);
+		if (r < 0)
+			return r;
+		r = xb_xs_directory(bus, t, be->path, &keys, &nk);
+		if (r == 0) {
+			if (nk > XB_MAX_KEYS)
+				r = -E2BIG;
+			for (i = 0; r == 0 && i < nk; i++) {
+				char *val;
+
+				if (!strcmp(keys[i], "hotplug-status"))
+					continue; /* not an option, not needed to create */
+				if ((size_t)snprintf(path, sizeof(path), "%s/%s", be->path,
+						     keys[i]) >= sizeof(path)) {
+					r = -E2BIG;
+					break;
+				}
+				r = xb_xs_read(bus, t, path, &val);
+				if (r == -ENOENT) {
+					r = 0; /* removed under us: the commit will tell */
+					continue;
+				}
+				if (r == 0)
+					r = node_take(n, keys[i], val);
+			}
+			free(keys);
+		}
+		if (r < 0) {
+			xs->txn_end(bus->plat->xs_h, t, true);
+			if (r == -EAGAIN)
+				continue;
+			return r;
+		}
+		r = xs->txn_end(bus->plat->xs_h, t, false);
+		if (r == -EAGAIN)
+			continue;
+		return r;
+	}
+	xb_log(bus, XENBACK_LOG_WARNING, "%s/%s: transaction failed %u times (EAGAIN)",
+	       be->type->info->type, be->name, attempt);
+	return -EAGAIN;
+}
+
+/* The frontend must live in the frontend domain's own tree. */
+static int frontend_check(struct xenback_backend *be, const struct node *n)
+{
+	char prefix[40];
+	size_t pl;
+
+	if (!n->frontend || !n->has_fe_id)
+		return xenback_backend_set_error(be, -EINVAL, "frontend or frontend-id missing or not a domain id");
+	if (n->frontend_id != be->key.domid)
+		return xenback_backend_set_error(be, -EINVAL, "frontend-id %lu does not match domain %u",
+						 n->frontend_id, be->key.domid);
+	pl = (size_t)snprintf(prefix, sizeof(prefix), "/local/domain/%u/", be->key.domid);
+	if (strncmp(n->frontend, prefix, pl) || strlen(n->frontend) <= pl ||
+	    strstr(n->frontend, "//") || n->frontend[strlen(n->frontend) - 1] == '/' ||
+	    strlen(n->frontend) > 256)
+		return xenback_backend_set_error(be, -EINVAL, "frontend path outside domain %u",
+						 be->key.domid);
+	return 0;
+}
+
+/* Read the node and run create(); be exists, has no device and no error. */
+static void attempt_create(struct xenback_backend *be)
+{
+	struct xenback_bus *bus = be->bus;
+	struct node n = { 0 };
+	int r = node_read(be, &n);
+
+	if (r == -EAGAIN) {
+		node_clear(&n);
+		xb_retry_schedule(be);
+		return;
+	}
+	if (r == -ENOENT) {
+		node_clear(&n);
+		xb_instance_forget(be, false);
+		return;
+	}
+	if (r == 0 && (!n.has_state || !n.has_online || n.state != XENBACK_STATE_INITIALISING ||
+		       n.online != 1)) {
+		node_clear(&n); /* no longer wanted: a later event brings it back */
+		xb_instance_forget(be, true);
+		return;
+	}
+	if (r == 0)
+		r = frontend_check(be, &n);
+	else
+		xenback_backend_set_error(be, r, "reading backend node: %s", strerror(-r));
+	if (r < 0) {
+		be->error = r;
+		xb_error(bus, r, "%s/%s: refused: %s", be->type->info->type, be->name,
+			 be->error_msg);
+		node_clear(&n);
+		return;
+	}
+	free(be->fe_path);
+	be->fe_path = n.frontend;
+	n.frontend = NULL;
+	xb_instance_create(be, n.opts);
+	node_clear(&n);
+}
+
+/* ---------------------------------------------- one device, by event */
+
+static void node_gone_or_changed(struct xenback_backend *be, enum node_key k)
+{
+	struct xenback_bus *bus = be->bus;
+	char path[XB_PATH_MAX];
+	char *v;
+	int r;
+
+	if (be->dev && k != KEY_NODE) {
+		xb_device_backend_changed(be->dev, k == KEY_STATE ? "state" :
+					  k == KEY_ONLINE ? "online" : "hotplug-status");
+		return;
+	}
+	if (k != KEY_NODE)
+		return; /* failed/declined/retrying: only removal matters */
+	snprintf(path, sizeof(path), "%s/state", be->path);
+	r = xb_xs_read(bus, XB_TXN_NULL, path, &v);
+	if (r == -ENOENT) {
+		xb_instance_forget(be, false);
+		return;
+	}
+	if (r == 0)
+		free(v);
+	if (be->dev)
+		xb_device_backend_changed(be->dev, "state");
+}
+
+static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t domid,
+			 uint32_t devid, enum node_key k)
+{
+	struct xenback_backend *be = xb_instance_find(bus, t->idx, domid, devid);
+	char path[XB_PATH_MAX];
+	unsigned long state, online;
+	int r;
+
+	if (be) {
+		be->seen = bus->scan_gen;
+		node_gone_or_changed(be, k);
+		return;
+	}
+	if (k == KEY_OTHER || k == KEY_HOTPLUG)
+		return;
+	snprintf(path, sizeof(path), "%s/%u/%u/state", t->watch_path, domid, devid);
+	r = xb_xs_read_uint(bus, XB_TXN_NULL, path, XENBACK_STATE_RECONFIGURED, &state);
+	if (r == -ENOENT)
+		return;
+	if (r < 0) {
+		xb_log(bus, XENBACK_LOG_WARNING, "%s/%u/%u: bad state (%s), ignored",
+		       t->info->type, domid, devid, strerror(-r));
+		return;
+	}
+	if (state != XENBACK_STATE_INITIALISING)
+		return;
+	snprintf(path, sizeof(path), "%s/%u/%u/online", t->watch_path, domid, devid);
+	r = xb_xs_read_uint(bus, XB_TXN_NULL, path, 1, &online);
+	if (r == -ENOENT)
+		return;
+	if (r < 0) {
+		xb_log(bus, XENBACK_LOG_WARNING, "%s/%u/%u: bad online (%s), ignored",
+		       t->info->type, domid, devid, strerror(-r));
+		return;
+	}
+	if (online != 1)
+		return;
+	be = xb_instance_new(bus, t, domid, devid);
+	if (!be) {
+		xb_error(bus, -ENOMEM, "out of memory creating %s/%u/%u", t->info->type,
+			 domid, devid);
+		return;
+	}
+	be->seen = bus->scan_gen;
+	attempt_create(be);
+}
+
+/* ---------------------------------------------- scans */
+
+static void sweep(struct xenback_bus *bus, struct xb_type *t, bool one_dom, uint32_t domid)
+{
+	struct xenback_backend *be, *tmp;
+
+	HASH_ITER(hh, bus->instances, be, tmp) {
+		if (be->type == t && (!one_dom || be->key.domid == domid) &&
+		    be->seen != bus->scan_gen)
+			xb_instance_forget(be, false);
+	}
+}
+
+static void scan_domain(struct xenback_bus *bus, struct xb_type *t, uint32_t domid)
+{
+	char path[XB_PATH_MAX];
+	char **devs = NULL;
+	unsigned int n = 0, i;
+	unsigned long devid;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%u", t->watch_path, domid);
+	r = xb_xs_directory(bus, XB_TXN_NULL, path, &devs, &n);
+	if (r < 0 && r != -ENOENT) {
+		xb_log(bus, XENBACK_LOG_WARNING, "scan %s: %s", path, strerror(-r));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (xb_parse_uint(devs[i], UINT32_MAX, &devid) < 0) {
+			xb_log(bus, XENBACK_LOG_WARNING, "%s/%s: bad devid, ignored", path, devs[i]);
+			continue;
+		}
+		check_device(bus, t, domid, (uint32_t)devid, KEY_NODE);
+	}
+	free(devs);
+}
+
+int xb_enum_scan_type(struct xenback_bus *bus, struct xb_type *t)
+{
+	char **doms = NULL;
+	unsigned int n = 0, i;
+	unsigned long domid;
+	int r;
+
+	bus->scan_gen++;
+	r = xb_xs_directory(bus, XB_TXN_NULL, t->watch_path, &doms, &n);
+	if (r < 0 && r != -ENOENT)
+		return xb_error(bus, r, "scan %s: %s", t->watch_path, strerror(-r));
+	for (i = 0; i < n; i++) {
+		if (xb_parse_uint(doms[i], XB_DOMID_MAX, &domid) < 0) {
+			xb_log(bus, XENBACK_LOG_WARNING, "%s/%s: bad domain id, ignored",
+			       t->watch_path, doms[i]);
+			continue;
+		}
+		scan_domain(bus, t, (uint32_t)domid);
+	}
+	free(doms);
+	sweep(bus, t, false, 0);
+	return 0;
+}
+
+int xb_enum_watch_type(struct xenback_bus *bus, struct xb_type *t)
+{
+	int r = bus->plat->xs->watch(bus->plat->xs_h, t->watch_path, t->token);
+
+	if (r < 0)
+		return xb_error(bus, r, "watch %s: %s", t->watch_path, strerror(-r));
+	t->watching = true;
+	t->initial_pending = true;
+	return xb_enum_scan_type(bus, t);
+}
+
+int xb_enum_rescan(struct xenback_bus *bus)
+{
+	struct xenback_backend *be, *tmp;
+	uint32_t i;
+	int r, ret = 0;
+
+	xb_log(bus, XENBACK_LOG_NOTICE, "watch events lost: rescanning");
+	for (i = 0; i < bus->ntypes; i++) {
+		r = xb_enum_scan_type(bus, bus->type_vec[i]);
+		if (r < 0)
+			ret = r;
+	}
+	/* Frontend and domain events may have been lost too. */
+	HASH_ITER(hh, bus->instances, be, tmp) {
+		if (be->dev && be->dev->watching_fe)
+			xb_device_frontend_changed(be->dev);
+	}
+	xb_enum_event(bus, "@releaseDomain", "r");
+	return ret;
+}
+
+/* ---------------------------------------------- events */
+
+static void release_domains(struct xenback_bus *bus)
+{
+	struct xb_dom *d, *dtmp;
+	char path[40];
+	char *v;
+
+	HASH_ITER(hh, bus->doms, d, dtmp) {
+		struct xenback_backend *be, *next;
+		int r;
+
+		snprintf(path, sizeof(path), "/local/domain/%u", d->domid);
+		r = xb_xs_read(bus, XB_TXN_NULL, path, &v);
+		if (r == 0)
+			free(v);
+		if (r != -ENOENT)
+			continue;
+		xb_log(bus, XENBACK_LOG_INFO, "domain %u is gone: tearing its devices down",
+		       d->domid);
+		/* Forgetting the last instance frees d: stop after it. */
+		for (be = d->list; be; be = next) {
+			bool last = d->count == 1;
+
+			next = be->dom_next;
+			if (be->dev)
+				xb_instance_forget(be, true);
+			if (last)
+				break;
+		}
+	}
+}
+
+static void type_event(struct xenback_bus *bus, struct xb_type *t, const char *path)
+{
+	const char *rest = path + t->watch_len;
+	char dom[16], dev[16], key[64];
+	unsigned long domid, devid;
+	const char *p, *q;
+	size_t n;
+
+	if (strncmp(path, t->watch_path, t->watch_len) || (*rest && *rest != '/'))
+		return;
+	if (!*rest) {
+		if (t->initial_pending) {
+			t->initial_pending = false;
+			return;
+		}
+		xb_enum_scan_type(bus, t);
+		return;
+	}
+	p = rest + 1;
+	q = strchr(p, '/');
+	n = q ? (size_t)(q - p) : strlen(p);
+	if (n >= sizeof(dom) || (memcpy(dom, p, n), dom[n] = 0,
+				 xb_parse_uint(dom, XB_DOMID_MAX, &domid) < 0)) {
+		xb_log(bus, XENBACK_LOG_WARNING, "%s: bad domain id, ignored", path);
+		return;
+	}
+	if (!q) {
+		bus->scan_gen++;
+		scan_domain(bus, t, (uint32_t)domid);
+		sweep(bus, t, true, (uint32_t)domid);
+		return;
+	}
+	p = q + 1;
+	q = strchr(p, '/');
+	n = q ? (size_t)(q - p) : strlen(p);
+	if (n >= sizeof(dev) || (memcpy(dev, p, n), dev[n] = 0,
+				 xb_parse_uint(dev, UINT32_MAX, &devid) < 0)) {
+		xb_log(bus, XENBACK_LOG_WARNING, "%s: bad device id, ignored", path);
+		return;
+	}
+	key[0] = 0;
+	if (q) {
+		p = q + 1;
+		q = strchr(p, '/');
+		n = q ? (size_t)(q - p) : strlen(p);
+		if (q || n >= sizeof(key))
+			return; /* deeper than a key of ours, or not one of ours */
+		memcpy(key, p, n);
+		key[n] = 0;
+	}
+	check_device(bus, t, (uint32_t)domid, (uint32_t)devid, classify(key));
+}
+
+static void frontend_event(struct xenback_bus *bus, const char *token)
+{
+	unsigned int idx, domid, devid;
+	struct xenback_backend *be;
+	int end = 0;
+
+	if (sscanf(token, "f/%u/%u/%u%n", &idx, &domid, &devid, &end) != 3 || token[end])
+		return;
+	be = xb_instance_find(bus, idx, domid, devid);
+	if (be && be->dev && be->dev->watching_fe)
+		xb_device_frontend_changed(be->dev);
+}
+
+void xb_enum_event(struct xenback_bus *bus, const char *path, const char *token)
+{
+	unsigned int idx;
+	int end = 0;
+
+	switch (token[0]) {
+	case 'b':
+		if (sscanf(token, "b/%u%n", &idx, &end) == 1 && !token[end] &&
+		    idx < bus->ntypes)
+			type_event(bus, bus->type_vec[idx], path);
+		break;
+	case 'f':
+		frontend_event(bus, token);
+		break;
+	case 'r':
+		release_domains(bus);
+		break;
+	}
+}
+
+/* ---------------------------------------------- retries */
+
+void xb_retry_schedule(struct xenback_backend *be)
+{
+	if (be->retry)
+		return;
+	be->retry = true;
+	be->retry_next = be->bus->retry_list;
+	be->bus->retry_list = be;
+	xb_bus_arm_timer(be->bus);
+}
+
+void xb_retry_cancel(struct xenback_backend *be)
+{
+	struct xenback_backend **pp;
+
+	if (!be->retry)
+		return;
+	for (pp = &be->bus->retry_list; *pp; pp = &(*pp)->retry_next)
+		if (*pp == be) {
+			*pp = be->retry_next;
+			break;
+		}
+	be->retry = false;
+}
+
+void xb_enum_retry(struct xenback_bus *bus)
+{
+	struct xenback_backend *list = bus->retry_list, *be;
+
+	bus->retry_list = NULL;
+	while ((be = list)) {
+		list = be->retry_next;
+		be->retry = false;
+		if (++be->retries > XB_MAX_RETRIES) {
+			be->error = xenback_backend_set_error(be, -EAGAIN,
+				"xenstore transactions kept failing (%u retries)", XB_MAX_RETRIES);
+			xb_error(bus, -EAGAIN, "%s/%s: refused: %s", be->type->info->type,
+				 be->name, be->error_msg);
+			continue;
+		}
+		attempt_create(be);
+	}
+}

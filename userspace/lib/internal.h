@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libxenback internals: the objects a bus owns and the calls between files. */
+#ifndef XENBACK_INTERNAL_H
+#define XENBACK_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uthash.h>
+
+#include "platform.h"
+#include "xenback.h"
+
+#define XB_EXPORT __attribute__((visibility("default")))
+
+/* Domain ids at or above DOMID_FIRST_RESERVED (0x7ff0) are not guests. */
+#define XB_DOMID_MAX 0x7fefu
+
+/* A registered backend type. */
+struct xb_type {
+	const struct xenback_backend_info *info;
+	uint32_t idx;
+	char *watch_path;     /* /local/domain/<bd>/backend/<type> */
+	size_t watch_len;
+	char *token;          /* "b/<idx>" */
+	bool watching;
+	bool initial_pending; /* swallow the event a new watch fires once */
+	UT_hash_handle hh;    /* bus->types, by info->type */
+};
+
+/* Registry key: (type, frontend domid, devid). No padding. */
+struct xb_key {
+	uint32_t type_idx;
+	uint32_t domid;
+	uint32_t devid;
+};
+
+/* A frontend domain that has instances (for domain-death teardown). */
+struct xb_dom {
+	uint32_t domid;
+	unsigned int count;
+	struct xenback_backend *list; /* instances, linked by dom_next */
+	UT_hash_handle hh;
+};
+
+/* The registry record (QEMU: XenBackendInstance). */
+struct xenback_backend {
+	struct xb_key key;
+	UT_hash_handle hh;            /* bus->instances */
+	struct xenback_backend *dom_prev, *dom_next;
+	struct xenback_backend *retry_next;
+	struct xenback_bus *bus;
+	struct xb_type *type;
+	char name[24];                /* "<domid>/<devid>" */
+	char *path;                   /* backend node */
+	char *fe_path;                /* frontend node ("" if unknown) */
+	struct xenback_device *dev;   /* attached device, or NULL */
+	struct xenback_device *pending; /* made in create(), not attached yet */
+	int error;                    /* < 0: failed (kept, never re-created) */
+	char *error_msg;
+	bool declined;
+	bool retry;                   /* waiting for the retry timer */
+	uint32_t seen;                /* scan generation (mark and sweep) */
+	unsigned int retries;
+};
+
+struct xb_write {
+	struct xb_write *next;
+	char *key;
+	char *val;
+};
+
+struct xb_map {
+	struct xb_map *next;
+	void *addr;
+	unsigned int n;
+};
+
+struct xenback_evtchn {
+	uint32_t port;
+	UT_hash_handle hh;            /* bus->ports */
+	struct xenback_evtchn *next;  /* dev->chans */
+	struct xenback_device *dev;
+	xenback_evtchn_fn fn;
+	void *arg;
+};
+
+/* A live device (QEMU: XenDevice) and its XenbusState machine. */
+struct xenback_device {
+	struct xenback_backend *be;
+	int state;                    /* backend XenbusState */
+	int fe_state;                 /* -1 until read */
+	bool online;
+	bool hotplug_ok;
+	bool connected;               /* connect() ran, disconnect() owed */
+	bool watching_fe;
+	bool in_create;               /* buffer xenback_device_printf() */
+	bool dead;                    /* failed: torn down by xb_bus_reap() */
+	struct xenback_device *dead_next;
+	unsigned int state_echoes;    /* our own state writes not yet seen */
+	char *fe_state_path;
+	char *fe_token;               /* "f/<type>/<domid>/<devid>" */
+	struct xb_write *writes, **writes_tail;
+	struct xb_map *maps;
+	struct xenback_evtchn *chans;
+	uint64_t flap_start_ns;
+	unsigned int flap_count;
+	max_align_t priv[];
+};
+
+struct xenback_bus {
+	struct xenback_platform *plat;
+	struct xenback_bus_config cfg;
+	int epfd;
+	int timerfd;
+	int xs_fd, ev_fd;
+	bool started;
+	bool release_watch;
+	uint32_t ntypes;
+	struct xb_type *types;        /* by name */
+	struct xb_type **type_vec;    /* by idx */
+	struct xenback_backend *instances;
+	unsigned int ninstances;
+	struct xb_dom *doms;
+	struct xenback_evtchn *ports;
+	struct xenback_backend *retry_list;
+	bool timer_armed;
+	struct xenback_device *dead_list;
+	uint32_t scan_gen;
+	char err[512];
+};
+
+/* log.c */
+void xb_log(struct xenback_bus *bus, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int xb_error(struct xenback_bus *bus, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+uint64_t xb_now_ns(void);
+char *xb_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* xs.c: thin wrappers over the platform's xenstore ops */
+int xb_xs_read(struct xenback_bus *bus, xb_txn_t t, const char *path, char **val);
+int xb_xs_read_uint(struct xenback_bus *bus, xb_txn_t t, const char *path,
+		    unsigned long max, unsigned long *v);
+int xb_xs_write(struct xenback_bus *bus, xb_txn_t t, const char *path, const char *val);
+int xb_xs_printf(struct xenback_bus *bus, xb_txn_t t, const char *path,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int xb_xs_directory(struct xenback_bus *bus, xb_txn_t t, const char *path,
+		    char ***names, unsigned int *n);
+int xb_parse_uint(const char *s, unsigned long max, unsigned long *v);
+
+/* registry.c */
+struct xb_type *xb_type_by_idx(struct xenback_bus *bus, uint32_t idx);
+struct xb_type *xb_type_by_name(struct xenback_bus *bus, const char *name);
+struct xenback_backend *xb_instance_find(struct xenback_bus *bus, uint32_t type_idx,
+					 uint32_t domid, uint32_t devid);
+struct xenback_backend *xb_instance_new(struct xenback_bus *bus, struct xb_type *t,
+					uint32_t domid, uint32_t devid);
+/* Destroys the device if any (frontend told Closed when node_exists) and
+ * forgets the record. */
+void xb_instance_forget(struct xenback_backend *be, bool node_exists);
+int xb_instance_create(struct xenback_backend *be, const struct xenback_opts *opts);
+int xb_parse_name(const char *name, uint32_t *domid, uint32_t *devid);
+
+/* enumerate.c */
+int xb_enum_watch_type(struct xenback_bus *bus, struct xb_type *t);
+int xb_enum_scan_type(struct xenback_bus *bus, struct xb_type *t);
+int xb_enum_rescan(struct xenback_bus *bus);
+void xb_enum_event(struct xenback_bus *bus, const char *path, const char *token);
+void xb_enum_retry(struct xenback_bus *bus);
+void xb_retry_schedule(struct xenback_backend *be);
+void xb_retry_cancel(struct xenback_backend *be);
+
+/* device.c: the XenbusState machine */
+int xb_device_publish(struct xenback_device *dev);
+void xb_device_frontend_changed(struct xenback_device *dev);
+void xb_device_backend_changed(struct xenback_device *dev, const char *key);
+/* Tears a device down: disconnect, release, state Closed (if write_closed),
+ * unwatch, type destroy(), free. */
+void xb_device_teardown(struct xenback_device *dev, bool write_closed);
+void xb_device_free(struct xenback_device *dev);
+int xb_device_set_state(struct xenback_device *dev, int state);
+
+/* Arms the retry timer if devices wait for it. */
+void xb_bus_arm_timer(struct xenback_bus *bus);
+/* Frees devices failed from inside callbacks (deferred teardown). */
+void xb_bus_reap(struct xenback_bus *bus);
+
+/* device_io.c */
+void xb_device_release_io(struct xenback_device *dev);
+void xb_evtchn_dispatch(struct xenback_bus *bus);
+
+
+#endif

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The platform layer: xenstore, grant tables and event channels behind
+ * three small ops tables. Implementations:
+ *   platform_real.c      libxenstore, libxengnttab, libxenevtchn
+ *   evtchn_xenback.c     event channels through /dev/xenback (xenback.ko)
+ *   sim_*.c              the in-process simulated platform (tests, demo)
+ *
+ * Conventions for every op: return 0 (or a count/port >= 0) on success and a
+ * negative errno on failure; never abort; strings returned through out
+ * parameters are malloc()ed and freed by the caller with free().
+ */
+#ifndef XENBACK_PLATFORM_H
+#define XENBACK_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xenback.h"
+
+typedef uint32_t xb_txn_t;
+#define XB_TXN_NULL 0u
+
+/* Longest path and value the library accepts from xenstore (the wire
+ * protocol's own limits: XENSTORE_ABS_PATH_MAX 3072, XENSTORE_PAYLOAD_MAX
+ * 4096). Anything longer is hostile input. */
+#define XB_PATH_MAX 3072
+#define XB_VALUE_MAX 4096
+
+struct xb_xs_ops {
+	/* *val is NUL-terminated; *len excludes the NUL. -ENOENT if absent. */
+	int (*read)(void *h, xb_txn_t t, const char *path, char **val,
+		    unsigned int *len);
+	int (*write)(void *h, xb_txn_t t, const char *path, const char *val,
+		     unsigned int len);
+	/* *names is one malloc()ed block: the array and the strings. */
+	int (*directory)(void *h, xb_txn_t t, const char *path, char ***names,
+			 unsigned int *n);
+	int (*rm)(void *h, xb_txn_t t, const char *path);
+	int (*txn_start)(void *h, xb_txn_t *t);
+	/* abort=false commits; a commit that lost a race returns -EAGAIN. */
+	int (*txn_end)(void *h, xb_txn_t t, bool abort);
+	int (*watch)(void *h, const char *path, const char *token);
+	int (*unwatch)(void *h, const char *path, const char *token);
+	/* Pollable: readable while watch events are queued. */
+	int (*fd)(void *h);
+	/*
+	 * Next queued watch event, without blocking: 0 and *path, *token
+	 * (malloc()ed), -EAGAIN when the queue is empty, -ENOBUFS when
+	 * events were lost (queue overflow, reconnect): the caller must
+	 * rescan everything it watches.
+	 */
+	int (*read_watch)(void *h, char **path, char **token);
+	void (*close)(void *h);
+};
+
+struct xb_gnt_ops {
+	/* Map n grant refs of domid contiguously; *addr page-aligned. */
+	int (*map)(void *h, uint32_t domid, const uint32_t *refs, unsigned int n,
+		   bool writable, void **addr);
+	int (*unmap)(void *h, void *addr, unsigned int n);
+	/* Batched grant copy: one call for any number of segments. */
+	int (*copy)(void *h, struct xenback_grant_copy *segs, unsigned int n);
+	void (*close)(void *h);
+};
+
+struct xb_evtchn_ops {
+	/* Returns the local port (>= 0). */
+	int (*bind_interdomain)(void *h, uint32_t domid, uint32_t remote_port);
+	int (*unbind)(void *h, uint32_t port);
+	int (*notify)(void *h, uint32_t port);
+	/* Notify n ports in as few calls as the implementation allows. */
+	int (*notify_many)(void *h, const uint32_t *ports, unsigned int n);
+	int (*fd)(void *h);
+	/*
+	 * Fill ports[] with up to max pending ports without blocking; returns
+	 * the count (0: none). A port returned here stays masked until
+	 * unmask(); spurious=true tells a lateeoi implementation the event
+	 * carried no work (storm throttling).
+	 */
+	int (*pending)(void *h, uint32_t *ports, unsigned int max);
+	int (*unmask)(void *h, uint32_t port, bool spurious);
+	void (*close)(void *h);
+};
+
+struct xenback_platform {
+	const char *name; /* "real", "sim", ... */
+	const struct xb_xs_ops *xs;
+	void *xs_h;
+	const struct xb_gnt_ops *gnt;
+	void *gnt_h;
+	const struct xb_evtchn_ops *evtchn;
+	void *evtchn_h;
+	/* Frees the platform and its handles. */
+	void (*free)(struct xenback_platform *p);
+};
+
+/* evtchn_xenback.c: /dev/xenback; -ENOENT/-ENODEV when the module is absent. */
+int xb_evtchn_xenback_open(const struct xb_evtchn_ops **ops, void **h);
+/* platform_real.c: libxenevtchn. */
+int xb_evtchn_libxen_open(const struct xb_evtchn_ops **ops, void **h);
+
+#endif
