@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ioctl interface: copy and validate every argument, then hand over to
+ * port.c. Unknown commands are ENOTTY, unreadable/unwritable user memory
+ * EFAULT, counts above the limits E2BIG, unknown ports and non-zero padding
+ * or flags EINVAL (see uapi/xenback.h for each command).
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+#include <xen/xen.h>
+
+#include "xenback.h"
+
+static long xb_ioctl_version(void __user *arg)
+{
+	struct xenback_version v = {
+		.abi_version = XENBACK_ABI_VERSION,
+		.features = XENBACK_F_LOOPBACK | XENBACK_F_EVENTFD |
+			    XENBACK_F_RING | XENBACK_F_NOTIFY_WAIT |
+			    XENBACK_F_GENL_STATS | XENBACK_F_PORT_STATS,
+		.max_ports = XENBACK_MAX_PORTS,
+		.max_vec = XENBACK_MAX_VEC,
+		.mmap_size = XENBACK_MMAP_SIZE,
+		.ring_offset = XENBACK_RING_OFFSET,
+		.ring_size = XENBACK_RING_SIZE,
+	};
+
+	if (xen_domain())
+		v.features |= XENBACK_F_XEN;
+	return copy_to_user(arg, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+static long xb_ioctl_bind_interdomain(struct xb_ctx *ctx, void __user *arg)
+{
+	struct xenback_bind_interdomain b;
+	int ret;
+
+	if (copy_from_user(&b, arg, sizeof(b)))
+		return -EFAULT;
+	if (b.pad)
+		return -EINVAL;
+	ret = xb_port_bind_interdomain(ctx, b.remote_domid, b.remote_port,
+				       &b.local_port);
+	if (ret)
+		return ret;
+	if (copy_to_user(arg, &b, sizeof(b))) {
+		xb_port_unbind(ctx, b.local_port);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static long xb_ioctl_bind_loopback(struct xb_ctx *ctx, void __user *arg)
+{
+	struct xenback_bind_loopback b;
+	struct xb_ctx *peer = ctx;
+	struct fd f = { NULL, 0 };
+	int ret;
+
+	if (copy_from_user(&b, arg, sizeof(b)))
+		return -EFAULT;
+	if (b.flags)
+		return -EINVAL;
+	if (b.peer_fd != -1) {
+		f = fdget(b.peer_fd);
+		if (!f.file)
+			return -EBADF;
+		peer = xb_ctx_from_file(f.file);
+		if (!peer) {
+			fdput(f);
+			return -EINVAL;
+		}
+	}
+	/* The peer's file reference keeps its context alive until fdput. */
+	ret = xb_port_bind_loopback(ctx, peer, &b.port, &b.peer_port);
+	if (!ret && copy_to_user(arg, &b, sizeof(b))) {
+		xb_port_unbind(ctx, b.port);
+		xb_port_unbind(peer, b.peer_port);
+		ret = -EFAULT;
+	}
+	if (f.file)
+		fdput(f);
+	return ret;
+}
+
+static long xb_ioctl_unbind(struct xb_ctx *ctx, void __user *arg)
+{
+	struct xenback_unbind u;
+
+	if (copy_from_user(&u, arg, sizeof(u)))
+		return -EFAULT;
+	if (u.pad)
+		return -EINVAL;
+	return xb_port_unbind(ctx, u.port);
+}
+
+/* A port vector copied in: small ones on the stack. */
+#define XB_VEC_INLINE 16
+struct xb_vec {
+	u32 *v;
+	u32 n;
+	u32 inline_v[XB_VEC_INLINE];
+};
+
+static int xb_vec_copy(struct xb_vec *vec, u64 uptr, u32 n)
+{
+	vec->n = n;
+	vec->v = vec->inline_v;
+	if (!n)
+		return 0;
+	if (n > XENBACK_MAX_VEC)
+		return -E2BIG;
+	if (n > XB_VEC_INLINE) {
+		vec->v = kmalloc_array(n, sizeof(u32), GFP_KERNEL);
+		if (!vec->v)
+			return -ENOMEM;
+	}
+	if (copy_from_user(vec->v, u64_to_user_ptr(uptr), n * sizeof(u32)))
+		return -EFAULT;
+	return 0;
+}
+
+static void xb_vec_free(struct xb_vec *vec)
+{
+	if (vec->v != vec->inline_v)
+		kfree(vec->v);
+}
+
+static bool xb_vec_valid(struct xb_ctx *ctx, const struct xb_vec *vec, u32 ignore)
+{
+	u32 i;
+
+	for (i = 0; i < vec->n; i++)
+		if (!xb_port_lookup(ctx, vec->v[i] & ~ignore))
+			return false;
+	return true;
+}
+
+static long xb_ioctl_notify(struct xb_ctx *ctx, void __user *arg)
+{
+	struct xenback_notify nt;
+	struct xb_vec eoi, ntf;
+	struct xb_port *p;
+	long ret;
+	u32 i;
+
+	if (copy_from_user(&nt, arg, sizeof(nt)))
+		return -EFAULT;
+	if (nt.pad || (nt.flags & ~XENBACK_NOTIFY_WAIT))
+		return -EINVAL;
+	if (nt.eoi_count > XENBACK_MAX_VEC || nt.notify_count > XENBACK_MAX_VEC)
+		return -E2BIG;
+	ret = xb_vec_copy(&eoi, nt.eoi, nt.eoi_count);
+	if (ret)
+		goto out_eoi;
+	ret = xb_vec_copy(&ntf, nt.notify, nt.notify_count);
+	if (ret)
+		goto out;
+
+	rcu_read_lock();
+	if (!xb_vec_valid(ctx, &eoi, XENBACK_EOI_SPURIOUS) ||
+	    !xb_vec_valid(ctx, &ntf, 0)) {
+		rcu_read_unlock();
+		ret = -EINVAL;
+		goto out;
+	}
+	/* A port unbound by another thread meanwhile is skipped. */
+	for (i = 0; i < eoi.n; i++) {
+		p = xb_port_lookup(ctx, eoi.v[i] & ~XENBACK_EOI_SPURIOUS);
+		if (p)
+			xb_port_eoi(p, eoi.v[i] & XENBACK_EOI_SPURIOUS);
+	}
+	for (i = 0; i < ntf.n; i++) {
+		p = xb_port_lookup(ctx, ntf.v[i]);
+		if (p)
+			xb_port_notify(p);
+	}
+	rcu_read_unlock();
+
+	if (nt.flags & XENBACK_NOTIFY_WAIT) {
+		/* Not restartable: the notifications went out already. */
+		if (wait_event_interruptible(ctx->wq, xb_ring_pending(&ctx->ring)))
+			ret = -EINTR;
+		else
+			ret = xb_ring_count(&ctx->ring);
+	}
+out:
+	xb_vec_free(&ntf);
+out_eoi:
+	xb_vec_free(&eoi);
+	return ret;
+}
+
+static long xb_ioctl_set_eventfd(struct xb_ctx *ctx, void __user *arg)
+{
+	struct xenback_set_eventfd s;
+
+	if (copy_from_user(&s, arg, sizeof(s)))
+		return -EFAULT;
+	if (s.fd < -1)
+		return -EBADF;
+	return xb_port_set_eventfd(ctx, s.port, s.fd);
+}
+
+static long xb_ioctl_set_ring(struct xb_ctx *ctx, void __user *arg)
+{
+	struct xenback_set_ring s;
+
+	if (copy_from_user(&s, arg, sizeof(s)))
+		return -EFAULT;
+	if (s.flags || (s.req_prod && !s.req_cons))
+		return -EINVAL;
+	return xb_port_set_ring(ctx, s.port, s.req_prod, s.req_cons);
+}
+
+static long xb_ioctl_port_stats(struct xb_ctx *ctx, void __user *arg)
+{
+	struct xenback_port_stats st;
+	struct xb_port *p;
+
+	if (copy_from_user(&st, arg, sizeof(st)))
+		return -EFAULT;
+	if (st.pad)
+		return -EINVAL;
+	rcu_read_lock();
+	p = xb_port_lookup(ctx, st.port);
+	if (!p) {
+		rcu_read_unlock();
+		return -EINVAL;
+	}
+	st.domid = p->domid;
+	st.kind = p->kind;
+	st.events = atomic64_read(&p->stats[XB_STAT_EVENTS]);
+	st.wakes = atomic64_read(&p->stats[XB_STAT_WAKES]);
+	st.notifies = atomic64_read(&p->stats[XB_STAT_NOTIFIES]);
+	st.spurious = atomic64_read(&p->stats[XB_STAT_SPURIOUS]);
+	st.throttled = atomic64_read(&p->stats[XB_STAT_THROTTLED]);
+	rcu_read_unlock();
+	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+long xb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct xb_ctx *ctx = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case XENBACK_IOCTL_VERSION:
+		return xb_ioctl_version(uarg);
+	case XENBACK_IOCTL_BIND_INTERDOMAIN:
+		return xb_ioctl_bind_interdomain(ctx, uarg);
+	case XENBACK_IOCTL_BIND_LOOPBACK:
+		return xb_ioctl_bind_loopback(ctx, uarg);
+	case XENBACK_IOCTL_UNBIND:
+		return xb_ioctl_unbind(ctx, uarg);
+	case XENBACK_IOCTL_NOTIFY:
+		return xb_ioctl_notify(ctx, uarg);
+	case XENBACK_IOCTL_SET_EVENTFD:
+		return xb_ioctl_set_eventfd(ctx, uarg);
+	case XENBACK_IOCTL_SET_RING:
+		return xb_ioctl_set_ring(ctx, uarg);
+	case XENBACK_IOCTL_PORT_STATS:
+		return xb_ioctl_port_stats(ctx, uarg);
+	default:
+		return -ENOTTY;
+	}
+}

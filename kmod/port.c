@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Ports: binding (Xen interdomain channels and loopback pairs), the event
+ * path with lateeoi masking, storm throttling, notification and teardown.
+ *
+ * Event path, for every kind of port:
+ *   event on an unmasked port -> mask, publish (ring or eventfd), wake
+ *   event on a masked port    -> latch (one pending event, like Xen)
+ *   re-arm (lateeoi)          -> deliver the latched event, or unmask
+ * With a shared ring registered (suppress.c), an event whose ring has
+ * nothing new is spurious: not published, re-armed as a spurious lateeoi.
+ * Spurious re-arms in a row are delayed exponentially (1 jiffy doubling up
+ * to HZ): for Xen ports Xen's lateeoi core does it, for loopback ports a
+ * timer here, so a storm costs a bounded amount of CPU either way.
+ */
+#include <linux/interrupt.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <xen/events.h>
+#include <xen/interface/event_channel.h>
+#include <xen/xen.h>
+#include <asm/xen/hypercall.h>
+
+#include "xenback.h"
+#include "trace.h"
+
+/* Links of loopback pairs. */
+static DEFINE_SPINLOCK(xb_peer_lock);
+
+#define XB_LOOPBACK_PORT_LAST (XENBACK_LOOPBACK_PORT_BASE + 0xffffffu)
+#define XB_DOMID_FIRST_RESERVED 0x7ff0u
+
+/* Work a caller must do after dropping ctx->lock. */
+struct xb_after {
+	bool wake;
+	bool lateeoi;
+	unsigned int eoi_flags;
+};
+
+static bool xb_port_is_xen(const struct xb_port *p)
+{
+	return p->kind == XENBACK_PORT_INTERDOMAIN;
+}
+
+static void xb_deliver_locked(struct xb_port *p, struct xb_after *after);
+
+/* Re-arm a masked port (lateeoi); ctx->lock held. */
+static void xb_rearm_locked(struct xb_port *p, bool spurious,
+			    struct xb_after *after)
+{
+	if (spurious) {
+		if (p->spurious_run < 64)
+			p->spurious_run++;
+	} else {
+		p->spurious_run = 0;
+	}
+	if (spurious && p->spurious_run > 1) {
+		xb_stat_inc(p, XB_STAT_THROTTLED);
+		if (!xb_port_is_xen(p)) {
+			unsigned int shift = min(p->spurious_run - 2, 16u);
+			unsigned long delay = min(1UL << shift, (unsigned long)HZ);
+
+			p->rearm_armed = true;
+			mod_timer(&p->rearm, jiffies + delay);
+			return; /* stays masked until the timer */
+		}
+		/* Xen's lateeoi core applies the delay itself. */
+	}
+	if (p->latched) {
+		p->latched = false;
+		xb_deliver_locked(p, after);
+		return;
+	}
+	p->masked = false;
+	if (xb_port_is_xen(p)) {
+		after->lateeoi = true;
+		after->eoi_flags = spurious ? XEN_EOI_FLAG_SPURIOUS : 0;
+	}
+}
+
+/* Publish an event of port p to userspace; ctx->lock held. */
+static void xb_deliver_locked(struct xb_port *p, struct xb_after *after)
+{
+	p->masked = true;
+	if (p->sup && !xb_suppress_has_work(p->sup)) {
+		xb_stat_inc(p, XB_STAT_SPURIOUS);
+		trace_spurious(p->port, p->domid);
+		xb_rearm_locked(p, true, after);
+		return;
+	}
+	if (p->evfd) {
+		xb_eventfd_signal(p->evfd);
+	} else if (!xb_ring_push(&p->ctx->ring, p->port)) {
+		p->latched = true; /* userspace broke the ring; keep it */
+		after->wake = true;
+		return;
+	}
+	xb_stat_inc(p, XB_STAT_WAKES);
+	trace_wake(p->port, p->domid);
+	after->wake = true;
+}
+
+/* The caller is in an RCU read-side section (or the port cannot die). */
+static void xb_after_unlock(struct xb_port *p, const struct xb_after *after)
+{
+	if (after->wake)
+		wake_up_interruptible_poll(&p->ctx->wq, EPOLLIN | EPOLLRDNORM);
+	if (after->lateeoi && !READ_ONCE(p->dead))
+		xen_irq_lateeoi(p->irq, after->eoi_flags);
+}
+
+void xb_port_event(struct xb_port *p)
+{
+	struct xb_ctx *ctx = p->ctx;
+	struct xb_after after = {};
+	unsigned long flags;
+
+	spin_lock_irqsave(&ctx->lock, flags);
+	if (p->dead) {
+		spin_unlock_irqrestore(&ctx->lock, flags);
+		return;
+	}
+	xb_stat_inc(p, XB_STAT_EVENTS);
+	trace_event(p->port, p->domid);
+	if (p->masked)
+		p->latched = true;
+	else
+		xb_deliver_locked(p, &after);
+	spin_unlock_irqrestore(&ctx->lock, flags);
+	xb_after_unlock(p, &after);
+}
+
+void xb_port_eoi(struct xb_port *p, bool spurious)
+{
+	struct xb_ctx *ctx = p->ctx;
+	struct xb_after after = {};
+	unsigned long flags;
+
+	spin_lock_irqsave(&ctx->lock, flags);
+	if (!p->dead && p->masked && !p->rearm_armed) {
+		if (spurious) {
+			xb_stat_inc(p, XB_STAT_SPURIOUS);
+			trace_spurious(p->port, p->domid);
+		}
+		xb_rearm_locked(p, spurious, &after);
+	}
+	spin_unlock_irqrestore(&ctx->lock, flags);
+	xb_after_unlock(p, &after);
+}
+
+void xb_port_notify(struct xb_port *p)
+{
+	struct xb_port *peer;
+
+	xb_stat_inc(p, XB_STAT_NOTIFIES);
+	trace_notify(p->port, p->domid);
+	if (xb_port_is_xen(p)) {
+		/* Unbind waits for a grace period before freeing the irq. */
+		if (!READ_ONCE(p->dead))
+			notify_remote_via_irq(p->irq);
+		return;
+	}
+	peer = rcu_dereference(p->peer);
+	if (peer)
+		xb_port_event(peer);
+}
+
+/* Loopback throttle: the delayed unmask of a storming port. */
+static void xb_port_rearm_timer(struct timer_list *t)
+{
+	struct xb_port *p = from_timer(p, t, rearm);
+	struct xb_ctx *ctx = p->ctx;
+	struct xb_after after = {};
+	unsigned long flags;
+
+	spin_lock_irqsave(&ctx->lock, flags);
+	p->rearm_armed = false;
+	if (!p->dead && p->masked) {
+		if (p->latched) {
+			p->latched = false;
+			xb_deliver_locked(p, &after);
+		} else {
+			p->masked = false;
+		}
+	}
+	spin_unlock_irqrestore(&ctx->lock, flags);
+	xb_after_unlock(p, &after);
+}
+
+static irqreturn_t xb_xen_interrupt(int irq, void *data)
+{
+	xb_port_event(data);
+	return IRQ_HANDLED;
+}
+
+struct xb_port *xb_port_lookup(struct xb_ctx *ctx, u32 port)
+{
+	return xa_load(&ctx->ports, port);
+}
+
+static int xb_ctx_reserve(struct xb_ctx *ctx)
+{
+	if (atomic_inc_return(&ctx->nports) > XENBACK_MAX_PORTS) {
+		atomic_dec(&ctx->nports);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static struct xb_port *xb_port_alloc(struct xb_ctx *ctx, u32 kind, u32 domid)
+{
+	struct xb_port *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	int i;
+
+	if (!p)
+		return NULL;
+	p->ctx = ctx;
+	p->kind = kind;
+	p->domid = domid;
+	p->irq = -1;
+	timer_setup(&p->rearm, xb_port_rearm_timer, 0);
+	for (i = 0; i < XB_STAT_NR; i++)
+		atomic64_set(&p->stats[i], 0);
+	INIT_LIST_HEAD(&p->kill_node);
+	return p;
+}
+
+static void xb_lock_pair(struct xb_ctx *a, struct xb_ctx *b)
+{
+	if (a == b) {
+		mutex_lock(&a->mutex);
+	} else if (a->id < b->id) {
+		mutex_lock(&a->mutex);
+		mutex_lock_nested(&b->mutex, SINGLE_DEPTH_NESTING);
+	} else {
+		mutex_lock(&b->mutex);
+		mutex_lock_nested(&a->mutex, SINGLE_DEPTH_NESTING);
+	}
+}
+
+static void xb_unlock_pair(struct xb_ctx *a, struct xb_ctx *b)
+{
+	mutex_unlock(&a->mutex);
+	if (a != b)
+		mutex_unlock(&b->mutex);
+}
+
+int xb_port_bind_loopback(struct xb_ctx *ctx, struct xb_ctx *peer_ctx,
+			  u32 *port, u32 *peer_port)
+{
+	struct xa_limit lim = XA_LIMIT(XENBACK_LOOPBACK_PORT_BASE,
+				       XB_LOOPBACK_PORT_LAST);
+	struct xb_port *a = NULL, *b = NULL;
+	u32 ia, ib;
+	int ret;
+
+	ret = xb_ctx_reserve(ctx);
+	if (ret)
+		return ret;
+	ret = xb_ctx_reserve(peer_ctx);
+	if (ret) {
+		atomic_dec(&ctx->nports);
+		return ret;
+	}
+	a = xb_port_alloc(ctx, XENBACK_PORT_LOOPBACK, XENBACK_DOMID_LOOPBACK);
+	b = xb_port_alloc(peer_ctx, XENBACK_PORT_LOOPBACK, XENBACK_DOMID_LOOPBACK);
+	if (!a || !b) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	xb_lock_pair(ctx, peer_ctx);
+	ret = xa_alloc(&ctx->ports, &ia, NULL, lim, GFP_KERNEL);
+	if (ret)
+		goto err_unlock;
+	ret = xa_alloc(&peer_ctx->ports, &ib, NULL, lim, GFP_KERNEL);
+	if (ret) {
+		xa_release(&ctx->ports, ia);
+		goto err_unlock;
+	}
+	a->port = ia;
+	b->port = ib;
+	RCU_INIT_POINTER(a->peer, b);
+	RCU_INIT_POINTER(b->peer, a);
+	/* Storing over a reserved index allocates nothing and cannot fail. */
+	xa_store(&ctx->ports, ia, a, GFP_KERNEL);
+	xa_store(&peer_ctx->ports, ib, b, GFP_KERNEL);
+	xb_unlock_pair(ctx, peer_ctx);
+
+	trace_bind(a->port, a->domid, a->kind);
+	trace_bind(b->port, b->domid, b->kind);
+	*port = ia;
+	*peer_port = ib;
+	return 0;
+
+err_unlock:
+	xb_unlock_pair(ctx, peer_ctx);
+	if (ret == -EBUSY)
+		ret = -ENOSPC;
+err_free:
+	kfree(a);
+	kfree(b);
+	atomic_dec(&ctx->nports);
+	atomic_dec(&peer_ctx->nports);
+	return ret;
+}
+
+static void xb_evtchn_close(u32 port)
+{
+	struct evtchn_close close = { .port = port };
+
+	HYPERVISOR_event_channel_op(EVTCHNOP_close, &close);
+}
+
+int xb_port_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
+			     u32 *port)
+{
+	struct evtchn_bind_interdomain bind = {};
+	struct xb_port *p;
+	int ret, irq;
+
+	if (!xen_domain())
+		return -EOPNOTSUPP;
+	if (domid >= XB_DOMID_FIRST_RESERVED)
+		return -EINVAL;
+	ret = xb_ctx_reserve(ctx);
+	if (ret)
+		return ret;
+	p = xb_port_alloc(ctx, XENBACK_PORT_INTERDOMAIN, domid);
+	if (!p) {
+		ret = -ENOMEM;
+		goto err_unreserve;
+	}
+
+	mutex_lock(&ctx->mutex);
+	bind.remote_dom = domid;
+	bind.remote_port = remote_port;
+	ret = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &bind);
+	if (ret)
+		goto err_unlock;
+	p->port = bind.local_port;
+	ret = xa_reserve(&ctx->ports, p->port, GFP_KERNEL);
+	if (ret)
+		goto err_close;
+	/* The handler may run at once: Xen marks a new port pending. */
+	irq = bind_evtchn_to_irqhandler_lateeoi(p->port, xb_xen_interrupt, 0,
+						"xenback", p);
+	if (irq < 0) {
+		ret = irq;
+		xa_release(&ctx->ports, p->port);
+		goto err_close;
+	}
+	p->irq = irq;
+	xa_store(&ctx->ports, p->port, p, GFP_KERNEL);
+	mutex_unlock(&ctx->mutex);
+
+	trace_bind(p->port, p->domid, p->kind);
+	*port = p->port;
+	return 0;
+
+err_close:
+	xb_evtchn_close(bind.local_port);
+err_unlock:
+	mutex_unlock(&ctx->mutex);
+	kfree(p);
+err_unreserve:
+	atomic_dec(&ctx->nports);
+	return ret;
+}
+
+/* Phase 1 of teardown: disconnect and mark dead. ctx->mutex held. */
+static void xb_port_kill(struct xb_port *p)
+{
+	struct xb_ctx *ctx = p->ctx;
+	struct xb_port *peer;
+	unsigned long flags;
+
+	spin_lock(&xb_peer_lock);
+	peer = rcu_dereference_protected(p->peer, lockdep_is_held(&xb_peer_lock));
+	if (peer)
+		RCU_INIT_POINTER(peer->peer, NULL);
+	RCU_INIT_POINTER(p->peer, NULL);
+	spin_unlock(&xb_peer_lock);
+
+	spin_lock_irqsave(&ctx->lock, flags);
+	WRITE_ONCE(p->dead, true);
+	spin_unlock_irqrestore(&ctx->lock, flags);
+}
+
+/* Phase 2, after a grace period for Xen ports: free everything. */
+static void xb_port_destroy(struct xb_port *p)
+{
+	del_timer_sync(&p->rearm);
+	if (xb_port_is_xen(p))
+		unbind_from_irqhandler(p->irq, p); /* closes the channel */
+	xb_eventfd_put(p->evfd);
+	xb_suppress_free(p->sup);
+	trace_unbind(p->port, p->domid);
+	atomic_dec(&p->ctx->nports);
+	kfree_rcu(p, rcu);
+}
+
+int xb_port_unbind(struct xb_ctx *ctx, u32 port)
+{
+	struct xb_port *p;
+
+	mutex_lock(&ctx->mutex);
+	p = xa_erase(&ctx->ports, port);
+	if (!p) {
+		mutex_unlock(&ctx->mutex);
+		return -EINVAL;
+	}
+	xb_port_kill(p);
+	if (xb_port_is_xen(p))
+		synchronize_rcu(); /* no notify/lateeoi still uses p->irq */
+	xb_port_destroy(p);
+	mutex_unlock(&ctx->mutex);
+	return 0;
+}
+
+void xb_port_unbind_all(struct xb_ctx *ctx)
+{
+	struct xb_port *p, *tmp;
+	unsigned long idx;
+	bool any_xen = false;
+	LIST_HEAD(dead);
+
+	mutex_lock(&ctx->mutex);
+	xa_for_each(&ctx->ports, idx, p) {
+		xa_erase(&ctx->ports, idx);
+		xb_port_kill(p);
+		any_xen |= xb_port_is_xen(p);
+		list_add_tail(&p->kill_node, &dead);
+	}
+	if (any_xen)
+		synchronize_rcu();
+	list_for_each_entry_safe(p, tmp, &dead, kill_node)
+		xb_port_destroy(p);
+	mutex_unlock(&ctx->mutex);
+}
+
+int xb_port_set_eventfd(struct xb_ctx *ctx, u32 port, int fd)
+{
+	struct eventfd_ctx *e = NULL, *old;
+	struct xb_port *p;
+	unsigned long flags;
+
+	if (fd != -1) {
+		e = xb_eventfd_get(fd);
+		if (IS_ERR(e))
+			return PTR_ERR(e);
+	}
+	mutex_lock(&ctx->mutex);
+	p = xa_load(&ctx->ports, port);
+	if (!p) {
+		mutex_unlock(&ctx->mutex);
+		xb_eventfd_put(e);
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&ctx->lock, flags);
+	old = p->evfd;
+	p->evfd = e;
+	spin_unlock_irqrestore(&ctx->lock, flags);
+	mutex_unlock(&ctx->mutex);
+	xb_eventfd_put(old);
+	return 0;
+}
+
+int xb_port_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons)
+{
+	struct xb_suppress *s = NULL, *old;
+	struct xb_port *p;
+	unsigned long flags;
+
+	mutex_lock(&ctx->mutex);
+	p = xa_load(&ctx->ports, port);
+	if (!p) {
+		mutex_unlock(&ctx->mutex);
+		return -EINVAL;
+	}
+	if (req_prod) {
+		s = xb_suppress_new(req_prod, req_cons);
+		if (IS_ERR(s)) {
+			mutex_unlock(&ctx->mutex);
+			return PTR_ERR(s);
+		}
+	}
+	spin_lock_irqsave(&ctx->lock, flags);
+	old = p->sup;
+	p->sup = s;
+	spin_unlock_irqrestore(&ctx->lock, flags);
+	mutex_unlock(&ctx->mutex);
+	xb_suppress_free(old);
+	return 0;
+}

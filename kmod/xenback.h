@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xenback.ko internals: contexts (one per open file), ports, and the
+ * functions each file of the module provides to the others.
+ *
+ * Locking
+ *   ctx->lock (spinlock, irqsave): a port's delivery state (masked, latched,
+ *     dead, eventfd, suppression), the pending ring. Taken from process
+ *     context, timers and the Xen event handler; never held while calling
+ *     into Xen's event core or sleeping.
+ *   ctx->mutex: serialises port management of one context (bind insertion
+ *     bookkeeping, unbind, eventfd and ring registration, release).
+ *   xb_peer_lock (spinlock): the peer links of loopback pairs.
+ *   xb_ctx_list_mutex: the list of contexts (statistics dump).
+ *   Ports are looked up in ctx->ports under RCU and freed after a grace
+ *   period; contexts too, so a peer that still holds a port under
+ *   rcu_read_lock() may take its ctx->lock and find it dead.
+ */
+#ifndef XENBACK_KMOD_H
+#define XENBACK_KMOD_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/timer.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+
+#include "uapi/xenback.h" /* -I.. in the repo; uapi/ copied in for DKMS */
+
+struct eventfd_ctx;
+struct file;
+
+enum xb_stat {
+	XB_STAT_EVENTS,
+	XB_STAT_WAKES,
+	XB_STAT_NOTIFIES,
+	XB_STAT_SPURIOUS,
+	XB_STAT_THROTTLED,
+	XB_STAT_NR,
+};
+
+/* ring.c: the pending ring in the shared mapping. */
+struct xb_ring {
+	void *base;                    /* vmalloc_user(XENBACK_MMAP_SIZE) */
+	struct xenback_shared *hdr;    /* base */
+	u32 *slots;                    /* base + XENBACK_RING_OFFSET */
+	u32 prod;                      /* private copy of hdr->prod */
+};
+
+/* suppress.c: a registered shared ring of one port. */
+struct xb_suppress;
+
+struct xb_ctx {
+	spinlock_t lock;
+	struct mutex mutex;
+	struct xarray ports;           /* port number -> struct xb_port */
+	atomic_t nports;
+	struct xb_ring ring;
+	wait_queue_head_t wq;
+	u32 id;
+	pid_t pid;
+	struct list_head node;         /* xb_ctx_list */
+	struct rcu_head rcu;
+};
+
+struct xb_port {
+	struct xb_ctx *ctx;
+	u32 port;
+	u32 domid;
+	u32 kind;                      /* XENBACK_PORT_* */
+	int irq;                       /* interdomain */
+	/* under ctx->lock */
+	bool masked;                   /* delivered, waiting for re-arm */
+	bool latched;                  /* an event arrived while masked */
+	bool dead;
+	bool rearm_armed;              /* throttle timer pending */
+	unsigned int spurious_run;     /* consecutive spurious re-arms */
+	struct eventfd_ctx *evfd;
+	struct xb_suppress *sup;
+	struct timer_list rearm;       /* loopback: throttled unmask */
+	/* under xb_peer_lock; read under RCU */
+	struct xb_port __rcu *peer;
+	atomic64_t stats[XB_STAT_NR];
+	struct list_head kill_node;    /* teardown batch */
+	struct rcu_head rcu;
+};
+
+static inline void xb_stat_inc(struct xb_port *p, enum xb_stat s)
+{
+	atomic64_inc(&p->stats[s]);
+}
+
+/* main.c */
+extern struct mutex xb_ctx_list_mutex;
+extern struct list_head xb_ctx_list;
+struct xb_ctx *xb_ctx_from_file(struct file *file);
+
+/* ioctl.c */
+long xb_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+/* port.c */
+struct xb_port *xb_port_lookup(struct xb_ctx *ctx, u32 port); /* RCU */
+int xb_port_bind_loopback(struct xb_ctx *ctx, struct xb_ctx *peer_ctx,
+			  u32 *port, u32 *peer_port);
+int xb_port_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
+			     u32 *port);
+int xb_port_unbind(struct xb_ctx *ctx, u32 port);
+void xb_port_unbind_all(struct xb_ctx *ctx);
+int xb_port_set_eventfd(struct xb_ctx *ctx, u32 port, int fd);
+int xb_port_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons);
+void xb_port_notify(struct xb_port *p);            /* RCU held */
+void xb_port_eoi(struct xb_port *p, bool spurious); /* RCU held */
+void xb_port_event(struct xb_port *p);             /* any context */
+
+/* ring.c */
+int xb_ring_init(struct xb_ring *r);
+void xb_ring_free(struct xb_ring *r);
+bool xb_ring_push(struct xb_ring *r, u32 port);    /* ctx->lock held */
+bool xb_ring_pending(struct xb_ring *r);
+u32 xb_ring_count(struct xb_ring *r);
+int xb_ring_mmap(struct xb_ring *r, struct vm_area_struct *vma);
+
+/* suppress.c */
+struct xb_suppress *xb_suppress_new(u64 req_prod, u64 req_cons);
+bool xb_suppress_has_work(const struct xb_suppress *s); /* atomic-safe */
+void xb_suppress_free(struct xb_suppress *s);
+
+/* eventfd.c */
+struct eventfd_ctx *xb_eventfd_get(int fd);
+void xb_eventfd_put(struct eventfd_ctx *e);
+void xb_eventfd_signal(struct eventfd_ctx *e);
+
+/* genl.c */
+int __init xb_genl_init(void);
+void xb_genl_exit(void);
+
+#endif

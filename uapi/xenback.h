@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR LGPL-2.1-or-later */
+/*
+ * xenback.h - the contract between xenback.ko (/dev/xenback) and userspace.
+ *
+ * This is the only header shared by the kernel module and libxenback. Every
+ * structure uses fixed-width types, carries explicit padding and has the same
+ * size and layout for 32- and 64-bit processes (pointers travel as __u64), so
+ * the module needs no compat translation. Padding and unused flag bits must be
+ * zero: the module rejects anything else with EINVAL, which keeps them free
+ * for later versions.
+ *
+ * Model
+ * -----
+ * Every open() of /dev/xenback is an isolated *context*. A context owns the
+ * ports it bound and can only see, notify, re-arm and unbind those; a port
+ * number unknown to the context is EINVAL, whoever else owns it.
+ *
+ * Ports are event channels:
+ *   - interdomain: a Xen event channel bound to (remote domid, remote port)
+ *     with EVTCHNOP_bind_interdomain; the local port number is Xen's.
+ *     Only on Xen (XENBACK_F_XEN); elsewhere the bind fails with EOPNOTSUPP.
+ *   - loopback: a connected pair of ports inside the module, in one context
+ *     or across two. Notifying one end raises an event on the other. Port
+ *     numbers start at XENBACK_LOOPBACK_PORT_BASE, so they never collide with
+ *     Xen's. They behave exactly like interdomain ports (masking, lateeoi,
+ *     suppression, eventfd, statistics, tracepoints), which makes the module
+ *     usable and testable without Xen.
+ *
+ * Receive path (lateeoi semantics, as Linux's /dev/xen/evtchn after XSA-332):
+ * an event on an unmasked port masks it and publishes the port once in the
+ * context's pending ring (or signals the port's eventfd). Further events on a
+ * masked port are latched, not queued. The port stays masked until userspace
+ * re-arms it with XENBACK_IOCTL_NOTIFY's eoi vector; a latched event is then
+ * delivered at once. Re-arming a port "spuriously" (the event carried no
+ * work) feeds the storm throttle: repeated spurious re-arms delay the unmask
+ * exponentially, up to one second, so a hostile peer cannot burn a CPU.
+ * Because a port is in the ring at most once, the ring never overflows while
+ * userspace only re-arms ports it has taken out of the ring.
+ *
+ * Pending ring: mmap() XENBACK_MMAP_SIZE bytes at offset 0, MAP_SHARED. The
+ * mapping starts with struct xenback_shared; the ring of __u32 port numbers
+ * (XENBACK_RING_SIZE entries, a power of two) starts at XENBACK_RING_OFFSET.
+ * The module writes ring[prod % size] then advances prod (release order);
+ * userspace reads prod (acquire), consumes entries up to it and stores cons
+ * (release). poll()/epoll report EPOLLIN while prod != cons.
+ *
+ * Ring-aware suppression (XENBACK_IOCTL_SET_RING): with a shared ring
+ * registered for a port, an event wakes userspace only if the ring's req_prod
+ * differs from the consumer index userspace publishes; otherwise it is
+ * counted as spurious, re-armed by the module as a spurious lateeoi, and
+ * userspace never hears of it.
+ *
+ * Statistics: a generic netlink family XENBACK_GENL_NAME dumps per-port
+ * counters of every context (CAP_NET_ADMIN); XENBACK_IOCTL_PORT_STATS reads
+ * one port of the caller's own context.
+ *
+ * Tracepoints: system "xenback", events bind, unbind, event, wake, notify,
+ * spurious, each with port and domid (perf record -e 'xenback:*').
+ */
+#ifndef _UAPI_XENBACK_H
+#define _UAPI_XENBACK_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define XENBACK_DEVICE_NAME "xenback" /* /dev/xenback, mode 0600 */
+
+/* Bumped on any incompatible change; additions are feature bits. */
+#define XENBACK_ABI_VERSION 1u
+
+/* Features (struct xenback_version.features). */
+#define XENBACK_F_LOOPBACK    (1u << 0) /* XENBACK_IOCTL_BIND_LOOPBACK */
+#define XENBACK_F_XEN         (1u << 1) /* running on Xen: interdomain binds work */
+#define XENBACK_F_EVENTFD     (1u << 2) /* XENBACK_IOCTL_SET_EVENTFD */
+#define XENBACK_F_RING        (1u << 3) /* XENBACK_IOCTL_SET_RING */
+#define XENBACK_F_NOTIFY_WAIT (1u << 4) /* XENBACK_NOTIFY_WAIT */
+#define XENBACK_F_GENL_STATS  (1u << 5) /* the "xenback" genl family */
+#define XENBACK_F_PORT_STATS  (1u << 6) /* XENBACK_IOCTL_PORT_STATS */
+
+/* Limits. */
+#define XENBACK_MAX_PORTS 1024u /* ports per context */
+#define XENBACK_MAX_VEC   1024u /* entries per port vector */
+#define XENBACK_LOOPBACK_PORT_BASE 0x40000000u
+/* The domid reported for loopback ports (Xen's DOMID_SELF). */
+#define XENBACK_DOMID_LOOPBACK 0x7ff0u
+
+/* Shared mapping. */
+#define XENBACK_MMAP_SIZE   8192u
+#define XENBACK_RING_OFFSET 4096u
+#define XENBACK_RING_SIZE   1024u /* entries: XENBACK_MAX_PORTS fit */
+
+struct xenback_shared {
+	__u32 prod;  /* written by the module */
+	__u32 cons;  /* written by userspace */
+	__u32 flags; /* XENBACK_SHARED_*, written by the module */
+	__u32 pad[13];
+};
+/* Userspace broke the ring protocol (cons ahead of prod, or re-armed ports it
+ * had not consumed); events are kept latched until it re-arms again. */
+#define XENBACK_SHARED_OVERFLOW (1u << 0)
+
+#define XENBACK_IOC_MAGIC 0xE5
+
+/*
+ * XENBACK_IOCTL_VERSION - what the module speaks.
+ * out: everything. Never fails on a valid pointer (EFAULT otherwise).
+ */
+struct xenback_version {
+	__u32 abi_version; /* XENBACK_ABI_VERSION */
+	__u32 features;    /* XENBACK_F_* */
+	__u32 max_ports;   /* XENBACK_MAX_PORTS */
+	__u32 max_vec;     /* XENBACK_MAX_VEC */
+	__u32 mmap_size;   /* XENBACK_MMAP_SIZE */
+	__u32 ring_offset; /* XENBACK_RING_OFFSET */
+	__u32 ring_size;   /* XENBACK_RING_SIZE */
+	__u32 pad;
+};
+#define XENBACK_IOCTL_VERSION _IOR(XENBACK_IOC_MAGIC, 0x00, struct xenback_version)
+
+/*
+ * XENBACK_IOCTL_BIND_INTERDOMAIN - bind a Xen interdomain event channel.
+ * in: remote_domid, remote_port; pad 0. out: local_port.
+ * Errors: EOPNOTSUPP not on Xen; ENOSPC the context has XENBACK_MAX_PORTS
+ * ports; EINVAL bad domid or pad; Xen's error for the hypercall (EINVAL,
+ * ESRCH, EPERM, ...). As on Xen, the new port may start with one event
+ * pending ("an event may have been lost"): drain it before relying on it.
+ */
+struct xenback_bind_interdomain {
+	__u32 remote_domid;
+	__u32 remote_port;
+	__u32 local_port;
+	__u32 pad;
+};
+#define XENBACK_IOCTL_BIND_INTERDOMAIN \
+	_IOWR(XENBACK_IOC_MAGIC, 0x01, struct xenback_bind_interdomain)
+
+/*
+ * XENBACK_IOCTL_BIND_LOOPBACK - create a connected pair of ports.
+ * in: peer_fd: -1 puts both ends in this context, else an open /dev/xenback
+ *     file descriptor whose context gets the other end; flags 0.
+ * out: port (this context's end), peer_port (the other end).
+ * Errors: EBADF bad peer_fd; EINVAL peer_fd is not /dev/xenback or flags;
+ * ENOSPC either context is full.
+ */
+struct xenback_bind_loopback {
+	__s32 peer_fd;
+	__u32 flags;
+	__u32 port;
+	__u32 peer_port;
+};
+#define XENBACK_IOCTL_BIND_LOOPBACK \
+	_IOWR(XENBACK_IOC_MAGIC, 0x02, struct xenback_bind_loopback)
+
+/*
+ * XENBACK_IOCTL_UNBIND - unbind a port of this context. An interdomain
+ * channel is closed; a loopback port's peer stays bound but disconnected
+ * (notifying it does nothing). Its eventfd and ring registration go too.
+ * Errors: EINVAL unknown port or pad.
+ */
+struct xenback_unbind {
+	__u32 port;
+	__u32 pad;
+};
+#define XENBACK_IOCTL_UNBIND _IOW(XENBACK_IOC_MAGIC, 0x03, struct xenback_unbind)
+
+/*
+ * XENBACK_IOCTL_NOTIFY - re-arm, notify and optionally wait, in one call.
+ * in: eoi: user pointer to eoi_count __u32 ports to re-arm (lateeoi), each
+ *     optionally or'ed with XENBACK_EOI_SPURIOUS ("this event carried no
+ *     work"); re-arming an unmasked port does nothing.
+ *     notify: user pointer to notify_count __u32 ports to notify (a port may
+ *     appear more than once).
+ *     flags: XENBACK_NOTIFY_WAIT: afterwards sleep until the pending ring is
+ *     non-empty (EINTR/restart on a signal).
+ * Both vectors are copied and checked before anything takes effect.
+ * Returns 0, or with XENBACK_NOTIFY_WAIT the number of ring entries pending.
+ * Errors: EFAULT a vector is unreadable; E2BIG a count > XENBACK_MAX_VEC;
+ * EINVAL a port not bound in this context, unknown flags or pad.
+ */
+struct xenback_notify {
+	__u64 eoi;
+	__u64 notify;
+	__u32 eoi_count;
+	__u32 notify_count;
+	__u32 flags;
+	__u32 pad;
+};
+#define XENBACK_EOI_SPURIOUS (1u << 31)
+#define XENBACK_NOTIFY_WAIT  (1u << 0)
+#define XENBACK_IOCTL_NOTIFY _IOW(XENBACK_IOC_MAGIC, 0x04, struct xenback_notify)
+
+/*
+ * XENBACK_IOCTL_SET_EVENTFD - deliver a port's events to an eventfd (the
+ * counter grows by one per delivered event) instead of the pending ring,
+ * like KVM's irqfd. The port still masks on delivery: re-arm it as usual.
+ * in: port; fd: an eventfd, or -1 to detach (back to the ring).
+ * Errors: EINVAL unknown port or fd not an eventfd; EBADF bad fd.
+ */
+struct xenback_set_eventfd {
+	__u32 port;
+	__s32 fd;
+};
+#define XENBACK_IOCTL_SET_EVENTFD \
+	_IOW(XENBACK_IOC_MAGIC, 0x05, struct xenback_set_eventfd)
+
+/*
+ * XENBACK_IOCTL_SET_RING - ring-aware suppression for a port.
+ * in: port; req_prod: user address of the shared ring's req_prod (the first
+ *     field of a struct *_sring, e.g. a grant-mapped page); req_cons: user
+ *     address of a __u32 where userspace publishes how far it has consumed
+ *     requests. Both 4-byte aligned. req_prod 0 removes the registration.
+ *     flags 0.
+ * The module pins the pages holding both words until the port is unbound,
+ * re-registered or the context closes.
+ * Errors: EINVAL unknown port, misaligned address, flags; EFAULT an address
+ * that is not mapped readable.
+ */
+struct xenback_set_ring {
+	__u32 port;
+	__u32 flags;
+	__u64 req_prod;
+	__u64 req_cons;
+};
+#define XENBACK_IOCTL_SET_RING _IOW(XENBACK_IOC_MAGIC, 0x06, struct xenback_set_ring)
+
+/*
+ * XENBACK_IOCTL_PORT_STATS - counters of one port of this context.
+ * in: port; pad 0. out: the rest.
+ * Errors: EINVAL unknown port or pad.
+ */
+struct xenback_port_stats {
+	__u32 port;
+	__u32 pad;
+	__u32 domid; /* remote domid; XENBACK_DOMID_LOOPBACK for loopback */
+	__u32 kind;  /* XENBACK_PORT_* */
+	__u64 events;    /* events raised on this port */
+	__u64 wakes;     /* events published to userspace (ring or eventfd) */
+	__u64 notifies;  /* notifications sent from this port */
+	__u64 spurious;  /* events with no work (suppressed or re-armed spurious) */
+	__u64 throttled; /* re-arms delayed by the storm throttle */
+};
+#define XENBACK_PORT_LOOPBACK    1u
+#define XENBACK_PORT_INTERDOMAIN 2u
+#define XENBACK_IOCTL_PORT_STATS \
+	_IOWR(XENBACK_IOC_MAGIC, 0x07, struct xenback_port_stats)
+
+/*
+ * Generic netlink statistics. Family XENBACK_GENL_NAME, command
+ * XENBACK_CMD_GET_STATS with NLM_F_DUMP (needs CAP_NET_ADMIN): one message
+ * per bound port of every context, with the attributes below. Counters are
+ * u64 (padded with XENBACK_A_PAD), the rest u32.
+ */
+#define XENBACK_GENL_NAME    "xenback"
+#define XENBACK_GENL_VERSION 1
+
+enum xenback_genl_cmd {
+	XENBACK_CMD_UNSPEC,
+	XENBACK_CMD_GET_STATS,
+	__XENBACK_CMD_MAX,
+};
+#define XENBACK_CMD_MAX (__XENBACK_CMD_MAX - 1)
+
+enum xenback_genl_attr {
+	XENBACK_A_UNSPEC,
+	XENBACK_A_PAD,
+	XENBACK_A_CTX,       /* u32: context id (per open, from 1) */
+	XENBACK_A_PID,       /* u32: tgid that opened the context */
+	XENBACK_A_PORT,      /* u32 */
+	XENBACK_A_DOMID,     /* u32 */
+	XENBACK_A_KIND,      /* u32: XENBACK_PORT_* */
+	XENBACK_A_EVENTS,    /* u64 */
+	XENBACK_A_WAKES,     /* u64 */
+	XENBACK_A_NOTIFIES,  /* u64 */
+	XENBACK_A_SPURIOUS,  /* u64 */
+	XENBACK_A_THROTTLED, /* u64 */
+	__XENBACK_A_MAX,
+};
+#define XENBACK_A_MAX (__XENBACK_A_MAX - 1)
+
+/* Layout checks: identical on every ABI (no compat translation needed). */
+#if defined(__KERNEL__)
+#include <linux/build_bug.h>
+#define XENBACK_ASSERT_SIZE(t, n) static_assert(sizeof(t) == (n), #t " size")
+#elif defined(__cplusplus)
+#define XENBACK_ASSERT_SIZE(t, n) static_assert(sizeof(t) == (n), #t " size")
+#else
+#define XENBACK_ASSERT_SIZE(t, n) _Static_assert(sizeof(t) == (n), #t " size")
+#endif
+XENBACK_ASSERT_SIZE(struct xenback_shared, 64);
+XENBACK_ASSERT_SIZE(struct xenback_version, 32);
+XENBACK_ASSERT_SIZE(struct xenback_bind_interdomain, 16);
+XENBACK_ASSERT_SIZE(struct xenback_bind_loopback, 16);
+XENBACK_ASSERT_SIZE(struct xenback_unbind, 8);
+XENBACK_ASSERT_SIZE(struct xenback_notify, 32);
+XENBACK_ASSERT_SIZE(struct xenback_set_eventfd, 8);
+XENBACK_ASSERT_SIZE(struct xenback_set_ring, 24);
+XENBACK_ASSERT_SIZE(struct xenback_port_stats, 56);
+
+#endif /* _UAPI_XENBACK_H */
