@@ -139,7 +139,8 @@ static int frontend_check(struct xenback_backend *be, const struct node *n)
 						 n->frontend_id, be->key.domid);
 	pl = (size_t)snprintf(prefix, sizeof(prefix), "/local/domain/%u/", be->key.domid);
 	if (strncmp(n->frontend, prefix, pl) || strlen(n->frontend) <= pl ||
-	    strstr(n->frontend, "//") || n->frontend[strlen(n->frontend) - 1] == '/' ||
+	    strstr(n->frontend, "//") || strstr(n->frontend, "/.") ||
+	    n->frontend[strlen(n->frontend) - 1] == '/' ||
 	    strlen(n->frontend) > 256)
 		return xenback_backend_set_error(be, -EINVAL, "frontend path outside domain %u",
 						 be->key.domid);

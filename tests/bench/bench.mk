@@ -1,0 +1,13 @@
+# Benchmarks (never part of make check). `make bench` runs them all.
+BENCH_CFLAGS := $(BASEFLAGS) -O2
+
+$(B)/bench/bench-bringup: tests/bench/bench-bringup.c $(B)/libxenback.a $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< $(B)/libxenback.a $(XEN_LIBS)
+
+.PHONY: bench bench-bringup
+bench-bringup: $(B)/bench/bench-bringup
+	$(B)/bench/bench-bringup
+
+BENCH_TARGETS += bench-bringup
+bench: $(BENCH_TARGETS)
