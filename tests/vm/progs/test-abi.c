@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ABI version/features query, device node, shared mapping layout. */
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "xbtest.h"
+
+int main(void)
+{
+	struct xenback_version v;
+	struct stat st;
+	struct xbt x;
+	int i, zero = 1;
+
+	t_plan(14);
+	t_ok(stat(XB_DEV, &st) == 0 && S_ISCHR(st.st_mode), XB_DEV " is a character device");
+	t_is(st.st_mode & 0777, 0600, XB_DEV " mode is 0600");
+	xbt_open_or_bail(&x);
+
+	memset(&v, 0xa5, sizeof(v));
+	t_is(xbt_ret(ioctl(x.fd, XENBACK_IOCTL_VERSION, &v)), 0, "VERSION succeeds");
+	t_is(v.abi_version, XENBACK_ABI_VERSION, "abi_version");
+	t_ok((v.features & (XENBACK_F_LOOPBACK | XENBACK_F_EVENTFD | XENBACK_F_RING |
+			    XENBACK_F_NOTIFY_WAIT | XENBACK_F_GENL_STATS |
+			    XENBACK_F_PORT_STATS)) ==
+		     (XENBACK_F_LOOPBACK | XENBACK_F_EVENTFD | XENBACK_F_RING |
+		      XENBACK_F_NOTIFY_WAIT | XENBACK_F_GENL_STATS | XENBACK_F_PORT_STATS),
+	     "features: loopback eventfd ring notify-wait genl port-stats (0x%x)", v.features);
+	t_diag("running on Xen: %s", v.features & XENBACK_F_XEN ? "yes" : "no");
+	t_is(v.max_ports, XENBACK_MAX_PORTS, "max_ports");
+	t_is(v.max_vec, XENBACK_MAX_VEC, "max_vec");
+	t_is(v.mmap_size, XENBACK_MMAP_SIZE, "mmap_size");
+	t_is(v.ring_offset, XENBACK_RING_OFFSET, "ring_offset");
+	t_is(v.ring_size, XENBACK_RING_SIZE, "ring_size");
+	t_is(v.pad, 0, "padding is zeroed (no stale kernel data)");
+	t_ok(x.sh->prod == 0 && x.sh->cons == 0 && x.sh->flags == 0, "fresh ring is empty");
+	for (i = 0; i < 13; i++)
+		zero &= x.sh->pad[i] == 0;
+	t_ok(zero, "shared header padding is zero");
+	t_ok(sizeof(struct xenback_notify) == 32 && sizeof(struct xenback_port_stats) == 56 &&
+		     sizeof(struct xenback_set_ring) == 24,
+	     "structure sizes match the 32/64-bit invariant layout");
+	xbt_close(&x);
+	return t_done();
+}

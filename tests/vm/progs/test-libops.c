@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libxenback's /dev/xenback event-channel ops (userspace/lib/evtchn_xenback.c)
+ * over a loopback pair. With the argument "absent" (run after rmmod): the
+ * open must fail with -ENOENT/-ENODEV so the library falls back.
+ */
+#include "platform.h"
+#include "xbtest.h"
+
+int main(int argc, char **argv)
+{
+	const struct xb_evtchn_ops *ops;
+	uint32_t got[8], pair[2] = { 0, 0 }, many[3];
+	void *h;
+	int r, fd;
+
+	if (argc > 1 && !strcmp(argv[1], "absent")) {
+		t_plan(1);
+		r = xb_evtchn_xenback_open(&ops, &h);
+		t_ok(r == -ENOENT || r == -ENODEV, "without the module, open fails with -ENOENT/-ENODEV (%d)", r);
+		return t_done();
+	}
+	t_plan(14);
+	r = xb_evtchn_xenback_open(&ops, &h);
+	t_is(r, 0, "open the /dev/xenback event-channel ops");
+	if (r)
+		return t_done();
+	fd = ops->fd(h);
+	t_ok(fd >= 0, "the handle has a pollable fd");
+	if (xbt_loop(fd, -1, &pair[0], &pair[1]))
+		t_bail("bind");
+
+	t_is(ops->pending(h, got, 8), 0, "nothing pending");
+	t_is(ops->notify(h, pair[0]), 0, "notify");
+	t_is(ops->pending(h, got, 8), 1, "one port pending");
+	t_is(got[0], pair[1], "it is the peer");
+	t_is(ops->unmask(h, pair[1], false), 0, "unmask (lateeoi)");
+	many[0] = many[1] = many[2] = pair[0];
+	t_is(ops->notify_many(h, many, 3), 0, "notify_many");
+	t_is(ops->pending(h, got, 8), 1, "masked port published once");
+	t_is(ops->unmask(h, pair[1], true), 0, "spurious unmask delivers the latched event");
+	t_is(ops->pending(h, got, 8), 1, "latched event pending");
+	t_is(ops->bind_interdomain(h, 1, 1), -EOPNOTSUPP, "interdomain bind without Xen: -EOPNOTSUPP");
+	t_is(ops->unbind(h, pair[0]), 0, "unbind");
+	t_is(ops->unbind(h, pair[0]), -EINVAL, "unbind twice: -EINVAL");
+	ops->close(h);
+	return t_done();
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tracepoints xenback:{bind,unbind,event,wake,notify,spurious} exist and fire. */
+#include <sys/stat.h>
+
+#include "xbtest.h"
+
+#define TR "/sys/kernel/tracing"
+
+static const char *const events[] = { "bind", "unbind", "event", "wake", "notify", "spurious" };
+
+static int put(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = write(fd, val, strlen(val)) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[1 << 20];
+	int fd = open(path, O_RDONLY | O_NONBLOCK);
+	ssize_t n, len = 0;
+
+	if (fd < 0)
+		return NULL;
+	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += n;
+	buf[len] = 0;
+	close(fd);
+	return buf;
+}
+
+int main(void)
+{
+	char path[256], want[64], *trace;
+	uint32_t pa, pb, sr[2] = { 0, 0 };
+	struct stat st;
+	unsigned int i;
+	struct xbt x;
+
+	t_plan(2 * 6 + 2);
+	for (i = 0; i < 6; i++) {
+		snprintf(path, sizeof(path), TR "/events/xenback/%s/format", events[i]);
+		t_ok(stat(path, &st) == 0, "tracefs has xenback:%s", events[i]);
+	}
+	t_is(put(TR "/events/xenback/enable", "1"), 0, "enable every xenback event");
+	put(TR "/trace", "");
+
+	xbt_open_or_bail(&x);
+	if (xbt_loop(x.fd, -1, &pa, &pb))
+		t_bail("bind");
+	xbt_notify1(x.fd, pa);           /* notify, event, wake */
+	xbt_take(&x, NULL, 4);
+	xbt_eoi1(x.fd, pb, 0);
+	xbt_set_ring(x.fd, pb, &sr[0], &sr[1]);
+	xbt_notify1(x.fd, pa);           /* event, spurious */
+	xbt_unbind(x.fd, pa);            /* unbind */
+	xbt_close(&x);
+
+	put(TR "/events/xenback/enable", "0");
+	trace = slurp(TR "/trace");
+	t_ok(trace != NULL, "read the trace buffer");
+	for (i = 0; i < 6; i++) {
+		snprintf(want, sizeof(want), " %s: port=%u", events[i],
+			 i == 0 || i == 1 || i == 4 ? pa : pb);
+		t_ok(trace && strstr(trace, want), "xenback:%s fired (\"%s\")", events[i], want);
+	}
+	if (t_fail && trace)
+		printf("# trace:\n# %.2000s\n", trace);
+	return t_done();
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `xenbackctl stats` reads the per-port counters over generic netlink. */
+#include <sys/wait.h>
+
+#include "xbtest.h"
+
+#define CTL "/bin/xenbackctl"
+
+/* Runs xenbackctl with args, returns its exit status, output in buf. */
+static int run(char *buf, size_t len, const char *arg1, const char *arg2)
+{
+	int pfd[2], status;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		execl(CTL, CTL, arg1, arg2, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (got < len - 1 && (n = read(pfd[0], buf + got, len - 1 - got)) > 0)
+		got += n;
+	buf[got] = 0;
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int main(void)
+{
+	static char out[1 << 16];
+	char want[128];
+	uint32_t pa, pb;
+	struct xbt x;
+	int i;
+
+	t_plan(7);
+	xbt_open_or_bail(&x);
+	if (xbt_loop(x.fd, -1, &pa, &pb))
+		t_bail("bind");
+	for (i = 0; i < 3; i++) {
+		xbt_notify1(x.fd, pa);
+		xbt_take(&x, NULL, 4);
+		xbt_eoi1(x.fd, pb, 0);
+	}
+	t_is(run(out, sizeof(out), "stats", NULL), 0, "xenbackctl stats exits 0");
+	t_ok(strstr(out, "EVENTS") && strstr(out, "THROTTLED"), "prints the table header");
+	snprintf(want, sizeof(want), " %u ", pb);
+	t_ok(strstr(out, want) != NULL, "lists port %u", pb);
+	if (t_fail)
+		printf("# %s\n", out);
+
+	t_is(run(out, sizeof(out), "stats", "--json"), 0, "xenbackctl stats --json exits 0");
+	snprintf(want, sizeof(want), "{\"ctx\":");
+	t_ok(strncmp(out, "{\"ports\":[", 10) == 0, "JSON object with a ports array");
+	snprintf(want, sizeof(want), "\"port\":%u,\"domid\":%u,\"kind\":\"loopback\",\"events\":3,\"wakes\":3",
+		 pb, XENBACK_DOMID_LOOPBACK);
+	t_ok(strstr(out, want) != NULL, "peer port: 3 events, 3 wakes");
+	snprintf(want, sizeof(want), "\"port\":%u,\"domid\":%u,\"kind\":\"loopback\",\"events\":0,\"wakes\":0,\"notifies\":3",
+		 pa, XENBACK_DOMID_LOOPBACK);
+	t_ok(strstr(out, want) != NULL, "our port: 3 notifies");
+	if (t_fail)
+		printf("# %s\n", out);
+	xbt_close(&x);
+	return t_done();
+}
