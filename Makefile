@@ -30,6 +30,13 @@ LIB_OBJ     := $(LIB_SRC:%.c=$(B)/pic/%.o)
 LIB_SAN_OBJ := $(LIB_SRC:%.c=$(B)/san/%.o)
 LIB_MAP     := userspace/lib/libxenback.map
 
+# Backends: one folder per type, each a static archive linked into xenbackd.
+BLK_SRC     := $(sort $(wildcard userspace/backends/blk/*.c))
+BLK_HDR     := $(wildcard userspace/backends/blk/*.h)
+BLK_OBJ     := $(BLK_SRC:%.c=$(B)/pic/%.o)
+BLK_SAN_OBJ := $(BLK_SRC:%.c=$(B)/san/%.o)
+URING_LIBS  := $(shell pkg-config --libs liburing 2>/dev/null || echo -luring)
+
 TOOLS       := xenbackctl xenback-demo-sim
 TOOL_BINS   := $(TOOLS:%=$(B)/%)
 # Multi-file tools: every .c in userspace/tools/<name>/.
@@ -44,14 +51,14 @@ UNIT_HELP   := $(wildcard tests/unit/helpers/*.c)
 .PHONY: all lib tools check unit-check demo bench install clean deps kmod vm-check bench-bringup
 all: lib tools $(B)/xenback.pc
 
-lib: $(B)/libxenback.so $(B)/libxenback.a
+lib: $(B)/libxenback.so $(B)/libxenback.a $(B)/libxenback-blk.a
 tools: $(TOOL_BINS)
 
-$(B)/pic/%.o: %.c $(LIB_HDR)
+$(B)/pic/%.o: %.c $(LIB_HDR) $(BLK_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) $(CFLAGS) -fPIC -c $< -o $@
 
-$(B)/san/%.o: %.c $(LIB_HDR)
+$(B)/san/%.o: %.c $(LIB_HDR) $(BLK_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) -O1 $(SAN) -c $< -o $@
 
@@ -65,20 +72,28 @@ $(B)/libxenback.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 $(B)/libxenback-san.a: $(LIB_SAN_OBJ)
 	rm -f $@ && ar rcs $@ $^
+$(B)/libxenback-blk.a: $(BLK_OBJ)
+	rm -f $@ && ar rcs $@ $^
+$(B)/libxenback-blk-san.a: $(BLK_SAN_OBJ)
+	rm -f $@ && ar rcs $@ $^
 
 $(B)/xenback.pc: userspace/lib/xenback.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCLUDEDIR@|$(INCLUDEDIR)|;s|@VERSION@|$(VERSION)|' $< > $@
 
 # Tools link the static library so they run from the build tree.
+XENBACKD_SRC := $(sort $(wildcard userspace/tools/xenbackd/*.c))
+$(B)/xenbackd: $(XENBACKD_SRC) $(wildcard userspace/tools/xenbackd/*.h) $(B)/libxenback-blk.a $(B)/libxenback.a $(LIB_HDR)
+	$(CC) $(BASEFLAGS) $(NL_CFLAGS) $(CFLAGS) -o $@ $(XENBACKD_SRC) $(B)/libxenback-blk.a $(B)/libxenback.a $(XEN_LIBS) $(URING_LIBS) $(NL_LIBS)
+
 $(B)/xenbackctl: $(CTL_SRC) $(B)/libxenback.a $(LIB_HDR) $(wildcard userspace/tools/xenbackctl/*.h)
 	$(CC) $(BASEFLAGS) $(NL_CFLAGS) $(CFLAGS) -o $@ $(CTL_SRC) $(B)/libxenback.a $(XEN_LIBS) $(NL_LIBS)
 $(B)/%: userspace/tools/%.c $(B)/libxenback.a $(LIB_HDR)
 	$(CC) $(BASEFLAGS) $(CFLAGS) -o $@ $< $(B)/libxenback.a $(XEN_LIBS) $(TOOL_LIBS_$*)
 
 # ---------------------------------------------------------------- unit tier
-$(B)/unit/%: tests/unit/%.c $(UNIT_HELP) tests/unit/tap.h $(B)/libxenback-san.a
+$(B)/unit/%: tests/unit/%.c $(UNIT_HELP) $(wildcard tests/unit/helpers/*.h) tests/unit/tap.h $(B)/libxenback-san.a $(B)/libxenback-blk-san.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) -Itests/unit -O1 $(SAN) -o $@ $< $(UNIT_HELP) $(B)/libxenback-san.a $(XEN_LIBS)
+	$(CC) $(BASEFLAGS) -Itests/unit -O1 $(SAN) -o $@ $< $(UNIT_HELP) $(B)/libxenback-blk-san.a $(B)/libxenback-san.a $(XEN_LIBS) $(URING_LIBS)
 
 unit-build: $(UNIT_BINS)
 unit-check: deps-check $(UNIT_BINS)

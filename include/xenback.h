@@ -135,6 +135,13 @@ int xenback_bus_fd(const struct xenback_bus *bus);
 int xenback_bus_dispatch(struct xenback_bus *bus);
 /* Blocks up to timeout_ms (-1: forever) for the bus fd, then dispatches. */
 int xenback_bus_run_once(struct xenback_bus *bus, int timeout_ms);
+/* Extra fds in the bus's epoll set (a backend's io_uring eventfd, a
+ * daemon's control socket): fn runs from xenback_bus_dispatch() when fd is
+ * ready for events (EPOLLIN etc.). One callback per fd. */
+typedef void (*xenback_fd_fn)(int fd, uint32_t events, void *arg);
+int xenback_bus_add_fd(struct xenback_bus *bus, int fd, uint32_t events,
+		       xenback_fd_fn fn, void *arg);
+int xenback_bus_del_fd(struct xenback_bus *bus, int fd);
 /* Text of the last error on this bus ("" if none). */
 const char *xenback_bus_error(const struct xenback_bus *bus);
 uint32_t xenback_bus_backend_domid(const struct xenback_bus *bus);

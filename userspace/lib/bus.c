@@ -13,7 +13,8 @@
 
 #include "internal.h"
 
-enum { SRC_XS = 1, SRC_EVTCHN, SRC_TIMER };
+/* epoll tags: small numbers for the bus's own sources, else a struct xb_fdw *. */
+enum { SRC_XS = 1, SRC_EVTCHN, SRC_TIMER, SRC_MAX = 16 };
 
 static int ep_add(int epfd, int fd, uint64_t tag)
 {
@@ -100,6 +101,8 @@ XB_EXPORT void xenback_bus_free(struct xenback_bus *bus)
 		free(t->token);
 		free(t);
 	}
+	while (bus->fds)
+		xenback_bus_del_fd(bus, bus->fds->fd);
 	if (bus->release_watch)
 		bus->plat->xs->unwatch(bus->plat->xs_h, "@releaseDomain", "r");
 	free(bus->type_vec);
@@ -177,19 +180,22 @@ void xb_bus_arm_timer(struct xenback_bus *bus)
 
 XB_EXPORT int xenback_bus_dispatch(struct xenback_bus *bus)
 {
-	struct epoll_event evs[4];
+	struct epoll_event evs[16];
 	int n, i, r, handled = 0;
 	uint64_t ticks;
 
-	n = epoll_wait(bus->epfd, evs, 4, 0);
+	n = epoll_wait(bus->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), 0);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
+	bus->dispatching = true;
 	for (i = 0; i < n; i++) {
 		switch (evs[i].data.u64) {
 		case SRC_XS:
 			r = drain_watches(bus);
-			if (r < 0)
-				return r;
+			if (r < 0) {
+				handled = r;
+				goto out;
+			}
 			handled += r;
 			break;
 		case SRC_EVTCHN:
@@ -203,11 +209,76 @@ XB_EXPORT int xenback_bus_dispatch(struct xenback_bus *bus)
 				handled++;
 			}
 			break;
+		default: {
+			struct xb_fdw *w = (struct xb_fdw *)(uintptr_t)evs[i].data.u64;
+
+			/* An earlier callback in this round may have removed it:
+			 * removed entries stay allocated until the round ends. */
+			if (!w->dead) {
+				w->fn(w->fd, evs[i].events, w->arg);
+				handled++;
+			}
+		}
 		}
 		xb_bus_reap(bus);
 	}
+out:
+	bus->dispatching = false;
+	while (bus->fd_graves) {
+		struct xb_fdw *w = bus->fd_graves;
+
+		bus->fd_graves = w->grave_next;
+		free(w);
+	}
 	xb_bus_arm_timer(bus);
 	return handled;
+}
+
+XB_EXPORT int xenback_bus_add_fd(struct xenback_bus *bus, int fd, uint32_t events,
+				 xenback_fd_fn fn, void *arg)
+{
+	struct epoll_event ev = { .events = events };
+	struct xb_fdw *w;
+
+	if (fd < 0 || !fn)
+		return -EINVAL;
+	HASH_FIND_INT(bus->fds, &fd, w);
+	if (w)
+		return -EEXIST;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->fd = fd;
+	w->fn = fn;
+	w->arg = arg;
+	ev.data.u64 = (uint64_t)(uintptr_t)w;
+	if (epoll_ctl(bus->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int r = -errno;
+
+		free(w);
+		return r;
+	}
+	HASH_ADD_INT(bus->fds, fd, w);
+	return 0;
+}
+
+XB_EXPORT int xenback_bus_del_fd(struct xenback_bus *bus, int fd)
+{
+	struct xb_fdw *w;
+
+	HASH_FIND_INT(bus->fds, &fd, w);
+	if (!w)
+		return -ENOENT;
+	epoll_ctl(bus->epfd, EPOLL_CTL_DEL, fd, NULL);
+	HASH_DEL(bus->fds, w);
+	if (bus->dispatching) {
+		w->dead = true;
+		w->grave_next = bus->fd_graves;
+		bus->fd_graves = w;
+	} else {
+		free(w);
+	}
+	return 0;
 }
 
 XB_EXPORT int xenback_bus_run_once(struct xenback_bus *bus, int timeout_ms)

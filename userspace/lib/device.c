@@ -138,12 +138,21 @@ XB_EXPORT int xenback_device_printf(struct xenback_device *dev, const char *key,
 	return r;
 }
 
+/* A relative path below the frontend node: "ring-ref", "queue-0/ring-ref". */
+static bool relpath_ok(const char *key)
+{
+	size_t n = key ? strlen(key) : 0;
+
+	return n && n < 256 && key[0] != '/' && key[n - 1] != '/' && !strstr(key, "//") &&
+	       key[0] != '.' && !strstr(key, "/.");
+}
+
 XB_EXPORT int xenback_device_read_frontend(struct xenback_device *dev, const char *key,
 					   char **val)
 {
 	char path[XB_PATH_MAX];
 
-	if (!key_ok(key) && strcmp(key ? key : "", "state"))
+	if (!relpath_ok(key))
 		return -EINVAL;
 	if (!*dev->be->fe_path)
 		return -ENOENT;

@@ -108,6 +108,16 @@ struct xenback_device {
 	max_align_t priv[];
 };
 
+/* An extra fd in the bus's epoll set. */
+struct xb_fdw {
+	int fd;
+	UT_hash_handle hh;
+	xenback_fd_fn fn;
+	void *arg;
+	bool dead;                    /* removed while dispatching */
+	struct xb_fdw *grave_next;
+};
+
 struct xenback_bus {
 	struct xenback_platform *plat;
 	struct xenback_bus_config cfg;
@@ -123,6 +133,9 @@ struct xenback_bus {
 	unsigned int ninstances;
 	struct xb_dom *doms;
 	struct xenback_evtchn *ports;
+	struct xb_fdw *fds;
+	struct xb_fdw *fd_graves;     /* freed after the dispatch round */
+	bool dispatching;
 	struct xenback_backend *retry_list;
 	bool timer_armed;
 	struct xenback_device *dead_list;

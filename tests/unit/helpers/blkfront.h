@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A simulated Linux-like blkfront on the simulated platform: grants its
+ * rings and data pages, writes the xenbus keys blkfront writes, pushes
+ * requests and waits for responses. */
+#ifndef XBTEST_BLKFRONT_H
+#define XBTEST_BLKFRONT_H
+#include "../../../userspace/backends/blk/blk.h"
+#include "xbtest.h"
+
+#define SF_DATA_PAGES 256
+
+struct sfront_q {
+	blkif_front_ring_t ring;
+	void *sring;                 /* contiguous view of the ring pages */
+	uint32_t refs[16];
+	uint32_t port;
+};
+
+struct sfront {
+	struct xbt *t;
+	uint32_t domid, devid;
+	unsigned int nq, order;
+	struct sfront_q q[4];
+	void *data[SF_DATA_PAGES];
+	uint32_t data_ref[SF_DATA_PAGES];
+	void *ind;                   /* indirect descriptor page */
+	uint32_t ind_ref;
+};
+
+/* Toolstack adds a qdisk node for image (mode "w" or "r"); the frontend
+ * connects with nq queues of 2^order pages. Returns the backend state. */
+long sfront_attach(struct sfront *f, struct xbt *t, uint32_t domid, uint32_t devid,
+		   const char *image, const char *mode, unsigned int nq, unsigned int order);
+/* Queue a request (not pushed). seg_sectors: sectors per segment (1..8). */
+void sfront_queue_rw(struct sfront *f, unsigned int qi, uint8_t op, uint64_t sector,
+		     unsigned int nseg, unsigned int seg_sectors, uint64_t id);
+void sfront_queue_indirect(struct sfront *f, unsigned int qi, uint8_t op, uint64_t sector,
+			   unsigned int nseg, uint64_t id);
+void sfront_queue_raw(struct sfront *f, unsigned int qi, const blkif_request_t *req);
+/* Push queued requests, notify if needed; wait for n responses; returns the
+ * number received; statuses[i]/ids[i] filled in order of arrival. */
+unsigned int sfront_run(struct sfront *f, unsigned int qi, unsigned int n,
+			int16_t *statuses, uint64_t *ids);
+/* Fill/check data page i with a pattern derived from seed. */
+void sfront_fill(struct sfront *f, unsigned int first, unsigned int n, uint32_t seed);
+bool sfront_check(struct sfront *f, unsigned int first, unsigned int n, uint32_t seed);
+/* Pattern the image file holds at a byte offset for a seed (same generator). */
+uint32_t sfront_word(uint32_t seed, uint64_t index);
+#endif

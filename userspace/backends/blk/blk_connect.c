@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Connect: read the frontend's ring layout (multi-page rings, multiple
+ * queues), map the rings, bind the channels, start io_uring. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blk.h"
+
+static int read_uint(struct xenback_device *dev, const char *key, unsigned long max,
+		     unsigned long dflt, unsigned long *v)
+{
+	int r = xenback_device_read_frontend_uint(dev, key, max, v);
+
+	if (r == -ENOENT) {
+		*v = dflt;
+		return 0;
+	}
+	if (r < 0)
+		return xenback_device_fail(dev, -EINVAL, "frontend %s is not a number <= %lu", key, max);
+	return 0;
+}
+
+static int queue_connect(struct blk_dev *d, struct blk_queue *q, unsigned int order)
+{
+	struct xenback_device *dev = d->dev;
+	uint32_t refs[1u << BLK_MAX_RING_ORDER];
+	char prefix[16] = "", key[48];
+	unsigned long v, port;
+	unsigned int i, n = 1u << order, size;
+	int r;
+
+	if (d->nqueues > 1)
+		snprintf(prefix, sizeof(prefix), "queue-%u/", q->idx);
+	for (i = 0; i < n; i++) {
+		if (order)
+			snprintf(key, sizeof(key), "%sring-ref%u", prefix, i);
+		else
+			snprintf(key, sizeof(key), "%sring-ref", prefix);
+		r = xenback_device_read_frontend_uint(dev, key, UINT32_MAX, &v);
+		if (r < 0)
+			return xenback_device_fail(dev, -EINVAL, "frontend %s missing or bad", key);
+		refs[i] = (uint32_t)v;
+	}
+	snprintf(key, sizeof(key), "%sevent-channel", prefix);
+	r = xenback_device_read_frontend_uint(dev, key, UINT32_MAX, &port);
+	if (r < 0)
+		return xenback_device_fail(dev, -EINVAL, "frontend %s missing or bad", key);
+	r = xenback_device_map_grants(dev, refs, n, true, &q->sring);
+	if (r < 0)
+		return xenback_device_fail(dev, r, "mapping %u ring page(s): %s", n, strerror(-r));
+	q->ring_pages = n;
+	BACK_RING_INIT(&q->ring, (blkif_sring_t *)q->sring, (size_t)n * BLK_PAGE);
+	size = RING_SIZE(&q->ring);
+	q->slots = calloc(size, sizeof(*q->slots));
+	if (!q->slots)
+		return -ENOMEM;
+	for (i = size; i-- > 0;) {
+		q->slots[i].q = q;
+		q->slots[i].next = q->free;
+		q->free = &q->slots[i];
+	}
+	r = xenback_device_bind_evtchn(dev, (uint32_t)port, blk_queue_kick, q, &q->ch);
+	if (r < 0)
+		return xenback_device_fail(dev, r, "binding event channel %lu: %s", port, strerror(-r));
+	return 0;
+}
+
+int blk_connect(struct xenback_device *dev)
+{
+	struct blk_dev *d = xenback_device_priv(dev);
+	unsigned long nq, order;
+	unsigned int i;
+	char *proto = NULL;
+	int r;
+
+	if (xenback_device_read_frontend(dev, "protocol", &proto) == 0) {
+		bool native = !strcmp(proto, XEN_IO_PROTO_ABI_NATIVE);
+
+		free(proto);
+		if (!native)
+			return xenback_device_fail(dev, -EPROTONOSUPPORT,
+						   "frontend ABI is not " XEN_IO_PROTO_ABI_NATIVE);
+	}
+	if ((r = read_uint(dev, "multi-queue-num-queues", BLK_MAX_QUEUES, 1, &nq)) < 0 ||
+	    (r = read_uint(dev, "ring-page-order", BLK_MAX_RING_ORDER, 0, &order)) < 0)
+		return r;
+	if (nq == 0)
+		return xenback_device_fail(dev, -EINVAL, "multi-queue-num-queues is 0");
+	d->nqueues = (unsigned int)nq;
+	for (i = 0; i < d->nqueues; i++) {
+		d->q[i].d = d;
+		d->q[i].idx = i;
+	}
+	r = blk_io_init(d);
+	if (r < 0)
+		return xenback_device_fail(dev, r, "io_uring: %s", strerror(-r));
+	for (i = 0; i < d->nqueues; i++) {
+		r = queue_connect(d, &d->q[i], (unsigned int)order);
+		if (r < 0)
+			return r; /* disconnect() undoes the rest */
+	}
+	return 0;
+}
+
+void blk_disconnect(struct xenback_device *dev)
+{
+	struct blk_dev *d = xenback_device_priv(dev);
+	unsigned int i;
+
+	blk_io_fini(d); /* waits for I/O in flight: buffers and rings stay valid */
+	for (i = 0; i < d->nqueues; i++) {
+		struct blk_queue *q = &d->q[i];
+		unsigned int j, size = q->slots ? RING_SIZE(&q->ring) : 0;
+
+		if (q->ch)
+			xenback_evtchn_unbind(q->ch);
+		if (q->sring)
+			xenback_device_unmap_grants(dev, q->sring);
+		for (j = 0; j < size; j++)
+			free(q->slots[j].buf);
+		free(q->slots);
+		memset(q, 0, sizeof(*q));
+	}
+	d->nqueues = 0;
+	d->done = d->done_reads = NULL;
+}

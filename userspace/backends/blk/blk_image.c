@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The image behind a disk: params ("aio:/path", "raw:/path" or "/path") and
+ * mode ("r" or "w"); O_DIRECT where the file allows it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "blk.h"
+
+static const char *image_path(const char *params)
+{
+	static const char *const prefixes[] = { "aio:", "raw:", "file:", "phy:" };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(params, prefixes[i], strlen(prefixes[i])))
+			return params + strlen(prefixes[i]);
+	return strchr(params, ':') && params[0] != '/' ? NULL : params; /* qcow2: etc. */
+}
+
+int blk_image_open(struct blk_dev *d, const char *params, const char *mode,
+		   struct xenback_backend *be)
+{
+	const char *path = params ? image_path(params) : NULL;
+	struct stat st;
+	uint64_t bytes;
+	int flags;
+
+	d->fd = -1;
+	if (!path || path[0] != '/')
+		return xenback_backend_set_error(be, -EINVAL, "params '%s': need an absolute path to a raw image",
+						 params ? params : "");
+	d->readonly = mode && mode[0] == 'r';
+	flags = (d->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	d->fd = open(path, flags | O_DIRECT);
+	d->direct = d->fd >= 0;
+	if (d->fd < 0 && errno == EINVAL) /* tmpfs before 6.6: no O_DIRECT */
+		d->fd = open(path, flags);
+	if (d->fd < 0)
+		return xenback_backend_set_error(be, -errno, "cannot open %s: %s", path, strerror(errno));
+	if (fstat(d->fd, &st) < 0)
+		goto fail;
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(d->fd, BLKGETSIZE64, &bytes) < 0)
+			goto fail;
+	} else if (S_ISREG(st.st_mode)) {
+		bytes = (uint64_t)st.st_size;
+	} else {
+		errno = EINVAL;
+		goto fail;
+	}
+	d->sectors = bytes / BLK_SECTOR;
+	d->can_discard = !d->readonly;
+	d->path = strdup(path);
+	if (!d->path) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	return 0;
+fail:
+	xenback_backend_set_error(be, -errno, "%s: %s", path, strerror(errno));
+	close(d->fd);
+	d->fd = -1;
+	return -errno;
+}
+
+void blk_image_close(struct blk_dev *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+	free(d->path);
+	d->path = NULL;
+}

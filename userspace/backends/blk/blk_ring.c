@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The request ring: take requests (copied out, validated), answer them. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blk.h"
+
+static struct blk_req *slot_get(struct blk_queue *q)
+{
+	struct blk_req *r = q->free;
+
+	if (r) {
+		q->free = r->next;
+		r->next = NULL;
+		q->inflight++;
+	}
+	return r;
+}
+
+static void finish(struct blk_dev *d, struct blk_req *r, int16_t status)
+{
+	r->status = status;
+	r->next = d->done;
+	d->done = r;
+}
+
+/* Segments -> byte count; 0 if any segment is malformed. */
+static uint32_t seg_bytes(const struct blk_req *r)
+{
+	uint32_t bytes = 0;
+	unsigned int i;
+
+	for (i = 0; i < r->nseg; i++) {
+		if (r->seg[i].first_sect > r->seg[i].last_sect ||
+		    r->seg[i].last_sect >= BLK_PAGE / BLK_SECTOR)
+			return 0;
+		bytes += (uint32_t)(r->seg[i].last_sect - r->seg[i].first_sect + 1) * BLK_SECTOR;
+	}
+	return bytes;
+}
+
+static int buf_reserve(struct blk_req *r)
+{
+	size_t need = ((size_t)r->bytes + BLK_PAGE - 1) & ~(size_t)(BLK_PAGE - 1);
+	void *p;
+
+	if (need <= r->buf_cap)
+		return 0;
+	if (posix_memalign(&p, BLK_PAGE, need))
+		return -ENOMEM;
+	free(r->buf);
+	r->buf = p;
+	r->buf_cap = need;
+	return 0;
+}
+
+/* Read/write whose segments are in r->seg: range checks, buffer. */
+static bool rw_ok(struct blk_dev *d, struct blk_req *r)
+{
+	r->bytes = seg_bytes(r);
+	if (!r->nseg || !r->bytes)
+		return false;
+	if (r->sector > d->sectors || r->bytes / BLK_SECTOR > d->sectors - r->sector)
+		return false;
+	return buf_reserve(r) == 0;
+}
+
+enum take { TAKE_DONE, TAKE_SUBMIT, TAKE_WRITE, TAKE_INDIRECT };
+
+/* Parse one request already copied out of the ring. */
+static enum take take(struct blk_dev *d, struct blk_req *r, const blkif_request_t *req)
+{
+	const blkif_request_discard_t *disc = (const void *)req;
+	const blkif_request_indirect_t *ind = (const void *)req;
+
+	r->id = req->id;
+	r->op = req->operation;
+	r->status = BLKIF_RSP_OKAY;
+	switch (req->operation) {
+	case BLKIF_OP_READ:
+	case BLKIF_OP_WRITE:
+		if (req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST)
+			break;
+		r->io_op = req->operation;
+		r->nseg = req->nr_segments;
+		r->sector = req->sector_number;
+		memcpy(r->seg, req->seg, r->nseg * sizeof(r->seg[0]));
+		if (r->io_op == BLKIF_OP_WRITE && d->readonly)
+			break;
+		if (!rw_ok(d, r))
+			break;
+		return r->io_op == BLKIF_OP_WRITE ? TAKE_WRITE : TAKE_SUBMIT;
+	case BLKIF_OP_INDIRECT:
+		r->io_op = ind->indirect_op;
+		r->nseg = ind->nr_segments;
+		r->sector = ind->sector_number;
+		/* We advertise BLK_MAX_INDIRECT_SEGS: one descriptor page. */
+		if ((r->io_op != BLKIF_OP_READ && r->io_op != BLKIF_OP_WRITE) || !r->nseg ||
+		    r->nseg > BLK_MAX_INDIRECT_SEGS || (r->io_op == BLKIF_OP_WRITE && d->readonly))
+			break;
+		r->seg[0].gref = ind->indirect_grefs[0]; /* descriptor page, fetched next */
+		return TAKE_INDIRECT;
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		r->io_op = BLKIF_OP_FLUSH_DISKCACHE;
+		r->nseg = 0;
+		return TAKE_SUBMIT;
+	case BLKIF_OP_DISCARD:
+		r->io_op = BLKIF_OP_DISCARD;
+		r->nseg = 0;
+		r->sector = disc->sector_number;
+		r->nr_sectors = disc->nr_sectors;
+		if (!d->can_discard || r->sector > d->sectors ||
+		    r->nr_sectors > d->sectors - r->sector)
+			break;
+		return TAKE_SUBMIT;
+	default:
+		r->status = BLKIF_RSP_EOPNOTSUPP;
+		return TAKE_DONE;
+	}
+	r->status = BLKIF_RSP_ERROR;
+	return TAKE_DONE;
+}
+
+/* Fetch indirect descriptor pages (one grant copy for all), then validate. */
+static void fetch_indirect(struct blk_dev *d, struct blk_req *list, struct blk_req **writes)
+{
+	struct xenback_grant_copy segs[64];
+	struct blk_req *r, *next, *batch[64];
+	unsigned int n = 0, i;
+
+	for (r = list; r; r = next) {
+		next = r->next;
+		batch[n] = r;
+		segs[n] = (struct xenback_grant_copy){
+			.to_guest = false, .ref = r->seg[0].gref, .offset = 0,
+			.len = (uint16_t)(r->nseg * sizeof(r->seg[0])), .buf = r->seg,
+		};
+		if (++n < 64 && next)
+			continue;
+		xenback_device_grant_copy(d->dev, segs, n);
+		for (i = 0; i < n; i++) {
+			struct blk_req *b = batch[i];
+
+			b->next = NULL;
+			if (segs[i].status || !rw_ok(d, b)) {
+				finish(d, b, BLKIF_RSP_ERROR);
+			} else if (b->io_op == BLKIF_OP_WRITE) {
+				b->next = *writes;
+				*writes = b;
+			} else if (blk_io_submit(d, b) < 0) {
+				finish(d, b, BLKIF_RSP_ERROR);
+			}
+		}
+		n = 0;
+	}
+}
+
+bool blk_queue_kick(struct xenback_evtchn *ch, void *arg)
+{
+	struct blk_queue *q = arg;
+	struct blk_dev *d = q->d;
+	struct blk_req *writes = NULL, *indirect = NULL, *r, *next;
+	bool work = false;
+	int more;
+
+	(void)ch;
+	for (;;) {
+		RING_IDX rc = q->ring.req_cons, rp = q->ring.sring->req_prod;
+
+		xen_rmb(); /* see requests up to rp */
+		if (RING_REQUEST_PROD_OVERFLOW(&q->ring, rp)) {
+			xenback_device_fail(d->dev, -EPROTO,
+					    "queue %u: frontend req_prod %u runs %u ahead of responses (ring of %u)",
+					    q->idx, rp, rp - q->ring.rsp_prod_pvt, RING_SIZE(&q->ring));
+			return work;
+		}
+		while (rc != rp) {
+			blkif_request_t req;
+
+			r = RING_REQUEST_CONS_OVERFLOW(&q->ring, rc) ? NULL : slot_get(q);
+			if (!r) {
+				q->stalled = true;
+				break;
+			}
+			RING_COPY_REQUEST(&q->ring, rc, &req);
+			q->ring.req_cons = ++rc;
+			q->requests++;
+			work = true;
+			switch (take(d, r, &req)) {
+			case TAKE_DONE:
+				finish(d, r, r->status);
+				break;
+			case TAKE_SUBMIT:
+				if (blk_io_submit(d, r) < 0)
+					finish(d, r, BLKIF_RSP_ERROR);
+				break;
+			case TAKE_WRITE:
+				r->next = writes;
+				writes = r;
+				break;
+			case TAKE_INDIRECT:
+				r->next = indirect;
+				indirect = r;
+				break;
+			}
+		}
+		if (q->stalled)
+			break;
+		RING_FINAL_CHECK_FOR_REQUESTS(&q->ring, more);
+		if (!more)
+			break;
+	}
+	if (indirect)
+		fetch_indirect(d, indirect, &writes);
+	if (writes) {
+		blk_io_copy(d, writes, false); /* failed copies are finished with an error */
+		for (r = writes; r; r = next) {
+			next = r->next;
+			r->next = NULL;
+			if (r->status != BLKIF_RSP_OKAY)
+				finish(d, r, r->status);
+			else if (blk_io_submit(d, r) < 0)
+				finish(d, r, BLKIF_RSP_ERROR);
+		}
+	}
+	blk_io_flush_sq(d);
+	if (d->done)
+		blk_queue_respond(d);
+	return work;
+}
+
+void blk_queue_respond(struct blk_dev *d)
+{
+	bool dirty[BLK_MAX_QUEUES] = { false };
+	struct blk_req *r, *next;
+	unsigned int i;
+
+	for (r = d->done, d->done = NULL; r; r = next) {
+		struct blk_queue *q = r->q;
+		blkif_response_t *rsp = RING_GET_RESPONSE(&q->ring, q->ring.rsp_prod_pvt);
+
+		next = r->next;
+		rsp->id = r->id;
+		rsp->operation = r->op;
+		rsp->status = r->status;
+		q->ring.rsp_prod_pvt++;
+		q->responses++;
+		r->next = q->free;
+		q->free = r;
+		q->inflight--;
+		dirty[q->idx] = true;
+	}
+	for (i = 0; i < d->nqueues; i++) {
+		struct blk_queue *q = &d->q[i];
+		int notify;
+
+		if (!dirty[i])
+			continue;
+		RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->ring, notify);
+		if (notify) {
+			xenback_evtchn_notify(q->ch);
+			q->notifies++;
+		}
+		if (q->stalled) {
+			q->stalled = false;
+			blk_queue_kick(q->ch, q);
+		}
+	}
+}
