@@ -3,12 +3,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "list.h"
 #include "stats.h"
 
 static int usage(FILE *f)
 {
 	fprintf(f, "usage: xenbackctl <command> [options]\n"
 		   "commands:\n"
+		   "  list [--json]    devices of the running xenbackd (type, domain, devid,\n"
+		   "                   state, error of failed ones)\n"
 		   "  stats [--json]   per-port counters of xenback.ko (generic netlink)\n"
 		   "  help             this text\n");
 	return f == stdout ? 0 : 2;
@@ -18,6 +21,8 @@ int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return usage(stderr);
+	if (!strcmp(argv[1], "list"))
+		return xbctl_list(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "stats"))
 		return xbctl_stats(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* xenbackctl list: the registry of a running xenbackd, from its control
+ * socket: type, frontend domain, devid, state, error of failed devices. */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "list.h"
+
+#define CONTROL_DEFAULT "/run/xenback/xenbackd.sock"
+
+static char *ask(const char *path, const char *cmd)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len = 0, cap = 65536;
+	char *buf = malloc(cap);
+	ssize_t n;
+	int fd;
+
+	if (!buf || strlen(path) >= sizeof(sa.sun_path))
+		return free(buf), NULL;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd)) {
+		fprintf(stderr, "xenbackctl: %s: %s (is xenbackd running?)\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(buf);
+		return NULL;
+	}
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (len + 1 == cap) {
+			char *nb = realloc(buf, cap *= 2);
+
+			if (!nb)
+				break;
+			buf = nb;
+		}
+	}
+	close(fd);
+	buf[len] = 0;
+	return buf;
+}
+
+int xbctl_list(int argc, char **argv)
+{
+	const char *path = CONTROL_DEFAULT;
+	json_object *root, *devs;
+	bool json = false;
+	size_t i, n;
+	char *reply;
+	int a;
+
+	for (a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "--json"))
+			json = true;
+		else if (!strcmp(argv[a], "--control") && a + 1 < argc)
+			path = argv[++a];
+		else {
+			fprintf(stderr, "usage: xenbackctl list [--json] [--control PATH]\n");
+			return 2;
+		}
+	}
+	reply = ask(path, "list\n");
+	if (!reply)
+		return 1;
+	root = json_tokener_parse(reply);
+	if (!root || !json_object_object_get_ex(root, "devices", &devs)) {
+		fprintf(stderr, "xenbackctl: bad answer from xenbackd\n");
+		free(reply);
+		json_object_put(root);
+		return 1;
+	}
+	if (json) {
+		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
+	} else {
+		n = json_object_array_length(devs);
+		printf("%-8s %6s %8s  %-12s %-12s %6s %5s  %s\n", "type", "domain", "devid", "state",
+		       "frontend", "grants", "ports", "error");
+		for (i = 0; i < n; i++) {
+			json_object *d = json_object_array_get_idx(devs, i), *v;
+			const char *err = json_object_object_get_ex(d, "error_msg", &v) ?
+						  json_object_get_string(v) : "";
+			static const char *const fs[] = { "Unknown", "Initialising", "InitWait",
+							  "Initialised", "Connected", "Closing",
+							  "Closed", "Reconfiguring", "Reconfigured" };
+			int fst;
+
+			json_object_object_get_ex(d, "frontend_state", &v);
+			fst = json_object_get_int(v);
+#define S(k) (json_object_object_get_ex(d, k, &v) ? json_object_get_string(v) : "?")
+			printf("%-8s %6s %8s  %-12s %-12s %6s %5s  %s\n", S("type"), S("frontend_id"),
+			       S("devid"), S("state_name"), fst >= 0 && fst <= 8 ? fs[fst] : "-",
+			       S("grants_mapped"), S("ports_bound"), err);
+#undef S
+		}
+		printf("%zu device(s)\n", n);
+	}
+	json_object_put(root);
+	free(reply);
+	return 0;
+}
