@@ -9,5 +9,5 @@ $(B)/bench/bench-bringup: tests/bench/bench-bringup.c $(B)/libxenback.a $(LIB_HD
 bench-bringup: $(B)/bench/bench-bringup
 	$(B)/bench/bench-bringup
 
-BENCH_TARGETS += bench-bringup
+BENCH_TARGETS += bench-bringup $(if $(VM_MISSING),,bench-notify)
 bench: $(BENCH_TARGETS)
