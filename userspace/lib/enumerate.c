@@ -211,9 +211,7 @@ static void node_gone_or_changed(struct xenback_backend *be, enum node_key k)
 		return;
 	}
 	if (r == 0)
-		free(v);
-	if (be->dev)
-		xb_device_backend_changed(be->dev, "state");
+		free(v); /* still there: a directory-level event changes nothing */
 }
 
 static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t domid,
