@@ -37,7 +37,7 @@ BLK_OBJ     := $(BLK_SRC:%.c=$(B)/pic/%.o)
 BLK_SAN_OBJ := $(BLK_SRC:%.c=$(B)/san/%.o)
 URING_LIBS  := $(shell pkg-config --libs liburing 2>/dev/null || echo -luring)
 
-TOOLS       := xenbackctl xenback-demo-sim
+TOOLS       := xenbackctl xenback-demo-sim xenback-dm
 TOOL_BINS   := $(TOOLS:%=$(B)/%)
 # Multi-file tools: every .c in userspace/tools/<name>/.
 CTL_SRC     := $(sort $(wildcard userspace/tools/xenbackctl/*.c))
@@ -102,6 +102,7 @@ unit-check: deps-check $(UNIT_BINS)
 # ---------------------------------------------------------------- the rest
 -include kmod/kmod.mk
 -include tests/vm/vm.mk
+-include tests/xen/xen.mk
 -include tests/bench/bench.mk
 
 CHECK_TIERS ?= unit $(EXTRA_TIERS)

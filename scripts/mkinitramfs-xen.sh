@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Builds the initramfs of the xen tier's domains (uncompressed newc cpio), on
+# top of scripts/mkinitramfs-vm.sh (busybox + files + their ldd libraries).
+# usage: mkinitramfs-xen.sh domU <out.cpio>
+#        mkinitramfs-xen.sh dom0 <out.cpio> <domU.cpio>
+# domU: busybox, xen-blkfront.ko, xenstore-read/-write/-exists (+ libs), the
+#       domU init (tests/xen/domU-init.sh) and the domU test scripts
+#       (tests/xen/domU-*.sh), the test pattern.
+# dom0: busybox, the Xen userspace from xen-utils-4.17 (xl, xenstored,
+#       xenconsoled, xen-init-dom0, xenstore-*) with every ldd library and
+#       libgcc_s.so.1, the Xen kernel modules (+ xen-blkback, loop, brd for the
+#       peers), the domU kernel and initramfs, the dom0 tests (tests/xen/dom0-*),
+#       and when built: kmod/xenback.ko, build/xenbackd, build/xenbackctl,
+#       build/xenback-dm. What is missing is listed in /xen/missing (the tests
+#       report it as SKIP) and on stderr.
+# Environment: XB_KVER (kernel version; default the newest /boot/vmlinuz-*-amd64).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+mode=${1:-} out=${2:-}
+[ -n "$mode" ] && [ -n "$out" ] || { echo "usage: $0 dom0|domU <out.cpio> [<domU.cpio>]" >&2; exit 2; }
+kver=${XB_KVER:-$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -n1)}
+[ -n "$kver" ] && [ -d "/lib/modules/$kver" ] || { echo "$0: no Debian kernel (linux-image-amd64)" >&2; exit 1; }
+xbin=/usr/lib/xen-4.17/bin
+B=$top/build/xen
+mkdir -p "$B"
+pattern=$B/pattern.bin
+# The data every test writes: random, fixed per build, 8 MiB (the size of a test disk).
+[ -s "$pattern" ] || head -c $((8 << 20)) /dev/urandom > "$pattern"
+
+args=()
+# modules: <name>... -> -f args, /etc/xb-modules lists them in load order (deps first)
+modlist=$(mktemp)
+trap 'rm -f "$modlist"' EXIT
+mods() {
+	local m line path
+	for m in "$@"; do
+		modprobe -S "$kver" --show-depends "$m" 2>/dev/null | while read -r line; do
+			path=$(echo "$line" | awk '$1 == "insmod" {print $2}')
+			[ -n "$path" ] || continue
+			grep -qxF "$path" "$modlist" || echo "$path" >> "$modlist"
+		done
+		grep -q "/${m//-/[-_]}\.ko" "$modlist" || { echo "$0: module $m not found for $kver" >&2; exit 1; }
+	done
+}
+finish_mods() {
+	local p
+	while read -r p; do args+=(-f "$p:$p"); done < "$modlist"
+	cp "$modlist" "$B/$mode-modules.txt"
+	args+=(-f "$B/$mode-modules.txt:/etc/xb-modules")
+}
+xs_tools() {
+	local t
+	args+=(-l "/usr/bin/xenstore:/usr/bin/xenstore")
+	for t in read write exists rm list ls chmod watch; do
+		args+=(-f "/usr/bin/xenstore:/usr/bin/xenstore-$t")
+	done
+}
+
+case $mode in
+domU)
+	mods xen-blkfront
+	finish_mods
+	xs_tools
+	args+=(-i "$top/tests/xen/domU-init.sh" -f "$pattern:/xen/pattern.bin")
+	for t in "$top"/tests/xen/domU-*.sh; do
+		[ "$t" = "$top/tests/xen/domU-init.sh" ] || args+=(-f "$t:/xen/tests/${t##*/}")
+	done ;;
+dom0)
+	domu=${3:-}
+	[ -s "$domu" ] || { echo "$0: dom0 needs the domU initramfs" >&2; exit 2; }
+	mods xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback loop brd
+	finish_mods
+	xs_tools
+	for t in xl xenstored xenconsoled xen-init-dom0; do
+		[ -x "$xbin/$t" ] || { echo "$0: $xbin/$t missing (xen-utils-4.17)" >&2; exit 1; }
+		args+=(-l "$xbin/$t:$xbin/$t")
+	done
+	gcc_s=$(ldconfig -p | awk '/libgcc_s\.so\.1 .*x86-64/ {print $NF; exit}')
+	[ -n "$gcc_s" ] || { echo "$0: libgcc_s.so.1 not found (xl needs it)" >&2; exit 1; }
+	args+=(-f "$gcc_s:$gcc_s" -f /etc/xen/xl.conf:/etc/xen/xl.conf)
+	args+=(-f "/boot/vmlinuz-$kver:/xen/domU/vmlinuz" -f "$domu:/xen/domU/initramfs.cpio")
+	args+=(-f "$pattern:/xen/pattern.bin")
+	args+=(-i "$top/tests/xen/dom0-init.sh")
+	for t in "$top"/tests/xen/dom0-*.sh "$top"/tests/xen/hotplug-*; do
+		[ -e "$t" ] && [ "$t" != "$top/tests/xen/dom0-init.sh" ] && args+=(-f "$t:/xen/tests/${t##*/}")
+	done
+	missing=$B/missing.txt
+	: > "$missing"
+	ours() { # src dst (ldd libs too)
+		if [ -e "$top/$1" ]; then args+=(-l "$top/$1:$2"); else echo "$1" >> "$missing"; fi
+	}
+	if [ -e "$top/kmod/xenback.ko" ]; then args+=(-f "$top/kmod/xenback.ko:/xen/xenback.ko"); else echo kmod/xenback.ko >> "$missing"; fi
+	ours build/xenbackd /usr/bin/xenbackd
+	ours build/xenbackctl /usr/bin/xenbackctl
+	ours build/xenback-dm /usr/lib/xenback/xenback-dm
+	args+=(-f "$missing:/xen/missing")
+	[ -s "$missing" ] && echo "mkinitramfs-xen: not built yet (their tests will SKIP):" $(cat "$missing") >&2 ;;
+*)
+	echo "usage: $0 dom0|domU <out.cpio> [<domU.cpio>]" >&2; exit 2 ;;
+esac
+args+=(-d var/log/xen -d var/lib/xen -d run/xen -d run/xenstored -d var/lock -d data)
+exec "$top/scripts/mkinitramfs-vm.sh" -o "$out" "${args[@]}"

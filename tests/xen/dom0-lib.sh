@@ -1,0 +1,100 @@
+# Helpers for the dom0 test scripts of the xen tier (sourced).
+# TAP without numbers ("ok - ..."): scripts/xen-run.sh numbers the points.
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
+W=/tmp/xb
+mkdir -p $W
+P=/xen/pattern.bin
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; }
+skip() { echo "ok - $1 # SKIP $2"; }
+point() { # status desc
+	if [ "$1" = 0 ]; then ok "$2"; else notok "$2"; fi
+}
+note() { echo "# $*"; }
+have() { ! grep -qxF "$1" /xen/missing 2>/dev/null; } # have build/xenbackd ...
+now() { cut -d' ' -f1 /proc/uptime; }
+
+# wait_for <seconds> <command...>: poll every 0.2 s until the command succeeds
+wait_for() {
+	_t=$1; shift
+	_i=0
+	while ! "$@" >/dev/null 2>&1; do
+		_i=$((_i + 1)); [ $_i -gt $((_t * 5)) ] && return 1
+		sleep 0.2
+	done
+}
+xs_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; } # path value
+
+# guest_cfg <name> <disk spec>... : writes $W/<name>.cfg (a PV domU on Debian's kernel)
+guest_cfg() {
+	_n=$1; shift
+	{
+		echo "name = \"$_n\""
+		echo 'type = "pv"'
+		echo 'kernel = "/xen/domU/vmlinuz"'
+		echo 'ramdisk = "/xen/domU/initramfs.cpio"'
+		echo 'cmdline = "console=hvc0 rdinit=/init quiet loglevel=4 panic_on_warn=1 oops=panic panic=-1"'
+		echo 'memory = 128'
+		echo 'vcpus = 1'
+		echo 'on_poweroff = "destroy"'
+		echo 'on_reboot = "destroy"'
+		echo 'on_crash = "destroy"'
+		printf 'disk = [ '
+		_sep=
+		for _d in "$@"; do printf '%s"%s"' "$_sep" "$_d"; _sep=', '; done
+		echo ' ]'
+		[ -n "${XB_EXTRA_CFG:-}" ] && printf '%s\n' "$XB_EXTRA_CFG"
+	} > "$W/$_n.cfg"
+}
+# guest_create <name>: xl create; output in $W/xl-create-<name>.log
+guest_create() {
+	timeout 120 xl -v create "$W/$1.cfg" > "$W/xl-create-$1.log" 2>&1
+	_rc=$?
+	[ $_rc = 0 ] || sed "s/^/# xl create $1: /" "$W/xl-create-$1.log" | tail -n 25
+	return $_rc
+}
+domid() { xl domid "$1" 2>/dev/null; }
+glog() { echo "/var/log/xen/guest-$1.log"; }
+guest_ready() { # <name> [seconds]: its init printed XB-DOMU-READY
+	wait_for "${2:-90}" grep -q XB-DOMU-READY "$(glog "$1")"
+}
+# guest_run <name> <test> [args]: runs /xen/tests/domU-<test>.sh in the guest,
+# relays its TAP (points prefixed with the guest's name) and other output
+# (as comments); returns its exit status (124 if it did not finish in time).
+guest_run() {
+	_g=$1; shift
+	_id=$(domid "$_g") || { notok "$_g: $1 (guest not running)"; return 1; }
+	_nf=$W/$_g.n
+	_c=$(( $(cat "$_nf" 2>/dev/null || echo 0) + 1 ))
+	echo $_c > "$_nf"
+	xenstore-write "/local/domain/$_id/data/xb-cmd-$_c" "$*"
+	if ! wait_for "${XB_GUEST_TIMEOUT:-120}" grep -q "^XB-END $_c " "$(glog "$_g")"; then
+		notok "$_g: $1 finished within ${XB_GUEST_TIMEOUT:-120} s"
+		tr -d '\r' < "$(glog "$_g")" | tail -n 20 | sed "s/^/# $_g console: /"
+		return 124
+	fi
+	tr -d '\r' < "$(glog "$_g")" | awk -v c="$_c" -v g="$_g" '
+		$1 == "XB-CMD" && $2 == c { on = 1; next }
+		$1 == "XB-END" && $2 == c { sub(/^rc=/, "", $3); rc = $3; on = 0; next }
+		!on { next }
+		/^(not )?ok / { p = $0; sub(/^(not )?ok *(- *)?/, "", p)
+			printf "%sok - %s: %s\n", ($1 == "ok" ? "" : "not "), g, p; next }
+		{ print "# " g ": " $0 }
+		END { exit rc }'
+}
+# guest_stop <name>: asks the guest to power off, waits for it to be gone
+# (xl destroy after 30 s); then checks its console for crashes.
+guest_stop() {
+	_id=$(domid "$1") || return 0
+	guest_run "$1" poweroff >/dev/null
+	wait_for 30 sh -c "! xl domid $1" || { note "$1 did not power off: xl destroy"; xl destroy "$1"; }
+	guest_console_clean "$1"
+}
+guest_console_clean() {
+	_bad=$(tr -d '\r' < "$(glog "$1")" | grep -E 'Kernel panic|Oops|BUG:|WARNING: CPU:|general protection fault|kernel BUG|Call Trace')
+	[ -z "$_bad" ]; point $? "$1: guest console shows no panic, oops or WARN"
+	[ -n "$_bad" ] && echo "$_bad" | head -n 20 | sed "s/^/# $1 console: /"
+	return 0
+}
+# xs_dump <path>: the subtree as comments (debugging a failure)
+xs_dump() { xenstore-ls -f "$1" 2>&1 | head -n 40 | sed 's/^/# xs: /'; }

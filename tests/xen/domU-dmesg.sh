@@ -1,0 +1,7 @@
+#!/bin/sh
+# usage: domU-dmesg.sh — the domU kernel log has no WARN/BUG/oops/blkfront error
+. /xen/tests/domU-lib.sh
+bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|kernel BUG')
+[ -z "$bad" ]; point $? "domU kernel log has no WARN or oops"
+[ -n "$bad" ] && echo "$bad" | sed 's/^/# /'
+exit 0

@@ -1,0 +1,36 @@
+#!/bin/sh
+# /init of the xen tier's PV domU. Loads xen-blkfront, prints XB-DOMU-READY,
+# then runs the commands dom0 writes to its xenstore directory:
+#   /local/domain/<domid>/data/xb-cmd-<n> = "<test> <args>"  (n = 1, 2, ...)
+# runs /xen/tests/domU-<test>.sh <args> (TAP on the console) between
+# "XB-CMD <n> ..." and "XB-END <n> rc=<status>" lines. "poweroff" ends it.
+export PATH=/bin:/sbin:/usr/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /tmp && mount -t tmpfs tmpfs /tmp
+while read -r m; do insmod "$m" || echo "# insmod $m failed"; done < /etc/xb-modules
+echo "XB-DOMU-READY"
+n=1
+while :; do
+	cmd=$(xenstore-read "data/xb-cmd-$n" 2>/dev/null) || { sleep 0.2; continue; }
+	echo "XB-CMD $n $cmd"
+	set -- $cmd
+	t=$1; shift
+	case $t in
+	poweroff)
+		echo "XB-END $n rc=0"
+		sleep 0.5
+		poweroff -f ;;
+	*)
+		if [ -f "/xen/tests/domU-$t.sh" ]; then
+			sh "/xen/tests/domU-$t.sh" "$@" 2>&1
+			rc=$?
+		else
+			echo "not ok - unknown domU test $t"
+			rc=127
+		fi
+		echo "XB-END $n rc=$rc" ;;
+	esac
+	n=$((n + 1))
+done
