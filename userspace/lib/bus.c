@@ -106,6 +106,7 @@ XB_EXPORT void xenback_bus_free(struct xenback_bus *bus)
 	if (bus->release_watch)
 		bus->plat->xs->unwatch(bus->plat->xs_h, "@releaseDomain", "r");
 	free(bus->type_vec);
+	xb_evtchn_kick_free(bus);
 	close(bus->epfd);
 	close(bus->timerfd);
 	free(bus);
@@ -223,6 +224,7 @@ XB_EXPORT int xenback_bus_dispatch(struct xenback_bus *bus)
 		xb_bus_reap(bus);
 	}
 out:
+	xb_evtchn_flush(bus);
 	bus->dispatching = false;
 	while (bus->fd_graves) {
 		struct xb_fdw *w = bus->fd_graves;

@@ -97,11 +97,36 @@ XB_EXPORT int xenback_device_bind_evtchn(struct xenback_device *dev, uint32_t re
 	return 0;
 }
 
+static int kick_push(uint32_t **v, unsigned int *n, unsigned int *cap, uint32_t x)
+{
+	if (*n == *cap) {
+		unsigned int c = *cap ? *cap * 2 : 64;
+		uint32_t *nv = realloc(*v, c * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+/* Inside a dispatch round notifies are batched and sent when it ends. */
 XB_EXPORT int xenback_evtchn_notify(struct xenback_evtchn *ch)
 {
-	struct xenback_platform *p = ch->dev->be->bus->plat;
+	struct xenback_bus *bus = ch->dev->be->bus;
+	struct xb_kick *k = &bus->kick;
 
-	return p->evtchn->notify(p->evtchn_h, ch->port);
+	if (bus->dispatching) {
+		if (ch->notify_queued)
+			return 0;
+		if (kick_push(&k->ntf, &k->nn, &k->cap_n, ch->port) == 0) {
+			ch->notify_queued = true;
+			return 0;
+		}
+	}
+	return bus->plat->evtchn->notify(bus->plat->evtchn_h, ch->port);
 }
 
 XB_EXPORT uint32_t xenback_evtchn_port(const struct xenback_evtchn *ch)
@@ -154,10 +179,60 @@ void xb_evtchn_dispatch(struct xenback_bus *bus)
 				work = ch->fn(ch, ch->arg);
 			/* The handler may have unbound its channel. */
 			HASH_FIND(hh, bus->ports, &ports[i], sizeof(ports[i]), ch);
-			if (ch)
+			if (ch && kick_push(&bus->kick.eoi, &bus->kick.ne, &bus->kick.cap_e,
+					    ports[i] | (work ? 0 : XB_EOI_SPURIOUS)) < 0)
 				p->evtchn->unmask(p->evtchn_h, ports[i], !work);
 		}
 		if (n < 64)
 			break;
 	}
+}
+
+/* Drop entries whose port was unbound during the round. */
+static unsigned int still_bound(struct xenback_bus *bus, uint32_t *v, unsigned int n,
+				bool clear_queued)
+{
+	unsigned int i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		uint32_t port = v[i] & ~XB_EOI_SPURIOUS;
+		struct xenback_evtchn *ch;
+
+		HASH_FIND(hh, bus->ports, &port, sizeof(port), ch);
+		if (!ch)
+			continue;
+		if (clear_queued)
+			ch->notify_queued = false;
+		v[m++] = v[i];
+	}
+	return m;
+}
+
+void xb_evtchn_flush(struct xenback_bus *bus)
+{
+	const struct xb_evtchn_ops *ops = bus->plat->evtchn;
+	struct xb_kick *k = &bus->kick;
+	unsigned int ne, nn, i;
+
+	if (!ops || (!k->ne && !k->nn))
+		return;
+	ne = still_bound(bus, k->eoi, k->ne, false);
+	nn = still_bound(bus, k->ntf, k->nn, true);
+	k->ne = k->nn = 0;
+	if (ops->kick) {
+		ops->kick(bus->plat->evtchn_h, k->eoi, ne, k->ntf, nn);
+		return;
+	}
+	for (i = 0; i < nn; i++)
+		ops->notify(bus->plat->evtchn_h, k->ntf[i]);
+	for (i = 0; i < ne; i++)
+		ops->unmask(bus->plat->evtchn_h, k->eoi[i] & ~XB_EOI_SPURIOUS,
+			    k->eoi[i] & XB_EOI_SPURIOUS);
+}
+
+void xb_evtchn_kick_free(struct xenback_bus *bus)
+{
+	free(bus->kick.eoi);
+	free(bus->kick.ntf);
+	memset(&bus->kick, 0, sizeof(bus->kick));
 }

@@ -128,6 +128,29 @@ static int xbk_unmask(void *h, uint32_t port, bool spurious)
 	return xbk_kick(h, &v, 1, NULL, 0);
 }
 
+/* EOIs and notifies of a whole dispatch round: one ioctl per max_vec. */
+static int xbk_kick_many(void *h, const uint32_t *eoi, unsigned int ne,
+			 const uint32_t *ntf, unsigned int nn)
+{
+	struct xbk *x = h;
+	int r = 0;
+
+	_Static_assert(XB_EOI_SPURIOUS == XENBACK_EOI_SPURIOUS, "one spurious flag");
+	while (ne || nn) {
+		unsigned int ce = ne < x->max_vec ? ne : x->max_vec;
+		unsigned int cn = nn < x->max_vec ? nn : x->max_vec;
+
+		r = xbk_kick(x, ce ? eoi : NULL, ce, cn ? ntf : NULL, cn);
+		if (r)
+			return r;
+		eoi += ce;
+		ne -= ce;
+		ntf += cn;
+		nn -= cn;
+	}
+	return r;
+}
+
 static void xbk_close(void *h)
 {
 	struct xbk *x = h;
@@ -149,6 +172,7 @@ static const struct xb_evtchn_ops xbk_ops = {
 	.fd = xbk_fd,
 	.pending = xbk_pending,
 	.unmask = xbk_unmask,
+	.kick = xbk_kick_many,
 	.close = xbk_close,
 };
 

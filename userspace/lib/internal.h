@@ -83,6 +83,13 @@ struct xenback_evtchn {
 	struct xenback_device *dev;
 	xenback_evtchn_fn fn;
 	void *arg;
+	bool notify_queued;           /* in bus->kick_ntf this round */
+};
+
+/* EOIs and notifies batched over one dispatch round. */
+struct xb_kick {
+	uint32_t *eoi, *ntf;
+	unsigned int ne, nn, cap_e, cap_n;
 };
 
 /* A live device (QEMU: XenDevice) and its XenbusState machine. */
@@ -135,6 +142,7 @@ struct xenback_bus {
 	struct xenback_evtchn *ports;
 	struct xb_fdw *fds;
 	struct xb_fdw *fd_graves;     /* freed after the dispatch round */
+	struct xb_kick kick;
 	bool dispatching;
 	struct xenback_backend *retry_list;
 	bool timer_armed;
@@ -202,6 +210,9 @@ void xb_bus_reap(struct xenback_bus *bus);
 /* device_io.c */
 void xb_device_release_io(struct xenback_device *dev);
 void xb_evtchn_dispatch(struct xenback_bus *bus);
+/* Sends the round's batched EOIs and notifies. */
+void xb_evtchn_flush(struct xenback_bus *bus);
+void xb_evtchn_kick_free(struct xenback_bus *bus);
 
 
 #endif

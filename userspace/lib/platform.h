@@ -81,8 +81,17 @@ struct xb_evtchn_ops {
 	 */
 	int (*pending)(void *h, uint32_t *ports, unsigned int max);
 	int (*unmask)(void *h, uint32_t port, bool spurious);
+	/*
+	 * Optional: re-arm ne ports (each or'ed with XB_EOI_SPURIOUS when the
+	 * event carried no work) and notify nn ports, in as few calls as the
+	 * implementation allows (/dev/xenback: one ioctl). NULL: the library
+	 * loops over unmask() and notify().
+	 */
+	int (*kick)(void *h, const uint32_t *eoi, unsigned int ne,
+		    const uint32_t *notify, unsigned int nn);
 	void (*close)(void *h);
 };
+#define XB_EOI_SPURIOUS (1u << 31)
 
 struct xenback_platform {
 	const char *name; /* "real", "sim", ... */
