@@ -36,6 +36,8 @@ bool sfront_check(struct sfront *f, unsigned int first, unsigned int n, uint32_t
 
 #define FE "/local/domain/%u/device/qdisk/%u"
 
+bool sfront_persistent;
+
 long sfront_attach(struct sfront *f, struct xbt *t, uint32_t domid, uint32_t devid,
 		   const char *image, const char *mode, unsigned int nq, unsigned int order)
 {
@@ -88,6 +90,8 @@ long sfront_attach(struct sfront *f, struct xbt *t, uint32_t domid, uint32_t dev
 	if (order)
 		xenback_sim_write(t->sim, xbt_path(FE "/ring-page-order", domid, devid), "%u", order);
 	xenback_sim_write(t->sim, xbt_path(FE "/protocol", domid, devid), "x86_64-abi");
+	xenback_sim_write(t->sim, xbt_path(FE "/feature-persistent", domid, devid), "%d",
+			  sfront_persistent ? 1 : 0);
 	xenback_sim_write(t->sim, xbt_path(FE "/state", domid, devid), "3");
 	xenback_sim_batch_end(t->sim);
 	xbt_settle(t);

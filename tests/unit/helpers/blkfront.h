@@ -27,6 +27,8 @@ struct sfront {
 	uint32_t ind_ref;
 };
 
+/* Set before sfront_attach(): the frontend offers feature-persistent. */
+extern bool sfront_persistent;
 /* Toolstack adds a qdisk node for image (mode "w" or "r"); the frontend
  * connects with nq queues of 2^order pages. Returns the backend state. */
 long sfront_attach(struct sfront *f, struct xbt *t, uint32_t domid, uint32_t devid,

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/uio.h>
+#include <uthash.h>
 
 /* Barriers for xen/io/ring.h (its xen_mb() and friends expand to these):
  * on x86 only mb() needs a real fence. */
@@ -42,6 +44,8 @@
 #define BLK_MAX_INDIRECT_SEGS 256      /* like blkback: 1 MiB per request */
 #define BLK_SEGS_PER_INDIRECT_PAGE (BLK_PAGE / sizeof(struct blkif_request_segment))
 #define BLK_URING_ENTRIES 256
+/* Persistent grants kept mapped per queue (blkback's default too). */
+#define BLK_MAX_PGRANTS 1056
 
 struct blk_dev;
 
@@ -59,7 +63,16 @@ struct blk_req {
 	struct blkif_request_segment seg[BLK_MAX_INDIRECT_SEGS];
 	void *buf;                     /* bounce buffer, page aligned */
 	size_t buf_cap;
+	bool persistent;               /* I/O straight into mapped guest pages */
+	struct iovec iov[BLK_MAX_INDIRECT_SEGS];
 	struct blk_req *next;          /* free list / batch lists */
+};
+
+/* A guest page the frontend granted persistently, mapped once. */
+struct blk_pgrant {
+	uint32_t gref;
+	void *addr;
+	UT_hash_handle hh;
 };
 
 struct blk_queue {
@@ -73,6 +86,9 @@ struct blk_queue {
 	struct blk_req *free;
 	unsigned int inflight;
 	bool stalled;                  /* out of slots: resume on completion */
+	struct blk_pgrant *pgrants;    /* by gref */
+	unsigned int npgrants;
+	uint64_t pgrant_maps, pgrant_hits, copies;
 	uint64_t requests, responses, notifies;
 };
 
@@ -81,6 +97,7 @@ struct blk_dev {
 	char *path;
 	int fd;
 	bool readonly, direct, can_discard;
+	bool persistent;               /* both ends offer feature-persistent */
 	uint64_t sectors;
 	unsigned int nqueues;
 	struct blk_queue q[BLK_MAX_QUEUES];
@@ -104,6 +121,12 @@ void blk_disconnect(struct xenback_device *dev);
 /* blk_ring.c */
 bool blk_queue_kick(struct xenback_evtchn *ch, void *arg);
 void blk_queue_respond(struct blk_dev *d);
+
+/* blk_persist.c */
+/* 0: r->iov points into persistently mapped guest pages; -ENOSPC: cache
+ * full, use grant copy; other < 0: a segment cannot be mapped. */
+int blk_persist_resolve(struct blk_queue *q, struct blk_req *r);
+void blk_persist_release(struct blk_queue *q);
 
 /* blk_io.c */
 int blk_io_init(struct blk_dev *d);

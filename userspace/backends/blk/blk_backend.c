@@ -29,7 +29,7 @@ static int blk_create(struct xenback_backend *be, const struct xenback_opts *opt
 	xenback_device_printf(dev, "info", "%u", d->readonly ? VDISK_READONLY : 0);
 	xenback_device_printf(dev, "feature-flush-cache", "1");
 	xenback_device_printf(dev, "feature-barrier", "0");
-	xenback_device_printf(dev, "feature-persistent", "0");
+	xenback_device_printf(dev, "feature-persistent", "1");
 	xenback_device_printf(dev, "feature-max-indirect-segments", "%u", BLK_MAX_INDIRECT_SEGS);
 	xenback_device_printf(dev, "max-ring-page-order", "%u", BLK_MAX_RING_ORDER);
 	xenback_device_printf(dev, "multi-queue-max-queues", "%u", BLK_MAX_QUEUES);

@@ -70,7 +70,7 @@ static int queue_connect(struct blk_dev *d, struct blk_queue *q, unsigned int or
 int blk_connect(struct xenback_device *dev)
 {
 	struct blk_dev *d = xenback_device_priv(dev);
-	unsigned long nq, order;
+	unsigned long nq, order, persistent;
 	unsigned int i;
 	char *proto = NULL;
 	int r;
@@ -84,8 +84,10 @@ int blk_connect(struct xenback_device *dev)
 						   "frontend ABI is not " XEN_IO_PROTO_ABI_NATIVE);
 	}
 	if ((r = read_uint(dev, "multi-queue-num-queues", BLK_MAX_QUEUES, 1, &nq)) < 0 ||
-	    (r = read_uint(dev, "ring-page-order", BLK_MAX_RING_ORDER, 0, &order)) < 0)
+	    (r = read_uint(dev, "ring-page-order", BLK_MAX_RING_ORDER, 0, &order)) < 0 ||
+	    (r = read_uint(dev, "feature-persistent", 1, 0, &persistent)) < 0)
 		return r;
+	d->persistent = persistent == 1;
 	if (nq == 0)
 		return xenback_device_fail(dev, -EINVAL, "multi-queue-num-queues is 0");
 	d->nqueues = (unsigned int)nq;
@@ -114,6 +116,7 @@ void blk_disconnect(struct xenback_device *dev)
 		struct blk_queue *q = &d->q[i];
 		unsigned int j, size = q->slots ? RING_SIZE(&q->ring) : 0;
 
+		blk_persist_release(q);
 		if (q->ch)
 			xenback_evtchn_unbind(q->ch);
 		if (q->sring)

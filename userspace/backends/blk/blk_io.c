@@ -49,7 +49,7 @@ static unsigned int reap(struct blk_dev *d)
 		}
 		io_uring_cqe_seen(&d->uring, cqe);
 		n++;
-		if (ok && r->io_op == BLKIF_OP_READ) {
+		if (ok && r->io_op == BLKIF_OP_READ && !r->persistent) {
 			r->next = d->done_reads;
 			d->done_reads = r;
 			continue;
@@ -103,10 +103,16 @@ int blk_io_submit(struct blk_dev *d, struct blk_req *r)
 	}
 	switch (r->io_op) {
 	case BLKIF_OP_READ:
-		io_uring_prep_read(sqe, d->fd, r->buf, r->bytes, (uint64_t)off);
+		if (r->persistent)
+			io_uring_prep_readv(sqe, d->fd, r->iov, r->nseg, (uint64_t)off);
+		else
+			io_uring_prep_read(sqe, d->fd, r->buf, r->bytes, (uint64_t)off);
 		break;
 	case BLKIF_OP_WRITE:
-		io_uring_prep_write(sqe, d->fd, r->buf, r->bytes, (uint64_t)off);
+		if (r->persistent)
+			io_uring_prep_writev(sqe, d->fd, r->iov, r->nseg, (uint64_t)off);
+		else
+			io_uring_prep_write(sqe, d->fd, r->buf, r->bytes, (uint64_t)off);
 		break;
 	case BLKIF_OP_FLUSH_DISKCACHE:
 		io_uring_prep_fsync(sqe, d->fd, IORING_FSYNC_DATASYNC);

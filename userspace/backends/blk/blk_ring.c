@@ -55,18 +55,47 @@ static int buf_reserve(struct blk_req *r)
 	return 0;
 }
 
-/* Read/write whose segments are in r->seg: range checks, buffer. */
+/* Read/write whose segments are in r->seg: segment and range checks. */
 static bool rw_ok(struct blk_dev *d, struct blk_req *r)
 {
 	r->bytes = seg_bytes(r);
 	if (!r->nseg || !r->bytes)
 		return false;
-	if (r->sector > d->sectors || r->bytes / BLK_SECTOR > d->sectors - r->sector)
-		return false;
-	return buf_reserve(r) == 0;
+	return r->sector <= d->sectors && r->bytes / BLK_SECTOR <= d->sectors - r->sector;
 }
 
-enum take { TAKE_DONE, TAKE_SUBMIT, TAKE_WRITE, TAKE_INDIRECT };
+/* A valid read/write: straight into persistently mapped guest pages, or
+ * through a bounce buffer and grant copy (writes fetch their data first). */
+static void route(struct blk_dev *d, struct blk_req *r, struct blk_req **writes)
+{
+	r->persistent = false;
+	if (d->persistent) {
+		int e = blk_persist_resolve(r->q, r);
+
+		if (e == 0) {
+			if (blk_io_submit(d, r) < 0)
+				finish(d, r, BLKIF_RSP_ERROR);
+			return;
+		}
+		if (e != -ENOSPC) {
+			finish(d, r, BLKIF_RSP_ERROR);
+			return;
+		}
+	}
+	if (buf_reserve(r) < 0) {
+		finish(d, r, BLKIF_RSP_ERROR);
+		return;
+	}
+	r->q->copies++;
+	if (r->io_op == BLKIF_OP_WRITE) {
+		r->next = *writes;
+		*writes = r;
+	} else if (blk_io_submit(d, r) < 0) {
+		finish(d, r, BLKIF_RSP_ERROR);
+	}
+}
+
+enum take { TAKE_DONE, TAKE_SUBMIT, TAKE_RW, TAKE_INDIRECT };
 
 /* Parse one request already copied out of the ring. */
 static enum take take(struct blk_dev *d, struct blk_req *r, const blkif_request_t *req)
@@ -90,7 +119,7 @@ static enum take take(struct blk_dev *d, struct blk_req *r, const blkif_request_
 			break;
 		if (!rw_ok(d, r))
 			break;
-		return r->io_op == BLKIF_OP_WRITE ? TAKE_WRITE : TAKE_SUBMIT;
+		return TAKE_RW;
 	case BLKIF_OP_INDIRECT:
 		r->io_op = ind->indirect_op;
 		r->nseg = ind->nr_segments;
@@ -143,14 +172,10 @@ static void fetch_indirect(struct blk_dev *d, struct blk_req *list, struct blk_r
 			struct blk_req *b = batch[i];
 
 			b->next = NULL;
-			if (segs[i].status || !rw_ok(d, b)) {
+			if (segs[i].status || !rw_ok(d, b))
 				finish(d, b, BLKIF_RSP_ERROR);
-			} else if (b->io_op == BLKIF_OP_WRITE) {
-				b->next = *writes;
-				*writes = b;
-			} else if (blk_io_submit(d, b) < 0) {
-				finish(d, b, BLKIF_RSP_ERROR);
-			}
+			else
+				route(d, b, writes);
 		}
 		n = 0;
 	}
@@ -195,9 +220,8 @@ bool blk_queue_kick(struct xenback_evtchn *ch, void *arg)
 				if (blk_io_submit(d, r) < 0)
 					finish(d, r, BLKIF_RSP_ERROR);
 				break;
-			case TAKE_WRITE:
-				r->next = writes;
-				writes = r;
+			case TAKE_RW:
+				route(d, r, &writes);
 				break;
 			case TAKE_INDIRECT:
 				r->next = indirect;
