@@ -50,7 +50,7 @@ static int xb_genl_put_port(struct sk_buff *skb, struct netlink_callback *cb,
 		goto cancel;
 	for (i = 0; i < XB_STAT_NR; i++)
 		if (nla_put_u64_64bit(skb, xb_stat_attr[i],
-				      atomic64_read(&p->stats[i]), XENBACK_A_PAD))
+				      xb_stat_read(p, i), XENBACK_A_PAD))
 			goto cancel;
 	genlmsg_end(skb, hdr);
 	return 0;

@@ -98,28 +98,37 @@ static long xb_ioctl_unbind(struct xb_ctx *ctx, void __user *arg)
 	return xb_port_unbind(ctx, u.port);
 }
 
-/* A port vector copied in: small ones on the stack. */
+/*
+ * A port vector copied in and resolved to ports. Small vectors (the hot
+ * ping-pong case is one entry) live on the stack.
+ */
 #define XB_VEC_INLINE 16
 struct xb_vec {
-	u32 *v;
 	u32 n;
+	u32 *v;
+	struct xb_port **p;
 	u32 inline_v[XB_VEC_INLINE];
+	struct xb_port *inline_p[XB_VEC_INLINE];
 };
 
 static int xb_vec_copy(struct xb_vec *vec, u64 uptr, u32 n)
 {
+	u32 __user *u = u64_to_user_ptr(uptr);
+
 	vec->n = n;
 	vec->v = vec->inline_v;
-	if (!n)
-		return 0;
+	vec->p = vec->inline_p;
 	if (n > XENBACK_MAX_VEC)
 		return -E2BIG;
+	if (n == 1)
+		return get_user(vec->v[0], u);
 	if (n > XB_VEC_INLINE) {
 		vec->v = kmalloc_array(n, sizeof(u32), GFP_KERNEL);
-		if (!vec->v)
+		vec->p = kmalloc_array(n, sizeof(*vec->p), GFP_KERNEL);
+		if (!vec->v || !vec->p)
 			return -ENOMEM;
 	}
-	if (copy_from_user(vec->v, u64_to_user_ptr(uptr), n * sizeof(u32)))
+	if (n && copy_from_user(vec->v, u, n * sizeof(u32)))
 		return -EFAULT;
 	return 0;
 }
@@ -128,15 +137,20 @@ static void xb_vec_free(struct xb_vec *vec)
 {
 	if (vec->v != vec->inline_v)
 		kfree(vec->v);
+	if (vec->p != vec->inline_p)
+		kfree(vec->p);
 }
 
-static bool xb_vec_valid(struct xb_ctx *ctx, const struct xb_vec *vec, u32 ignore)
+/* Look every port up (RCU held); false if one is not ours. */
+static bool xb_vec_resolve(struct xb_ctx *ctx, struct xb_vec *vec, u32 ignore)
 {
 	u32 i;
 
-	for (i = 0; i < vec->n; i++)
-		if (!xb_port_lookup(ctx, vec->v[i] & ~ignore))
+	for (i = 0; i < vec->n; i++) {
+		vec->p[i] = xb_port_lookup(ctx, vec->v[i] & ~ignore);
+		if (!vec->p[i])
 			return false;
+	}
 	return true;
 }
 
@@ -144,7 +158,6 @@ static long xb_ioctl_notify(struct xb_ctx *ctx, void __user *arg)
 {
 	struct xenback_notify nt;
 	struct xb_vec eoi, ntf;
-	struct xb_port *p;
 	long ret;
 	u32 i;
 
@@ -161,24 +174,22 @@ static long xb_ioctl_notify(struct xb_ctx *ctx, void __user *arg)
 	if (ret)
 		goto out;
 
+	/*
+	 * Resolve everything before acting, so a bad port changes nothing.
+	 * A port unbound meanwhile by another thread is dead: its eoi and
+	 * notify do nothing, and RCU keeps the memory until we are done.
+	 */
 	rcu_read_lock();
-	if (!xb_vec_valid(ctx, &eoi, XENBACK_EOI_SPURIOUS) ||
-	    !xb_vec_valid(ctx, &ntf, 0)) {
+	if (!xb_vec_resolve(ctx, &eoi, XENBACK_EOI_SPURIOUS) ||
+	    !xb_vec_resolve(ctx, &ntf, 0)) {
 		rcu_read_unlock();
 		ret = -EINVAL;
 		goto out;
 	}
-	/* A port unbound by another thread meanwhile is skipped. */
-	for (i = 0; i < eoi.n; i++) {
-		p = xb_port_lookup(ctx, eoi.v[i] & ~XENBACK_EOI_SPURIOUS);
-		if (p)
-			xb_port_eoi(p, eoi.v[i] & XENBACK_EOI_SPURIOUS);
-	}
-	for (i = 0; i < ntf.n; i++) {
-		p = xb_port_lookup(ctx, ntf.v[i]);
-		if (p)
-			xb_port_notify(p);
-	}
+	for (i = 0; i < eoi.n; i++)
+		xb_port_eoi(eoi.p[i], eoi.v[i] & XENBACK_EOI_SPURIOUS);
+	for (i = 0; i < ntf.n; i++)
+		xb_port_notify(ntf.p[i]);
 	rcu_read_unlock();
 
 	if (nt.flags & XENBACK_NOTIFY_WAIT) {
@@ -234,11 +245,11 @@ static long xb_ioctl_port_stats(struct xb_ctx *ctx, void __user *arg)
 	}
 	st.domid = p->domid;
 	st.kind = p->kind;
-	st.events = atomic64_read(&p->stats[XB_STAT_EVENTS]);
-	st.wakes = atomic64_read(&p->stats[XB_STAT_WAKES]);
-	st.notifies = atomic64_read(&p->stats[XB_STAT_NOTIFIES]);
-	st.spurious = atomic64_read(&p->stats[XB_STAT_SPURIOUS]);
-	st.throttled = atomic64_read(&p->stats[XB_STAT_THROTTLED]);
+	st.events = xb_stat_read(p, XB_STAT_EVENTS);
+	st.wakes = xb_stat_read(p, XB_STAT_WAKES);
+	st.notifies = xb_stat_read(p, XB_STAT_NOTIFIES);
+	st.spurious = xb_stat_read(p, XB_STAT_SPURIOUS);
+	st.throttled = xb_stat_read(p, XB_STAT_THROTTLED);
 	rcu_read_unlock();
 	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
 }

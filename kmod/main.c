@@ -85,6 +85,7 @@ static __poll_t xb_poll(struct file *file, poll_table *wait)
 	__poll_t mask = 0;
 
 	poll_wait(file, &ctx->wq, wait);
+	smp_mb(); /* pairs with wq_has_sleeper() in the event path */
 	if (xb_ring_pending(&ctx->ring))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (READ_ONCE(ctx->ring.hdr->flags) & XENBACK_SHARED_OVERFLOW)

@@ -103,7 +103,8 @@ static void xb_deliver_locked(struct xb_port *p, struct xb_after *after)
 /* The caller is in an RCU read-side section (or the port cannot die). */
 static void xb_after_unlock(struct xb_port *p, const struct xb_after *after)
 {
-	if (after->wake)
+	/* wq_has_sleeper() orders the ring update before the check. */
+	if (after->wake && wq_has_sleeper(&p->ctx->wq))
 		wake_up_interruptible_poll(&p->ctx->wq, EPOLLIN | EPOLLRDNORM);
 	if (after->lateeoi && !READ_ONCE(p->dead))
 		xen_irq_lateeoi(p->irq, after->eoi_flags);
@@ -152,7 +153,7 @@ void xb_port_notify(struct xb_port *p)
 {
 	struct xb_port *peer;
 
-	xb_stat_inc(p, XB_STAT_NOTIFIES);
+	atomic64_inc(&p->notifies_atomic);
 	trace_notify(p->port, p->domid);
 	if (xb_port_is_xen(p)) {
 		/* Unbind waits for a grace period before freeing the irq. */
@@ -210,7 +211,6 @@ static int xb_ctx_reserve(struct xb_ctx *ctx)
 static struct xb_port *xb_port_alloc(struct xb_ctx *ctx, u32 kind, u32 domid)
 {
 	struct xb_port *p = kzalloc(sizeof(*p), GFP_KERNEL);
-	int i;
 
 	if (!p)
 		return NULL;
@@ -219,8 +219,7 @@ static struct xb_port *xb_port_alloc(struct xb_ctx *ctx, u32 kind, u32 domid)
 	p->domid = domid;
 	p->irq = -1;
 	timer_setup(&p->rearm, xb_port_rearm_timer, 0);
-	for (i = 0; i < XB_STAT_NR; i++)
-		atomic64_set(&p->stats[i], 0);
+	atomic64_set(&p->notifies_atomic, 0);
 	INIT_LIST_HEAD(&p->kill_node);
 	return p;
 }

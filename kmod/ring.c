@@ -1,37 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The pending ring: a page of header and a page of port numbers that the
- * context maps into userspace (layout in uapi/xenback.h). The module is the
- * only producer; userspace the only consumer. Nothing the module does depends
- * on userspace behaving: a bogus cons only makes pushes fail (the port stays
- * latched) and sets XENBACK_SHARED_OVERFLOW.
+ * The pending ring: one zeroed page, header and port numbers (layout in
+ * uapi/xenback.h), that the context maps into userspace. The module writes it
+ * through the direct map. The module is the only producer, userspace the only
+ * consumer; nothing the module does depends on userspace behaving: a bogus
+ * cons only makes pushes fail (the port stays latched) and sets
+ * XENBACK_SHARED_OVERFLOW.
  */
+#include <linux/gfp.h>
 #include <linux/mm.h>
-#include <linux/vmalloc.h>
 
 #include "xenback.h"
 
 static_assert(XENBACK_RING_OFFSET >= sizeof(struct xenback_shared));
 static_assert(XENBACK_RING_OFFSET + XENBACK_RING_SIZE * sizeof(u32) <=
 	      XENBACK_MMAP_SIZE);
+static_assert(XENBACK_MMAP_SIZE <= PAGE_SIZE);
 static_assert((XENBACK_RING_SIZE & (XENBACK_RING_SIZE - 1)) == 0);
 static_assert(XENBACK_RING_SIZE >= XENBACK_MAX_PORTS);
 
 int xb_ring_init(struct xb_ring *r)
 {
-	r->base = vmalloc_user(XENBACK_MMAP_SIZE); /* zeroed */
-	if (!r->base)
+	r->page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!r->page)
 		return -ENOMEM;
-	r->hdr = r->base;
-	r->slots = r->base + XENBACK_RING_OFFSET;
+	r->hdr = page_address(r->page);
+	r->slots = (u32 *)((char *)r->hdr + XENBACK_RING_OFFSET);
 	r->prod = 0;
 	return 0;
 }
 
+/* Any context (the RCU callback); mappings hold their own reference. */
 void xb_ring_free(struct xb_ring *r)
 {
-	vfree(r->base); /* defers itself when called from softirq (RCU) */
-	r->base = NULL;
+	if (r->page)
+		__free_page(r->page);
+	r->page = NULL;
 }
 
 bool xb_ring_push(struct xb_ring *r, u32 port)
@@ -64,11 +68,11 @@ int xb_ring_mmap(struct xb_ring *r, struct vm_area_struct *vma)
 {
 	unsigned long len = vma->vm_end - vma->vm_start;
 
-	if (vma->vm_pgoff != 0 || len > PAGE_ALIGN(XENBACK_MMAP_SIZE))
+	if (vma->vm_pgoff != 0 || len > PAGE_SIZE)
 		return -EINVAL;
 	if (!(vma->vm_flags & VM_SHARED) || (vma->vm_flags & VM_EXEC))
 		return -EINVAL;
 	vma->vm_flags &= ~VM_MAYEXEC;
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
-	return remap_vmalloc_range(vma, r->base, 0);
+	return vm_insert_page(vma, vma->vm_start, r->page);
 }

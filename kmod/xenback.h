@@ -45,9 +45,9 @@ enum xb_stat {
 
 /* ring.c: the pending ring in the shared mapping. */
 struct xb_ring {
-	void *base;                    /* vmalloc_user(XENBACK_MMAP_SIZE) */
-	struct xenback_shared *hdr;    /* base */
-	u32 *slots;                    /* base + XENBACK_RING_OFFSET */
+	struct page *page;             /* the shared page */
+	struct xenback_shared *hdr;    /* its start (direct map) */
+	u32 *slots;                    /* + XENBACK_RING_OFFSET */
 	u32 prod;                      /* private copy of hdr->prod */
 };
 
@@ -84,14 +84,25 @@ struct xb_port {
 	struct timer_list rearm;       /* loopback: throttled unmask */
 	/* under xb_peer_lock; read under RCU */
 	struct xb_port __rcu *peer;
-	atomic64_t stats[XB_STAT_NR];
+	/* Counters: EVENTS, WAKES, SPURIOUS, THROTTLED change under
+	 * ctx->lock; NOTIFIES (sent without it) is notifies_atomic. */
+	u64 stats[XB_STAT_NR];
+	atomic64_t notifies_atomic;
 	struct list_head kill_node;    /* teardown batch */
 	struct rcu_head rcu;
 };
 
+/* ctx->lock held (readers use xb_stat_read without it). */
 static inline void xb_stat_inc(struct xb_port *p, enum xb_stat s)
 {
-	atomic64_inc(&p->stats[s]);
+	WRITE_ONCE(p->stats[s], p->stats[s] + 1);
+}
+
+static inline u64 xb_stat_read(const struct xb_port *p, enum xb_stat s)
+{
+	if (s == XB_STAT_NOTIFIES)
+		return atomic64_read(&p->notifies_atomic);
+	return READ_ONCE(p->stats[s]);
 }
 
 /* main.c */

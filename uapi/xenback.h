@@ -78,16 +78,17 @@
 #define XENBACK_F_PORT_STATS  (1u << 6) /* XENBACK_IOCTL_PORT_STATS */
 
 /* Limits. */
-#define XENBACK_MAX_PORTS 1024u /* ports per context */
+#define XENBACK_MAX_PORTS 512u  /* ports per context (open more contexts for more) */
 #define XENBACK_MAX_VEC   1024u /* entries per port vector */
 #define XENBACK_LOOPBACK_PORT_BASE 0x40000000u
 /* The domid reported for loopback ports (Xen's DOMID_SELF). */
 #define XENBACK_DOMID_LOOPBACK 0x7ff0u
 
-/* Shared mapping. */
-#define XENBACK_MMAP_SIZE   8192u
-#define XENBACK_RING_OFFSET 4096u
-#define XENBACK_RING_SIZE   1024u /* entries: XENBACK_MAX_PORTS fit */
+/* Shared mapping: one page, header and ring (one page keeps the hot path to
+ * a single TLB entry on each side). */
+#define XENBACK_MMAP_SIZE   4096u
+#define XENBACK_RING_OFFSET 2048u
+#define XENBACK_RING_SIZE   512u /* entries: XENBACK_MAX_PORTS fit */
 
 struct xenback_shared {
 	__u32 prod;  /* written by the module */

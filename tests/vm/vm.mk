@@ -50,7 +50,7 @@ vm-build: $(VM_DEPS)
 vm-check: $(VM_DEPS)
 	@scripts/run-tap.sh vm tests/vm/vm-tier.sh
 bench-notify: $(VM_DEPS)
-	@XB_VM_MODE=bench tests/vm/vm-tier.sh | grep -E '^(BENCH|not ok|#)' ; \
+	@XB_VM_MODE=bench XB_VM_SMP=$${XB_VM_SMP:-1} tests/vm/vm-tier.sh | grep -E '^(BENCH|not ok|#)' ; \
 	  test $${PIPESTATUS[0]} -eq 0
 CHECK_DEPS  += $(VM_DEPS)
 CHECK_TESTS += tests/vm/vm-tier.sh
