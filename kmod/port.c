@@ -337,7 +337,8 @@ int xb_port_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
 	if (ret)
 		goto err_unlock;
 	p->port = bind.local_port;
-	ret = xa_reserve(&ctx->ports, p->port, GFP_KERNEL);
+	/* Reserve the index; -EBUSY if it were somehow still bound here. */
+	ret = xa_insert(&ctx->ports, p->port, NULL, GFP_KERNEL);
 	if (ret)
 		goto err_close;
 	/* The handler may run at once: Xen marks a new port pending. */

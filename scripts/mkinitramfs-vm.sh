@@ -21,7 +21,10 @@ while getopts "o:i:f:l:d:" opt; do
 done
 [ -n "$out" ] && [ -n "$init" ] || { echo "$0: -o and -i are required" >&2; exit 2; }
 bb=$(command -v busybox) || { echo "$0: busybox not found (busybox-static)" >&2; exit 1; }
-file -L "$bb" | grep -q 'statically linked' || { echo "$0: $bb is not static (install busybox-static)" >&2; exit 1; }
+if ldd "$bb" >/dev/null 2>&1; then
+	echo "$0: $bb is not static (install busybox-static)" >&2
+	exit 1
+fi
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT

@@ -22,8 +22,10 @@ done
 run() { # name program...
 	name=$1; shift
 	say "XB-BEGIN $name"
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	timeout 120 "$@" >&3 2>&1
-	say "XB-END $name rc=$?"
+	rc=$?
+	say "XB-END $name rc=$rc t0=$t0 t1=$(cut -d' ' -f1 /proc/uptime)"
 }
 
 if insmod /xenback.ko; then say "XB-INSMOD ok"; else say "XB-INSMOD fail"; fi

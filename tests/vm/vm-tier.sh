@@ -18,13 +18,13 @@ for f in "$vm/vmlinux" "$vm/initramfs.cpio"; do
 	[ -e "$f" ] || { echo "1..1"; echo "not ok 1 - vm tier: $f missing (make vm-check builds it)"; exit 1; }
 done
 
-start=$(date +%s.%N)
+start=$(date +%s%N)
 "$top/scripts/vm-run.sh" --kernel "$vm/vmlinux" --initrd "$vm/initramfs.cpio" \
 	--append "console=ttyS0 rdinit=/init panic_on_warn=1 oops=panic panic=-1 slub_debug=FZPU quiet loglevel=4 xb.mode=$mode" \
 	--console "$console" --results "$results" --timeout "${XB_VM_TIMEOUT:-240}" --smp "${XB_VM_SMP:-2}" \
 	"${verbose[@]}"
 qrc=$?
-secs=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || echo "?")
+secs=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
 
 tr -d '\r' < "$results" | awk -v qrc="$qrc" -v secs="$secs" -v console="$console" -v mode="$mode" '
 function point(ok, desc) { n++; printf "%sok %d - %s\n", ok ? "" : "not ", n, desc; if (!ok) failed++ }
@@ -39,7 +39,11 @@ function finish_prog(rc,   good) {
 /^XB-DMESG /  { point($2 == "clean", "kernel log has no WARN/BUG/oops/slab corruption"); next }
 /^XB-DONE/    { done = 1; next }
 /^XB-BEGIN /  { prog = $2; planned = -1; seen = 0; bail = 0; next }
-/^XB-END /    { sub(/^rc=/, "", $3); finish_prog($3 + 0); next }
+/^XB-END /    {
+	sub(/^rc=/, "", $3); sub(/^t0=/, "", $4); sub(/^t1=/, "", $5)
+	if ($5 != "") printf "# %s took %.2f s\n", prog, $5 - $4
+	finish_prog($3 + 0); next
+}
 /^BENCH /     { print; next }
 prog != "" && /^1\.\.[0-9]+/ { planned = substr($1, 4) + 0; next }
 prog != "" && /^(not )?ok [0-9]+/ {

@@ -3,6 +3,7 @@
 #   make vm-check      build everything, boot once, run every test (TAP)
 #   make bench-notify  boot once, run the notify benchmark
 VM_DIR      := $(B)/vm
+export XB_VM_DIR := $(abspath $(VM_DIR))
 VM_BZIMAGE  := $(lastword $(sort $(wildcard /boot/vmlinuz-*-amd64)))
 VM_QEMU     := $(shell command -v qemu-system-x86_64 2>/dev/null)
 VM_BUSYBOX  := $(shell command -v busybox 2>/dev/null)
