@@ -20,7 +20,7 @@ int main(int argc, char **argv)
 		t_ok(r == -ENOENT || r == -ENODEV, "without the module, open fails with -ENOENT/-ENODEV (%d)", r);
 		return t_done();
 	}
-	t_plan(14);
+	t_plan(18);
 	r = xb_evtchn_xenback_open(&ops, &h);
 	t_is(r, 0, "open the /dev/xenback event-channel ops");
 	if (r)
@@ -40,6 +40,16 @@ int main(int argc, char **argv)
 	t_is(ops->pending(h, got, 8), 1, "masked port published once");
 	t_is(ops->unmask(h, pair[1], true), 0, "spurious unmask delivers the latched event");
 	t_is(ops->pending(h, got, 8), 1, "latched event pending");
+	/* kick: re-arm and notify in one call (one ioctl) */
+	{
+		uint32_t eoi = pair[1];
+
+		t_ok(ops->kick != NULL, "the ops offer kick()");
+		t_is(ops->kick ? ops->kick(h, &eoi, 1, &pair[0], 1) : -1, 0, "kick: re-arm + notify");
+		t_is(ops->pending(h, got, 8), 1, "the notify arrived on the re-armed port");
+		eoi = pair[1] | XB_EOI_SPURIOUS;
+		t_is(ops->kick ? ops->kick(h, &eoi, 1, NULL, 0) : -1, 0, "kick: spurious re-arm only");
+	}
 	t_is(ops->bind_interdomain(h, 1, 1), -EOPNOTSUPP, "interdomain bind without Xen: -EOPNOTSUPP");
 	t_is(ops->unbind(h, pair[0]), 0, "unbind");
 	t_is(ops->unbind(h, pair[0]), -EINVAL, "unbind twice: -EINVAL");
