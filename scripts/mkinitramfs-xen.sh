@@ -75,7 +75,7 @@ dom0)
 		[ -x "$xbin/$t" ] || { echo "$0: $xbin/$t missing (xen-utils-4.17)" >&2; exit 1; }
 		args+=(-l "$xbin/$t:$xbin/$t")
 	done
-	gcc_s=$(ldconfig -p | awk '/libgcc_s\.so\.1 .*x86-64/ {print $NF; exit}')
+	gcc_s=$(ldconfig -p | awk '/libgcc_s\.so\.1 .*x86-64/ && !f {print $NF; f = 1}')
 	[ -n "$gcc_s" ] || { echo "$0: libgcc_s.so.1 not found (xl needs it)" >&2; exit 1; }
 	args+=(-f "$gcc_s:$gcc_s" -f /etc/xen/xl.conf:/etc/xen/xl.conf)
 	args+=(-f "/boot/vmlinuz-$kver:/xen/domU/vmlinuz" -f "$domu:/xen/domU/initramfs.cpio")

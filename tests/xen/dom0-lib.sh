@@ -50,7 +50,12 @@ guest_cfg() {
 guest_create() {
 	timeout 120 xl -v create "$W/$1.cfg" > "$W/xl-create-$1.log" 2>&1
 	_rc=$?
-	[ $_rc = 0 ] || sed "s/^/# xl create $1: /" "$W/xl-create-$1.log" | tail -n 25
+	if [ $_rc != 0 ]; then
+		grep -iE 'error|warn|fail' "$W/xl-create-$1.log" | head -n 15 | sed "s/^/# xl create $1: /"
+		for _f in /var/log/xen/qemu-dm-$1.log; do
+			[ -s "$_f" ] && tail -n 10 "$_f" | sed "s|^|# ${_f##*/}: |"
+		done
+	fi
 	return $_rc
 }
 domid() { xl domid "$1" 2>/dev/null; }
@@ -98,3 +103,29 @@ guest_console_clean() {
 }
 # xs_dump <path>: the subtree as comments (debugging a failure)
 xs_dump() { xenstore-ls -f "$1" 2>&1 | head -n 40 | sed 's/^/# xs: /'; }
+
+# xbctl_devs: xenbackd's registry (xenbackctl list --json), one device a line:
+#   type frontend_id devid state_name grants_mapped ports_bound error_msg
+xbctl_devs() {
+	xenbackctl list --json 2>/dev/null | awk '
+		/"devices"/ { on = 1; next }
+		on && /\{/ { split("", v); next }
+		on && /\}/ { if ("type" in v) printf "%s %s %s %s %s %s %s\n", v["type"], v["frontend_id"], v["devid"], v["state_name"], v["grants_mapped"], v["ports_bound"], v["error_msg"]; split("", v); next }
+		on && match($0, /"[a-z_]+" *: */) {
+			k = substr($0, RSTART + 1); sub(/".*/, "", k)
+			val = substr($0, RSTART + RLENGTH); sub(/,? *$/, "", val)
+			gsub(/^"|"$/, "", val); gsub(/ /, "_", val); v[k] = val
+		}'
+}
+# xbctl_ports: xenback.ko's ports (xenbackctl stats --json), one a line: port domid kind events
+xbctl_ports() {
+	xenbackctl stats --json 2>/dev/null | awk '
+		/"ports"/ { on = 1; next }
+		on && /\{/ { split("", v); next }
+		on && /\}/ { if ("port" in v) printf "%s %s %s %s\n", v["port"], v["domid"], v["kind"], v["events"]; split("", v); next }
+		on && match($0, /"[a-z_]+" *: */) {
+			k = substr($0, RSTART + 1); sub(/".*/, "", k)
+			val = substr($0, RSTART + RLENGTH); sub(/,? *$/, "", val)
+			gsub(/^"|"$/, "", val); v[k] = val
+		}'
+}

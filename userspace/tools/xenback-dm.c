@@ -276,13 +276,10 @@ static bool chardev_arg(const char *arg, const char *want, const char **path, in
 			return false;
 	}
 	if ((p = strstr(arg, ",path="))) {
-		static char buf[sizeof(((struct sockaddr_un *)0)->sun_path)];
-		size_t n = strcspn(p + 6, ",");
+		char *buf = strndup(p + 6, strcspn(p + 6, ","));
 
-		if (n >= sizeof(buf))
+		if (!buf)
 			return false;
-		memcpy(buf, p + 6, n);
-		buf[n] = '\0';
 		*path = buf;
 		return true;
 	}
@@ -331,8 +328,8 @@ int main(int argc, char **argv)
 {
 	const char *qmp_path = NULL, *stat_path = NULL;
 	char defpath[108], path[128];
-	int qmp_fd = -1, stat_fd = -1, ignored = -1, i;
-	bool have_domid = false, quit = false;
+	int qmp_fd = -1, stat_fd = -1, ignored = -1, i, rc = 1;
+	bool have_domid = false, quit = false, no_xs = false;
 	struct client *clients[MAX_CLIENTS] = { 0 };
 	struct xs_handle *xs;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -352,10 +349,13 @@ int main(int argc, char **argv)
 			i++;
 			if (!chardev_arg(argv[i], "libxl-cmd", &qmp_path, &qmp_fd))
 				chardev_arg(argv[i], "libxenstat-cmd", &stat_path, &ignored);
+		} else if (!strcmp(argv[i], "--no-xenstore")) {
+			no_xs = true; /* testing: serve QMP only */
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: %s -xen-domid <N> [-chardev socket,id=libxl-cmd,path=<p>] [...]\n"
 			       "  The device model libxl spawns for a PV guest's qdisk disks: reports\n"
-			       "  \"running\", answers libxl's QMP, leaves the disks to xenbackd.\n", prog);
+			       "  \"running\", answers libxl's QMP, leaves the disks to xenbackd.\n"
+			       "  --no-xenstore: serve QMP only, without xenstore (testing)\n", prog);
 			return 0;
 		}
 		/* every other QEMU argument is accepted and ignored */
@@ -383,17 +383,17 @@ int main(int argc, char **argv)
 		logmsg("cannot listen on %s: %s (xentop's disk stats will be missing)",
 		       stat_path, strerror(errno));
 
-	xs = xs_open(0);
-	if (!xs) {
+	xs = no_xs ? NULL : xs_open(0);
+	if (!xs && !no_xs) {
 		logmsg("cannot open xenstore: %s", strerror(errno));
-		return 1;
+		goto out;
 	}
 	snprintf(path, sizeof(path), "/local/domain/0/device-model/%u/state", domid);
-	if (!xs_write(xs, XBT_NULL, path, "running", 7)) {
+	if (xs && !xs_write(xs, XBT_NULL, path, "running", 7)) {
 		logmsg("cannot write %s: %s", path, strerror(errno));
-		return 1;
+		goto out;
 	}
-	if (!xs_watch(xs, "@releaseDomain", "release"))
+	if (xs && !xs_watch(xs, "@releaseDomain", "release"))
 		logmsg("cannot watch @releaseDomain: %s (relying on xl destroy)", strerror(errno));
 	logmsg("running: QMP on %s%s; qdisk backends are left to xenbackd",
 	       qmp_path ? qmp_path : "inherited fd", stat_path ? " (+ libxenstat)" : "");
@@ -402,7 +402,7 @@ int main(int argc, char **argv)
 		struct pollfd pfd[3 + MAX_CLIENTS];
 		int nfd = 0, k;
 
-		pfd[nfd++] = (struct pollfd){ .fd = xs_fileno(xs), .events = POLLIN };
+		pfd[nfd++] = (struct pollfd){ .fd = xs ? xs_fileno(xs) : -1, .events = POLLIN };
 		pfd[nfd++] = (struct pollfd){ .fd = qmp_fd, .events = POLLIN };
 		pfd[nfd++] = (struct pollfd){ .fd = stat_fd, .events = POLLIN };
 		for (k = 0; k < MAX_CLIENTS; k++)
@@ -467,6 +467,8 @@ int main(int argc, char **argv)
 	}
 
 	logmsg("exiting");
+	rc = 0;
+out:
 	for (i = 0; i < MAX_CLIENTS; i++)
 		if (clients[i]) {
 			close(clients[i]->fd);
@@ -476,6 +478,7 @@ int main(int argc, char **argv)
 		unlink(qmp_path);
 	if (stat_path && stat_fd >= 0)
 		unlink(stat_path);
-	xs_close(xs);
-	return 0;
+	if (xs)
+		xs_close(xs);
+	return rc;
 }

@@ -1,0 +1,135 @@
+#!/bin/sh
+# xenbackd on real Xen: a PV domU created with xl, its qdisk disks routed to
+# xenback-dm (libxl's device model stand-in) and served by xenbackd, with
+# xenback.ko loaded. Disks: xvda (rw, the pattern), xvdb (read-only), xvdc
+# (backing file missing: the seed's scenario), xvdd (flush and discard);
+# xvde hot-plugged twice. Then xl destroy tears everything down.
+. /xen/tests/dom0-lib.sh
+DM=/usr/lib/xenback/xenback-dm
+for b in build/xenbackd build/xenbackctl build/xenback-dm; do
+	if ! have $b; then
+		skip "xenbackd: end-to-end tests on real Xen" "$b not built"
+		exit 0
+	fi
+done
+T=/sys/kernel/tracing
+mod=0
+if [ -e /xen/xenback.ko ]; then
+	insmod /xen/xenback.ko; point $? "xenbackd: xenback.ko loaded in dom0"
+	[ -c /dev/xenback ] && mod=1
+	mkdir -p $T/instances/xbmod && echo 1 > $T/instances/xbmod/events/xenback/enable
+else
+	skip "xenbackd: xenback.ko loaded in dom0" "kmod/xenback.ko not built"
+fi
+# fsyncs reaching files (any path: fsync, fdatasync, io_uring): a kprobe in its own instance
+FS=$T/instances/xbfs
+mkdir -p $FS && echo 'p:xbfsync vfs_fsync_range' >> $T/kprobe_events &&
+	echo 1 > $FS/events/kprobes/xbfsync/enable || note "no kprobe on vfs_fsync_range: the flush check will fail"
+no_dev() { ! xbctl_devs | grep -q "^qdisk $1 $2 "; }   # domid devid
+registry_empty() { [ -z "$(xbctl_devs)" ]; }
+gone() { ! kill -0 "$1" 2>/dev/null; }                 # pid
+
+xenbackd --types qdisk --foreground --log-level info > $W/xenbackd.log 2>&1 &
+xpid=$!
+wait_for 10 test -S /run/xenback/xenbackd.sock; point $? "xenbackd: started (pid $xpid), control socket up"
+
+good=$W/good.img ro=$W/ro.img disc=$W/disc.img missing=$W/missing.img hot=$W/hot.img
+truncate -s 8M $good
+cp $P $ro
+cp $P $disc
+rm -f $missing
+g=xbd
+XB_EXTRA_CFG="device_model_override = \"$DM\"" guest_cfg $g \
+	"format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=$good" \
+	"format=raw,vdev=xvdb,access=ro,backendtype=qdisk,target=$ro" \
+	"format=raw,vdev=xvdc,access=rw,backendtype=qdisk,target=$missing" \
+	"format=raw,vdev=xvdd,access=rw,backendtype=qdisk,target=$disc"
+t0=$(now)
+guest_create $g; point $? "xenbackd: xl create of a PV domU with 4 qdisk disks (one missing) ($(now) s)"
+id=$(domid $g) || { kill $xpid; exit 0; }
+guest_ready $g; point $? "xenbackd: domU $id booted to its init"
+
+be=/local/domain/0/backend/qdisk/$id fe=/local/domain/$id/device/vbd
+for dv in 51712:xvda 51728:xvdb 51760:xvdd; do
+	n=${dv%%:*}
+	wait_for 30 xs_is $be/$n/state 4 && wait_for 10 xs_is $fe/$n/state 4
+	point $? "xenbackd: ${dv#*:} handshake: backend and blkfront both Connected (4)"
+done
+[ "$(xenstore-read $be/51712/hotplug-status 2>/dev/null)" = connected ]; point $? "xenbackd: hotplug-status=connected written by xenbackd"
+
+# the seed's scenario: xvdc's backing file does not exist
+nfail() { grep -c "qdisk/$id/51744: .*cannot open" $W/xenbackd.log; }
+xbctl_devs | grep -q "^qdisk $id 51744 failed .*cannot_open"
+point $? "xenbackd: xvdc (missing file) is listed as failed with its error"
+[ "$(nfail)" = 1 ]; point $? "xenbackd: xvdc's create failed exactly once ($(nfail))"
+
+guest_run $g pattern xvda
+guest_run $g ro xvdb
+
+# flush: a write + fsync in the guest makes xenbackd fsync the backing file
+echo > $FS/trace
+guest_run $g flush xvdd
+nf=$(grep -c 'xbfsync:' $FS/trace)
+nx=$(grep 'xbfsync:' $FS/trace | grep -cE 'xenbackd|iou-')
+[ "$nx" -gt 0 ]; point $? "xenbackd: a guest flush reached the backing file ($nx of $nf fsyncs by xenbackd)"
+# discard: 4 MiB punched out of the 8 MiB file
+b0=$(stat -c %b $disc)
+guest_run $g discard xvdd 0 4194304
+b1=$(stat -c %b $disc)
+[ $((b0 - b1)) -ge 7000 ]; point $? "xenbackd: a guest discard punched a hole in the backing file ($b0 -> $b1 blocks of 512)"
+
+# hotplug twice while the guest runs
+for i in 1 2; do
+	truncate -s 8M $hot.$i
+	t1=$(now)
+	timeout 60 xl block-attach $g "format=raw,vdev=xvde,access=rw,backendtype=qdisk,target=$hot.$i" > $W/attach.log 2>&1
+	point $? "xenbackd: xl block-attach xvde (round $i, $(awk -v a=$t1 -v b=$(now) 'BEGIN{printf "%.1f", b-a}') s)"
+	sed 's/^/# xl block-attach: /' $W/attach.log | head -n 10
+	wait_for 30 xs_is $be/51776/state 4 && wait_for 10 xs_is $fe/51776/state 4
+	point $? "xenbackd: hot-plugged xvde Connected on both ends (round $i)"
+	guest_run $g quick xvde
+	timeout 60 xl block-detach $g xvde > $W/detach.log 2>&1
+	point $? "xenbackd: xl block-detach xvde (round $i)"
+	sed 's/^/# xl block-detach: /' $W/detach.log | head -n 10
+	guest_run $g gone xvde
+	wait_for 10 no_dev $id 51776
+	no_dev $id 51776; point $? "xenbackd: xvde left the registry after detach (round $i)"
+	head -c 1048576 $P | cmp -s - $hot.$i; point $? "xenbackd: xvde's backing file holds what the guest wrote (round $i)"
+done
+[ "$(nfail)" = 1 ]; point $? "xenbackd: xvdc was never retried while xvde came and went ($(nfail) failure)"
+xbctl_devs | grep -q "^qdisk $id 51744 failed"; point $? "xenbackd: xvdc still listed as failed"
+guest_run $g verify xvda
+
+# the module: real interdomain ports and tracepoints
+if [ $mod = 1 ]; then
+	xbctl_ports | sed 's/^/# port: /'
+	xbctl_ports | awk -v d=$id '$2 == d && $3 == "interdomain"' | grep -q .
+	point $? "xenbackd: xenback.ko has interdomain ports bound to domain $id"
+	nt=$(grep -v '^#' $T/instances/xbmod/trace | grep -c .)
+	[ "$nt" -gt 0 ]; point $? "xenbackd: xenback.ko tracepoints fired ($nt events)"
+	grep -v '^#' $T/instances/xbmod/trace | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[a-z_]+:$/ && $(i-1) ~ /^[0-9.]+:$/) { print $i; break } }' | sort | uniq -c | sed 's/^/# trace event: /'
+fi
+xbctl_devs | sed 's/^/# registry: /'
+
+# xl destroy tears every device down
+xl destroy $g; point $? "xenbackd: xl destroy"
+wait_for 15 registry_empty
+registry_empty; point $? "xenbackd: registry is empty after xl destroy (no grant mapping, no port)"
+xbctl_devs | sed 's/^/# left: /'
+if [ $mod = 1 ]; then
+	! xbctl_ports | awk -v d=$id '$2 == d' | grep -q .; point $? "xenbackd: no xenback.ko port left for domain $id"
+fi
+! xenstore-exists $be; point $? "xenbackd: backend/qdisk/$id removed"
+cmp -s $good $P; point $? "xenbackd: xvda's backing file holds the pattern after the guest is gone"
+cmp -s $ro $P; point $? "xenbackd: the read-only disk's backing file is unchanged"
+guest_console_clean $g
+
+kill -TERM $xpid
+wait_for 10 gone $xpid; point $? "xenbackd: exits on SIGTERM"
+wait $xpid; point $? "xenbackd: exit status 0 after SIGTERM"
+bad=$(grep -iE 'error|warning' $W/xenbackd.log | grep -v "51744")
+[ -z "$bad" ]; point $? "xenbackd: log has no error or warning beyond xvdc's"
+tail -n 30 $W/xenbackd.log | sed 's/^/# xenbackd: /'
+[ $mod = 1 ] && { rmmod xenback; point $? "xenbackd: rmmod xenback after the daemon exited"; }
+echo 0 > $FS/events/kprobes/xbfsync/enable 2>/dev/null
+exit 0
