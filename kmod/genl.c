@@ -69,17 +69,22 @@ static int xb_genl_dump_stats(struct sk_buff *skb, struct netlink_callback *cb)
 
 	mutex_lock(&xb_ctx_list_mutex);
 	list_for_each_entry(ctx, &xb_ctx_list, node) {
+		struct xarray *xas[] = { &ctx->xen, &ctx->loop };
+		int k;
+
 		rcu_read_lock();
-		xa_for_each(&ctx->ports, idx, p) {
-			if (n < skip) {
+		for (k = 0; k < ARRAY_SIZE(xas); k++) {
+			xa_for_each(xas[k], idx, p) {
+				if (n < skip) {
+					n++;
+					continue;
+				}
+				if (xb_genl_put_port(skb, cb, ctx, p)) {
+					rcu_read_unlock();
+					goto out;
+				}
 				n++;
-				continue;
 			}
-			if (xb_genl_put_port(skb, cb, ctx, p)) {
-				rcu_read_unlock();
-				goto out;
-			}
-			n++;
 		}
 		rcu_read_unlock();
 	}

@@ -41,7 +41,8 @@ static int xb_open(struct inode *inode, struct file *file)
 	}
 	spin_lock_init(&ctx->lock);
 	mutex_init(&ctx->mutex);
-	xa_init_flags(&ctx->ports, XA_FLAGS_ALLOC);
+	xa_init(&ctx->xen);
+	xa_init_flags(&ctx->loop, XA_FLAGS_ALLOC);
 	atomic_set(&ctx->nports, 0);
 	init_waitqueue_head(&ctx->wq);
 	ctx->pid = task_tgid_nr(current);
@@ -72,7 +73,8 @@ static int xb_release(struct inode *inode, struct file *file)
 	mutex_unlock(&xb_ctx_list_mutex);
 
 	xb_port_unbind_all(ctx);
-	xa_destroy(&ctx->ports);
+	xa_destroy(&ctx->xen);
+	xa_destroy(&ctx->loop);
 	mutex_destroy(&ctx->mutex);
 	/* A peer may still be delivering to one of our (dead) ports. */
 	call_rcu(&ctx->rcu, xb_ctx_free_rcu);

@@ -27,7 +27,6 @@
 /* Links of loopback pairs. */
 static DEFINE_SPINLOCK(xb_peer_lock);
 
-#define XB_LOOPBACK_PORT_LAST (XENBACK_LOOPBACK_PORT_BASE + 0xffffffu)
 #define XB_DOMID_FIRST_RESERVED 0x7ff0u
 
 /* Work a caller must do after dropping ctx->lock. */
@@ -196,7 +195,10 @@ static irqreturn_t xb_xen_interrupt(int irq, void *data)
 
 struct xb_port *xb_port_lookup(struct xb_ctx *ctx, u32 port)
 {
-	return xa_load(&ctx->ports, port);
+	unsigned long idx;
+	struct xarray *xa = xb_port_xa(ctx, port, &idx);
+
+	return xa_load(xa, idx);
 }
 
 static int xb_ctx_reserve(struct xb_ctx *ctx)
@@ -247,8 +249,7 @@ static void xb_unlock_pair(struct xb_ctx *a, struct xb_ctx *b)
 int xb_port_bind_loopback(struct xb_ctx *ctx, struct xb_ctx *peer_ctx,
 			  u32 *port, u32 *peer_port)
 {
-	struct xa_limit lim = XA_LIMIT(XENBACK_LOOPBACK_PORT_BASE,
-				       XB_LOOPBACK_PORT_LAST);
+	struct xa_limit lim = XA_LIMIT(0, 0xffffff);
 	struct xb_port *a = NULL, *b = NULL;
 	u32 ia, ib;
 	int ret;
@@ -268,27 +269,27 @@ int xb_port_bind_loopback(struct xb_ctx *ctx, struct xb_ctx *peer_ctx,
 		goto err_free;
 	}
 	xb_lock_pair(ctx, peer_ctx);
-	ret = xa_alloc(&ctx->ports, &ia, NULL, lim, GFP_KERNEL);
+	ret = xa_alloc(&ctx->loop, &ia, NULL, lim, GFP_KERNEL);
 	if (ret)
 		goto err_unlock;
-	ret = xa_alloc(&peer_ctx->ports, &ib, NULL, lim, GFP_KERNEL);
+	ret = xa_alloc(&peer_ctx->loop, &ib, NULL, lim, GFP_KERNEL);
 	if (ret) {
-		xa_release(&ctx->ports, ia);
+		xa_release(&ctx->loop, ia);
 		goto err_unlock;
 	}
-	a->port = ia;
-	b->port = ib;
+	a->port = XENBACK_LOOPBACK_PORT_BASE + ia;
+	b->port = XENBACK_LOOPBACK_PORT_BASE + ib;
 	RCU_INIT_POINTER(a->peer, b);
 	RCU_INIT_POINTER(b->peer, a);
 	/* Storing over a reserved index allocates nothing and cannot fail. */
-	xa_store(&ctx->ports, ia, a, GFP_KERNEL);
-	xa_store(&peer_ctx->ports, ib, b, GFP_KERNEL);
+	xa_store(&ctx->loop, ia, a, GFP_KERNEL);
+	xa_store(&peer_ctx->loop, ib, b, GFP_KERNEL);
 	xb_unlock_pair(ctx, peer_ctx);
 
 	trace_bind(a->port, a->domid, a->kind);
 	trace_bind(b->port, b->domid, b->kind);
-	*port = ia;
-	*peer_port = ib;
+	*port = a->port;
+	*peer_port = b->port;
 	return 0;
 
 err_unlock:
@@ -338,7 +339,7 @@ int xb_port_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
 		goto err_unlock;
 	p->port = bind.local_port;
 	/* Reserve the index; -EBUSY if it were somehow still bound here. */
-	ret = xa_insert(&ctx->ports, p->port, NULL, GFP_KERNEL);
+	ret = xa_insert(&ctx->xen, p->port, NULL, GFP_KERNEL);
 	if (ret)
 		goto err_close;
 	/* The handler may run at once: Xen marks a new port pending. */
@@ -346,11 +347,11 @@ int xb_port_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
 						"xenback", p);
 	if (irq < 0) {
 		ret = irq;
-		xa_release(&ctx->ports, p->port);
+		xa_release(&ctx->xen, p->port);
 		goto err_close;
 	}
 	p->irq = irq;
-	xa_store(&ctx->ports, p->port, p, GFP_KERNEL);
+	xa_store(&ctx->xen, p->port, p, GFP_KERNEL);
 	mutex_unlock(&ctx->mutex);
 
 	trace_bind(p->port, p->domid, p->kind);
@@ -402,9 +403,11 @@ static void xb_port_destroy(struct xb_port *p)
 int xb_port_unbind(struct xb_ctx *ctx, u32 port)
 {
 	struct xb_port *p;
+	unsigned long idx;
+	struct xarray *xa = xb_port_xa(ctx, port, &idx);
 
 	mutex_lock(&ctx->mutex);
-	p = xa_erase(&ctx->ports, port);
+	p = xa_erase(xa, idx);
 	if (!p) {
 		mutex_unlock(&ctx->mutex);
 		return -EINVAL;
@@ -424,12 +427,17 @@ void xb_port_unbind_all(struct xb_ctx *ctx)
 	bool any_xen = false;
 	LIST_HEAD(dead);
 
+	struct xarray *xas[] = { &ctx->xen, &ctx->loop };
+	int k;
+
 	mutex_lock(&ctx->mutex);
-	xa_for_each(&ctx->ports, idx, p) {
-		xa_erase(&ctx->ports, idx);
-		xb_port_kill(p);
-		any_xen |= xb_port_is_xen(p);
-		list_add_tail(&p->kill_node, &dead);
+	for (k = 0; k < ARRAY_SIZE(xas); k++) {
+		xa_for_each(xas[k], idx, p) {
+			xa_erase(xas[k], idx);
+			xb_port_kill(p);
+			any_xen |= xb_port_is_xen(p);
+			list_add_tail(&p->kill_node, &dead);
+		}
 	}
 	if (any_xen)
 		synchronize_rcu();
@@ -450,7 +458,7 @@ int xb_port_set_eventfd(struct xb_ctx *ctx, u32 port, int fd)
 			return PTR_ERR(e);
 	}
 	mutex_lock(&ctx->mutex);
-	p = xa_load(&ctx->ports, port);
+	p = xb_port_lookup(ctx, port);
 	if (!p) {
 		mutex_unlock(&ctx->mutex);
 		xb_eventfd_put(e);
@@ -472,7 +480,7 @@ int xb_port_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons)
 	unsigned long flags;
 
 	mutex_lock(&ctx->mutex);
-	p = xa_load(&ctx->ports, port);
+	p = xb_port_lookup(ctx, port);
 	if (!p) {
 		mutex_unlock(&ctx->mutex);
 		return -EINVAL;

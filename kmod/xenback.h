@@ -12,7 +12,7 @@
  *     bookkeeping, unbind, eventfd and ring registration, release).
  *   xb_peer_lock (spinlock): the peer links of loopback pairs.
  *   xb_ctx_list_mutex: the list of contexts (statistics dump).
- *   Ports are looked up in ctx->ports under RCU and freed after a grace
+ *   Ports are looked up in ctx->xen / ctx->loop under RCU and freed after a grace
  *   period; contexts too, so a peer that still holds a port under
  *   rcu_read_lock() may take its ctx->lock and find it dead.
  */
@@ -57,7 +57,11 @@ struct xb_suppress;
 struct xb_ctx {
 	spinlock_t lock;
 	struct mutex mutex;
-	struct xarray ports;           /* port number -> struct xb_port */
+	/* port -> struct xb_port: Xen ports by number, loopback ports by
+	 * number - XENBACK_LOOPBACK_PORT_BASE (small indices keep the
+	 * xarray shallow: the lookup is on every notify). */
+	struct xarray xen;
+	struct xarray loop;
 	atomic_t nports;
 	struct xb_ring ring;
 	wait_queue_head_t wq;
@@ -114,6 +118,17 @@ struct xb_ctx *xb_ctx_from_file(struct file *file);
 long xb_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* port.c */
+static inline struct xarray *xb_port_xa(struct xb_ctx *ctx, u32 port,
+					unsigned long *idx)
+{
+	if (port >= XENBACK_LOOPBACK_PORT_BASE) {
+		*idx = port - XENBACK_LOOPBACK_PORT_BASE;
+		return &ctx->loop;
+	}
+	*idx = port;
+	return &ctx->xen;
+}
+
 struct xb_port *xb_port_lookup(struct xb_ctx *ctx, u32 port); /* RCU */
 int xb_port_bind_loopback(struct xb_ctx *ctx, struct xb_ctx *peer_ctx,
 			  u32 *port, u32 *peer_port);
