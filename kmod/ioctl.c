@@ -193,11 +193,18 @@ static long xb_ioctl_notify(struct xb_ctx *ctx, void __user *arg)
 	rcu_read_unlock();
 
 	if (nt.flags & XENBACK_NOTIFY_WAIT) {
-		/* Not restartable: the notifications went out already. */
-		if (wait_event_interruptible(ctx->wq, xb_ring_pending(&ctx->ring)))
+		/*
+		 * Wait for the producer index to pass the consumer index as
+		 * it is now: after waking, only this context's own fields are
+		 * read, not the shared page. Not restartable: the
+		 * notifications went out already.
+		 */
+		u32 cons = READ_ONCE(ctx->ring.hdr->cons);
+
+		if (wait_event_interruptible(ctx->wq, READ_ONCE(ctx->ring.prod) != cons))
 			ret = -EINTR;
 		else
-			ret = xb_ring_count(&ctx->ring);
+			ret = min_t(u32, READ_ONCE(ctx->ring.prod) - cons, XENBACK_RING_SIZE);
 	}
 out:
 	xb_vec_free(&ntf);
