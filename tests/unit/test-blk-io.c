@@ -43,7 +43,7 @@ int main(void)
 	unsigned int got;
 	bool ok;
 
-	tap_plan(25);
+	tap_plan(26);
 	snprintf(img, sizeof(img), "/tmp/xenback-blk-XXXXXX");
 	fd = mkstemp(img);
 	if (fd < 0 || ftruncate(fd, IMG_BYTES) < 0)
@@ -94,6 +94,7 @@ int main(void)
 	sfront_queue_indirect(&f, 0, BLKIF_OP_WRITE, 4096, 256, 200);
 	got = sfront_run(&f, 0, 1, st, NULL);
 	tap_ok(got == 1 && st[0] == BLKIF_RSP_OKAY, "indirect write of 256 segments (1 MiB): OK");
+	tap_eq(sfront_last_op, BLKIF_OP_WRITE, "its response carries the indirect op (WRITE), as blkfront checks");
 	tap_ok(file_matches(4096 * 512, 256 * 4096, 99), "the image holds the 1 MiB");
 	for (i = 0; i < 256; i++)
 		memset(f.data[i], 0, 4096);

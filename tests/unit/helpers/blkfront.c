@@ -37,6 +37,7 @@ bool sfront_check(struct sfront *f, unsigned int first, unsigned int n, uint32_t
 #define FE "/local/domain/%u/device/qdisk/%u"
 
 bool sfront_persistent;
+uint8_t sfront_last_op;
 
 long sfront_attach(struct sfront *f, struct xbt *t, uint32_t domid, uint32_t devid,
 		   const char *image, const char *mode, unsigned int nq, unsigned int order)
@@ -163,6 +164,7 @@ unsigned int sfront_run(struct sfront *f, unsigned int qi, unsigned int n,
 					if (ids)
 						ids[got] = rsp->id;
 				}
+				sfront_last_op = rsp->operation;
 				got++;
 				q->ring.rsp_cons++;
 			}

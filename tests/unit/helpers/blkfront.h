@@ -43,6 +43,8 @@ void sfront_queue_raw(struct sfront *f, unsigned int qi, const blkif_request_t *
  * number received; statuses[i]/ids[i] filled in order of arrival. */
 unsigned int sfront_run(struct sfront *f, unsigned int qi, unsigned int n,
 			int16_t *statuses, uint64_t *ids);
+/* Operation of the last response sfront_run() consumed. */
+extern uint8_t sfront_last_op;
 /* Fill/check data page i with a pattern derived from seed. */
 void sfront_fill(struct sfront *f, unsigned int first, unsigned int n, uint32_t seed);
 bool sfront_check(struct sfront *f, unsigned int first, unsigned int n, uint32_t seed);

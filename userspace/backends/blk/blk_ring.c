@@ -121,6 +121,8 @@ static enum take take(struct blk_dev *d, struct blk_req *r, const blkif_request_
 			break;
 		return TAKE_RW;
 	case BLKIF_OP_INDIRECT:
+		/* Responses carry the indirect op (blkfront checks it). */
+		r->op = ind->indirect_op;
 		r->io_op = ind->indirect_op;
 		r->nseg = ind->nr_segments;
 		r->sector = ind->sector_number;
