@@ -71,7 +71,7 @@ trap 'kill $watchdog 2>/dev/null; rm -f "$pidfile" "$flag"' EXIT
 
 # mawk reads a pipe in blocks unless told to be interactive: the stream must be live.
 awk=(awk)
-awk -W version 2>&1 | grep -q mawk && awk=(awk -W interactive)
+case $(awk -W version 2>&1 </dev/null) in *mawk*) awk=(awk -W interactive) ;; esac
 
 start=$(date +%s)
 timeout -k 5 "$timeout" "$qemu" -machine q35 -accel tcg -cpu qemu64 -m "$mem" -smp "$smp" \

@@ -16,7 +16,7 @@ truncate -s 8M $img
 XB_EXTRA_CFG="device_model_override = \"$DM\"" guest_cfg $g "format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=$img"
 t0=$(now)
 guest_create $g
-point $? "routing: xl create returns for a PV guest with a qdisk disk and device_model_override = xenback-dm ($(awk -v a=$t0 -v b=$(now) 'BEGIN{printf "%.1f", b-a}') s)"
+point $? "routing: xl create returns for a PV guest with a qdisk disk and device_model_override = xenback-dm ($(since $t0) s)"
 id=$(domid $g) || exit 0
 be=/local/domain/0/backend/qdisk/$id/51712
 xs_is $be/state 1; point $? "routing: $be exists in state 1 (Initialising), left for xenbackd"

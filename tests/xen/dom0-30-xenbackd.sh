@@ -45,7 +45,7 @@ XB_EXTRA_CFG="device_model_override = \"$DM\"" guest_cfg $g \
 	"format=raw,vdev=xvdc,access=rw,backendtype=qdisk,target=$missing" \
 	"format=raw,vdev=xvdd,access=rw,backendtype=qdisk,target=$disc"
 t0=$(now)
-guest_create $g; point $? "xenbackd: xl create of a PV domU with 4 qdisk disks (one missing) ($(now) s)"
+guest_create $g; point $? "xenbackd: xl create of a PV domU with 4 qdisk disks, one missing ($(since $t0) s)"
 id=$(domid $g) || { kill $xpid; exit 0; }
 guest_ready $g; point $? "xenbackd: domU $id booted to its init"
 
@@ -83,7 +83,7 @@ for i in 1 2; do
 	truncate -s 8M $hot.$i
 	t1=$(now)
 	timeout 60 xl block-attach $g "format=raw,vdev=xvde,access=rw,backendtype=qdisk,target=$hot.$i" > $W/attach.log 2>&1
-	point $? "xenbackd: xl block-attach xvde (round $i, $(awk -v a=$t1 -v b=$(now) 'BEGIN{printf "%.1f", b-a}') s)"
+	point $? "xenbackd: xl block-attach xvde (round $i, $(since $t1) s)"
 	sed 's/^/# xl block-attach: /' $W/attach.log | head -n 10
 	wait_for 30 xs_is $be/51776/state 4 && wait_for 10 xs_is $fe/51776/state 4
 	point $? "xenbackd: hot-plugged xvde Connected on both ends (round $i)"

@@ -13,6 +13,7 @@ point() { # status desc
 note() { echo "# $*"; }
 have() { ! grep -qxF "$1" /xen/missing 2>/dev/null; } # have build/xenbackd ...
 now() { cut -d' ' -f1 /proc/uptime; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; } # seconds since $(now)
 
 # wait_for <seconds> <command...>: poll every 0.2 s until the command succeeds
 wait_for() {
@@ -48,6 +49,7 @@ guest_cfg() {
 }
 # guest_create <name>: xl create; output in $W/xl-create-<name>.log
 guest_create() {
+	rm -f "$W/$1.stuck" "$W/$1.n"
 	timeout 120 xl -v create "$W/$1.cfg" > "$W/xl-create-$1.log" 2>&1
 	_rc=$?
 	if [ $_rc != 0 ]; then
@@ -69,6 +71,8 @@ guest_ready() { # <name> [seconds]: its init printed XB-DOMU-READY
 guest_run() {
 	_g=$1; shift
 	_id=$(domid "$_g") || { notok "$_g: $1 (guest not running)"; return 1; }
+	# A guest still inside an earlier command cannot take this one: fail fast.
+	[ -e "$W/$_g.stuck" ] && { notok "$_g: $1 (guest stuck in an earlier command)"; return 125; }
 	_nf=$W/$_g.n
 	_c=$(( $(cat "$_nf" 2>/dev/null || echo 0) + 1 ))
 	echo $_c > "$_nf"
@@ -76,6 +80,7 @@ guest_run() {
 	if ! wait_for "${XB_GUEST_TIMEOUT:-120}" grep -q "^XB-END $_c " "$(glog "$_g")"; then
 		notok "$_g: $1 finished within ${XB_GUEST_TIMEOUT:-120} s"
 		tr -d '\r' < "$(glog "$_g")" | tail -n 20 | sed "s/^/# $_g console: /"
+		touch "$W/$_g.stuck"
 		return 124
 	fi
 	tr -d '\r' < "$(glog "$_g")" | awk -v c="$_c" -v g="$_g" '
@@ -91,7 +96,7 @@ guest_run() {
 # (xl destroy after 30 s); then checks its console for crashes.
 guest_stop() {
 	_id=$(domid "$1") || return 0
-	guest_run "$1" poweroff >/dev/null
+	[ -e "$W/$1.stuck" ] || guest_run "$1" poweroff >/dev/null
 	wait_for 30 sh -c "! xl domid $1" || { note "$1 did not power off: xl destroy"; xl destroy "$1"; }
 	guest_console_clean "$1"
 }

@@ -6,7 +6,7 @@ for t in /xen/tests/dom0-[0-9]*.sh; do
 	name=${t##*/}
 	case $name in ${XB_TESTS:-*}) ;; *) continue ;; esac
 	echo "# --- $name ($(cut -d' ' -f1 /proc/uptime) s)"
-	timeout 300 sh "$t"
+	timeout 400 sh "$t"
 	rc=$?
 	[ $rc = 0 ] || echo "not ok - $name exited with status $rc"
 done

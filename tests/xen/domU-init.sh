@@ -9,7 +9,9 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /tmp && mount -t tmpfs tmpfs /tmp
-while read -r m; do insmod "$m" || echo "# insmod $m failed"; done < /etc/xb-modules
+# In the background: after boot, loading xen-blkfront waits (up to 5 min) for
+# every vbd to connect, and a disk whose backend failed never does.
+(while read -r m; do insmod "$m" || echo "# insmod $m failed"; done < /etc/xb-modules) &
 echo "XB-DOMU-READY"
 n=1
 while :; do

@@ -4,12 +4,12 @@
 # tests/xen/dom0-*.sh through scripts/xen-run.sh.
 #   XB_XEN_TESTS=<pattern>  only the dom0-*.sh scripts matching it
 #   XB_XEN_VERBOSE=1        copy the serial console to stderr
-#   XB_XEN_TIMEOUT=<s>      default 420
+#   XB_XEN_TIMEOUT=<s>      default 600
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cpio=$top/build/xen/dom0.cpio
 [ -s "$cpio" ] || { echo "1..1"; echo "not ok 1 - xen tier: $cpio missing (make xen-check builds it)"; exit 1; }
-args=(--initrd "$cpio" --timeout "${XB_XEN_TIMEOUT:-420}" --console "$top/build/xen/console.log")
+args=(--initrd "$cpio" --timeout "${XB_XEN_TIMEOUT:-600}" --console "$top/build/xen/console.log")
 [ -n "${XB_XEN_TESTS:-}" ] && args+=(--dom0-append "xb.tests=$XB_XEN_TESTS")
 [ "${XB_XEN_VERBOSE:-0}" = 1 ] && args+=(--verbose)
 exec "$top/scripts/xen-run.sh" "${args[@]}"
