@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Random ioctls: every command with random argument bytes, random vector
+ * pointers (valid, unmapped, kernel, read-only) and random counts, on a few
+ * contexts with live pairs. Nothing may crash or hang (a timer interrupts
+ * waits); the module must still work afterwards, and the vm tier checks the
+ * kernel log and rmmod.
+ */
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/time.h>
+
+#include "xbtest.h"
+
+#define ITER 30000
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static const unsigned long cmds[] = {
+	XENBACK_IOCTL_VERSION, XENBACK_IOCTL_BIND_INTERDOMAIN, XENBACK_IOCTL_BIND_LOOPBACK,
+	XENBACK_IOCTL_UNBIND, XENBACK_IOCTL_NOTIFY, XENBACK_IOCTL_SET_EVENTFD,
+	XENBACK_IOCTL_SET_RING, XENBACK_IOCTL_PORT_STATS,
+};
+
+int main(void)
+{
+	static uint32_t ports[64], vec[2048];
+	struct itimerval it = { { 0, 5000 }, { 0, 5000 } };
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct xbt ctx[3];
+	uint8_t arg[64];
+	char *ro, *unmapped;
+	int i, j, np = 0, efd, errors = 0, okc[8] = { 0 }, ci;
+	uint32_t a, b, pa, pb;
+
+	t_plan(4);
+	sigaction(SIGALRM, &sa, NULL); /* no SA_RESTART: waits return EINTR */
+	setitimer(ITIMER_REAL, &it, NULL);
+	for (i = 0; i < 3; i++)
+		xbt_open_or_bail(&ctx[i]);
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	for (i = 0; i < 16; i++)
+		if (!xbt_loop(ctx[i % 3].fd, ctx[(i + 1) % 3].fd, &a, &b)) {
+			ports[np++] = a;
+			ports[np++] = b;
+		}
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unmapped = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(unmapped, 4096);
+
+	for (i = 0; i < ITER; i++) {
+		int fd = ctx[rnd() % 3].fd;
+		unsigned long cmd = cmds[ci = (int)(rnd() % (sizeof(cmds) / sizeof(cmds[0])))];
+		void *ptrs[] = { vec, ro, unmapped, (void *)-4096L, NULL, (char *)vec + 1 };
+		void *p;
+		int r;
+
+		for (j = 0; j < (int)sizeof(arg); j++)
+			arg[j] = (uint8_t)rnd();
+		/* mostly plausible values, so the deep paths run too */
+		if (rnd() % 2) {
+			uint32_t *w = (uint32_t *)arg;
+
+			w[0] = np ? ports[rnd() % np] : 0;
+			if (cmd == XENBACK_IOCTL_NOTIFY) {
+				struct xenback_notify *n = (void *)arg;
+
+				n->eoi = (uintptr_t)ptrs[rnd() % 6];
+				n->notify = (uintptr_t)ptrs[rnd() % 6];
+				n->eoi_count = rnd() % 4 ? rnd() % 8 : (uint32_t)rnd();
+				n->notify_count = rnd() % 4 ? rnd() % 8 : (uint32_t)rnd();
+				n->flags = rnd() % 8 == 0 ? XENBACK_NOTIFY_WAIT : (rnd() % 16 ? 0 : (uint32_t)rnd());
+				n->pad = rnd() % 16 ? 0 : 1;
+			} else if (cmd == XENBACK_IOCTL_SET_RING) {
+				struct xenback_set_ring *s = (void *)arg;
+
+				s->flags = 0;
+				s->req_prod = rnd() % 3 ? (uintptr_t)ptrs[rnd() % 6] : 0;
+				s->req_cons = (uintptr_t)ptrs[rnd() % 6];
+			} else if (cmd == XENBACK_IOCTL_SET_EVENTFD) {
+				w[1] = rnd() % 2 ? (uint32_t)efd : (uint32_t)(rnd() % 8) - 1;
+			} else if (cmd == XENBACK_IOCTL_BIND_LOOPBACK) {
+				w[0] = rnd() % 2 ? (uint32_t)-1 : (uint32_t)ctx[rnd() % 3].fd;
+				w[1] = rnd() % 8 ? 0 : (uint32_t)rnd();
+			} else {
+				w[1] = rnd() % 8 ? 0 : (uint32_t)rnd();
+			}
+		}
+		for (j = 0; j < (int)(sizeof(vec) / sizeof(vec[0])); j += 97)
+			vec[j] = np && rnd() % 2 ? ports[rnd() % np] : (uint32_t)rnd();
+		p = rnd() % 16 ? (void *)arg : ptrs[rnd() % 6];
+		r = ioctl(fd, cmd, p);
+		if (r < 0 && (errno == 0 || errno > 200))
+			errors++;
+		if (r >= 0)
+			okc[ci]++;
+		if (rnd() % 64 == 0) /* keep the rings drained */
+			for (j = 0; j < 3; j++)
+				xbt_take(&ctx[j], NULL, 1024);
+		if (cmd == XENBACK_IOCTL_BIND_LOOPBACK && r == 0 && p == arg && np < 62) {
+			struct xenback_bind_loopback *l = (void *)arg;
+
+			ports[np++] = l->port;
+		}
+	}
+	t_diag("successes per command: version %d interdomain %d loopback %d unbind %d notify %d "
+	       "eventfd %d ring %d stats %d", okc[0], okc[1], okc[2], okc[3], okc[4], okc[5],
+	       okc[6], okc[7]);
+	t_is(errors, 0, "%d random ioctls, only sane errnos", ITER);
+	/* ignore the timer from here on */
+	it.it_value.tv_usec = it.it_interval.tv_usec = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+
+	xbt_close(&ctx[2]);
+	t_is(xbt_loop(ctx[0].fd, ctx[1].fd, &pa, &pb), 0, "the module still binds after the fuzz");
+	xbt_take(&ctx[1], NULL, 1024);
+	xbt_set_ring(ctx[1].fd, pb, NULL, NULL);
+	xbt_set_eventfd(ctx[1].fd, pb, -1);
+	t_is(xbt_notify1(ctx[0].fd, pa), 0, "and notifies");
+	t_is(xbt_wait(&ctx[1], 5000), 1, "and delivers");
+	xbt_close(&ctx[0]);
+	xbt_close(&ctx[1]);
+	close(efd);
+	return t_done();
+}
