@@ -54,6 +54,7 @@ prog != "" && /^(not )?ok [0-9]+/ {
 	if (!ok && line !~ /# *TODO/) failed++
 	next
 }
+/^TAP version/ { next }
 prog != "" && /^Bail out!/ { bail = 1; print "# " prog ": " $0; next }
 { print "# " $0 }
 END {

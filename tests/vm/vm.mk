@@ -37,8 +37,12 @@ $(VM_CTL): $(VM_CTL_SRC) userspace/tools/xenbackctl/stats.h uapi/xenback.h
 	@mkdir -p $(@D)
 	$(CC) $(VM_CFLAGS) $(NL_CFLAGS) -o $@ $(VM_CTL_SRC) $(VM_NL_STATIC)
 
+# perf (linux-perf), with its libraries, when installed: test-perf SKIPs without.
+VM_PERF     := $(wildcard /usr/bin/perf)
+
 $(VM_DIR)/initramfs.cpio: tests/vm/init.sh scripts/mkinitramfs-vm.sh kmod/xenback.ko $(VM_TESTS) $(VM_BENCH) $(VM_CTL)
 	scripts/mkinitramfs-vm.sh -o $@ -i tests/vm/init.sh -f kmod/xenback.ko:/xenback.ko \
+	  $(if $(VM_PERF),-l $(VM_PERF):/usr/bin/perf) \
 	  $(foreach t,$(VM_TESTS),-f $(t):/tests/$(notdir $(t))) \
 	  -f $(VM_NOMOD):/tests/nomod/test-libops \
 	  -f $(VM_BENCH):/bench/bench-notify -f $(VM_CTL):/bin/xenbackctl

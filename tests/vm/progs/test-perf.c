@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The tracepoints work with perf: `perf record -e 'xenback:*'` around a
+ * loopback exchange, then `perf script` shows every kind of event.
+ * (perf comes from linux-perf; SKIP when the initramfs has none.)
+ */
+#include <sys/wait.h>
+
+#include "xbtest.h"
+
+#define PERF "/usr/bin/perf"
+#define DATA "/tmp/xenback.perf"
+
+static const char *const events[] = { "bind", "unbind", "event", "wake", "notify", "spurious" };
+
+/* The workload perf records: one of each event. */
+static int load(void)
+{
+	uint32_t pa, pb, sr[2] = { 0, 0 };
+	struct xbt x;
+
+	if (xbt_open(&x) || xbt_loop(x.fd, -1, &pa, &pb))
+		return 1;
+	xbt_notify1(x.fd, pa);
+	xbt_take(&x, NULL, 4);
+	xbt_eoi1(x.fd, pb, 0);
+	xbt_set_ring(x.fd, pb, &sr[0], &sr[1]);
+	xbt_notify1(x.fd, pa);
+	xbt_unbind(x.fd, pa);
+	xbt_close(&x);
+	return 0;
+}
+
+static int run(char *out, size_t len, char *const argv[])
+{
+	int pfd[2], status;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (got < len - 1 && (n = read(pfd[0], out + got, len - 1 - got)) > 0)
+		got += n;
+	out[got] = 0;
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int main(int argc, char **argv)
+{
+	static char out[1 << 18];
+	char want[64];
+	unsigned int i;
+
+	if (argc > 1 && !strcmp(argv[1], "load"))
+		return load();
+	t_plan(2 + 6);
+	if (access(PERF, X_OK)) {
+		for (i = 0; i < 8; i++)
+			printf("ok %u # SKIP no %s in the initramfs (linux-perf)\n", i + 1, PERF);
+		return 0;
+	}
+	{
+		char *rec[] = { PERF, "record", "-q", "-e", "xenback:*", "-o", DATA, "--",
+				"/proc/self/exe", "load", NULL };
+		char self[256];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+		if (n > 0) {
+			self[n] = 0;
+			rec[8] = self;
+		}
+		t_is(run(out, sizeof(out), rec), 0, "perf record -e 'xenback:*' -- <loopback exchange>");
+		if (t_fail)
+			printf("# %.1500s\n", out);
+	}
+	{
+		char *scr[] = { PERF, "script", "-i", DATA, NULL };
+
+		t_is(run(out, sizeof(out), scr), 0, "perf script");
+	}
+	for (i = 0; i < 6; i++) {
+		snprintf(want, sizeof(want), "xenback:%s:", events[i]);
+		t_ok(strstr(out, want) != NULL, "perf saw %s", want);
+	}
+	if (t_fail)
+		printf("# %.2000s\n", out);
+	return t_done();
+}
