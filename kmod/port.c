@@ -230,7 +230,7 @@ static void xb_lock_pair(struct xb_ctx *a, struct xb_ctx *b)
 {
 	if (a == b) {
 		mutex_lock(&a->mutex);
-	} else if (a->id < b->id) {
+	} else if ((uintptr_t)a < (uintptr_t)b) { /* a total order, like ids that never wrap */
 		mutex_lock(&a->mutex);
 		mutex_lock_nested(&b->mutex, SINGLE_DEPTH_NESTING);
 	} else {
