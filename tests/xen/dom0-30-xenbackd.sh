@@ -25,8 +25,10 @@ fi
 FS=$T/instances/xbfs
 mkdir -p $FS && echo 'p:xbfsync vfs_fsync_range' >> $T/kprobe_events &&
 	echo 1 > $FS/events/kprobes/xbfsync/enable || note "no kprobe on vfs_fsync_range: the flush check will fail"
-no_dev() { ! xbctl_devs | grep -q "^qdisk $1 $2 "; }   # domid devid
-registry_empty() { [ -z "$(xbctl_devs)" ]; }
+# (xenbackctl must answer: a dead daemon is not an empty registry)
+no_dev() { xenbackctl list >/dev/null 2>&1 && ! xbctl_devs | grep -q "^qdisk $1 $2 "; } # domid devid
+registry_empty() { xenbackctl list >/dev/null 2>&1 && [ -z "$(xbctl_devs)" ]; }
+no_port_for() { xenbackctl stats >/dev/null 2>&1 && ! xbctl_ports | awk -v d=$1 '$2 == d' | grep -q .; }
 gone() { ! kill -0 "$1" 2>/dev/null; }                 # pid
 
 xenbackd --types qdisk --foreground --log-level info > $W/xenbackd.log 2>&1 &
@@ -94,7 +96,8 @@ for i in 1 2; do
 	guest_run $g gone xvde
 	wait_for 10 no_dev $id 51776
 	no_dev $id 51776; point $? "xenbackd: xvde left the registry after detach (round $i)"
-	head -c 1048576 $P | cmp -s - $hot.$i; point $? "xenbackd: xvde's backing file holds what the guest wrote (round $i)"
+	head -c 1048576 $hot.$i > $W/hot.head
+	head -c 1048576 $P | cmp -s - $W/hot.head; point $? "xenbackd: xvde's backing file holds what the guest wrote (round $i)"
 done
 [ "$(nfail)" = 1 ]; point $? "xenbackd: xvdc was never retried while xvde came and went ($(nfail) failure)"
 xbctl_devs | grep -q "^qdisk $id 51744 failed"; point $? "xenbackd: xvdc still listed as failed"
@@ -102,7 +105,7 @@ guest_run $g verify xvda
 
 # the module: real interdomain ports and tracepoints
 if [ $mod = 1 ]; then
-	xbctl_ports | sed 's/^/# port: /'
+	xbctl_ports | sed 's/^/# port (port domid kind events notifies): /'
 	xbctl_ports | awk -v d=$id '$2 == d && $3 == "interdomain"' | grep -q .
 	point $? "xenbackd: xenback.ko has interdomain ports bound to domain $id"
 	nt=$(grep -v '^#' $T/instances/xbmod/trace | grep -c .)
@@ -117,9 +120,11 @@ wait_for 15 registry_empty
 registry_empty; point $? "xenbackd: registry is empty after xl destroy (no grant mapping, no port)"
 xbctl_devs | sed 's/^/# left: /'
 if [ $mod = 1 ]; then
-	! xbctl_ports | awk -v d=$id '$2 == d' | grep -q .; point $? "xenbackd: no xenback.ko port left for domain $id"
+	wait_for 5 no_port_for $id; point $? "xenbackd: no xenback.ko port left for domain $id"
+	xbctl_ports | sed 's/^/# port left: /'
 fi
-! xenstore-exists $be; point $? "xenbackd: backend/qdisk/$id removed"
+wait_for 10 sh -c "! xenstore-exists $be"; point $? "xenbackd: backend/qdisk/$id removed"
+xenstore-exists $be && xs_dump $be
 cmp -s $good $P; point $? "xenbackd: xvda's backing file holds the pattern after the guest is gone"
 cmp -s $ro $P; point $? "xenbackd: the read-only disk's backing file is unchanged"
 guest_console_clean $g

@@ -109,28 +109,45 @@ guest_console_clean() {
 # xs_dump <path>: the subtree as comments (debugging a failure)
 xs_dump() { xenstore-ls -f "$1" 2>&1 | head -n 40 | sed 's/^/# xs: /'; }
 
+# json_rows <array key> <field>...: one line per object of that array in the
+# JSON on stdin (pretty or plain; values with spaces get "_"; "-" if absent)
+json_rows() {
+	_k=$1; shift
+	awk -v want="$_k" -v fields="$*" '
+	{ buf = buf $0 "\n" }
+	END {
+		gsub(/[{]/, "\n{\n", buf); gsub(/[}]/, "\n}\n", buf); gsub(/,/, "\n", buf)
+		n = split(buf, L, "\n"); nf = split(fields, F, " ")
+		for (i = 1; i <= n; i++) {
+			l = L[i]
+			if (!on) { if (l ~ ("\"" want "\"[ \t]*:[ \t]*\\[")) { on = 1; depth = 0 } continue }
+			if (l ~ /^[ \t]*\{[ \t]*$/) { if (++depth == 1) split("", v); continue }
+			if (l ~ /^[ \t]*\}[ \t]*$/) {
+				if (depth == 1) {
+					out = ""
+					for (j = 1; j <= nf; j++) out = out (j > 1 ? " " : "") ((F[j] in v) ? v[F[j]] : "-")
+					print out
+				}
+				depth--; continue
+			}
+			if (depth == 0 && l ~ /\]/) { on = 0; continue }
+			if (depth == 1 && match(l, /"[a-z_]+"[ \t]*:[ \t]*/)) {
+				k = substr(l, RSTART + 1); sub(/".*/, "", k)
+				val = substr(l, RSTART + RLENGTH); sub(/[ \t]*$/, "", val)
+				gsub(/^"|"$/, "", val); gsub(/\\\//, "/", val); gsub(/[ \t]/, "_", val)
+				v[k] = val
+			}
+		}
+	}'
+}
 # xbctl_devs: xenbackd's registry (xenbackctl list --json), one device a line:
 #   type frontend_id devid state_name grants_mapped ports_bound error_msg
 xbctl_devs() {
-	xenbackctl list --json 2>/dev/null | awk '
-		/"devices"/ { on = 1; next }
-		on && /\{/ { split("", v); next }
-		on && /\}/ { if ("type" in v) printf "%s %s %s %s %s %s %s\n", v["type"], v["frontend_id"], v["devid"], v["state_name"], v["grants_mapped"], v["ports_bound"], v["error_msg"]; split("", v); next }
-		on && match($0, /"[a-z_]+" *: */) {
-			k = substr($0, RSTART + 1); sub(/".*/, "", k)
-			val = substr($0, RSTART + RLENGTH); sub(/,? *$/, "", val)
-			gsub(/^"|"$/, "", val); gsub(/ /, "_", val); v[k] = val
-		}'
+	xenbackctl list --json 2>/dev/null |
+		json_rows devices type frontend_id devid state_name grants_mapped ports_bound error_msg
 }
-# xbctl_ports: xenback.ko's ports (xenbackctl stats --json), one a line: port domid kind events
+# xbctl_ports: xenback.ko's ports (xenbackctl stats --json), one a line:
+#   port domid kind events notifies
 xbctl_ports() {
-	xenbackctl stats --json 2>/dev/null | awk '
-		/"ports"/ { on = 1; next }
-		on && /\{/ { split("", v); next }
-		on && /\}/ { if ("port" in v) printf "%s %s %s %s\n", v["port"], v["domid"], v["kind"], v["events"]; split("", v); next }
-		on && match($0, /"[a-z_]+" *: */) {
-			k = substr($0, RSTART + 1); sub(/".*/, "", k)
-			val = substr($0, RSTART + RLENGTH); sub(/,? *$/, "", val)
-			gsub(/^"|"$/, "", val); v[k] = val
-		}'
+	xenbackctl stats --json 2>/dev/null | json_rows ports port domid kind events notifies
 }
