@@ -405,7 +405,9 @@ void xb_device_frontend_changed(struct xenback_device *dev)
 	r = xb_xs_read_uint(dev->be->bus, XB_TXN_NULL, dev->fe_state_path,
 			    XENBACK_STATE_RECONFIGURED, &s);
 	if (r == -ENOENT) {
-		s = XENBACK_STATE_CLOSED; /* the frontend's node is gone */
+		/* Not written yet (a toolstack that writes the backend first),
+		 * or gone (its domain is being destroyed). */
+		s = dev->fe_state < 0 ? XENBACK_STATE_UNKNOWN : XENBACK_STATE_CLOSED;
 	} else if (r < 0) {
 		xenback_device_fail(dev, -EINVAL, "frontend state is not a XenbusState");
 		return;

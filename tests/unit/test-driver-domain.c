@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A bus in a driver domain watches /local/domain/<its domid>/backend/...,
+ * not dom0's backend tree. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "helpers/xbtest.h"
+
+static void add(struct xenback_sim *sim, uint32_t bdom, uint32_t fdom, uint32_t dev)
+{
+	const char *be = xbt_path("/local/domain/%u/backend/vtest/%u/%u", bdom, fdom, dev);
+	char p[160];
+
+	xenback_sim_batch_begin(sim);
+	snprintf(p, sizeof(p), "%s/frontend", be);
+	xenback_sim_write(sim, p, "/local/domain/%u/device/vtest/%u", fdom, dev);
+	snprintf(p, sizeof(p), "%s/frontend-id", be);
+	xenback_sim_write(sim, p, "%u", fdom);
+	snprintf(p, sizeof(p), "%s/online", be);
+	xenback_sim_write(sim, p, "1");
+	snprintf(p, sizeof(p), "%s/state", be);
+	xenback_sim_write(sim, p, "1");
+	xenback_sim_batch_end(sim);
+}
+
+int main(void)
+{
+	struct xenback_sim *sim = xenback_sim_new();
+	struct xenback_bus_config cfg = { .backend_domid = 5, .log_level = XENBACK_LOG_ERR };
+	struct xenback_bus *bus;
+	int n = 0;
+
+	tap_plan(6);
+	tap_eq(xenback_bus_new(xenback_sim_platform(sim), &(struct xenback_bus_config){
+				       .backend_domid = 0x7ff0 }, &bus), -EINVAL,
+	       "a reserved domid (DOMID_FIRST_RESERVED) is refused");
+	if (xenback_bus_new(xenback_sim_platform(sim), &cfg, &bus) ||
+	    xenback_backend_register(bus, &vtest_info) || xenback_bus_start(bus))
+		return printf("Bail out! no bus\n"), 1;
+	tap_eq(xenback_bus_backend_domid(bus), 5, "bus serves backend domain 5");
+	add(sim, 5, 7, 1);
+	add(sim, 0, 7, 2); /* dom0's tree: not ours */
+	while (xenback_bus_dispatch(bus) > 0 && n++ < 1000)
+		;
+	tap_ok(xenback_backend_exists(bus, "vtest", "7/1"), "device under /local/domain/5/backend created");
+	tap_eq(xenback_sim_read_int(sim, "/local/domain/5/backend/vtest/7/1/state"), XENBACK_STATE_INITWAIT,
+	       "and in InitWait");
+	tap_ok(!xenback_backend_exists(bus, "vtest", "7/2"), "dom0's backend tree is ignored");
+	xenback_sim_write(sim, "/local/domain/7/device/vtest/1/state", "1");
+	xenback_sim_write(sim, "/local/domain/7/device/vtest/1/state", "6");
+	n = 0;
+	while (xenback_bus_dispatch(bus) > 0 && n++ < 1000)
+		;
+	tap_eq(xenback_sim_read_int(sim, "/local/domain/5/backend/vtest/7/1/state"), XENBACK_STATE_CLOSED,
+	       "its frontend, written late, then closing: backend Closed");
+	xenback_bus_free(bus);
+	xenback_sim_free(sim);
+	return tap_done();
+}
