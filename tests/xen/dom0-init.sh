@@ -3,7 +3,8 @@
 # Brings up Xen's userspace (xenstored, xen-init-dom0, xenconsoled), prints
 # XB-DOM0-READY, runs /xen/tests/dom0-tests.sh (TAP on the console), checks the
 # kernel log, prints XB-DONE and powers off. scripts/xen-run.sh reads this.
-# Kernel command line: xb.tests=<glob> limits which dom0-*.sh run (default all).
+# Kernel command line: xb.tests=<glob> limits which dom0-*.sh run (default all);
+# xb.crash=panic panics dom0 on purpose (tests scripts/xen-run.sh).
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -35,10 +36,17 @@ xen-init-dom0 >/var/log/xen/xen-init-dom0.log 2>&1 || fail "xen-init-dom0: $(cat
 xenconsoled --log=guest --log-dir=/var/log/xen --pid-file=/run/xenconsoled.pid || fail "xenconsoled did not start"
 echo "XB-DOM0-READY"
 
-tests=
+tests= crash=
 for w in $(cat /proc/cmdline); do
-	case $w in xb.tests=*) tests=${w#xb.tests=} ;; esac
+	case $w in
+	xb.tests=*) tests=${w#xb.tests=} ;;
+	xb.crash=*) crash=${w#xb.crash=} ;; # self-test of xen-run.sh's crash detection
+	esac
 done
+case $crash in
+panic) echo c > /proc/sysrq-trigger ;;
+
+esac
 XB_TESTS=$tests sh /xen/tests/dom0-tests.sh
 
 bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|kernel BUG|list_add corruption|list_del corruption|Poison overwritten|Redzone')
