@@ -4,7 +4,7 @@
 # demo boot Xen.
 # usage: xen-run.sh --initrd <dom0.cpio> [--timeout <s>] [--console <log>]
 #                   [--dom0-append <args>] [--xen-append <args>] [--smp <n>]
-#                   [--mem <MiB>] [--verbose] [--no-plan]
+#                   [--mem <MiB>] [--ready-timeout <s>] [--verbose] [--no-plan]
 # stdout is TAP: every "ok"/"not ok" line dom0 prints (numbered or not) is
 # renumbered and passed through, as are "# ..." lines; then three points of
 # this script's own (dom0 came up, no crash on the console, completion) and the
@@ -14,14 +14,15 @@
 # Xen "Panic on CPU", "FATAL", "Xen BUG/WARN at", assertion failures, dom0
 # crashing or rebooting; Linux panics, oopses, "BUG:", "WARNING: CPU:",
 # general protection faults, soft lockups and RCU stalls (also in domU console
-# lines dom0 relays). A hang is bounded by --timeout.
+# lines dom0 relays). A hang is bounded by --timeout, and a boot that does not
+# reach dom0's userspace by --ready-timeout (default 150 s).
 # dom0 must print "XB-DOM0-READY" once Xen's userspace is up and "XB-DONE"
 # when it is about to power off.
 # Exit status: 0 all points passed, 1 a point failed or a crash, 124 timeout.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=$top/build/xen
-initrd= timeout=300 console=$B/console.log verbose=0 plan=1 smp=2 mem=2048
+initrd= timeout=300 console=$B/console.log verbose=0 plan=1 smp=2 mem=2048 ready_timeout=150
 dom0_append= xen_append=
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -31,6 +32,7 @@ while [ $# -gt 0 ]; do
 	--dom0-append) dom0_append=$2; shift ;;
 	--xen-append) xen_append=$2; shift ;;
 	--smp) smp=$2; shift ;;
+	--ready-timeout) ready_timeout=$2; shift ;;
 	--mem) mem=$2; shift ;;
 	--verbose) verbose=1 ;;
 	--no-plan) plan=0 ;;
@@ -60,14 +62,23 @@ rm -f "$pidfile" "$flag"
 # A literal comma in a multiboot module's command line is written ",,".
 modules="$kernel ${dom0_cmd//,/,,},$initrd"
 
-# Watchdog: once the filter flags a crash, give the trace 3 s, then stop QEMU.
+# Watchdog: once the filter flags a crash, give the trace 3 s, then stop QEMU;
+# stop it too if dom0 has not come up after --ready-timeout seconds.
 (
-	while [ ! -e "$flag" ]; do sleep 1; done
+	waited=0
+	while [ ! -e "$flag" ]; do
+		sleep 1
+		waited=$((waited + 1))
+		if [ "$waited" = "$ready_timeout" ] && ! grep -q XB-DOM0-READY "$console" 2>/dev/null; then
+			: > "$flag.hung"
+			break
+		fi
+	done
 	sleep 3
 	[ -s "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
 ) &
 watchdog=$!
-trap 'kill $watchdog 2>/dev/null; rm -f "$pidfile" "$flag"' EXIT
+trap 'kill $watchdog 2>/dev/null; rm -f "$pidfile" "$flag" "$flag.hung"' EXIT
 
 # mawk reads a pipe in blocks unless told to be interactive: the stream must be live.
 awk=(awk)
@@ -110,7 +121,11 @@ rm -f "$flag.state"
 point() { n=$((n + 1)); if [ "$1" = 1 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; bad=1; fi; }
 bad=0
 [ "${fails:-0}" -gt 0 ] && bad=1
-point "$ready" "Xen 4.17 booted, dom0 up with xenstored and xenconsoled"
+if [ -e "$flag.hung" ]; then
+	point 0 "Xen 4.17 booted, dom0 up with xenstored and xenconsoled (not within ${ready_timeout} s: hung)"
+else
+	point "$ready" "Xen 4.17 booted, dom0 up with xenstored and xenconsoled"
+fi
 point "$([ -z "$crashed" ] && echo 1 || echo 0)" "no Xen or kernel crash, oops, WARN or stall on the console${crashed:+ (first: $crashed)}"
 if [ "$qrc" = 124 ]; then
 	point 0 "ran to completion (timed out after ${timeout}s)"
