@@ -1,0 +1,42 @@
+#!/bin/sh
+# xenbackd without xenback.ko (--no-module: event channels through
+# libxenevtchn) serving a PV domU's qdisk disk, then its clean shutdown on
+# SIGTERM while the disk is connected: the device is closed and the frontend
+# told (backend Closed, blkfront Closing/Closed), exit status 0.
+. /xen/tests/dom0-lib.sh
+DM=/usr/lib/xenback/xenback-dm
+for b in build/xenbackd build/xenbackctl build/xenback-dm; do
+	if ! have $b; then
+		skip "xenbackd --no-module: end-to-end and SIGTERM" "$b not built"
+		exit 0
+	fi
+done
+[ -d /sys/module/xenback ] && rmmod xenback
+xenbackd --types qdisk --no-module --log-level info > $W/xenbackd-nomod.log 2>&1 &
+xpid=$!
+wait_for 10 test -S /run/xenback/xenbackd.sock; point $? "nomodule: xenbackd --no-module started (pid $xpid)"
+g=xbnomod
+img=$W/nomod.img
+truncate -s 8M $img
+XB_EXTRA_CFG="device_model_override = \"$DM\"" guest_cfg $g "format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=$img"
+t0=$(now)
+guest_create $g; point $? "nomodule: xl create ($(since $t0) s)"
+id=$(domid $g) || { kill $xpid; exit 0; }
+guest_ready $g; point $? "nomodule: domU $id booted to its init"
+be=/local/domain/0/backend/qdisk/$id/51712 fe=/local/domain/$id/device/vbd/51712
+wait_for 30 xs_is $be/state 4 && wait_for 10 xs_is $fe/state 4
+point $? "nomodule: handshake Connected on both ends (libxenevtchn)"
+guest_run $g pattern xvda
+cmp -s $img $P; point $? "nomodule: backing file holds the pattern"
+
+kill -TERM $xpid
+gone() { ! kill -0 "$1" 2>/dev/null; }
+wait_for 10 gone $xpid; point $? "nomodule: xenbackd exits on SIGTERM with a connected disk"
+wait $xpid; point $? "nomodule: exit status 0"
+xs_is $be/state 6; point $? "nomodule: backend state Closed (6) after SIGTERM (now $(xenstore-read $be/state 2>/dev/null))"
+wait_for 10 sh -c "s=\$(xenstore-read $fe/state); [ \"\$s\" = 5 ] || [ \"\$s\" = 6 ]"
+point $? "nomodule: blkfront was told: frontend state $(xenstore-read $fe/state 2>/dev/null) (Closing/Closed)"
+tail -n 8 $W/xenbackd-nomod.log | sed 's/^/# xenbackd: /'
+xl destroy $g; point $? "nomodule: xl destroy"
+guest_console_clean $g
+exit 0
