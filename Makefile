@@ -103,6 +103,7 @@ unit-check: deps-check $(UNIT_BINS)
 -include kmod/kmod.mk
 -include tests/vm/vm.mk
 -include tests/xen/xen.mk
+-include tests/bench/xen-bench.mk
 -include tests/bench/bench.mk
 
 CHECK_TIERS ?= unit $(EXTRA_TIERS)

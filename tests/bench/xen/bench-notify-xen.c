@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Notification on real Xen (run in dom0 by `make bench-notify-xen`):
+ *  1. ping-pong between two processes over an interdomain event channel from
+ *     dom0 to itself, both ends through /dev/xenback (one XENBACK_IOCTL_NOTIFY
+ *     per hop: re-arm + notify + wait), against the same through libxenevtchn
+ *     (/dev/xen/evtchn: notify ioctl, pending read, unmask write per hop);
+ *     interleaved blocks, medians;
+ *  2. 64 busy channels between two processes, each side notifying all of
+ *     them and collecting all answers: every call into the kernel both sides
+ *     make (each is one syscall: ioctl, read or write), divided by the events
+ *     they consume.
+ * Both ends of a xenback channel live in /dev/xenback: an unbound port from
+ * libxenevtchn is bound by context A, then closed, which leaves A's port
+ * unbound for dom0 (Xen's evtchn_close), and context B binds to that.
+ * EVTCHNOP_bind_interdomain marks the new local port pending: drained first.
+ * Prints
+ *   BENCH notify-xen xenback_rtt_ns=A evtchn_rtt_ns=B evtchn_over_xenback=R
+ *         syscalls_per_event_xenback=S1 syscalls_per_event_evtchn=S2
+ */
+#include <stdint.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <xenevtchn.h>
+
+#include "tests/vm/progs/xbtest.h"
+
+#define BLOCKS 7
+#define WARMUP 100
+#define ROUNDS 2000
+#define NPORTS 64
+#define BATCH_ROUNDS 300
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	printf("not ok - bench-notify-xen: %s: %s\n", what, strerror(errno));
+	fflush(stdout);
+	exit(1);
+}
+
+static void map_ring(struct xbt *x)
+{
+	x->sh = mmap(NULL, XENBACK_MMAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, x->fd, 0);
+	if (x->sh == MAP_FAILED)
+		die("mmap /dev/xenback");
+	x->ring = (uint32_t *)((char *)x->sh + XENBACK_RING_OFFSET);
+}
+
+static int xb_bind(int fd, uint32_t rport, uint32_t *local)
+{
+	struct xenback_bind_interdomain b = { .remote_domid = 0, .remote_port = rport };
+
+	if (ioctl(fd, XENBACK_IOCTL_BIND_INTERDOMAIN, &b) < 0)
+		return -errno;
+	*local = b.local_port;
+	return 0;
+}
+
+/* A channel dom0 <-> dom0 with both ends in /dev/xenback: *pa in a, *pb in b. */
+static void xb_pair(xenevtchn_handle *tmp, struct xbt *a, struct xbt *b, uint32_t *pa,
+		    uint32_t *pb)
+{
+	int u = xenevtchn_bind_unbound_port(tmp, 0);
+
+	if (u < 0)
+		die("xenevtchn_bind_unbound_port");
+	if (xb_bind(a->fd, (uint32_t)u, pa))
+		die("XENBACK_IOCTL_BIND_INTERDOMAIN (to an evtchn port)");
+	if (xenevtchn_unbind(tmp, (uint32_t)u))
+		die("xenevtchn_unbind");
+	if (xb_bind(b->fd, *pa, pb))
+		die("XENBACK_IOCTL_BIND_INTERDOMAIN (to a xenback port left unbound)");
+}
+
+/* Take and re-arm every event until none came for quiet_ms. */
+static void xb_drain(struct xbt *x, int quiet_ms)
+{
+	uint32_t got[NPORTS];
+	unsigned int n;
+
+	while (xbt_wait(x, quiet_ms) == 1) {
+		while ((n = xbt_take(x, got, NPORTS)))
+			xbt_kick(x->fd, got, n, NULL, 0, 0);
+	}
+}
+
+static void ev_drain(xenevtchn_handle *h, int quiet_ms)
+{
+	struct pollfd p = { .fd = xenevtchn_fd(h), .events = POLLIN };
+	int port;
+
+	while (poll(&p, 1, quiet_ms) == 1) {
+		port = xenevtchn_pending(h);
+		if (port < 0)
+			die("xenevtchn_pending");
+		xenevtchn_unmask(h, (uint32_t)port);
+	}
+}
+
+/* One xenback hop: re-arm what we got, notify, wait for the answer. */
+static void hop(struct xbt *x, uint32_t port, int rearm, int wait)
+{
+	if (xbt_kick(x->fd, &port, rearm, &port, 1, wait ? XENBACK_NOTIFY_WAIT : 0) < 0)
+		die("XENBACK_IOCTL_NOTIFY");
+	if (wait && xbt_take(x, NULL, 4) != 1)
+		die("pending ring");
+}
+
+static double pingpong_xenback(struct xbt *a, struct xbt *b, uint32_t pa, uint32_t pb)
+{
+	uint64_t t0 = 0;
+	pid_t pid;
+	int i;
+
+	pid = fork();
+	if (pid == 0) {
+		if (xbt_kick(b->fd, NULL, 0, NULL, 0, XENBACK_NOTIFY_WAIT) != 1)
+			_exit(1);
+		xbt_take(b, NULL, 4);
+		for (i = 0; i < WARMUP + ROUNDS - 1; i++)
+			hop(b, pb, 1, 1);
+		hop(b, pb, 1, 0);
+		_exit(0);
+	}
+	for (i = 0; i < WARMUP + ROUNDS; i++) {
+		if (i == WARMUP)
+			t0 = now_ns();
+		hop(a, pa, i > 0, 1);
+	}
+	t0 = now_ns() - t0;
+	xbt_kick(a->fd, &pa, 1, NULL, 0, 0); /* re-arm the last answer */
+	waitpid(pid, NULL, 0);
+	return (double)t0 / ROUNDS;
+}
+
+static double pingpong_evtchn(xenevtchn_handle *e1, xenevtchn_handle *e2, uint32_t u,
+			      uint32_t v)
+{
+	uint64_t t0 = 0;
+	pid_t pid;
+	int i, p;
+
+	pid = fork();
+	if (pid == 0) {
+		for (i = 0; i < WARMUP + ROUNDS; i++) {
+			p = xenevtchn_pending(e2);
+			if (p < 0 || xenevtchn_unmask(e2, (uint32_t)p) || xenevtchn_notify(e2, v))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < WARMUP + ROUNDS; i++) {
+		if (i == WARMUP)
+			t0 = now_ns();
+		if (xenevtchn_notify(e1, u))
+			die("xenevtchn_notify");
+		p = xenevtchn_pending(e1);
+		if (p < 0 || xenevtchn_unmask(e1, (uint32_t)p))
+			die("xenevtchn_pending/unmask");
+	}
+	t0 = now_ns() - t0;
+	waitpid(pid, NULL, 0);
+	return (double)t0 / ROUNDS;
+}
+
+/* 64 busy channels through /dev/xenback: syscalls and events of both sides. */
+struct xside {
+	struct xbt x;
+	uint32_t ports[NPORTS];
+	uint64_t syscalls, events;
+};
+
+static void xb_collect(struct xside *s, uint32_t *got, unsigned int neoi, int notify)
+{
+	unsigned int n = 0;
+	int first = 1;
+
+	while (n < NPORTS) {
+		int r = xbt_kick(s->x.fd, first ? got : NULL, first ? neoi : 0,
+				 first && notify ? s->ports : NULL, first && notify ? NPORTS : 0,
+				 XENBACK_NOTIFY_WAIT);
+
+		s->syscalls++;
+		if (r < 0)
+			die("batch XENBACK_IOCTL_NOTIFY");
+		first = 0;
+		n += xbt_take(&s->x, got + n, NPORTS - n);
+	}
+	s->events += n;
+}
+
+static double batch_xenback(struct xside *fe, struct xside *be, uint64_t *shared)
+{
+	uint32_t got[NPORTS];
+	pid_t pid;
+	int i;
+
+	fe->syscalls = fe->events = be->syscalls = be->events = 0;
+	pid = fork();
+	if (pid == 0) { /* backend: answer every request, all in one call */
+		xb_collect(be, got, 0, 0);
+		for (i = 1; i < BATCH_ROUNDS; i++)
+			xb_collect(be, got, NPORTS, 1);
+		xbt_kick(be->x.fd, got, NPORTS, be->ports, NPORTS, 0);
+		be->syscalls++;
+		shared[0] = be->syscalls;
+		shared[1] = be->events;
+		_exit(0);
+	}
+	xb_collect(fe, got, 0, 1);
+	for (i = 1; i < BATCH_ROUNDS; i++)
+		xb_collect(fe, got, NPORTS, 1);
+	xbt_kick(fe->x.fd, got, NPORTS, NULL, 0, 0);
+	fe->syscalls++;
+	waitpid(pid, NULL, 0);
+	return (double)(fe->syscalls + shared[0]) / (double)(fe->events + shared[1]);
+}
+
+/* The same through libxenevtchn: each call below is one syscall (notify: an
+ * ioctl, pending: a read of one port, unmask: a write of one port). */
+static void ev_collect(xenevtchn_handle *h, uint64_t *sc, uint64_t *ev)
+{
+	int i, p;
+
+	for (i = 0; i < NPORTS; i++) {
+		p = xenevtchn_pending(h);
+		if (p < 0 || xenevtchn_unmask(h, (uint32_t)p))
+			die("batch pending/unmask");
+		*sc += 2;
+		(*ev)++;
+	}
+}
+
+static void ev_notify_all(xenevtchn_handle *h, const uint32_t *ports, uint64_t *sc)
+{
+	int i;
+
+	for (i = 0; i < NPORTS; i++) {
+		if (xenevtchn_notify(h, ports[i]))
+			die("batch xenevtchn_notify");
+		(*sc)++;
+	}
+}
+
+static double batch_evtchn(xenevtchn_handle *e1, xenevtchn_handle *e2, const uint32_t *u,
+			   const uint32_t *v, uint64_t *shared)
+{
+	uint64_t sc = 0, ev = 0;
+	pid_t pid;
+	int i;
+
+	pid = fork();
+	if (pid == 0) {
+		for (i = 0; i < BATCH_ROUNDS; i++) {
+			ev_collect(e2, &sc, &ev);
+			ev_notify_all(e2, v, &sc);
+		}
+		shared[0] = sc;
+		shared[1] = ev;
+		_exit(0);
+	}
+	for (i = 0; i < BATCH_ROUNDS; i++) {
+		ev_notify_all(e1, u, &sc);
+		ev_collect(e1, &sc, &ev);
+	}
+	waitpid(pid, NULL, 0);
+	return (double)(sc + shared[0]) / (double)(ev + shared[1]);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static xenevtchn_handle *ev_open(void)
+{
+	xenevtchn_handle *h = xenevtchn_open(NULL, 0);
+
+	if (!h)
+		die("xenevtchn_open");
+	return h;
+}
+
+static void xb_open2(struct xbt *x)
+{
+	x->fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
+	if (x->fd < 0)
+		die("open " XB_DEV);
+	map_ring(x);
+}
+
+int main(void)
+{
+	double xbs[BLOCKS], evs[BLOCKS], xb, ev, s_xb, s_ev;
+	xenevtchn_handle *tmp = ev_open(), *e1 = ev_open(), *e2 = ev_open();
+	static struct xside fe, be;
+	struct xbt a, b;
+	uint32_t pa, pb, u, v, us[NPORTS], vs[NPORTS];
+	uint64_t *shared;
+	int i, r;
+
+	shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED)
+		die("mmap");
+	/* ping-pong channels */
+	xb_open2(&a);
+	xb_open2(&b);
+	xb_pair(tmp, &a, &b, &pa, &pb);
+	xb_drain(&a, 200);
+	xb_drain(&b, 200);
+	r = xenevtchn_bind_unbound_port(e1, 0);
+	if (r < 0)
+		die("xenevtchn_bind_unbound_port");
+	u = (uint32_t)r;
+	r = xenevtchn_bind_interdomain(e2, 0, u);
+	if (r < 0)
+		die("xenevtchn_bind_interdomain");
+	v = (uint32_t)r;
+	ev_drain(e1, 200);
+	ev_drain(e2, 200);
+	printf("# xenback ports %u <-> %u, evtchn ports %u <-> %u\n", pa, pb, u, v);
+
+	for (i = 0; i < BLOCKS; i++) {
+		xbs[i] = pingpong_xenback(&a, &b, pa, pb);
+		evs[i] = pingpong_evtchn(e1, e2, u, v);
+		printf("# block %d: xenback %.0f ns, evtchn %.0f ns\n", i, xbs[i], evs[i]);
+		fflush(stdout);
+	}
+	qsort(xbs, BLOCKS, sizeof(double), cmp_double);
+	qsort(evs, BLOCKS, sizeof(double), cmp_double);
+	xb = xbs[BLOCKS / 2];
+	ev = evs[BLOCKS / 2];
+
+	/* 64 busy channels in each */
+	xb_open2(&fe.x);
+	xb_open2(&be.x);
+	for (i = 0; i < NPORTS; i++)
+		xb_pair(tmp, &fe.x, &be.x, &fe.ports[i], &be.ports[i]);
+	xb_drain(&fe.x, 300);
+	xb_drain(&be.x, 300);
+	s_xb = batch_xenback(&fe, &be, shared);
+	xenevtchn_handle *b1 = ev_open(), *b2 = ev_open();
+	for (i = 0; i < NPORTS; i++) {
+		r = xenevtchn_bind_unbound_port(b1, 0);
+		if (r < 0)
+			die("batch xenevtchn_bind_unbound_port");
+		us[i] = (uint32_t)r;
+		r = xenevtchn_bind_interdomain(b2, 0, us[i]);
+		if (r < 0)
+			die("batch xenevtchn_bind_interdomain");
+		vs[i] = (uint32_t)r;
+	}
+	ev_drain(b1, 300);
+	ev_drain(b2, 300);
+	s_ev = batch_evtchn(b1, b2, us, vs, shared);
+
+	printf("# xenback rtt ns: min %.0f median %.0f max %.0f\n", xbs[0], xb, xbs[BLOCKS - 1]);
+	printf("# evtchn rtt ns: min %.0f median %.0f max %.0f\n", evs[0], ev, evs[BLOCKS - 1]);
+	printf("BENCH notify-xen xenback_rtt_ns=%.0f evtchn_rtt_ns=%.0f evtchn_over_xenback=%.2f syscalls_per_event_xenback=%.3f syscalls_per_event_evtchn=%.3f\n",
+	       xb, ev, ev / xb, s_xb, s_ev);
+	printf("ok - bench-notify-xen\n");
+	xbt_close(&fe.x);
+	xbt_close(&be.x);
+	xbt_close(&a);
+	xbt_close(&b);
+	xenevtchn_close(b1);
+	xenevtchn_close(b2);
+	xenevtchn_close(e1);
+	xenevtchn_close(e2);
+	xenevtchn_close(tmp);
+	return 0;
+}

@@ -1,0 +1,60 @@
+# dom0 side of `make bench-blk` (sourced; packed as /xen/bench/blk-lib.sh).
+# Two PV domUs with fio in their initramfs:
+#   xbq: one disk, backendtype=qdisk, no device_model_override: libxl starts
+#        QEMU 7.2's qdisk for it (/usr/libexec/xen-qemu-system-i386 -xen-domid N
+#        -xen-attach -machine xenpv ...), created before xenbackd runs;
+#   xbx: xvda backendtype=qdisk routed to xenbackd (xenback-dm), xvdb
+#        backendtype=phy on xen-blkback over a loop device.
+# Every disk is a file of the same size on dom0's tmpfs. Only one fio runs at a
+# time; the other domU idles in every run alike.
+. /xen/tests/dom0-lib.sh
+# knobs from the kernel command line (xb.env.XB_BENCH_RUNTIME=4 ...)
+for _w in $(cat /proc/cmdline); do
+	case $_w in xb.env.XB_BENCH_*=*) _w=${_w#xb.env.}; export "$_w" ;; esac
+done
+BW=$W/bench
+mkdir -p $BW
+SIZE_MB=${XB_BENCH_SIZE_MB:-64}
+RT=${XB_BENCH_RUNTIME:-6}    # fio --runtime (s), after RAMP s of --ramp_time
+RAMP=${XB_BENCH_RAMP:-2}
+REPS=${XB_BENCH_REPS:-3}
+BACKENDS="xenback blkback qdisk"
+guest_of() { case $1 in qdisk) echo xbq ;; *) echo xbx ;; esac; }
+dev_of() { case $1 in blkback) echo xvdb ;; *) echo xvda ;; esac; }
+params_of() { # workload -> rw bs iodepth
+	case $1 in
+	randread) echo randread 4k 32 ;;
+	randwrite) echo randwrite 4k 32 ;;
+	seqread) echo read 1M 8 ;;
+	seqwrite) echo write 1M 8 ;;
+	esac
+}
+# bench_cfg <name> <disk>... : guest_cfg with 512 MiB (fio's libraries live in the initramfs)
+bench_cfg() {
+	_n=$1
+	guest_cfg "$@"
+	sed -i 's/^memory = .*/memory = 512/' $W/$_n.cfg
+}
+# run_one <backend> <workload>: one fio run; dom0's CPU over the steady window.
+# Appends "<workload> <backend> <iops> <kib/s> <window ns> <dom0 cpu ns>" to $BW/runs.
+run_one() {
+	_be=$1 _wl=$2
+	_g=$(guest_of $_be)
+	set -- $(params_of $_wl)
+	_log=$(glog $_g)
+	_n0=$(grep -c XB-FIO-START "$_log")
+	XB_GUEST_TIMEOUT=$((RT + RAMP + 60)) guest_run $_g fio $(dev_of $_be) $1 $2 $3 $RT $RAMP > $BW/run.out 2>&1 &
+	_gp=$!
+	wait_for 30 sh -c "[ \$(grep -c XB-FIO-START $_log) -gt $_n0 ]"
+	# the window: from the end of fio's ramp to 1 s before its end
+	_win=$(xb-dom0cpu window $RAMP $((RT - 1)))
+	wait $_gp
+	_res=$(sed -n 's/.*XB-FIO rw=[a-z]* iops=\([0-9]*\) bw_kib=\([0-9]*\).*/\1 \2/p' $BW/run.out | tail -n 1)
+	if [ -z "$_res" ] || [ -z "$_win" ]; then
+		notok "bench: $_wl on $_be"
+		sed 's/^/# /' $BW/run.out | tail -n 8
+		return 1
+	fi
+	echo "$_wl $_be $_res $_win" >> $BW/runs
+	echo "# run $_wl $_be iops=${_res% *} kib_s=${_res#* } window_ns=${_win% *} dom0_cpu_ns=${_win#* }"
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Initramfs of the xen benchmarks, on top of the xen tier's (scripts/mkinitramfs-xen.sh):
+# newc archives can be concatenated, so each image is the tier's own archive
+# followed by an overlay with the benchmark's files.
+# usage: mkinitramfs-bench.sh <out dir> <xen tier's domU.cpio>
+# Writes <out>/domU.cpio (+ fio and its libraries, domU-fio.sh) and
+# <out>/dom0.cpio (+ QEMU's qdisk peer /usr/libexec/xen-qemu-system-i386 and
+# its libraries and keymaps, xb-dom0cpu, bench-notify-xen, the benchmark
+# scripts as /xen/tests/dom0-9x-bench-*.sh, run by dom0-init with xb.tests).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+out=$1 domu_base=$2
+here=$top/tests/bench/xen
+mkdir -p "$out"
+fio=$(command -v fio) || { echo "$0: fio not installed" >&2; exit 1; }
+qemu=/usr/libexec/xen-qemu-system-i386
+[ -x $qemu ] || { echo "$0: $qemu missing (qemu-system-xen)" >&2; exit 1; }
+
+"$top/scripts/mkinitramfs-vm.sh" -o "$out/domU-overlay.cpio" -i "$top/tests/xen/domU-init.sh" \
+	-l "$fio:/usr/bin/fio" -f "$here/domU-fio.sh:/xen/tests/domU-fio.sh"
+cat "$domu_base" "$out/domU-overlay.cpio" > "$out/domU.cpio.tmp" && mv "$out/domU.cpio.tmp" "$out/domU.cpio"
+
+"$top/scripts/mkinitramfs-xen.sh" dom0 "$out/dom0-base.cpio" "$out/domU.cpio"
+gen=$out/gen
+rm -rf "$gen" && mkdir -p "$gen"
+args=(-i "$top/tests/xen/dom0-init.sh" -l "$qemu:$qemu" -d run/xen
+	-l "$top/build/bench/xb-dom0cpu:/usr/bin/xb-dom0cpu"
+	-l "$top/build/bench/bench-notify-xen:/xen/bench/bench-notify-xen")
+for k in /usr/share/qemu/keymaps/*; do [ -f "$k" ] && args+=(-f "$k:$k"); done
+for f in blk-lib.sh blk-run.sh blk-up.sh blk-down.sh; do args+=(-f "$here/$f:/xen/bench/$f"); done
+printf '#!/bin/sh\n[ -c /dev/xenback ] || insmod /xen/xenback.ko\n/xen/bench/bench-notify-xen\n' > "$gen/dom0-91-bench-notify.sh"
+printf '#!/bin/sh\nsh /xen/bench/blk-up.sh\n' > "$gen/dom0-92-bench-blk-up.sh"
+n=3
+for wl in randread randwrite seqread seqwrite; do
+	printf '#!/bin/sh\nWL=%s\n. /xen/bench/blk-run.sh\n' $wl > "$gen/dom0-9$n-bench-blk-$wl.sh"
+	n=$((n + 1))
+done
+printf '#!/bin/sh\nsh /xen/bench/blk-down.sh\n' > "$gen/dom0-97-bench-blk-down.sh"
+for f in "$gen"/*.sh; do args+=(-f "$f:/xen/tests/${f##*/}"); done
+"$top/scripts/mkinitramfs-vm.sh" -o "$out/dom0-overlay.cpio" "${args[@]}"
+cat "$out/dom0-base.cpio" "$out/dom0-overlay.cpio" > "$out/dom0.cpio.tmp" && mv "$out/dom0.cpio.tmp" "$out/dom0.cpio"
+ls -l "$out"/dom0.cpio "$out"/domU.cpio >&2
