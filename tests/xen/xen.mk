@@ -1,10 +1,16 @@
 # The xen tier (included by the top Makefile): real Xen 4.17 in QEMU (TCG),
-# Debian's kernel as PV dom0 and domU. See tests/xen/README in README.md.
+# Debian's kernel as PV dom0 and domU; scripts/xen-run.sh boots it. See README.md.
 #   make xen-check          build, make the initramfs, boot, TAP
 #   XB_XEN_TESTS='*peer*'   only some dom0-*.sh scripts
 #   XB_XEN_VERBOSE=1        copy the serial console to stderr
 XEN_B       := $(B)/xen
-XEN_READY   := $(and $(wildcard /boot/xen-4.17*-amd64.gz),$(wildcard /usr/lib/xen-4.17/bin/xl),$(shell command -v qemu-system-x86_64))
+XEN_MISSING := $(strip $(if $(wildcard /boot/xen-4.17*-amd64.gz),,xen-hypervisor-4.17-amd64) \
+                 $(if $(wildcard /usr/lib/xen-4.17/bin/xl),,xen-utils-4.17) \
+                 $(if $(wildcard /usr/bin/xenstore-read),,xenstore-utils) \
+                 $(if $(wildcard /boot/vmlinuz-*-amd64),,linux-image-amd64) \
+                 $(if $(shell command -v qemu-system-x86_64 2>/dev/null),,qemu-system-x86) \
+                 $(if $(shell command -v busybox 2>/dev/null),,busybox-static) \
+                 $(if $(shell command -v cpio 2>/dev/null),,cpio))
 XEN_TESTSRC := $(wildcard tests/xen/*)
 
 .PHONY: xen-check xen-build xen-initramfs
@@ -20,13 +26,14 @@ $(XEN_B)/domU.cpio: scripts/mkinitramfs-xen.sh scripts/mkinitramfs-vm.sh $(XEN_T
 xen-initramfs: xen-build $(XEN_B)/domU.cpio
 	scripts/mkinitramfs-xen.sh dom0 $(XEN_B)/dom0.cpio $(XEN_B)/domU.cpio
 
-ifneq ($(XEN_READY),)
+ifeq ($(XEN_MISSING),)
 xen-check: deps-check xen-initramfs
 	@scripts/run-tap.sh xen tests/xen/xen-tier.sh
 CHECK_DEPS  += xen-initramfs
 CHECK_TESTS += tests/xen/xen-tier.sh
 else
 xen-check:
-	@scripts/run-tap.sh xen tests/xen/xen-skip.sh
+	@XEN_MISSING="$(XEN_MISSING)" scripts/run-tap.sh xen tests/xen/xen-skip.sh
+export XEN_MISSING
 CHECK_TESTS += tests/xen/xen-skip.sh
 endif
