@@ -14,8 +14,13 @@
  *
  * usage (libxl builds the command line; only these arguments matter):
  *   xenback-dm -xen-domid <N> [-chardev socket,id=libxl-cmd,path=<p>|fd=<n>,...]
- *              [-chardev socket,id=libxenstat-cmd,path=<p>,...] [...]
- * Without a libxl-cmd chardev it serves /var/run/xen/qmp-libxl-<N>.
+ *              [-chardev socket,id=libxenstat-cmd,path=<p>,...] [-S] [...]
+ * Without a libxl-cmd chardev it serves /var/run/xen/qmp-libxl-<N>. With -S
+ * (what libxl passes with dm_restrict) it reports "prelaunch" until QMP "cont"
+ * and only then writes "running"; -runas and -xen-domid-restrict are ignored
+ * (it keeps its privileges: dm_restrict is not supported, only accepted).
+ * Guests whose config needs a real QEMU (vfb/vkb, 9pfs, USB, channels, HVM)
+ * cannot use it: it serves none of those.
  * Logs one line per QMP command on stderr (libxl sends it to
  * /var/log/xen/qemu-dm-<name>.log).
  */
@@ -45,6 +50,11 @@ struct client {
 
 static volatile sig_atomic_t stop;
 static unsigned int domid;
+static struct xs_handle *xs;
+/* QEMU's run state as QMP reports it: "prelaunch" when started with -S (libxl
+ * does that with dm_restrict, then waits for it over QMP and sends "cont"). */
+static const char *run_status = "running";
+static bool announced;
 static const char *prog = "xenback-dm";
 
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -178,25 +188,54 @@ static const char greeting[] =
 	"{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}, "
 	"\"package\": \"xenback-dm\"}, \"capabilities\": []}}\r\n";
 
+/* Tells libxl the device model runs (QEMU does it when its guest CPUs start). */
+static int announce_running(void)
+{
+	char path[128];
+
+	if (announced || !xs)
+		return 0;
+	snprintf(path, sizeof(path), "/local/domain/0/device-model/%u/state", domid);
+	if (!xs_write(xs, XBT_NULL, path, "running", 7)) {
+		logmsg("cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	announced = true;
+	return 0;
+}
+
 /* The answers a PV guest's libxl may ask for; NULL: not supported. */
 static const char *answer(const char *cmd)
 {
+	static char status[128];
 	static const struct { const char *cmd, *ret; } table[] = {
 		{ "qmp_capabilities", "{}" },
 		{ "query-chardev", "[]" },              /* no ptys: no serial/tty keys */
 		{ "query-vnc", "{\"enabled\": false}" },
-		{ "query-status", "{\"status\": \"running\", \"singlestep\": false, \"running\": true}" },
 		{ "query-version", "{\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}, \"package\": \"xenback-dm\"}" },
 		{ "query-blockstats", "[]" },           /* libxenstat (xentop) */
 		{ "query-cpus-fast", "[]" },
 		{ "query-cpus", "[]" },
 		{ "query-hotpluggable-cpus", "[]" },
 		{ "query-pci", "[]" },
-		{ "cont", "{}" },
-		{ "stop", "{}" },
 		{ "xen-set-global-dirty-log", "{}" },
 		{ "quit", "{}" },
 	};
+	if (!strcmp(cmd, "query-status")) {
+		snprintf(status, sizeof(status),
+			 "{\"status\": \"%s\", \"singlestep\": false, \"running\": %s}",
+			 run_status, strcmp(run_status, "running") ? "false" : "true");
+		return status;
+	}
+	if (!strcmp(cmd, "cont")) {
+		run_status = "running";
+		announce_running();
+		return "{}";
+	}
+	if (!strcmp(cmd, "stop")) {
+		run_status = "paused";
+		return "{}";
+	}
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (!strcmp(cmd, table[i].cmd))
 			return table[i].ret;
@@ -309,7 +348,7 @@ static int listen_unix(const char *path)
 	return fd;
 }
 
-static bool domain_exists(struct xs_handle *xs)
+static bool domain_exists(void)
 {
 	char path[64];
 	unsigned int len;
@@ -327,11 +366,10 @@ static bool domain_exists(struct xs_handle *xs)
 int main(int argc, char **argv)
 {
 	const char *qmp_path = NULL, *stat_path = NULL;
-	char defpath[108], path[128];
+	char defpath[108];
 	int qmp_fd = -1, stat_fd = -1, ignored = -1, i, rc = 1;
 	bool have_domid = false, quit = false, no_xs = false;
 	struct client *clients[MAX_CLIENTS] = { 0 };
-	struct xs_handle *xs;
 	struct sigaction sa = { .sa_handler = on_signal };
 
 	for (i = 1; i < argc; i++) {
@@ -349,6 +387,8 @@ int main(int argc, char **argv)
 			i++;
 			if (!chardev_arg(argv[i], "libxl-cmd", &qmp_path, &qmp_fd))
 				chardev_arg(argv[i], "libxenstat-cmd", &stat_path, &ignored);
+		} else if (!strcmp(argv[i], "-S")) {
+			run_status = "prelaunch"; /* "running" only after QMP "cont" */
 		} else if (!strcmp(argv[i], "--no-xenstore")) {
 			no_xs = true; /* testing: serve QMP only */
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -388,14 +428,11 @@ int main(int argc, char **argv)
 		logmsg("cannot open xenstore: %s", strerror(errno));
 		goto out;
 	}
-	snprintf(path, sizeof(path), "/local/domain/0/device-model/%u/state", domid);
-	if (xs && !xs_write(xs, XBT_NULL, path, "running", 7)) {
-		logmsg("cannot write %s: %s", path, strerror(errno));
+	if (!strcmp(run_status, "running") && announce_running())
 		goto out;
-	}
 	if (xs && !xs_watch(xs, "@releaseDomain", "release"))
 		logmsg("cannot watch @releaseDomain: %s (relying on xl destroy)", strerror(errno));
-	logmsg("running: QMP on %s%s; qdisk backends are left to xenbackd",
+	logmsg("%s: QMP on %s%s; qdisk backends are left to xenbackd", run_status,
 	       qmp_path ? qmp_path : "inherited fd", stat_path ? " (+ libxenstat)" : "");
 
 	while (!stop && !quit) {
@@ -419,7 +456,7 @@ int main(int argc, char **argv)
 			char **ev = xs_read_watch(xs, &n);
 
 			free(ev);
-			if (!domain_exists(xs)) {
+			if (!domain_exists()) {
 				logmsg("domain %u is gone: exiting", domid);
 				break;
 			}
