@@ -43,7 +43,7 @@ int main(void)
 	const char *msg;
 	unsigned int nr;
 
-	tap_plan(21);
+	tap_plan(22);
 	xbt_init(&t, XENBACK_LOG_ERR + 1 - 1);
 	tap_eq(xenback_backend_register(t.bus, &spy), 0, "register(spy)");
 	tap_eq(xenback_backend_register(t.bus, &spy), -EEXIST, "register(spy) again -> -EEXIST");
@@ -56,7 +56,13 @@ int main(void)
 
 	o = xenback_opts_new();
 	xenback_opts_set(o, "mode", "w");
+	/* Nodes the toolstack wrote but enumeration leaves alone (not Initialising). */
+	xenback_sim_write(t.sim, "/local/domain/0/backend/spy/4/51712/state", "3");
+	xenback_sim_write(t.sim, "/local/domain/0/backend/spy/4/1/state", "3");
+	xbt_settle(&t);
 	tap_ok(!xenback_backend_exists(t.bus, "spy", "4/51712"), "exists() false before create");
+	tap_eq(xenback_backend_device_create(t.bus, "spy", "4/9", o), -ENOENT,
+	       "device_create for a node that does not exist: -ENOENT");
 	tap_eq(xenback_backend_device_create(t.bus, "spy", "4/51712", o), 0, "device_create(spy, 4/51712)");
 	tap_ok(xenback_backend_exists(t.bus, "spy", "4/51712"), "exists() true after");
 	tap_ok(!xenback_backend_exists(t.bus, "vtest", "4/51712"), "exists() is per type");

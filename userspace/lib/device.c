@@ -174,16 +174,41 @@ XB_EXPORT int xenback_device_read_frontend_uint(struct xenback_device *dev,
 	return r < 0 ? -EINVAL : 0;
 }
 
+/*
+ * Write our state only while the node exists: a plain write after the
+ * toolstack removed the node (xl destroy) would create a stray
+ * backend/<type>/<domid>/<devid>/state. So: read and write in one
+ * transaction, retried on EAGAIN. -ENOENT: the node is gone.
+ */
 int xb_device_set_state(struct xenback_device *dev, int state)
 {
+	struct xenback_bus *bus = dev->be->bus;
+	const struct xb_xs_ops *xs = bus->plat->xs;
 	char path[XB_PATH_MAX];
-	int r;
+	unsigned int attempt;
+	int r = -EAGAIN;
+	xb_txn_t t;
+	char *v;
 
 	snprintf(path, sizeof(path), "%s/state", dev->be->path);
-	r = xb_xs_printf(dev->be->bus, XB_TXN_NULL, path, "%d", state);
+	for (attempt = 0; attempt < bus->cfg.txn_retries && r == -EAGAIN; attempt++) {
+		r = xs->txn_start(bus->plat->xs_h, &t);
+		if (r < 0)
+			break;
+		r = xb_xs_read(bus, t, path, &v);
+		if (r == 0) {
+			free(v);
+			r = xb_xs_printf(bus, t, path, "%d", state);
+		}
+		if (r < 0) {
+			xs->txn_end(bus->plat->xs_h, t, true);
+			continue;
+		}
+		r = xs->txn_end(bus->plat->xs_h, t, false);
+	}
 	if (r < 0) {
-		DEV_LOG(dev, XENBACK_LOG_WARNING, "writing state %s: %s",
-			xenback_state_name(state), strerror(-r));
+		DEV_LOG(dev, r == -ENOENT ? XENBACK_LOG_DEBUG : XENBACK_LOG_WARNING,
+			"writing state %s: %s", xenback_state_name(state), strerror(-r));
 		return r;
 	}
 	dev->state_echoes++;
@@ -204,12 +229,18 @@ int xb_device_publish(struct xenback_device *dev)
 	struct xb_write *w;
 	xb_txn_t t;
 	int r = -EAGAIN;
+	char *v;
 
 	dev->in_create = false;
 	for (attempt = 0; attempt < bus->cfg.txn_retries && r == -EAGAIN; attempt++) {
 		r = xs->txn_start(bus->plat->xs_h, &t);
 		if (r < 0)
 			break;
+		/* The node may have gone since it was read: don't recreate it. */
+		snprintf(path, sizeof(path), "%s/state", dev->be->path);
+		r = xb_xs_read(bus, t, path, &v);
+		if (r == 0)
+			free(v);
 		for (w = dev->writes; w && r >= 0; w = w->next) {
 			snprintf(path, sizeof(path), "%s/%s", dev->be->path, w->key);
 			r = xb_xs_write(bus, t, path, w->val);
@@ -272,8 +303,8 @@ void xb_device_teardown(struct xenback_device *dev, bool write_closed)
 	if (dev->watching_fe)
 		bus->plat->xs->unwatch(bus->plat->xs_h, dev->fe_state_path, dev->fe_token);
 	dev->watching_fe = false;
-	if (write_closed && dev->state != XENBACK_STATE_CLOSED && node_exists(dev))
-		xb_device_set_state(dev, XENBACK_STATE_CLOSED);
+	if (write_closed && dev->state != XENBACK_STATE_CLOSED)
+		xb_device_set_state(dev, XENBACK_STATE_CLOSED); /* only if the node exists */
 	if (be->dev == dev) {
 		if (be->type->info->destroy)
 			be->type->info->destroy(be);

@@ -293,6 +293,7 @@ XB_EXPORT int xenback_backend_device_create(struct xenback_bus *bus, const char 
 	struct xenback_backend *be;
 	uint32_t domid, devid;
 	char *p, *fe = NULL;
+	int r;
 
 	if (!t)
 		return xb_error(bus, -ENOENT, "device_create: no backend type '%s'",
@@ -302,6 +303,16 @@ XB_EXPORT int xenback_backend_device_create(struct xenback_bus *bus, const char 
 				name ? name : "(null)");
 	if (xb_instance_find(bus, t->idx, domid, devid))
 		return xb_error(bus, -EEXIST, "device_create: %s/%s exists", type, name);
+	p = xb_strdup_printf("%s/%s", t->watch_path, name);
+	if (!p)
+		return -ENOMEM;
+	r = xb_xs_read(bus, XB_TXN_NULL, p, &fe);
+	free(p);
+	if (r < 0) /* a device is made for a node the toolstack wrote */
+		return xb_error(bus, r, "device_create: %s/%s: %s", t->watch_path, name,
+				strerror(-r));
+	free(fe);
+	fe = NULL;
 	be = xb_instance_new(bus, t, domid, devid);
 	if (!be)
 		return -ENOMEM;
