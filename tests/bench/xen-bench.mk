@@ -33,3 +33,19 @@ bench-xen: xen-bench-initramfs
 ifneq ($(XEN_READY),)
 BENCH_TARGETS += bench-xen
 endif
+
+# Instruction counts of the block backend's data path on the unit tier's
+# simulated platform (repeatable, unlike timings): Ir per request from callgrind.
+$(B)/bench/blk-callgrind: tests/bench/blk-callgrind.c $(UNIT_HELP) $(B)/libxenback.a $(B)/libxenback-blk.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -Itests/unit -o $@ $< $(UNIT_HELP) $(B)/libxenback-blk.a $(B)/libxenback.a $(XEN_LIBS) $(URING_LIBS)
+.PHONY: bench-blk-callgrind
+bench-blk-callgrind: $(B)/bench/blk-callgrind
+	@for p in 0 1; do for m in randread randwrite seqread seqwrite; do \
+	  n=$$(case $$m in seq*) echo 20 ;; *) echo 20 ;; esac); \
+	  XB_PERSISTENT=$$p valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=$(B)/bench/callgrind.$$m.$$p.out \
+	    $(B)/bench/blk-callgrind $$m $$n >/dev/null 2>$(B)/bench/callgrind.$$m.$$p.log || { cat $(B)/bench/callgrind.$$m.$$p.log; exit 1; }; \
+	  ir=$$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' $(B)/bench/callgrind.$$m.$$p.log); \
+	  per=$$(case $$m in seq*) echo 1 ;; *) echo 32 ;; esac); \
+	  echo "BENCH blk-callgrind-$$m persistent=$$p ir_per_request=$$((ir / (n * per)))"; \
+	done; done

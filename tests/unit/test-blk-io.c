@@ -106,9 +106,13 @@ int main(void)
 	/* Flush and discard. */
 	{
 		blkif_request_t fl = { .operation = BLKIF_OP_FLUSH_DISKCACHE, .id = 300 };
-		blkif_request_t dreq = { 0 };
-		blkif_request_discard_t *dc = (blkif_request_discard_t *)&dreq;
+		union {
+			blkif_request_t raw;
+			blkif_request_discard_t disc;
+		} du;
+		blkif_request_discard_t *dc = &du.disc;
 
+		memset(&du, 0, sizeof(du));
 		*dc = (blkif_request_discard_t){ .operation = BLKIF_OP_DISCARD, .id = 301,
 						 .sector_number = 4096, .nr_sectors = 2048 };
 
@@ -117,7 +121,7 @@ int main(void)
 		tap_ok(got == 1 && st[0] == BLKIF_RSP_OKAY, "flush: OK");
 		stat(img, &sb);
 		before = sb.st_blocks;
-		sfront_queue_raw(&f, 0, &dreq);
+		sfront_queue_raw(&f, 0, &du.raw);
 		got = sfront_run(&f, 0, 1, st, NULL);
 		stat(img, &sb);
 		tap_ok(got == 1 && st[0] == BLKIF_RSP_OKAY, "discard: OK");

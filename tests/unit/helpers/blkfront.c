@@ -103,7 +103,9 @@ void sfront_queue_raw(struct sfront *f, unsigned int qi, const blkif_request_t *
 {
 	struct sfront_q *q = &f->q[qi];
 
-	*RING_GET_REQUEST(&q->ring, q->ring.req_prod_pvt) = *req;
+	/* Bytes, not a struct assignment: other layouts (indirect, discard) use
+	 * bytes that are padding in blkif_request_t. */
+	memcpy(RING_GET_REQUEST(&q->ring, q->ring.req_prod_pvt), req, sizeof(*req));
 	q->ring.req_prod_pvt++;
 }
 
@@ -126,10 +128,14 @@ void sfront_queue_indirect(struct sfront *f, unsigned int qi, uint8_t op, uint64
 			   unsigned int nseg, uint64_t id)
 {
 	struct blkif_request_segment *s = f->ind;
-	blkif_request_t raw = { 0 };
-	blkif_request_indirect_t *req = (blkif_request_indirect_t *)&raw;
+	union {
+		blkif_request_t raw;
+		blkif_request_indirect_t ind;
+	} u;
+	blkif_request_indirect_t *req = &u.ind;
 	unsigned int i;
 
+	memset(&u, 0, sizeof(u));
 	*req = (blkif_request_indirect_t){ .operation = BLKIF_OP_INDIRECT, .indirect_op = op,
 					   .nr_segments = (uint16_t)nseg, .id = id,
 					   .sector_number = sector };
@@ -137,7 +143,7 @@ void sfront_queue_indirect(struct sfront *f, unsigned int qi, uint8_t op, uint64
 		s[i] = (struct blkif_request_segment){ .gref = f->data_ref[i], .first_sect = 0,
 						       .last_sect = 7 };
 	req->indirect_grefs[0] = f->ind_ref;
-	sfront_queue_raw(f, qi, &raw);
+	sfront_queue_raw(f, qi, &u.raw);
 }
 
 unsigned int sfront_run(struct sfront *f, unsigned int qi, unsigned int n,

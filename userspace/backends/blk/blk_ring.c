@@ -97,11 +97,28 @@ static void route(struct blk_dev *d, struct blk_req *r, struct blk_req **writes)
 
 enum take { TAKE_DONE, TAKE_SUBMIT, TAKE_RW, TAKE_INDIRECT };
 
+/* A request slot copied out of the shared ring as bytes. The ring macro
+ * RING_COPY_REQUEST assigns a volatile blkif_request_t member by member and
+ * skips its padding, which the other layouts use (indirect_grefs[0] shares
+ * bytes 30-31 with seg[0]'s padding); and reading one layout through a
+ * pointer to another is undefined at -O2 (seen: indirect_grefs[0] read as 0). */
+union blk_ring_req {
+	blkif_request_t rw;
+	blkif_request_indirect_t ind;
+	blkif_request_discard_t disc;
+	unsigned char raw[sizeof(blkif_request_t)];
+};
+
+_Static_assert(sizeof(blkif_request_indirect_t) <= sizeof(blkif_request_t) &&
+		       sizeof(blkif_request_discard_t) <= sizeof(blkif_request_t),
+	       "every request layout fits a ring slot");
+
 /* Parse one request already copied out of the ring. */
-static enum take take(struct blk_dev *d, struct blk_req *r, const blkif_request_t *req)
+static enum take take(struct blk_dev *d, struct blk_req *r, const union blk_ring_req *u)
 {
-	const blkif_request_discard_t *disc = (const void *)req;
-	const blkif_request_indirect_t *ind = (const void *)req;
+	const blkif_request_t *req = &u->rw;
+	const blkif_request_discard_t *disc = &u->disc;
+	const blkif_request_indirect_t *ind = &u->ind;
 
 	r->id = req->id;
 	r->op = req->operation;
@@ -203,14 +220,17 @@ bool blk_queue_kick(struct xenback_evtchn *ch, void *arg)
 			return work;
 		}
 		while (rc != rp) {
-			blkif_request_t req;
+			union blk_ring_req req;
 
 			r = RING_REQUEST_CONS_OVERFLOW(&q->ring, rc) ? NULL : slot_get(q);
 			if (!r) {
 				q->stalled = true;
 				break;
 			}
-			RING_COPY_REQUEST(&q->ring, rc, &req);
+			/* One copy of every byte; the compiler may not read the
+			 * shared slot again (no double fetch). */
+			memcpy(req.raw, RING_GET_REQUEST(&q->ring, rc), sizeof(req.raw));
+			__asm__ __volatile__("" ::: "memory");
 			q->ring.req_cons = ++rc;
 			q->requests++;
 			work = true;
