@@ -10,6 +10,10 @@
  *     them and collecting all answers: every call into the kernel both sides
  *     make (each is one syscall: ioctl, read or write), divided by the events
  *     they consume.
+ * Every process is pinned to dom0's vCPU 0 (like the vm tier's bench): what is
+ * measured is the software path (syscalls, upcalls, wake-ups), not TCG's
+ * cross-vCPU interrupt latency, and a side's batch of notifies is complete
+ * before the other side runs.
  * Both ends of a xenback channel live in /dev/xenback: an unbound port from
  * libxenevtchn is bound by context A, then closed, which leaves A's port
  * unbound for dom0 (Xen's evtchn_close), and context B binds to that.
@@ -18,6 +22,7 @@
  *   BENCH notify-xen xenback_rtt_ns=A evtchn_rtt_ns=B evtchn_over_xenback=R
  *         syscalls_per_event_xenback=S1 syscalls_per_event_evtchn=S2
  */
+#include <sched.h>
 #include <stdint.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -309,6 +314,12 @@ int main(void)
 	uint64_t *shared;
 	int i, r;
 
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	if (!getenv("XB_NO_PIN") && sched_setaffinity(0, sizeof(one), &one))
+		die("sched_setaffinity");
 	shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED)
 		die("mmap");

@@ -90,6 +90,7 @@ struct blk_queue {
 	unsigned int npgrants;
 	uint64_t pgrant_maps, pgrant_hits, copies;
 	uint64_t requests, responses, notifies;
+	uint64_t inline_rw;            /* reads/writes done in place (memory-backed image) */
 };
 
 struct blk_dev {
@@ -98,6 +99,7 @@ struct blk_dev {
 	int fd;
 	bool readonly, direct, can_discard;
 	bool persistent;               /* both ends offer feature-persistent */
+	bool inline_rw;                /* memory-backed image: reads/writes done in place */
 	uint64_t sectors;
 	unsigned int nqueues;
 	struct blk_queue q[BLK_MAX_QUEUES];
@@ -113,6 +115,9 @@ struct blk_dev {
 int blk_image_open(struct blk_dev *d, const char *params, const char *mode,
 		   struct xenback_backend *be);
 void blk_image_close(struct blk_dev *d);
+/* A regular file on tmpfs/ramfs opened without O_DIRECT: served in place
+ * rather than through io_uring (XENBACK_BLK_INLINE=0/1 overrides). */
+bool blk_image_in_memory(int fd, bool direct);
 
 /* blk_connect.c */
 int blk_connect(struct xenback_device *dev);
@@ -134,6 +139,8 @@ void blk_io_fini(struct blk_dev *d);
 /* Validated request -> io_uring (writes after their data is fetched). */
 int blk_io_submit(struct blk_dev *d, struct blk_req *r);
 int blk_io_flush_sq(struct blk_dev *d);
+/* Reads done in place whose data still has to go to the guest: one batch. */
+void blk_io_flush_reads(struct blk_dev *d);
 /* Grant copy of data between the guest and r->buf (batched over a list). */
 int blk_io_copy(struct blk_dev *d, struct blk_req *list, bool to_guest);
 

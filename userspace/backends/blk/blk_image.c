@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "blk.h"
@@ -21,6 +22,30 @@ static const char *image_path(const char *params)
 		if (!strncmp(params, prefixes[i], strlen(prefixes[i])))
 			return params + strlen(prefixes[i]);
 	return strchr(params, ':') && params[0] != '/' ? NULL : params; /* qcow2: etc. */
+}
+
+/*
+ * A regular file on tmpfs or ramfs is memory: reading or writing it is a
+ * memcpy that never waits for a device. io_uring gains nothing there and
+ * costs a lot: Linux 6.1 punts every buffered write to a regular file whose
+ * file system lacks async buffered writes (tmpfs does) to an io-wq worker
+ * thread, serialised per inode, and every completion goes through the
+ * eventfd and another epoll round. Such images are read and written in
+ * place (preadv/pwritev) and answered in the same round; everything else
+ * (block devices, disk file systems, O_DIRECT) stays on io_uring.
+ * XENBACK_BLK_INLINE=0/1 in the environment overrides the choice.
+ */
+bool blk_image_in_memory(int fd, bool direct)
+{
+	const char *env = getenv("XENBACK_BLK_INLINE");
+	struct statfs sf;
+	struct stat st;
+
+	if (env && *env)
+		return *env == '1';
+	if (direct || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fstatfs(fd, &sf) < 0)
+		return false;
+	return sf.f_type == 0x01021994 /* TMPFS_MAGIC */ || sf.f_type == 0x858458f6 /* RAMFS_MAGIC */;
 }
 
 int blk_image_open(struct blk_dev *d, const char *params, const char *mode,
@@ -55,6 +80,7 @@ int blk_image_open(struct blk_dev *d, const char *params, const char *mode,
 		goto fail;
 	}
 	d->sectors = bytes / BLK_SECTOR;
+	d->inline_rw = blk_image_in_memory(d->fd, d->direct);
 	d->can_discard = !d->readonly;
 	d->path = strdup(path);
 	if (!d->path) {

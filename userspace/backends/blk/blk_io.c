@@ -61,7 +61,7 @@ static unsigned int reap(struct blk_dev *d)
 	return n;
 }
 
-static void flush_reads(struct blk_dev *d)
+void blk_io_flush_reads(struct blk_dev *d)
 {
 	struct blk_req *r, *next;
 
@@ -85,15 +85,44 @@ static void complete(int fd, uint32_t events, void *arg)
 		return;
 	while (reap(d))
 		;
-	flush_reads(d);
+	blk_io_flush_reads(d);
 	if (d->done)
 		blk_queue_respond(d);
 }
 
+/* A read or write on a memory-backed image, done now. Reads through the
+ * bounce buffer join the round's batched copy to the guest. */
+static void rw_in_place(struct blk_dev *d, struct blk_req *r)
+{
+	off_t off = (off_t)(r->sector * BLK_SECTOR);
+	bool rd = r->io_op == BLKIF_OP_READ;
+	ssize_t n;
+
+	if (r->persistent)
+		n = rd ? preadv(d->fd, r->iov, r->nseg, off) : pwritev(d->fd, r->iov, r->nseg, off);
+	else
+		n = rd ? pread(d->fd, r->buf, r->bytes, off) : pwrite(d->fd, r->buf, r->bytes, off);
+	r->q->inline_rw++;
+	if (n == (ssize_t)r->bytes && rd && !r->persistent) {
+		r->next = d->done_reads;
+		d->done_reads = r;
+		return;
+	}
+	r->status = n == (ssize_t)r->bytes ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR;
+	r->next = d->done;
+	d->done = r;
+}
+
 int blk_io_submit(struct blk_dev *d, struct blk_req *r)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&d->uring);
+	struct io_uring_sqe *sqe;
 	off_t off = (off_t)(r->sector * BLK_SECTOR);
+
+	if (d->inline_rw && (r->io_op == BLKIF_OP_READ || r->io_op == BLKIF_OP_WRITE)) {
+		rw_in_place(d, r);
+		return 0;
+	}
+	sqe = io_uring_get_sqe(&d->uring);
 
 	if (!sqe) {
 		blk_io_flush_sq(d);

@@ -271,6 +271,7 @@ bool blk_queue_kick(struct xenback_evtchn *ch, void *arg)
 		}
 	}
 	blk_io_flush_sq(d);
+	blk_io_flush_reads(d);
 	if (d->done)
 		blk_queue_respond(d);
 	return work;
