@@ -35,20 +35,36 @@ bench_cfg() {
 	guest_cfg "$@"
 	sed -i 's/^memory = .*/memory = 512/' $W/$_n.cfg
 }
+# top_snapshot <label>: what runs in dom0 (busybox top, two samples 0.5 s apart)
+top_snapshot() {
+	top -b -n 2 -d 0.5 2>/dev/null | awk '/^Mem:/ { page++ } page == 2' | head -n 14 | sed "s/^/# top $1: /"
+}
 # run_one <backend> <workload>: one fio run; dom0's CPU over the steady window.
+# Talks to the guest's init directly (like guest_run, without its 0.2 s grep
+# loop and xl calls, which would run in dom0 during the window).
 # Appends "<workload> <backend> <iops> <kib/s> <window ns> <dom0 cpu ns>" to $BW/runs.
 run_one() {
 	_be=$1 _wl=$2
 	_g=$(guest_of $_be)
+	_id=$(cat $BW/$_g.id)
 	set -- $(params_of $_wl)
 	_log=$(glog $_g)
 	_n0=$(grep -c XB-FIO-START "$_log")
-	XB_GUEST_TIMEOUT=$((RT + RAMP + 60)) guest_run $_g fio $(dev_of $_be) $1 $2 $3 $RT $RAMP > $BW/run.out 2>&1 &
-	_gp=$!
-	wait_for 30 sh -c "[ \$(grep -c XB-FIO-START $_log) -gt $_n0 ]"
+	_c=$(( $(cat "$W/$_g.n" 2>/dev/null || echo 0) + 1 ))
+	echo $_c > "$W/$_g.n"
+	xenstore-write "/local/domain/$_id/data/xb-cmd-$_c" "fio $(dev_of $_be) $1 $2 $3 $RT $RAMP"
+	wait_for 60 sh -c "[ \$(grep -c XB-FIO-START $_log) -gt $_n0 ]"
 	# the window: from the end of fio's ramp to 1 s before its end
 	_win=$(xb-dom0cpu window $RAMP $((RT - 1)))
-	wait $_gp
+	[ -n "${XB_TOP:-}" ] && { top_snapshot "$_wl $_be"; XB_TOP=; }
+	sleep 1
+	_i=0
+	while ! tr -d '\r' < "$_log" | grep -q "^XB-END $_c "; do
+		_i=$((_i + 1)); [ $_i -gt 120 ] && break
+		sleep 0.5
+	done
+	tr -d '\r' < "$_log" | awk -v c=$_c '$1 == "XB-CMD" && $2 == c { on = 1; next }
+		$1 == "XB-END" && $2 == c { on = 0 } on' > $BW/run.out
 	_res=$(sed -n 's/.*XB-FIO rw=[a-z]* iops=\([0-9]*\) bw_kib=\([0-9]*\).*/\1 \2/p' $BW/run.out | tail -n 1)
 	if [ -z "$_res" ] || [ -z "$_win" ]; then
 		notok "bench: $_wl on $_be"

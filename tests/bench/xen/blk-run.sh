@@ -2,6 +2,7 @@
 # REPS rounds of xenback, blkback, qdisk interleaved; medians; the BENCH line.
 . /xen/bench/blk-lib.sh
 [ -s $BW/idle ] || { notok "bench: $WL: setup did not finish"; exit 0; }
+XB_TOP=1 # one snapshot of dom0's processes during the first run
 for r in $(seq $REPS); do
 	for be in $BACKENDS; do run_one $be $WL; done
 done

@@ -9,11 +9,14 @@ t0=$(now)
 guest_create xbq; point $? "bench: xl create xbq (qdisk peer: QEMU 7.2 started by libxl) ($(since $t0) s)"
 guest_ready xbq 120; point $? "bench: xbq booted"
 id=$(domid xbq)
+echo $id > $BW/xbq.id
 wait_for 60 xs_is /local/domain/$id/device/vbd/51712/state 4; point $? "bench: xbq's disk Connected through QEMU's qdisk"
 ps | grep -v grep | grep -q xen-qemu-system; point $? "bench: QEMU's qdisk is running ($(ps | grep -v grep | grep -o 'xen-qemu-system-i386.*' | cut -c1-150))"
 # 2. xenbackd (with xenback.ko), then xbx: xvda served by xenbackd, xvdb by blkback
 [ -e /xen/xenback.ko ] && [ ! -c /dev/xenback ] && { insmod /xen/xenback.ko; point $? "bench: xenback.ko loaded"; }
-xenbackd --types qdisk --foreground --log-level notice > $W/xenbackd.log 2>&1 &
+# XB_BENCH_XENBACKD_ENV: e.g. XENBACK_BLK_INLINE=0 (the io_uring path on tmpfs too)
+env ${XB_BENCH_XENBACKD_ENV:-XB_NONE=1} xenbackd --types qdisk --foreground --log-level notice > $W/xenbackd.log 2>&1 &
+note "bench: xenbackd environment: ${XB_BENCH_XENBACKD_ENV:-(default)}"
 echo $! > $BW/xenbackd.pid
 wait_for 10 test -S /run/xenback/xenbackd.sock; point $? "bench: xenbackd up"
 loop=$(losetup -f)
@@ -26,6 +29,7 @@ t0=$(now)
 guest_create xbx; point $? "bench: xl create xbx (xenbackd + blkback disks) ($(since $t0) s)"
 guest_ready xbx 120; point $? "bench: xbx booted"
 id=$(domid xbx)
+echo $id > $BW/xbx.id
 wait_for 60 xs_is /local/domain/$id/device/vbd/51712/state 4 &&
 	wait_for 60 xs_is /local/domain/$id/device/vbd/51728/state 4
 point $? "bench: xbx's disks Connected (xenbackd, blkback)"
@@ -37,4 +41,7 @@ sleep 3
 idle=$(xb-dom0cpu window 0 5)
 echo "$idle" > $BW/idle
 note "bench: dom0 idle with both domUs up: ${idle#* } ns of CPU in ${idle% *} ns"
+top_snapshot idle
+xl vcpu-list 2>/dev/null | sed 's/^/# vcpu: /'
+xl list 2>/dev/null | sed 's/^/# xl list: /' 
 exit 0

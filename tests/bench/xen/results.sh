@@ -28,7 +28,10 @@ set key top right
 set yrange [0:*]
 set title "IOPS (4 KiB QD32 random; 1 MiB QD8 sequential)"
 plot "$dat" using 2:xtic(1) title "xenbackd" lc rgb "#1b9e77", '' using 3 title "xen-blkback (loop)" lc rgb "#7570b3", '' using 4 title "QEMU qdisk" lc rgb "#d95f02"
-set title "dom0 CPU per I/O, µs (Xen accounting, idle subtracted; lower is better)"
+set title "dom0 CPU per I/O, µs, log scale (Xen accounting, idle subtracted; lower is better)"
+set logscale y
+set yrange [100:*]
+set key top left
 plot "$dat" using 5:xtic(1) title "xenbackd" lc rgb "#1b9e77", '' using 6 title "xen-blkback (loop)" lc rgb "#7570b3", '' using 7 title "QEMU qdisk" lc rgb "#d95f02"
 unset multiplot
 GP
@@ -38,7 +41,7 @@ fi
 blk=$(mktemp)
 {
 	echo "<!-- figures: written by tests/bench/xen/results.sh; edit outside the markers -->"
-	echo "Last run: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), \`make bench-xen\` (runtime ${XB_BENCH_RUNTIME:-6} s after a ${XB_BENCH_RAMP:-2} s ramp, ${XB_BENCH_REPS:-3} interleaved repetitions, ${XB_BENCH_SIZE_MB:-64} MiB disks)."
+	echo "Last run: $(date -u -r "$dir/bench.txt" '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), \`make bench-xen\` (runtime ${XB_BENCH_RUNTIME:-6} s after a ${XB_BENCH_RAMP:-2} s ramp, ${XB_BENCH_REPS:-3} interleaved repetitions, ${XB_BENCH_SIZE_MB:-64} MiB disks)."
 	echo
 	echo '```'
 	cat "$dir/bench.txt"
@@ -49,6 +52,8 @@ blk=$(mktemp)
 	awk '{ printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }' "$dat"
 	echo
 	echo '![IOPS and dom0 CPU per I/O](xen-bench.png)'
+	echo
+	echo "Every run (dom0 CPU over the window, before the idle rate is subtracted): [xen-bench-runs.txt](xen-bench-runs.txt)."
 	echo "<!-- /figures -->"
 } > "$blk"
 if [ -f "$res" ] && grep -q '^<!-- figures' "$res"; then
@@ -58,4 +63,5 @@ else
 	{ echo "# Benchmarks on real Xen"; echo; cat "$blk"; } > "$res"
 fi
 rm -f "$blk"
+[ -s "$dir/runs.txt" ] && cp "$dir/runs.txt" "$top/tests/bench/xen-bench-runs.txt"
 echo "results: $res" >&2
