@@ -23,7 +23,7 @@ guest_of() { case $1 in qdisk) echo xbq ;; *) echo xbx ;; esac; }
 dev_of() { case $1 in blkback) echo xvdb ;; *) echo xvda ;; esac; }
 params_of() { # workload -> rw bs iodepth
 	case $1 in
-	randread) echo randread 4k 32 ;;
+	randread|profile-randread) echo randread 4k 32 ;;
 	randwrite) echo randwrite 4k 32 ;;
 	seqread) echo read 1M 8 ;;
 	seqwrite) echo write 1M 8 ;;

@@ -27,7 +27,8 @@ args=(-i "$top/tests/xen/dom0-init.sh" -l "$qemu:$qemu" -d run/xen
 	-l "$top/build/bench/xb-dom0cpu:/usr/bin/xb-dom0cpu"
 	-l "$top/build/bench/bench-notify-xen:/xen/bench/bench-notify-xen")
 for k in /usr/share/qemu/keymaps/*; do [ -f "$k" ] && args+=(-f "$k:$k"); done
-for f in blk-lib.sh blk-run.sh blk-up.sh blk-down.sh; do args+=(-f "$here/$f:/xen/bench/$f"); done
+[ -x /usr/bin/perf ] && args+=(-l /usr/bin/perf:/usr/bin/perf)
+for f in blk-lib.sh blk-run.sh blk-up.sh blk-down.sh blk-profile.sh; do args+=(-f "$here/$f:/xen/bench/$f"); done
 printf '#!/bin/sh\n[ -c /dev/xenback ] || insmod /xen/xenback.ko\n/xen/bench/bench-notify-xen\n' > "$gen/dom0-91-bench-notify.sh"
 printf '#!/bin/sh\nsh /xen/bench/blk-up.sh\n' > "$gen/dom0-92-bench-blk-up.sh"
 n=3
@@ -35,6 +36,7 @@ for wl in randread randwrite seqread seqwrite; do
 	printf '#!/bin/sh\nWL=%s\n. /xen/bench/blk-run.sh\n' $wl > "$gen/dom0-9$n-bench-blk-$wl.sh"
 	n=$((n + 1))
 done
+printf '#!/bin/sh\nsh /xen/bench/blk-profile.sh\n' > "$gen/dom0-965-bench-blk-profile.sh"
 printf '#!/bin/sh\nsh /xen/bench/blk-down.sh\n' > "$gen/dom0-97-bench-blk-down.sh"
 for f in "$gen"/*.sh; do args+=(-f "$f:/xen/tests/${f##*/}"); done
 "$top/scripts/mkinitramfs-vm.sh" -o "$out/dom0-overlay.cpio" "${args[@]}"

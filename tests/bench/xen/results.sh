@@ -53,7 +53,8 @@ blk=$(mktemp)
 	echo
 	echo '![IOPS and dom0 CPU per I/O](xen-bench.png)'
 	echo
-	echo "Every run (dom0 CPU over the window, before the idle rate is subtracted): [xen-bench-runs.txt](xen-bench-runs.txt)."
+	echo "Every run (dom0 CPU over the window, before the idle rate is subtracted): [xen-bench-runs.txt](xen-bench-runs.txt);"
+	echo "dom0 processes and perf profiles (cpu-clock, xenback:* counts) of one extra randread run per backend: [xen-bench-profile.txt](xen-bench-profile.txt)."
 	echo "<!-- /figures -->"
 } > "$blk"
 if [ -f "$res" ] && grep -q '^<!-- figures' "$res"; then
@@ -64,4 +65,5 @@ else
 fi
 rm -f "$blk"
 [ -s "$dir/runs.txt" ] && cp "$dir/runs.txt" "$top/tests/bench/xen-bench-runs.txt"
+[ -s "$dir/profile.txt" ] && cp "$dir/profile.txt" "$top/tests/bench/xen-bench-profile.txt"
 echo "results: $res" >&2

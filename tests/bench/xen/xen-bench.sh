@@ -19,6 +19,7 @@ echo "bench: booting Xen 4.17 in QEMU (TCG): $glob" >&2
 	--dom0-append "xb.tests=$glob$env" --no-plan "${verbose[@]}" > "$dir/tap.txt"
 rc=$?
 tr -d '\r' < "$log" | grep -E '^# (run|bench|.*median)' | sed 's/^# //' > "$dir/runs.txt"
+tr -d '\r' < "$log" | grep -E '^# (perf|top)' | sed 's/^# //' > "$dir/profile.txt"
 tr -d '\r' < "$log" | grep '^BENCH ' | tee "$dir/bench.txt"
 grep -E '^not ok' "$dir/tap.txt" >&2
 [ -s "$dir/bench.txt" ] || { echo "bench: no BENCH line; console: $log" >&2; tail -n 30 "$dir/tap.txt" >&2; exit 1; }
