@@ -68,7 +68,7 @@ domU)
 dom0)
 	domu=${3:-}
 	[ -s "$domu" ] || { echo "$0: dom0 needs the domU initramfs" >&2; exit 2; }
-	mods xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback loop brd
+	mods xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback loop brd ext4
 	finish_mods
 	xs_tools
 	for t in xl xenstored xenconsoled xen-init-dom0; do

@@ -4,6 +4,8 @@
 # xenback.ko loaded. Disks: xvda (rw, the pattern), xvdb (read-only), xvdc
 # (backing file missing: the seed's scenario), xvdd (flush and discard);
 # xvde hot-plugged twice. Then xl destroy tears everything down.
+# xvda and xvdd are files on ext2 over brd ramdisks (xenbackd's O_DIRECT
+# path); xvdb and xvde are files on tmpfs (no O_DIRECT there).
 . /xen/tests/dom0-lib.sh
 DM=/usr/lib/xenback/xenback-dm
 for b in build/xenbackd build/xenbackctl build/xenback-dm; do
@@ -35,7 +37,18 @@ xenbackd --types qdisk --foreground --log-level info > $W/xenbackd.log 2>&1 &
 xpid=$!
 wait_for 10 test -S /run/xenback/xenbackd.sock; point $? "xenbackd: started (pid $xpid), control socket up"
 
-good=$W/good.img ro=$W/ro.img disc=$W/disc.img missing=$W/missing.img hot=$W/hot.img
+fs_on_ram() { # /dev/ramN mountpoint: an ext2 filesystem (mounted by ext4)
+	[ -b "$1" ] && mke2fs -q -F -b 4096 "$1" >/dev/null 2>&1 &&
+		mkdir -p "$2" && mount -t ext2 "$1" "$2"
+}
+if fs_on_ram /dev/ram0 /mnt/xb0 && fs_on_ram /dev/ram1 /mnt/xb1; then
+	good=/mnt/xb0/good.img disc=/mnt/xb1/disc.img
+	ok "xenbackd: xvda and xvdd backed by files on ext2 over brd (O_DIRECT-capable)"
+else
+	good=$W/good.img disc=$W/disc.img
+	notok "xenbackd: xvda and xvdd backed by files on ext2 over brd (falling back to tmpfs)"
+fi
+ro=$W/ro.img missing=$W/missing.img hot=$W/hot.img
 truncate -s 8M $good
 cp $P $ro
 cp $P $disc
