@@ -97,11 +97,13 @@ static void route(struct blk_dev *d, struct blk_req *r, struct blk_req **writes)
 
 enum take { TAKE_DONE, TAKE_SUBMIT, TAKE_RW, TAKE_INDIRECT };
 
-/* A request slot copied out of the shared ring as bytes. The ring macro
- * RING_COPY_REQUEST assigns a volatile blkif_request_t member by member and
- * skips its padding, which the other layouts use (indirect_grefs[0] shares
- * bytes 30-31 with seg[0]'s padding); and reading one layout through a
- * pointer to another is undefined at -O2 (seen: indirect_grefs[0] read as 0). */
+/* A request slot copied out of the shared ring as bytes. RING_COPY_REQUEST
+ * is a struct assignment of blkif_request_t, whose padding C does not
+ * promise to copy, while other layouts keep data there (indirect_grefs[0]
+ * shares bytes 30-31 with seg[0]'s padding); and reading one layout through
+ * a pointer to another breaks strict aliasing. (GCC 12 happens to copy the
+ * padding; the simulated blkfront's type-punned requests lost
+ * indirect_grefs[0] at -O2.) Bytes into a union are defined for every layout. */
 union blk_ring_req {
 	blkif_request_t rw;
 	blkif_request_indirect_t ind;
