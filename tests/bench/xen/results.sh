@@ -28,7 +28,7 @@ set key top right
 set yrange [0:*]
 set title "IOPS (4 KiB QD32 random; 1 MiB QD8 sequential)"
 plot "$dat" using 2:xtic(1) title "xenbackd" lc rgb "#1b9e77", '' using 3 title "xen-blkback (loop)" lc rgb "#7570b3", '' using 4 title "QEMU qdisk" lc rgb "#d95f02"
-set title "dom0 CPU per I/O, µs, log scale (Xen accounting, idle subtracted; lower is better)"
+set title "dom0 CPU per I/O, µs, log scale (Xen accounting, idle subtracted)"
 set logscale y
 set yrange [100:*]
 set key top left
