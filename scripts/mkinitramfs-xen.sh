@@ -25,12 +25,17 @@ B=$top/build/xen
 mkdir -p "$B"
 pattern=$B/pattern.bin
 # The data every test writes: random, fixed per build, 8 MiB (the size of a test disk).
-[ -s "$pattern" ] || head -c $((8 << 20)) /dev/urandom > "$pattern"
+if [ ! -s "$pattern" ]; then
+	head -c $((8 << 20)) /dev/urandom > "$pattern.$$" && mv -n "$pattern.$$" "$pattern"
+	rm -f "$pattern.$$"
+fi
 
 args=()
 # modules: <name>... -> -f args, /etc/xb-modules lists them in load order (deps first)
-modlist=$(mktemp)
-trap 'rm -f "$modlist"' EXIT
+wd=$(mktemp -d) # per build: concurrent builds must not share lists
+trap 'rm -rf "$wd"' EXIT
+modlist=$wd/modules
+: > "$modlist"
 mods() {
 	local m line path
 	for m in "$@"; do
@@ -46,8 +51,7 @@ mods() {
 finish_mods() {
 	local p
 	while read -r p; do args+=(-f "$p:$p"); done < "$modlist"
-	cp "$modlist" "$B/$mode-modules.txt"
-	args+=(-f "$B/$mode-modules.txt:/etc/xb-modules")
+	args+=(-f "$modlist:/etc/xb-modules")
 }
 xs_tools() {
 	local t
@@ -83,9 +87,9 @@ dom0)
 	# faster than the bzImage's xz under TCG (measured per xl create).
 	kgz=$B/vmlinux-$kver.gz
 	if [ ! -s "$kgz" ] || [ "/boot/vmlinuz-$kver" -nt "$kgz" ]; then
-		"$top/scripts/extract-vmlinux.sh" "/boot/vmlinuz-$kver" "$B/vmlinux.tmp" &&
-			gzip -1 -c "$B/vmlinux.tmp" > "$kgz.tmp" && mv "$kgz.tmp" "$kgz"
-		rm -f "$B/vmlinux.tmp"
+		"$top/scripts/extract-vmlinux.sh" "/boot/vmlinuz-$kver" "$wd/vmlinux" &&
+			gzip -1 -c "$wd/vmlinux" > "$kgz.$$" && mv "$kgz.$$" "$kgz"
+		rm -f "$wd/vmlinux" "$kgz.$$"
 	fi
 	args+=(-f "$kgz:/xen/domU/vmlinuz" -f "$domu:/xen/domU/initramfs.cpio")
 	args+=(-f "$pattern:/xen/pattern.bin")
@@ -93,7 +97,7 @@ dom0)
 	for t in "$top"/tests/xen/dom0-*.sh "$top"/tests/xen/hotplug-*; do
 		[ -e "$t" ] && [ "$t" != "$top/tests/xen/dom0-init.sh" ] && args+=(-f "$t:/xen/tests/${t##*/}")
 	done
-	missing=$B/missing.txt
+	missing=$wd/missing
 	: > "$missing"
 	ours() { # src dst (ldd libs too)
 		if [ -e "$top/$1" ]; then args+=(-l "$top/$1:$2"); else echo "$1" >> "$missing"; fi
@@ -109,4 +113,7 @@ dom0)
 	echo "usage: $0 dom0|domU <out.cpio> [<domU.cpio>]" >&2; exit 2 ;;
 esac
 args+=(-d var/log/xen -d var/lib/xen -d run/xen -d run/xenstored -d var/lock -d data)
-exec "$top/scripts/mkinitramfs-vm.sh" -o "$out" "${args[@]}"
+# A private name, then an atomic rename: two builds of one path (make check and
+# a benchmark, say) must not trip over each other's temporary file.
+"$top/scripts/mkinitramfs-vm.sh" -o "$out.$$" "${args[@]}"
+mv "$out.$$" "$out"

@@ -52,7 +52,7 @@ mkdir -p "$B" "$(dirname "$console")"
 # QEMU's multiboot loader wants the hypervisor as a plain ELF.
 xen=$B/xen-4.17.elf
 if [ ! -s "$xen" ] || [ "$xengz" -nt "$xen" ]; then
-	gzip -dc "$xengz" > "$xen.tmp" && mv "$xen.tmp" "$xen" || exit 2
+	gzip -dc "$xengz" > "$xen.$$" && mv "$xen.$$" "$xen" || { rm -f "$xen.$$"; exit 2; }
 fi
 
 xen_cmd="console=com1 com1=115200,8n1 dom0_mem=512M,max:512M loglvl=all guest_loglvl=all noreboot $xen_append"
