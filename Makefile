@@ -48,7 +48,7 @@ UNIT_SRC    := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BINS   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 UNIT_HELP   := $(wildcard tests/unit/helpers/*.c)
 
-.PHONY: all lib tools check unit-check demo bench install clean deps kmod vm-check bench-bringup
+.PHONY: all lib tools check unit-check demo demo-sim bench install clean deps kmod vm-check bench-bringup
 all: lib tools $(B)/xenback.pc
 
 lib: $(B)/libxenback.so $(B)/libxenback.a $(B)/libxenback-blk.a
@@ -110,15 +110,25 @@ CHECK_TIERS ?= unit $(EXTRA_TIERS)
 check: deps-check $(UNIT_BINS) $(CHECK_DEPS)
 	@scripts/run-tap.sh all $(UNIT_BINS) $(CHECK_TESTS)
 
-demo: deps-check $(B)/xenback-demo-sim
+# make demo: real Xen in QEMU (scripts/xen-demo.sh); make demo-sim: the
+# simulated platform, no Xen needed.
+demo-sim: deps-check $(B)/xenback-demo-sim
 	$(B)/xenback-demo-sim
+ifeq ($(XEN_MISSING),)
+demo: deps-check xen-initramfs
+	@scripts/xen-demo.sh
+else
+demo: deps-check $(B)/xenback-demo-sim
+	@echo "demo: real Xen is not available here (missing: $(XEN_MISSING)); the simulated demo instead:"
+	$(B)/xenback-demo-sim
+endif
 
 deps:
 	scripts/deps.sh
 deps-check:
 	@scripts/deps.sh --check-or-install
 
-install: all
+install: all $(B)/xenbackd
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/xenback $(DESTDIR)$(BINDIR)
 	install -m 644 $(B)/libxenback.a $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(B)/libxenback.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
@@ -128,6 +138,10 @@ install: all
 	install -m 644 include/xenback/*.h $(DESTDIR)$(INCLUDEDIR)/xenback/
 	install -m 644 $(B)/xenback.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
 	install -m 755 $(B)/xenbackctl $(DESTDIR)$(BINDIR)/
+	install -D -m 755 $(B)/xenbackd $(DESTDIR)$(PREFIX)/sbin/xenbackd
+	install -D -m 755 $(B)/xenback-dm $(DESTDIR)$(PREFIX)/lib/xenback/xenback-dm
+	install -D -m 644 userspace/tools/xenbackd/xenbackd.8 $(DESTDIR)$(PREFIX)/share/man/man8/xenbackd.8
+	install -D -m 644 userspace/tools/xenbackd/xenbackd.service $(DESTDIR)/etc/systemd/system/xenbackd.service
 
 clean:
 	rm -rf $(B)

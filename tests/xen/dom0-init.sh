@@ -36,10 +36,11 @@ xen-init-dom0 >/var/log/xen/xen-init-dom0.log 2>&1 || fail "xen-init-dom0: $(cat
 xenconsoled --log=guest --log-dir=/var/log/xen --pid-file=/run/xenconsoled.pid || fail "xenconsoled did not start"
 echo "XB-DOM0-READY"
 
-tests= crash=
+tests= crash= demo=
 for w in $(cat /proc/cmdline); do
 	case $w in
 	xb.tests=*) tests=${w#xb.tests=} ;;
+	xb.demo=*) demo=${w#xb.demo=} ;; # make demo: tests/xen/dom0-demo.sh instead of the tests
 	xb.crash=*) crash=${w#xb.crash=} ;; # self-test of xen-run.sh's crash detection
 	esac
 done
@@ -47,7 +48,11 @@ case $crash in
 panic) echo c > /proc/sysrq-trigger ;;
 
 esac
-XB_TESTS=$tests sh /xen/tests/dom0-tests.sh
+if [ -n "$demo" ]; then
+	sh /xen/tests/dom0-demo.sh
+else
+	XB_TESTS=$tests sh /xen/tests/dom0-tests.sh
+fi
 
 bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|kernel BUG|list_add corruption|list_del corruption|Poison overwritten|Redzone')
 if [ -n "$bad" ]; then
