@@ -21,20 +21,6 @@ static void tap_skip(const char *what, const char *why)
 	printf("ok %d - %s # SKIP %s\n", ++tap_n, what, why);
 }
 
-static bool file_matches(const char *img, uint64_t off, size_t len, uint32_t seed)
-{
-	uint32_t *buf = malloc(len);
-	int fd = open(img, O_RDONLY);
-	bool ok = pread(fd, buf, len, (off_t)off) == (ssize_t)len;
-	size_t i;
-
-	for (i = 0; ok && i < len / 4; i++)
-		ok = buf[i] == sfront_word(seed, i);
-	close(fd);
-	free(buf);
-	return ok;
-}
-
 static void data_path(struct xbt *t, const char *img, uint32_t domid, bool persistent)
 {
 	const char *how = persistent ? "persistent" : "grant copy";
@@ -49,7 +35,7 @@ static void data_path(struct xbt *t, const char *img, uint32_t domid, bool persi
 	sfront_fill(&f, 0, 11, domid);
 	sfront_queue_rw(&f, 0, BLKIF_OP_WRITE, 2048, 11, 8, 100);
 	got = sfront_run(&f, 0, 1, st, NULL);
-	tap_ok(got == 1 && st[0] == BLKIF_RSP_OKAY && file_matches(img, 2048 * 512, 11 * 4096, domid),
+	tap_ok(got == 1 && st[0] == BLKIF_RSP_OKAY && sfront_file_matches(img, 2048 * 512, 11 * 4096, domid),
 	       "in place (%s): 44 KiB write lands in the image", how);
 	for (i = 0; i < 11; i++)
 		memset(f.data[i], 0xee, 4096);
@@ -82,7 +68,7 @@ static void data_path(struct xbt *t, const char *img, uint32_t domid, bool persi
 	sfront_queue_indirect(&f, 0, BLKIF_OP_WRITE, 4096, 256, 200);
 	got = sfront_run(&f, 0, 1, st, NULL);
 	tap_ok(got == 1 && st[0] == BLKIF_RSP_OKAY && sfront_last_op == BLKIF_OP_WRITE &&
-		       file_matches(img, 4096 * 512, 256 * 4096, domid + 1),
+		       sfront_file_matches(img, 4096 * 512, 256 * 4096, domid + 1),
 	       "in place (%s): indirect 1 MiB write lands in the image", how);
 	for (i = 0; i < 256; i++)
 		memset(f.data[i], 0, 4096);

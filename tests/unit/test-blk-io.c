@@ -17,20 +17,6 @@
 
 static char img[64];
 
-static bool file_matches(uint64_t off, size_t len, uint32_t seed)
-{
-	uint32_t *buf = malloc(len);
-	int fd = open(img, O_RDONLY);
-	bool ok = pread(fd, buf, len, (off_t)off) == (ssize_t)len;
-	size_t i;
-
-	for (i = 0; ok && i < len / 4; i++)
-		ok = buf[i] == sfront_word(seed, i);
-	close(fd);
-	free(buf);
-	return ok;
-}
-
 int main(void)
 {
 	struct xbt t;
@@ -60,7 +46,7 @@ int main(void)
 	sfront_queue_rw(&f, 0, BLKIF_OP_WRITE, 2048, 11, 8, 100);
 	got = sfront_run(&f, 0, 1, st, ids);
 	tap_ok(got == 1 && st[0] == BLKIF_RSP_OKAY && ids[0] == 100, "write of 44 KiB: OK, id echoed");
-	tap_ok(file_matches(2048 * 512, 11 * 4096, 7), "the image holds the written bytes");
+	tap_ok(sfront_file_matches(img, 2048 * 512, 11 * 4096, 7), "the image holds the written bytes");
 	memset(f.data[0], 0, 11 * 4096 > 4096 ? 4096 : 4096);
 	for (i = 0; i < 11; i++)
 		memset(f.data[i], 0xee, 4096);
@@ -95,7 +81,7 @@ int main(void)
 	got = sfront_run(&f, 0, 1, st, NULL);
 	tap_ok(got == 1 && st[0] == BLKIF_RSP_OKAY, "indirect write of 256 segments (1 MiB): OK");
 	tap_eq(sfront_last_op, BLKIF_OP_WRITE, "its response carries the indirect op (WRITE), as blkfront checks");
-	tap_ok(file_matches(4096 * 512, 256 * 4096, 99), "the image holds the 1 MiB");
+	tap_ok(sfront_file_matches(img, 4096 * 512, 256 * 4096, 99), "the image holds the 1 MiB");
 	for (i = 0; i < 256; i++)
 		memset(f.data[i], 0, 4096);
 	sfront_queue_indirect(&f, 0, BLKIF_OP_READ, 4096, 256, 201);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "blkfront.h"
 #include "platform.h"
@@ -12,6 +14,21 @@ uint32_t sfront_word(uint32_t seed, uint64_t index)
 
 	x ^= x >> 29;
 	return (uint32_t)(x * 0xbf58476d1ce4e5b9ull >> 32);
+}
+
+bool sfront_file_matches(const char *img, uint64_t off, size_t len, uint32_t seed)
+{
+	uint32_t *buf = malloc(len);
+	int fd = open(img, O_RDONLY);
+	bool ok = buf && fd >= 0 && pread(fd, buf, len, (off_t)off) == (ssize_t)len;
+	size_t i;
+
+	for (i = 0; ok && i < len / 4; i++)
+		ok = buf[i] == sfront_word(seed, i);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ok;
 }
 
 void sfront_fill(struct sfront *f, unsigned int first, unsigned int n, uint32_t seed)

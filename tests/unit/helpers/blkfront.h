@@ -48,6 +48,8 @@ extern uint8_t sfront_last_op;
 /* Fill/check data page i with a pattern derived from seed. */
 void sfront_fill(struct sfront *f, unsigned int first, unsigned int n, uint32_t seed);
 bool sfront_check(struct sfront *f, unsigned int first, unsigned int n, uint32_t seed);
+/* The image file holds the pattern of seed over [off, off + len). */
+bool sfront_file_matches(const char *img, uint64_t off, size_t len, uint32_t seed);
 /* Pattern the image file holds at a byte offset for a seed (same generator). */
 uint32_t sfront_word(uint32_t seed, uint64_t index);
 #endif
