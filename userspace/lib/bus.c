@@ -4,7 +4,6 @@
  * event-channel fd and a retry timer) and a dispatch call. No threads.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -179,13 +178,14 @@ void xb_bus_arm_timer(struct xenback_bus *bus)
 		bus->timer_armed = true;
 }
 
-XB_EXPORT int xenback_bus_dispatch(struct xenback_bus *bus)
+/* One round: wait up to timeout_ms for the bus's sources, handle them. */
+static int dispatch_round(struct xenback_bus *bus, int timeout_ms)
 {
 	struct epoll_event evs[16];
 	int n, i, r, handled = 0;
 	uint64_t ticks;
 
-	n = epoll_wait(bus->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), 0);
+	n = epoll_wait(bus->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	bus->dispatching = true;
@@ -283,12 +283,13 @@ XB_EXPORT int xenback_bus_del_fd(struct xenback_bus *bus, int fd)
 	return 0;
 }
 
+XB_EXPORT int xenback_bus_dispatch(struct xenback_bus *bus)
+{
+	return dispatch_round(bus, 0);
+}
+
+/* The wait and the round in one epoll_wait(): one syscall per wake-up. */
 XB_EXPORT int xenback_bus_run_once(struct xenback_bus *bus, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = bus->epfd, .events = POLLIN };
-	int r = poll(&pfd, 1, timeout_ms);
-
-	if (r < 0)
-		return errno == EINTR ? 0 : -errno;
-	return r ? xenback_bus_dispatch(bus) : 0;
+	return dispatch_round(bus, timeout_ms);
 }
