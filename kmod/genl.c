@@ -9,18 +9,11 @@
 
 #include "xenback.h"
 
+#define XB_POLICY(a, t) [a] = { .type = NLA_##t },
 static const struct nla_policy xb_genl_policy[XENBACK_A_MAX + 1] = {
-	[XENBACK_A_CTX] = { .type = NLA_U32 },
-	[XENBACK_A_PID] = { .type = NLA_U32 },
-	[XENBACK_A_PORT] = { .type = NLA_U32 },
-	[XENBACK_A_DOMID] = { .type = NLA_U32 },
-	[XENBACK_A_KIND] = { .type = NLA_U32 },
-	[XENBACK_A_EVENTS] = { .type = NLA_U64 },
-	[XENBACK_A_WAKES] = { .type = NLA_U64 },
-	[XENBACK_A_NOTIFIES] = { .type = NLA_U64 },
-	[XENBACK_A_SPURIOUS] = { .type = NLA_U64 },
-	[XENBACK_A_THROTTLED] = { .type = NLA_U64 },
+	XENBACK_GENL_POLICY(XB_POLICY)
 };
+#undef XB_POLICY
 
 static struct genl_family xb_genl_family;
 

@@ -278,6 +278,16 @@ enum xenback_genl_attr {
 };
 #define XENBACK_A_MAX (__XENBACK_A_MAX - 1)
 
+/* Each attribute's netlink type, for the policy tables of both sides (the
+ * module's and xenbackctl's libnl one): expand with a macro X(attr, type)
+ * that names NLA_##type (name its parameters other than "type"). */
+#define XENBACK_GENL_POLICY(X)                                               \
+	X(XENBACK_A_CTX, U32) X(XENBACK_A_PID, U32) X(XENBACK_A_PORT, U32)    \
+	X(XENBACK_A_DOMID, U32) X(XENBACK_A_KIND, U32)                        \
+	X(XENBACK_A_EVENTS, U64) X(XENBACK_A_WAKES, U64)                      \
+	X(XENBACK_A_NOTIFIES, U64) X(XENBACK_A_SPURIOUS, U64)                 \
+	X(XENBACK_A_THROTTLED, U64)
+
 /* Layout checks: identical on every ABI (no compat translation needed). */
 #if defined(__KERNEL__)
 #include <linux/build_bug.h>

@@ -29,18 +29,11 @@ struct xbctl_rows {
 	int err;
 };
 
+#define XBCTL_POLICY(a, t) [a] = { .type = NLA_##t },
 static struct nla_policy xbctl_policy[XENBACK_A_MAX + 1] = {
-	[XENBACK_A_CTX] = { .type = NLA_U32 },
-	[XENBACK_A_PID] = { .type = NLA_U32 },
-	[XENBACK_A_PORT] = { .type = NLA_U32 },
-	[XENBACK_A_DOMID] = { .type = NLA_U32 },
-	[XENBACK_A_KIND] = { .type = NLA_U32 },
-	[XENBACK_A_EVENTS] = { .type = NLA_U64 },
-	[XENBACK_A_WAKES] = { .type = NLA_U64 },
-	[XENBACK_A_NOTIFIES] = { .type = NLA_U64 },
-	[XENBACK_A_SPURIOUS] = { .type = NLA_U64 },
-	[XENBACK_A_THROTTLED] = { .type = NLA_U64 },
+	XENBACK_GENL_POLICY(XBCTL_POLICY)
 };
+#undef XBCTL_POLICY
 
 static uint32_t xbctl_u32(struct nlattr **a, int i)
 {
