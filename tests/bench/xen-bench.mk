@@ -11,7 +11,7 @@ XB_BENCH_SRC := $(wildcard tests/bench/xen/*)
 $(B)/bench/xb-dom0cpu: tests/bench/xen/xb-dom0cpu.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< -lxenctrl
-$(B)/bench/bench-notify-xen: tests/bench/xen/bench-notify-xen.c uapi/xenback.h tests/vm/progs/xbtest.h
+$(B)/bench/bench-notify-xen: tests/bench/xen/bench-notify-xen.c uapi/xenback.h tests/vm/progs/xbtest.h tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< -lxenevtchn
 

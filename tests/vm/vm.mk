@@ -13,7 +13,7 @@ VM_MISSING  := $(strip $(if $(VM_QEMU),,qemu-system-x86_64) \
                  $(if $(VM_BUSYBOX),,busybox-static))
 
 VM_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -I. -Iinclude -Iuserspace/lib $(WARN) -O2 -g -static -pthread
-VM_HDR      := tests/vm/progs/xbtest.h uapi/xenback.h
+VM_HDR      := tests/vm/progs/xbtest.h tests/unit/tap.h uapi/xenback.h
 VM_TEST_SRC := $(sort $(wildcard tests/vm/progs/test-*.c))
 VM_TESTS    := $(VM_TEST_SRC:tests/vm/progs/%.c=$(VM_DIR)/progs/%)
 VM_NOMOD    := $(VM_DIR)/progs/test-libops

@@ -12,34 +12,34 @@ int main(void)
 	struct xbt x;
 	int i, zero = 1;
 
-	t_plan(14);
-	t_ok(stat(XB_DEV, &st) == 0 && S_ISCHR(st.st_mode), XB_DEV " is a character device");
-	t_is(st.st_mode & 0777, 0600, XB_DEV " mode is 0600");
+	tap_plan(14);
+	tap_ok(stat(XB_DEV, &st) == 0 && S_ISCHR(st.st_mode), XB_DEV " is a character device");
+	tap_eq(st.st_mode & 0777, 0600, XB_DEV " mode is 0600");
 	xbt_open_or_bail(&x);
 
 	memset(&v, 0xa5, sizeof(v));
-	t_is(xbt_ret(ioctl(x.fd, XENBACK_IOCTL_VERSION, &v)), 0, "VERSION succeeds");
-	t_is(v.abi_version, XENBACK_ABI_VERSION, "abi_version");
-	t_ok((v.features & (XENBACK_F_LOOPBACK | XENBACK_F_EVENTFD | XENBACK_F_RING |
+	tap_eq(xbt_ret(ioctl(x.fd, XENBACK_IOCTL_VERSION, &v)), 0, "VERSION succeeds");
+	tap_eq(v.abi_version, XENBACK_ABI_VERSION, "abi_version");
+	tap_ok((v.features & (XENBACK_F_LOOPBACK | XENBACK_F_EVENTFD | XENBACK_F_RING |
 			    XENBACK_F_NOTIFY_WAIT | XENBACK_F_GENL_STATS |
 			    XENBACK_F_PORT_STATS)) ==
 		     (XENBACK_F_LOOPBACK | XENBACK_F_EVENTFD | XENBACK_F_RING |
 		      XENBACK_F_NOTIFY_WAIT | XENBACK_F_GENL_STATS | XENBACK_F_PORT_STATS),
 	     "features: loopback eventfd ring notify-wait genl port-stats (0x%x)", v.features);
-	t_diag("running on Xen: %s", v.features & XENBACK_F_XEN ? "yes" : "no");
-	t_is(v.max_ports, XENBACK_MAX_PORTS, "max_ports");
-	t_is(v.max_vec, XENBACK_MAX_VEC, "max_vec");
-	t_is(v.mmap_size, XENBACK_MMAP_SIZE, "mmap_size");
-	t_is(v.ring_offset, XENBACK_RING_OFFSET, "ring_offset");
-	t_is(v.ring_size, XENBACK_RING_SIZE, "ring_size");
-	t_is(v.pad, 0, "padding is zeroed (no stale kernel data)");
-	t_ok(x.sh->prod == 0 && x.sh->cons == 0 && x.sh->flags == 0, "fresh ring is empty");
+	tap_diag("running on Xen: %s", v.features & XENBACK_F_XEN ? "yes" : "no");
+	tap_eq(v.max_ports, XENBACK_MAX_PORTS, "max_ports");
+	tap_eq(v.max_vec, XENBACK_MAX_VEC, "max_vec");
+	tap_eq(v.mmap_size, XENBACK_MMAP_SIZE, "mmap_size");
+	tap_eq(v.ring_offset, XENBACK_RING_OFFSET, "ring_offset");
+	tap_eq(v.ring_size, XENBACK_RING_SIZE, "ring_size");
+	tap_eq(v.pad, 0, "padding is zeroed (no stale kernel data)");
+	tap_ok(x.sh->prod == 0 && x.sh->cons == 0 && x.sh->flags == 0, "fresh ring is empty");
 	for (i = 0; i < 13; i++)
 		zero &= x.sh->pad[i] == 0;
-	t_ok(zero, "shared header padding is zero");
-	t_ok(sizeof(struct xenback_notify) == 32 && sizeof(struct xenback_port_stats) == 56 &&
+	tap_ok(zero, "shared header padding is zero");
+	tap_ok(sizeof(struct xenback_notify) == 32 && sizeof(struct xenback_port_stats) == 56 &&
 		     sizeof(struct xenback_set_ring) == 24,
 	     "structure sizes match the 32/64-bit invariant layout");
 	xbt_close(&x);
-	return t_done();
+	return tap_done();
 }

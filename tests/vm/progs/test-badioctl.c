@@ -18,7 +18,7 @@ int main(void)
 	int i, r, nul;
 	char c;
 
-	t_plan(45);
+	tap_plan(45);
 	xbt_open_or_bail(&x);
 	xbt_open_or_bail(&y);
 	if (xbt_loop(x.fd, y.fd, &pa, &pb))
@@ -47,35 +47,35 @@ int main(void)
 	mprotect(rol, 4096, PROT_READ);
 	t_errno(ioctl(x.fd, XENBACK_IOCTL_BIND_LOOPBACK, rol), EFAULT,
 		"BIND_LOOPBACK into read-only memory: EFAULT");
-	t_is(xbt_stats(x.fd, XENBACK_LOOPBACK_PORT_BASE + 1, &st), -EINVAL,
+	tap_eq(xbt_stats(x.fd, XENBACK_LOOPBACK_PORT_BASE + 1, &st), -EINVAL,
 	     "and leaves no port behind");
 
 	/* NOTIFY vectors */
-	t_is(xbt_kick(x.fd, BAD, 1, NULL, 0, 0), -EFAULT, "NOTIFY eoi vector bad pointer: EFAULT");
-	t_is(xbt_kick(x.fd, NULL, 0, BAD, 1, 0), -EFAULT, "NOTIFY notify vector bad pointer: EFAULT");
-	t_is(xbt_kick(x.fd, NULL, 0, NULL, 1, 0), -EFAULT, "NOTIFY NULL vector with a count: EFAULT");
+	tap_eq(xbt_kick(x.fd, BAD, 1, NULL, 0, 0), -EFAULT, "NOTIFY eoi vector bad pointer: EFAULT");
+	tap_eq(xbt_kick(x.fd, NULL, 0, BAD, 1, 0), -EFAULT, "NOTIFY notify vector bad pointer: EFAULT");
+	tap_eq(xbt_kick(x.fd, NULL, 0, NULL, 1, 0), -EFAULT, "NOTIFY NULL vector with a count: EFAULT");
 	for (i = 0; i <= (int)XENBACK_MAX_VEC; i++)
 		many[i] = pa;
-	t_is(xbt_kick(x.fd, many, XENBACK_MAX_VEC + 1, NULL, 0, 0), -E2BIG, "NOTIFY eoi_count > max: E2BIG");
-	t_is(xbt_kick(x.fd, NULL, 0, many, XENBACK_MAX_VEC + 1, 0), -E2BIG, "NOTIFY notify_count > max: E2BIG");
-	t_is(xbt_kick(x.fd, NULL, 0, many, 0xffffffffu, 0), -E2BIG, "NOTIFY notify_count 2^32-1: E2BIG");
-	t_is(xbt_kick(x.fd, NULL, 0, many, XENBACK_MAX_VEC, 0), 0, "NOTIFY with exactly max entries works");
+	tap_eq(xbt_kick(x.fd, many, XENBACK_MAX_VEC + 1, NULL, 0, 0), -E2BIG, "NOTIFY eoi_count > max: E2BIG");
+	tap_eq(xbt_kick(x.fd, NULL, 0, many, XENBACK_MAX_VEC + 1, 0), -E2BIG, "NOTIFY notify_count > max: E2BIG");
+	tap_eq(xbt_kick(x.fd, NULL, 0, many, 0xffffffffu, 0), -E2BIG, "NOTIFY notify_count 2^32-1: E2BIG");
+	tap_eq(xbt_kick(x.fd, NULL, 0, many, XENBACK_MAX_VEC, 0), 0, "NOTIFY with exactly max entries works");
 	xbt_take(&y, NULL, 8);
 	xbt_eoi1(y.fd, pb, 0); /* delivers the latched event */
 	xbt_take(&y, NULL, 8);
 	xbt_eoi1(y.fd, pb, 0);
-	t_is(xbt_kick(x.fd, NULL, 0, NULL, 0, 2), -EINVAL, "NOTIFY unknown flags: EINVAL");
+	tap_eq(xbt_kick(x.fd, NULL, 0, NULL, 0, 2), -EINVAL, "NOTIFY unknown flags: EINVAL");
 	memset(&n, 0, sizeof(n));
 	n.pad = 1;
 	t_errno(ioctl(x.fd, XENBACK_IOCTL_NOTIFY, &n), EINVAL, "NOTIFY non-zero padding: EINVAL");
 	v[0] = pa;
 	v[1] = 0xdead;
-	t_is(xbt_kick(x.fd, NULL, 0, v, 2, 0), -EINVAL, "NOTIFY with an unknown port: EINVAL");
-	t_is(xbt_avail(&y), 0, "and nothing took effect (validated before acting)");
+	tap_eq(xbt_kick(x.fd, NULL, 0, v, 2, 0), -EINVAL, "NOTIFY with an unknown port: EINVAL");
+	tap_eq(xbt_avail(&y), 0, "and nothing took effect (validated before acting)");
 	v[1] = pa | XENBACK_EOI_SPURIOUS;
-	t_is(xbt_kick(x.fd, NULL, 0, v, 2, 0), -EINVAL, "NOTIFY with the spurious bit in the notify vector: EINVAL");
+	tap_eq(xbt_kick(x.fd, NULL, 0, v, 2, 0), -EINVAL, "NOTIFY with the spurious bit in the notify vector: EINVAL");
 	v[0] = 0xdead | XENBACK_EOI_SPURIOUS;
-	t_is(xbt_kick(x.fd, v, 1, NULL, 0, 0), -EINVAL, "NOTIFY eoi of an unknown port: EINVAL");
+	tap_eq(xbt_kick(x.fd, v, 1, NULL, 0, 0), -EINVAL, "NOTIFY eoi of an unknown port: EINVAL");
 
 	/* BIND_LOOPBACK */
 	memset(&l, 0, sizeof(l));
@@ -95,28 +95,28 @@ int main(void)
 	u.port = pa;
 	u.pad = 1;
 	t_errno(ioctl(x.fd, XENBACK_IOCTL_UNBIND, &u), EINVAL, "UNBIND non-zero padding: EINVAL");
-	t_is(xbt_unbind(x.fd, 0xdead), -EINVAL, "UNBIND unknown port: EINVAL");
+	tap_eq(xbt_unbind(x.fd, 0xdead), -EINVAL, "UNBIND unknown port: EINVAL");
 	memset(&st, 0, sizeof(st));
 	st.port = pa;
 	st.pad = 1;
 	t_errno(ioctl(x.fd, XENBACK_IOCTL_PORT_STATS, &st), EINVAL, "PORT_STATS non-zero padding: EINVAL");
-	t_is(xbt_stats(x.fd, 0xdead, &st), -EINVAL, "PORT_STATS unknown port: EINVAL");
-	t_is(xbt_unbind(x.fd, pa), 0, "UNBIND");
-	t_is(xbt_unbind(x.fd, pa), -EINVAL, "UNBIND twice: EINVAL");
-	t_is(xbt_notify1(y.fd, pb), 0, "notifying a port whose peer is gone is accepted (and dropped)");
+	tap_eq(xbt_stats(x.fd, 0xdead, &st), -EINVAL, "PORT_STATS unknown port: EINVAL");
+	tap_eq(xbt_unbind(x.fd, pa), 0, "UNBIND");
+	tap_eq(xbt_unbind(x.fd, pa), -EINVAL, "UNBIND twice: EINVAL");
+	tap_eq(xbt_notify1(y.fd, pb), 0, "notifying a port whose peer is gone is accepted (and dropped)");
 
 	/* ENOSPC when a context is full */
 	for (i = 0, r = 0; i < (int)XENBACK_MAX_PORTS / 2 && !r; i++)
 		r = xbt_loop(x.fd, -1, &ports[2 * i], &ports[2 * i + 1]);
-	t_is(r, 0, "bind %u ports in one context", XENBACK_MAX_PORTS);
-	t_is(xbt_loop(x.fd, -1, &pa, &pb), -ENOSPC, "one more pair: ENOSPC");
-	t_is(xbt_loop(y.fd, x.fd, &pa, &pb), -ENOSPC, "a pair whose peer context is full: ENOSPC");
+	tap_eq(r, 0, "bind %u ports in one context", XENBACK_MAX_PORTS);
+	tap_eq(xbt_loop(x.fd, -1, &pa, &pb), -ENOSPC, "one more pair: ENOSPC");
+	tap_eq(xbt_loop(y.fd, x.fd, &pa, &pb), -ENOSPC, "a pair whose peer context is full: ENOSPC");
 
 	/* not a stream of bytes */
-	t_ok(read(x.fd, &c, 1) < 0 && errno == EINVAL, "read() is EINVAL");
-	t_ok(write(x.fd, &c, 1) < 0 && errno == EINVAL, "write() is EINVAL");
+	tap_ok(read(x.fd, &c, 1) < 0 && errno == EINVAL, "read() is EINVAL");
+	tap_ok(write(x.fd, &c, 1) < 0 && errno == EINVAL, "write() is EINVAL");
 	close(nul);
 	xbt_close(&x);
 	xbt_close(&y);
-	return t_done();
+	return tap_done();
 }

@@ -17,34 +17,34 @@ int main(void)
 	struct xbt a, b;
 	int i, same = 1, counters = 1;
 
-	t_plan(9);
+	tap_plan(9);
 	xbt_open_or_bail(&a);
 	xbt_open_or_bail(&b);
 	for (i = 0; i < N; i++)
 		if (xbt_loop(a.fd, b.fd, &fa[i], &fb[i]))
 			t_bail("bind");
-	t_is(xbt_kick(a.fd, NULL, 0, fa, N, 0), 0, "notify %d ports in one call", N);
-	t_is(xbt_avail(&b), N, "%d events pending in the peer's ring", N);
-	t_is(xbt_take(&b, got, 2 * N), N, "took %d ports", N);
+	tap_eq(xbt_kick(a.fd, NULL, 0, fa, N, 0), 0, "notify %d ports in one call", N);
+	tap_eq(xbt_avail(&b), N, "%d events pending in the peer's ring", N);
+	tap_eq(xbt_take(&b, got, 2 * N), N, "took %d ports", N);
 	qsort(got, N, sizeof(got[0]), cmp);
 	qsort(fb, N, sizeof(fb[0]), cmp);
 	for (i = 0; i < N; i++)
 		same &= got[i] == fb[i];
-	t_ok(same, "each peer port exactly once");
+	tap_ok(same, "each peer port exactly once");
 	for (i = 0; i < N; i++)
 		counters &= xbt_stat(b.fd, fb[i], 'e') == 1 && xbt_stat(b.fd, fb[i], 'w') == 1;
-	t_ok(counters, "every peer port counted one event and one wake");
+	tap_ok(counters, "every peer port counted one event and one wake");
 
-	t_is(xbt_kick(b.fd, fb, N, NULL, 0, 0), 0, "re-arm %d ports in one call", N);
-	t_is(xbt_kick(a.fd, NULL, 0, fa, N, 0), 0, "notify them again");
-	t_is(xbt_take(&b, NULL, 2 * N), N, "second batch delivered after re-arm");
+	tap_eq(xbt_kick(b.fd, fb, N, NULL, 0, 0), 0, "re-arm %d ports in one call", N);
+	tap_eq(xbt_kick(a.fd, NULL, 0, fa, N, 0), 0, "notify them again");
+	tap_eq(xbt_take(&b, NULL, 2 * N), N, "second batch delivered after re-arm");
 
 	/* A port twice in one vector: the second event latches. */
 	xbt_kick(b.fd, fb, N, NULL, 0, 0);
 	dup[0] = dup[1] = fa[0];
 	xbt_kick(a.fd, NULL, 0, dup, 2, 0);
-	t_is(xbt_take(&b, NULL, 2 * N), 1, "a port notified twice is published once");
+	tap_eq(xbt_take(&b, NULL, 2 * N), 1, "a port notified twice is published once");
 	xbt_close(&a);
 	xbt_close(&b);
-	return t_done();
+	return tap_done();
 }

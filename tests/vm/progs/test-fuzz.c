@@ -46,7 +46,7 @@ int main(void)
 	int i, j, np = 0, efd, errors = 0, okc[8] = { 0 }, ci;
 	uint32_t a, b, pa, pb;
 
-	t_plan(4);
+	tap_plan(4);
 	sigaction(SIGALRM, &sa, NULL); /* no SA_RESTART: waits return EINTR */
 	setitimer(ITIMER_REAL, &it, NULL);
 	for (i = 0; i < 3; i++)
@@ -116,23 +116,23 @@ int main(void)
 			ports[np++] = l->port;
 		}
 	}
-	t_diag("successes per command: version %d interdomain %d loopback %d unbind %d notify %d "
+	tap_diag("successes per command: version %d interdomain %d loopback %d unbind %d notify %d "
 	       "eventfd %d ring %d stats %d", okc[0], okc[1], okc[2], okc[3], okc[4], okc[5],
 	       okc[6], okc[7]);
-	t_is(errors, 0, "%d random ioctls, only sane errnos", ITER);
+	tap_eq(errors, 0, "%d random ioctls, only sane errnos", ITER);
 	/* ignore the timer from here on */
 	it.it_value.tv_usec = it.it_interval.tv_usec = 0;
 	setitimer(ITIMER_REAL, &it, NULL);
 
 	xbt_close(&ctx[2]);
-	t_is(xbt_loop(ctx[0].fd, ctx[1].fd, &pa, &pb), 0, "the module still binds after the fuzz");
+	tap_eq(xbt_loop(ctx[0].fd, ctx[1].fd, &pa, &pb), 0, "the module still binds after the fuzz");
 	xbt_take(&ctx[1], NULL, 1024);
 	xbt_set_ring(ctx[1].fd, pb, NULL, NULL);
 	xbt_set_eventfd(ctx[1].fd, pb, -1);
-	t_is(xbt_notify1(ctx[0].fd, pa), 0, "and notifies");
-	t_is(xbt_wait(&ctx[1], 5000), 1, "and delivers");
+	tap_eq(xbt_notify1(ctx[0].fd, pa), 0, "and notifies");
+	tap_eq(xbt_wait(&ctx[1], 5000), 1, "and delivers");
 	xbt_close(&ctx[0]);
 	xbt_close(&ctx[1]);
 	close(efd);
-	return t_done();
+	return tap_done();
 }

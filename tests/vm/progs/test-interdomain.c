@@ -16,7 +16,7 @@ static void without_xen(struct xbt *x)
 {
 	struct xenback_bind_interdomain b = { .remote_domid = 1, .remote_port = 1 };
 
-	t_plan(3);
+	tap_plan(3);
 	t_errno(ioctl(x->fd, XENBACK_IOCTL_BIND_INTERDOMAIN, &b), EOPNOTSUPP,
 		"interdomain bind without Xen fails with EOPNOTSUPP");
 	b.pad = 1;
@@ -57,14 +57,14 @@ static void with_xen(struct xbt *x)
 	int efd, u, i, ok, r;
 	struct xbt y;
 
-	t_plan(17);
+	tap_plan(17);
 	efd = open("/dev/xen/evtchn", O_RDWR | O_CLOEXEC);
 	if (efd < 0)
 		t_bail("open /dev/xen/evtchn");
 	u = ioctl(efd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &ub);
-	t_ok(u > 0, "an unbound port from /dev/xen/evtchn (%d)", u);
-	t_is(bind_interdomain(x->fd, 0, (uint32_t)u, &local), 0, "bind it through xenback");
-	t_ok(local > 0 && local < XENBACK_LOOPBACK_PORT_BASE, "local port is Xen's (%u)", local);
+	tap_ok(u > 0, "an unbound port from /dev/xen/evtchn (%d)", u);
+	tap_eq(bind_interdomain(x->fd, 0, (uint32_t)u, &local), 0, "bind it through xenback");
+	tap_ok(local > 0 && local < XENBACK_LOOPBACK_PORT_BASE, "local port is Xen's (%u)", local);
 	/* Xen marks a freshly bound port pending: drain it. */
 	xbt_wait(x, 1000);
 	xbt_take(x, NULL, 4);
@@ -72,18 +72,18 @@ static void with_xen(struct xbt *x)
 	while (evtchn_next(efd, 0) >= 0)
 		;
 
-	t_is(xbt_notify1(x->fd, local), 0, "notify through xenback");
-	t_is(evtchn_next(efd, 5000), u, "the event arrives on the /dev/xen/evtchn end");
+	tap_eq(xbt_notify1(x->fd, local), 0, "notify through xenback");
+	tap_eq(evtchn_next(efd, 5000), u, "the event arrives on the /dev/xen/evtchn end");
 	en.port = (unsigned int)u;
-	t_is(ioctl(efd, IOCTL_EVTCHN_NOTIFY, &en), 0, "notify back from /dev/xen/evtchn");
-	t_is(xbt_wait(x, 5000), 1, "xenback's ring becomes readable");
-	t_ok(xbt_take(x, &got, 4) == 1 && got == local, "it names our port");
+	tap_eq(ioctl(efd, IOCTL_EVTCHN_NOTIFY, &en), 0, "notify back from /dev/xen/evtchn");
+	tap_eq(xbt_wait(x, 5000), 1, "xenback's ring becomes readable");
+	tap_ok(xbt_take(x, &got, 4) == 1 && got == local, "it names our port");
 
 	/* masked until lateeoi: a second event stays with Xen */
 	ioctl(efd, IOCTL_EVTCHN_NOTIFY, &en);
-	t_is(xbt_wait(x, 200), 0, "no second delivery before the re-arm");
-	t_is(xbt_eoi1(x->fd, local, 0), 0, "re-arm (xen_irq_lateeoi)");
-	t_is(xbt_wait(x, 5000), 1, "the event Xen kept arrives after the re-arm");
+	tap_eq(xbt_wait(x, 200), 0, "no second delivery before the re-arm");
+	tap_eq(xbt_eoi1(x->fd, local, 0), 0, "re-arm (xen_irq_lateeoi)");
+	tap_eq(xbt_wait(x, 5000), 1, "the event Xen kept arrives after the re-arm");
 	xbt_take(x, NULL, 4);
 	xbt_eoi1(x->fd, local, 0);
 
@@ -92,30 +92,30 @@ static void with_xen(struct xbt *x)
 		     ioctl(efd, IOCTL_EVTCHN_NOTIFY, &en) == 0 && xbt_wait(x, 5000) == 1 &&
 		     xbt_take(x, NULL, 4) == 1 && xbt_eoi1(x->fd, local, 0) == 0;
 	}
-	t_ok(ok, "50 round trips between xenback and /dev/xen/evtchn");
+	tap_ok(ok, "50 round trips between xenback and /dev/xen/evtchn");
 	r = xbt_stats(x->fd, local, &st);
-	t_ok(r == 0 && st.kind == XENBACK_PORT_INTERDOMAIN &&
+	tap_ok(r == 0 && st.kind == XENBACK_PORT_INTERDOMAIN &&
 		     st.domid == 0 && st.notifies >= 51 && st.wakes >= 52,
 	     "counters: interdomain, domid 0, notifies %llu, wakes %llu",
 	     (unsigned long long)st.notifies, (unsigned long long)st.wakes);
 
 	/* suppression: nothing new in the ring -> spurious lateeoi to Xen */
-	t_is(xbt_set_ring(x->fd, local, &sr[0], &sr[1]), 0, "register a ring");
+	tap_eq(xbt_set_ring(x->fd, local, &sr[0], &sr[1]), 0, "register a ring");
 	for (i = 0; i < 20; i++)
 		ioctl(efd, IOCTL_EVTCHN_NOTIFY, &en);
 	usleep(300 * 1000);
 	st.spurious = xbt_stat(x->fd, local, 's');
-	t_ok(xbt_avail(x) == 0 && st.spurious >= 1 && st.spurious != (uint64_t)-1,
+	tap_ok(xbt_avail(x) == 0 && st.spurious >= 1 && st.spurious != (uint64_t)-1,
 	     "events with nothing new are suppressed (spurious %llu)",
 	     (unsigned long long)st.spurious);
-	t_is(xbt_unbind(x->fd, local), 0, "unbind (closes the channel)");
+	tap_eq(xbt_unbind(x->fd, local), 0, "unbind (closes the channel)");
 
 	/* close a context with a bound Xen port */
 	xbt_open_or_bail(&y);
 	u = ioctl(efd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &ub);
 	r = bind_interdomain(y.fd, 0, (uint32_t)u, &dummy);
 	xbt_close(&y);
-	t_ok(u > 0 && r == 0, "a context closed with a bound interdomain port");
+	tap_ok(u > 0 && r == 0, "a context closed with a bound interdomain port");
 	close(efd);
 }
 
@@ -132,5 +132,5 @@ int main(void)
 	else
 		without_xen(&x);
 	xbt_close(&x);
-	return t_done();
+	return tap_done();
 }

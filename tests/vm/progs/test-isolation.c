@@ -12,7 +12,7 @@ int main(void)
 	struct xbt x, y;
 	int i, efd;
 
-	t_plan(12);
+	tap_plan(12);
 	xbt_open_or_bail(&x);
 	xbt_open_or_bail(&y);
 	for (i = 0; i < 3; i++)
@@ -21,24 +21,24 @@ int main(void)
 	if (xbt_loop(x.fd, -1, &a1, &a2))
 		t_bail("bind");
 	foreign = b[5]; /* a port number only the other context has */
-	t_ok(foreign != a1 && foreign != a2, "context B owns port %u, A does not", foreign);
+	tap_ok(foreign != a1 && foreign != a2, "context B owns port %u, A does not", foreign);
 
-	t_is(xbt_notify1(x.fd, foreign), -EINVAL, "A cannot notify B's port");
-	t_is(xbt_eoi1(x.fd, foreign, 0), -EINVAL, "A cannot re-arm B's port");
-	t_is(xbt_stats(x.fd, foreign, &st), -EINVAL, "A cannot read B's port counters");
+	tap_eq(xbt_notify1(x.fd, foreign), -EINVAL, "A cannot notify B's port");
+	tap_eq(xbt_eoi1(x.fd, foreign, 0), -EINVAL, "A cannot re-arm B's port");
+	tap_eq(xbt_stats(x.fd, foreign, &st), -EINVAL, "A cannot read B's port counters");
 	efd = eventfd(0, EFD_CLOEXEC);
-	t_is(xbt_set_eventfd(x.fd, foreign, efd), -EINVAL, "A cannot attach an eventfd to B's port");
-	t_is(xbt_set_ring(x.fd, foreign, &st, &st), -EINVAL, "A cannot register a ring on B's port");
-	t_is(xbt_unbind(x.fd, foreign), -EINVAL, "A cannot unbind B's port");
-	t_is(xbt_stats(y.fd, foreign, &st), 0, "B's port survived all that");
+	tap_eq(xbt_set_eventfd(x.fd, foreign, efd), -EINVAL, "A cannot attach an eventfd to B's port");
+	tap_eq(xbt_set_ring(x.fd, foreign, &st, &st), -EINVAL, "A cannot register a ring on B's port");
+	tap_eq(xbt_unbind(x.fd, foreign), -EINVAL, "A cannot unbind B's port");
+	tap_eq(xbt_stats(y.fd, foreign, &st), 0, "B's port survived all that");
 
 	/* Same port numbers, separate namespaces: events stay in their context. */
-	t_is(xbt_notify1(x.fd, a1), 0, "A notifies its own pair");
-	t_is(xbt_avail(&y), 0, "B's ring sees nothing");
-	t_is(xbt_avail(&x), 1, "A's ring has the event");
-	t_is(xbt_stat(y.fd, b[1], 'e'), 0, "B's same-numbered port counted nothing");
+	tap_eq(xbt_notify1(x.fd, a1), 0, "A notifies its own pair");
+	tap_eq(xbt_avail(&y), 0, "B's ring sees nothing");
+	tap_eq(xbt_avail(&x), 1, "A's ring has the event");
+	tap_eq(xbt_stat(y.fd, b[1], 'e'), 0, "B's same-numbered port counted nothing");
 	close(efd);
 	xbt_close(&x);
 	xbt_close(&y);
-	return t_done();
+	return tap_done();
 }

@@ -15,44 +15,44 @@ int main(int argc, char **argv)
 	int r, fd;
 
 	if (argc > 1 && !strcmp(argv[1], "absent")) {
-		t_plan(1);
+		tap_plan(1);
 		r = xb_evtchn_xenback_open(&ops, &h);
-		t_ok(r == -ENOENT || r == -ENODEV, "without the module, open fails with -ENOENT/-ENODEV (%d)", r);
-		return t_done();
+		tap_ok(r == -ENOENT || r == -ENODEV, "without the module, open fails with -ENOENT/-ENODEV (%d)", r);
+		return tap_done();
 	}
-	t_plan(18);
+	tap_plan(18);
 	r = xb_evtchn_xenback_open(&ops, &h);
-	t_is(r, 0, "open the /dev/xenback event-channel ops");
+	tap_eq(r, 0, "open the /dev/xenback event-channel ops");
 	if (r)
-		return t_done();
+		return tap_done();
 	fd = ops->fd(h);
-	t_ok(fd >= 0, "the handle has a pollable fd");
+	tap_ok(fd >= 0, "the handle has a pollable fd");
 	if (xbt_loop(fd, -1, &pair[0], &pair[1]))
 		t_bail("bind");
 
-	t_is(ops->pending(h, got, 8), 0, "nothing pending");
-	t_is(ops->notify(h, pair[0]), 0, "notify");
-	t_is(ops->pending(h, got, 8), 1, "one port pending");
-	t_is(got[0], pair[1], "it is the peer");
-	t_is(ops->unmask(h, pair[1], false), 0, "unmask (lateeoi)");
+	tap_eq(ops->pending(h, got, 8), 0, "nothing pending");
+	tap_eq(ops->notify(h, pair[0]), 0, "notify");
+	tap_eq(ops->pending(h, got, 8), 1, "one port pending");
+	tap_eq(got[0], pair[1], "it is the peer");
+	tap_eq(ops->unmask(h, pair[1], false), 0, "unmask (lateeoi)");
 	many[0] = many[1] = many[2] = pair[0];
-	t_is(ops->notify_many(h, many, 3), 0, "notify_many");
-	t_is(ops->pending(h, got, 8), 1, "masked port published once");
-	t_is(ops->unmask(h, pair[1], true), 0, "spurious unmask delivers the latched event");
-	t_is(ops->pending(h, got, 8), 1, "latched event pending");
+	tap_eq(ops->notify_many(h, many, 3), 0, "notify_many");
+	tap_eq(ops->pending(h, got, 8), 1, "masked port published once");
+	tap_eq(ops->unmask(h, pair[1], true), 0, "spurious unmask delivers the latched event");
+	tap_eq(ops->pending(h, got, 8), 1, "latched event pending");
 	/* kick: re-arm and notify in one call (one ioctl) */
 	{
 		uint32_t eoi = pair[1];
 
-		t_ok(ops->kick != NULL, "the ops offer kick()");
-		t_is(ops->kick ? ops->kick(h, &eoi, 1, &pair[0], 1) : -1, 0, "kick: re-arm + notify");
-		t_is(ops->pending(h, got, 8), 1, "the notify arrived on the re-armed port");
+		tap_ok(ops->kick != NULL, "the ops offer kick()");
+		tap_eq(ops->kick ? ops->kick(h, &eoi, 1, &pair[0], 1) : -1, 0, "kick: re-arm + notify");
+		tap_eq(ops->pending(h, got, 8), 1, "the notify arrived on the re-armed port");
 		eoi = pair[1] | XB_EOI_SPURIOUS;
-		t_is(ops->kick ? ops->kick(h, &eoi, 1, NULL, 0) : -1, 0, "kick: spurious re-arm only");
+		tap_eq(ops->kick ? ops->kick(h, &eoi, 1, NULL, 0) : -1, 0, "kick: spurious re-arm only");
 	}
-	t_is(ops->bind_interdomain(h, 1, 1), -EOPNOTSUPP, "interdomain bind without Xen: -EOPNOTSUPP");
-	t_is(ops->unbind(h, pair[0]), 0, "unbind");
-	t_is(ops->unbind(h, pair[0]), -EINVAL, "unbind twice: -EINVAL");
+	tap_eq(ops->bind_interdomain(h, 1, 1), -EOPNOTSUPP, "interdomain bind without Xen: -EOPNOTSUPP");
+	tap_eq(ops->unbind(h, pair[0]), 0, "unbind");
+	tap_eq(ops->unbind(h, pair[0]), -EINVAL, "unbind twice: -EINVAL");
 	ops->close(h);
-	return t_done();
+	return tap_done();
 }

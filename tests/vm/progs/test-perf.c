@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "load"))
 		return load();
-	t_plan(2 + 6);
+	tap_plan(2 + 6);
 	if (access(PERF, X_OK)) {
 		for (i = 0; i < 8; i++)
 			printf("ok %u # SKIP no %s in the initramfs (linux-perf)\n", i + 1, PERF);
@@ -81,20 +81,20 @@ int main(int argc, char **argv)
 			self[n] = 0;
 			rec[8] = self;
 		}
-		t_is(run(out, sizeof(out), rec), 0, "perf record -e 'xenback:*' -- <loopback exchange>");
-		if (t_fail)
+		tap_eq(run(out, sizeof(out), rec), 0, "perf record -e 'xenback:*' -- <loopback exchange>");
+		if (tap_failed)
 			printf("# %.1500s\n", out);
 	}
 	{
 		char *scr[] = { PERF, "script", "-i", DATA, NULL };
 
-		t_is(run(out, sizeof(out), scr), 0, "perf script");
+		tap_eq(run(out, sizeof(out), scr), 0, "perf script");
 	}
 	for (i = 0; i < 6; i++) {
 		snprintf(want, sizeof(want), "xenback:%s:", events[i]);
-		t_ok(strstr(out, want) != NULL, "perf saw %s", want);
+		tap_ok(strstr(out, want) != NULL, "perf saw %s", want);
 	}
-	if (t_fail)
+	if (tap_failed)
 		printf("# %.2000s\n", out);
-	return t_done();
+	return tap_done();
 }

@@ -30,13 +30,13 @@ int main(void)
 	int i, status, bad = 0;
 	pid_t pid;
 
-	t_plan(6);
+	tap_plan(6);
 	a.fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
 	b.fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
 	if (a.fd < 0 || b.fd < 0)
 		t_bail("open");
-	t_is(xbt_loop(a.fd, b.fd, &pa, &pb), 0, "bind a loopback pair across two contexts");
-	t_ok(pa >= XENBACK_LOOPBACK_PORT_BASE && pb >= XENBACK_LOOPBACK_PORT_BASE,
+	tap_eq(xbt_loop(a.fd, b.fd, &pa, &pb), 0, "bind a loopback pair across two contexts");
+	tap_ok(pa >= XENBACK_LOOPBACK_PORT_BASE && pb >= XENBACK_LOOPBACK_PORT_BASE,
 	     "loopback ports are in the loopback range");
 
 	pid = fork();
@@ -68,11 +68,11 @@ int main(void)
 		if (round_trip(&a, pa, i > 0, 1) != 1)
 			bad++;
 	waitpid(pid, &status, 0);
-	t_is(bad, 0, "%d round trips, each answered by exactly one event", ROUNDS);
-	t_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "peer process completed (status %d)",
+	tap_eq(bad, 0, "%d round trips, each answered by exactly one event", ROUNDS);
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "peer process completed (status %d)",
 	     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	t_is(xbt_stat(a.fd, pa, 'n'), ROUNDS, "notifies counted on our port");
-	t_is(xbt_stat(a.fd, pa, 'w'), ROUNDS, "wakes counted on our port");
+	tap_eq(xbt_stat(a.fd, pa, 'n'), ROUNDS, "notifies counted on our port");
+	tap_eq(xbt_stat(a.fd, pa, 'w'), ROUNDS, "wakes counted on our port");
 	xbt_close(&a);
-	return t_done();
+	return tap_done();
 }

@@ -14,18 +14,18 @@ int main(void)
 	int ep, status;
 	pid_t pid;
 
-	t_plan(16);
+	tap_plan(16);
 	xbt_open_or_bail(&x);
 	xbt_open_or_bail(&y);
 	if (xbt_loop(y.fd, x.fd, &pa, &pb))
 		t_bail("bind");
 
-	t_is(xbt_wait(&x, 0), 0, "poll: nothing pending on a fresh context");
+	tap_eq(xbt_wait(&x, 0), 0, "poll: nothing pending on a fresh context");
 	xbt_notify1(y.fd, pa);
-	t_is(xbt_wait(&x, 0), 1, "poll: readable after an event");
-	t_is(xbt_take(&x, &got, 1), 1, "the ring holds one entry");
-	t_is(got, pb, "the entry names the port");
-	t_is(xbt_wait(&x, 0), 0, "poll: not readable once cons caught up");
+	tap_eq(xbt_wait(&x, 0), 1, "poll: readable after an event");
+	tap_eq(xbt_take(&x, &got, 1), 1, "the ring holds one entry");
+	tap_eq(got, pb, "the entry names the port");
+	tap_eq(xbt_wait(&x, 0), 0, "poll: not readable once cons caught up");
 
 	/* blocking poll woken from another process */
 	xbt_eoi1(x.fd, pb, 0);
@@ -34,36 +34,36 @@ int main(void)
 		usleep(100 * 1000);
 		_exit(xbt_notify1(y.fd, pa) ? 1 : 0);
 	}
-	t_is(xbt_wait(&x, 10000), 1, "blocking poll woken by a notify from another process");
+	tap_eq(xbt_wait(&x, 10000), 1, "blocking poll woken by a notify from another process");
 	waitpid(pid, &status, 0);
 	xbt_take(&x, NULL, 4);
 	xbt_eoi1(x.fd, pb, 0);
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
-	t_is(epoll_ctl(ep, EPOLL_CTL_ADD, x.fd, &ev), 0, "epoll: add the context");
-	t_is(epoll_wait(ep, &out, 1, 0), 0, "epoll: nothing pending");
+	tap_eq(epoll_ctl(ep, EPOLL_CTL_ADD, x.fd, &ev), 0, "epoll: add the context");
+	tap_eq(epoll_wait(ep, &out, 1, 0), 0, "epoll: nothing pending");
 	pid = fork();
 	if (pid == 0) {
 		usleep(100 * 1000);
 		_exit(xbt_notify1(y.fd, pa) ? 1 : 0);
 	}
-	t_is(epoll_wait(ep, &out, 1, 10000), 1, "epoll: woken by a notify from another process");
+	tap_eq(epoll_wait(ep, &out, 1, 10000), 1, "epoll: woken by a notify from another process");
 	waitpid(pid, &status, 0);
-	t_ok(out.events & EPOLLIN, "epoll: EPOLLIN");
-	t_is(epoll_wait(ep, &out, 1, 0), 1, "epoll: level-triggered while the entry is unconsumed");
+	tap_ok(out.events & EPOLLIN, "epoll: EPOLLIN");
+	tap_eq(epoll_wait(ep, &out, 1, 0), 1, "epoll: level-triggered while the entry is unconsumed");
 	xbt_take(&x, NULL, 4);
-	t_is(epoll_wait(ep, &out, 1, 0), 0, "epoll: quiet once consumed");
+	tap_eq(epoll_wait(ep, &out, 1, 0), 0, "epoll: quiet once consumed");
 	close(ep);
 
 	m = mmap(NULL, XENBACK_MMAP_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, x.fd, 0);
-	t_ok(m == MAP_FAILED && errno == EINVAL, "mmap MAP_PRIVATE is EINVAL");
+	tap_ok(m == MAP_FAILED && errno == EINVAL, "mmap MAP_PRIVATE is EINVAL");
 	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, x.fd, 4096);
-	t_ok(m == MAP_FAILED && errno == EINVAL, "mmap at a non-zero offset is EINVAL");
+	tap_ok(m == MAP_FAILED && errno == EINVAL, "mmap at a non-zero offset is EINVAL");
 	m = mmap(NULL, 3 * 4096, PROT_READ, MAP_SHARED, x.fd, 0);
-	t_ok(m == MAP_FAILED && errno == EINVAL, "mmap larger than the ring is EINVAL");
+	tap_ok(m == MAP_FAILED && errno == EINVAL, "mmap larger than the ring is EINVAL");
 	m = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_SHARED, x.fd, 0);
-	t_ok(m == MAP_FAILED && errno == EINVAL, "mmap with PROT_EXEC is EINVAL");
+	tap_ok(m == MAP_FAILED && errno == EINVAL, "mmap with PROT_EXEC is EINVAL");
 	xbt_close(&x);
 	xbt_close(&y);
-	return t_done();
+	return tap_done();
 }

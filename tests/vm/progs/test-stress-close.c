@@ -41,7 +41,7 @@ int main(void)
 	pthread_t t;
 	int i, errors = 0, efd;
 
-	t_plan(3);
+	tap_plan(3);
 	for (i = 0; i < ITER; i++) {
 		uint32_t qa, qb;
 
@@ -79,7 +79,7 @@ int main(void)
 		pthread_join(t, NULL);
 		close(efd);
 	}
-	t_is(errors, 0, "%d open/bind/flood/close iterations", ITER);
+	tap_eq(errors, 0, "%d open/bind/flood/close iterations", ITER);
 
 	/* Many ports at close time, with events in flight from another context. */
 	{
@@ -92,11 +92,11 @@ int main(void)
 		for (n = 0; n < 500; n++)
 			if (xbt_loop(x.fd, y.fd, &a[n], &b[n]))
 				break;
-		t_is(n, 500, "bind 500 pairs across two contexts");
+		tap_eq(n, 500, "bind 500 pairs across two contexts");
 		xbt_kick(x.fd, NULL, 0, a, 500, 0);
 		xbt_close(&y);
-		t_is(xbt_kick(x.fd, NULL, 0, a, 500, 0), 0, "notify 500 ports whose peers are closed");
+		tap_eq(xbt_kick(x.fd, NULL, 0, a, 500, 0), 0, "notify 500 ports whose peers are closed");
 		xbt_close(&x);
 	}
-	return t_done();
+	return tap_done();
 }

@@ -13,7 +13,7 @@ int main(void)
 	struct xbt x;
 	char *page;
 
-	t_plan(20);
+	tap_plan(20);
 	xbt_open_or_bail(&x);
 	if (xbt_loop(x.fd, -1, &pa, &pb))
 		t_bail("bind");
@@ -22,33 +22,33 @@ int main(void)
 	cons = aligned_alloc(64, 64);
 	*cons = 0;
 
-	t_is(xbt_set_ring(x.fd, pb, &s->req_prod, cons), 0, "register req_prod and the consumer index");
+	tap_eq(xbt_set_ring(x.fd, pb, &s->req_prod, cons), 0, "register req_prod and the consumer index");
 	xbt_notify1(x.fd, pa);
-	t_is(xbt_avail(&x), 0, "req_prod == consumed: no wake");
-	t_is(xbt_stat(x.fd, pb, 's'), 1, "counted as spurious");
-	t_is(xbt_stat(x.fd, pb, 'w'), 0, "no wake counted");
-	t_is(xbt_stat(x.fd, pb, 'e'), 1, "the event itself is counted");
+	tap_eq(xbt_avail(&x), 0, "req_prod == consumed: no wake");
+	tap_eq(xbt_stat(x.fd, pb, 's'), 1, "counted as spurious");
+	tap_eq(xbt_stat(x.fd, pb, 'w'), 0, "no wake counted");
+	tap_eq(xbt_stat(x.fd, pb, 'e'), 1, "the event itself is counted");
 
 	s->req_prod = 1;
 	xbt_notify1(x.fd, pa);
-	t_is(xbt_avail(&x), 1, "req_prod moved: wake");
+	tap_eq(xbt_avail(&x), 1, "req_prod moved: wake");
 	xbt_take(&x, NULL, 4);
 	*cons = 1;
-	t_is(xbt_eoi1(x.fd, pb, 0), 0, "consume and re-arm");
+	tap_eq(xbt_eoi1(x.fd, pb, 0), 0, "consume and re-arm");
 	xbt_notify1(x.fd, pa);
-	t_is(xbt_avail(&x), 0, "a notify with nothing new after consuming: no wake");
+	tap_eq(xbt_avail(&x), 0, "a notify with nothing new after consuming: no wake");
 	s->req_prod = 3;
 	xbt_notify1(x.fd, pa);
-	t_is(xbt_avail(&x), 1, "new requests: wake");
+	tap_eq(xbt_avail(&x), 1, "new requests: wake");
 	xbt_take(&x, NULL, 4);
 	xbt_eoi1(x.fd, pb, 0);
 
-	t_is(xbt_set_ring(x.fd, pb, (char *)&s->req_prod + 1, cons), -EINVAL, "misaligned req_prod is EINVAL");
-	t_is(xbt_set_ring(x.fd, pb, &s->req_prod, (char *)cons + 2), -EINVAL, "misaligned req_cons is EINVAL");
-	t_is(xbt_set_ring(x.fd, pb, &s->req_prod, NULL), -EINVAL, "req_prod without req_cons is EINVAL");
-	t_is(xbt_set_ring(x.fd, pb, (void *)0x1000, cons), -EFAULT, "an unmapped req_prod is EFAULT");
-	t_is(xbt_set_ring(x.fd, pb, (void *)-4096L, cons), -EFAULT, "a kernel address is EFAULT");
-	t_is(xbt_set_ring(x.fd, 777, &s->req_prod, cons), -EINVAL, "an unknown port is EINVAL");
+	tap_eq(xbt_set_ring(x.fd, pb, (char *)&s->req_prod + 1, cons), -EINVAL, "misaligned req_prod is EINVAL");
+	tap_eq(xbt_set_ring(x.fd, pb, &s->req_prod, (char *)cons + 2), -EINVAL, "misaligned req_cons is EINVAL");
+	tap_eq(xbt_set_ring(x.fd, pb, &s->req_prod, NULL), -EINVAL, "req_prod without req_cons is EINVAL");
+	tap_eq(xbt_set_ring(x.fd, pb, (void *)0x1000, cons), -EFAULT, "an unmapped req_prod is EFAULT");
+	tap_eq(xbt_set_ring(x.fd, pb, (void *)-4096L, cons), -EFAULT, "a kernel address is EFAULT");
+	tap_eq(xbt_set_ring(x.fd, 777, &s->req_prod, cons), -EINVAL, "an unknown port is EINVAL");
 	{
 		struct xenback_set_ring r = { .port = pb, .flags = 1,
 			.req_prod = (uintptr_t)&s->req_prod, .req_cons = (uintptr_t)cons };
@@ -58,16 +58,16 @@ int main(void)
 	/* The registration pins the page: unmapping it is harmless. */
 	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	memset(page, 0, 4096);
-	t_is(xbt_set_ring(x.fd, pb, page, page + 64), 0, "register a ring in a page we will unmap");
+	tap_eq(xbt_set_ring(x.fd, pb, page, page + 64), 0, "register a ring in a page we will unmap");
 	munmap(page, 4096);
 	xbt_notify1(x.fd, pa);
-	t_is(xbt_avail(&x), 0, "events after munmap read the pinned copy (no wake, no fault)");
+	tap_eq(xbt_avail(&x), 0, "events after munmap read the pinned copy (no wake, no fault)");
 
-	t_is(xbt_set_ring(x.fd, pb, NULL, NULL), 0, "remove the registration");
+	tap_eq(xbt_set_ring(x.fd, pb, NULL, NULL), 0, "remove the registration");
 	xbt_notify1(x.fd, pa);
-	t_is(xbt_avail(&x), 1, "without suppression every event wakes");
+	tap_eq(xbt_avail(&x), 1, "without suppression every event wakes");
 	free(s);
 	free(cons);
 	xbt_close(&x);
-	return t_done();
+	return tap_done();
 }

@@ -16,7 +16,7 @@ int main(void)
 	struct xbt x;
 	int i;
 
-	t_plan(10);
+	tap_plan(10);
 	xbt_open_or_bail(&x);
 
 	/* 1: userspace reports its events as spurious */
@@ -33,13 +33,13 @@ int main(void)
 	wk = xbt_stat(x.fd, pb, 'w');
 	sp = xbt_stat(x.fd, pb, 's');
 	th = xbt_stat(x.fd, pb, 't');
-	t_diag("userspace storm: events %llu wakes %llu spurious %llu throttled %llu",
+	tap_diag("userspace storm: events %llu wakes %llu spurious %llu throttled %llu",
 	       (unsigned long long)ev, (unsigned long long)wk, (unsigned long long)sp,
 	       (unsigned long long)th);
-	t_is(ev, (STORM / 256) * 256, "every event counted");
-	t_ok(sp >= 2, "spurious re-arms counted");
-	t_ok(th >= 1, "repeated spurious re-arms are throttled");
-	t_ok(wk * 16 < ev, "wakes are a small fraction of events");
+	tap_eq(ev, (STORM / 256) * 256, "every event counted");
+	tap_ok(sp >= 2, "spurious re-arms counted");
+	tap_ok(th >= 1, "repeated spurious re-arms are throttled");
+	tap_ok(wk * 16 < ev, "wakes are a small fraction of events");
 
 	/* 2: the module sees the shared ring has nothing new */
 	sring = aligned_alloc(4096, 4096);
@@ -54,27 +54,27 @@ int main(void)
 		t_bail("bind");
 	for (i = 0; i < 256; i++)
 		flood[i] = pa;
-	t_is(xbt_set_ring(x.fd, pb, &sring->req_prod, cons), 0, "register the ring");
+	tap_eq(xbt_set_ring(x.fd, pb, &sring->req_prod, cons), 0, "register the ring");
 	for (i = 0; i < STORM / 256; i++)
 		xbt_kick(x.fd, NULL, 0, flood, 256, 0);
 	ev = xbt_stat(x.fd, pb, 'e');
 	wk = xbt_stat(x.fd, pb, 'w');
 	sp = xbt_stat(x.fd, pb, 's');
 	th = xbt_stat(x.fd, pb, 't');
-	t_diag("ring storm: events %llu wakes %llu spurious %llu throttled %llu",
+	tap_diag("ring storm: events %llu wakes %llu spurious %llu throttled %llu",
 	       (unsigned long long)ev, (unsigned long long)wk, (unsigned long long)sp,
 	       (unsigned long long)th);
-	t_is(wk, 0, "a storm with an empty ring never wakes userspace");
-	t_is(xbt_avail(&x), 0, "and publishes nothing");
-	t_ok(th >= 1 && sp >= 2, "the module throttles it");
-	t_ok(sp * 16 < ev, "most storm events are absorbed while throttled");
+	tap_eq(wk, 0, "a storm with an empty ring never wakes userspace");
+	tap_eq(xbt_avail(&x), 0, "and publishes nothing");
+	tap_ok(th >= 1 && sp >= 2, "the module throttles it");
+	tap_ok(sp * 16 < ev, "most storm events are absorbed while throttled");
 
 	/* Real work still gets through once the throttle expires. */
 	sring->req_prod = 1;
 	xbt_notify1(x.fd, pa);
-	t_is(xbt_wait(&x, 5000), 1, "a real request is delivered after the throttle");
+	tap_eq(xbt_wait(&x, 5000), 1, "a real request is delivered after the throttle");
 	free(sring);
 	free(cons);
 	xbt_close(&x);
-	return t_done();
+	return tap_done();
 }

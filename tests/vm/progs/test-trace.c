@@ -42,12 +42,12 @@ int main(void)
 	unsigned int i;
 	struct xbt x;
 
-	t_plan(2 * 6 + 2);
+	tap_plan(2 * 6 + 2);
 	for (i = 0; i < 6; i++) {
 		snprintf(path, sizeof(path), TR "/events/xenback/%s/format", events[i]);
-		t_ok(stat(path, &st) == 0, "tracefs has xenback:%s", events[i]);
+		tap_ok(stat(path, &st) == 0, "tracefs has xenback:%s", events[i]);
 	}
-	t_is(put(TR "/events/xenback/enable", "1"), 0, "enable every xenback event");
+	tap_eq(put(TR "/events/xenback/enable", "1"), 0, "enable every xenback event");
 	put(TR "/trace", "");
 
 	xbt_open_or_bail(&x);
@@ -63,13 +63,13 @@ int main(void)
 
 	put(TR "/events/xenback/enable", "0");
 	trace = slurp(TR "/trace");
-	t_ok(trace != NULL, "read the trace buffer");
+	tap_ok(trace != NULL, "read the trace buffer");
 	for (i = 0; i < 6; i++) {
 		snprintf(want, sizeof(want), " %s: port=%u", events[i],
 			 i == 0 || i == 1 || i == 4 ? pa : pb);
-		t_ok(trace && strstr(trace, want), "xenback:%s fired (\"%s\")", events[i], want);
+		tap_ok(trace && strstr(trace, want), "xenback:%s fired (\"%s\")", events[i], want);
 	}
-	if (t_fail && trace)
+	if (tap_failed && trace)
 		printf("# trace:\n# %.2000s\n", trace);
-	return t_done();
+	return tap_done();
 }

@@ -40,7 +40,7 @@ int main(void)
 	struct xbt x;
 	int i;
 
-	t_plan(7);
+	tap_plan(7);
 	xbt_open_or_bail(&x);
 	if (xbt_loop(x.fd, -1, &pa, &pb))
 		t_bail("bind");
@@ -49,24 +49,24 @@ int main(void)
 		xbt_take(&x, NULL, 4);
 		xbt_eoi1(x.fd, pb, 0);
 	}
-	t_is(run(out, sizeof(out), "stats", NULL), 0, "xenbackctl stats exits 0");
-	t_ok(strstr(out, "EVENTS") && strstr(out, "THROTTLED"), "prints the table header");
+	tap_eq(run(out, sizeof(out), "stats", NULL), 0, "xenbackctl stats exits 0");
+	tap_ok(strstr(out, "EVENTS") && strstr(out, "THROTTLED"), "prints the table header");
 	snprintf(want, sizeof(want), " %u ", pb);
-	t_ok(strstr(out, want) != NULL, "lists port %u", pb);
-	if (t_fail)
+	tap_ok(strstr(out, want) != NULL, "lists port %u", pb);
+	if (tap_failed)
 		printf("# %s\n", out);
 
-	t_is(run(out, sizeof(out), "stats", "--json"), 0, "xenbackctl stats --json exits 0");
+	tap_eq(run(out, sizeof(out), "stats", "--json"), 0, "xenbackctl stats --json exits 0");
 	snprintf(want, sizeof(want), "{\"ctx\":");
-	t_ok(strncmp(out, "{\"ports\":[", 10) == 0, "JSON object with a ports array");
+	tap_ok(strncmp(out, "{\"ports\":[", 10) == 0, "JSON object with a ports array");
 	snprintf(want, sizeof(want), "\"port\":%u,\"domid\":%u,\"kind\":\"loopback\",\"events\":3,\"wakes\":3",
 		 pb, XENBACK_DOMID_LOOPBACK);
-	t_ok(strstr(out, want) != NULL, "peer port: 3 events, 3 wakes");
+	tap_ok(strstr(out, want) != NULL, "peer port: 3 events, 3 wakes");
 	snprintf(want, sizeof(want), "\"port\":%u,\"domid\":%u,\"kind\":\"loopback\",\"events\":0,\"wakes\":0,\"notifies\":3",
 		 pa, XENBACK_DOMID_LOOPBACK);
-	t_ok(strstr(out, want) != NULL, "our port: 3 notifies");
-	if (t_fail)
+	tap_ok(strstr(out, want) != NULL, "our port: 3 notifies");
+	if (tap_failed)
 		printf("# %s\n", out);
 	xbt_close(&x);
-	return t_done();
+	return tap_done();
 }

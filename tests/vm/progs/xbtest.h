@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Helpers for the vm-tier test programs: TAP output (kselftest style) and
+ * Helpers for the vm-tier test programs: TAP output (tests/unit/tap.h) and
  * thin wrappers over /dev/xenback that return 0/count or -errno.
  */
 #ifndef XBTEST_H
@@ -22,57 +22,11 @@
 
 #define XB_DEV "/dev/xenback"
 
-static int t_n, t_fail;
-
-static inline void t_plan(int n)
-{
-	printf("TAP version 13\n1..%d\n", n);
-	fflush(stdout);
-}
-
-static inline __attribute__((format(printf, 2, 3))) int t_ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", cond ? "" : "not ", ++t_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!cond)
-		t_fail++;
-	return cond;
-}
-
-#define t_is(got, want, ...)                                                   \
-	do {                                                                   \
-		long long g_ = (long long)(got), w_ = (long long)(want);       \
-		if (!t_ok(g_ == w_, __VA_ARGS__))                              \
-			printf("#   got %lld, want %lld (%s:%d)\n", g_, w_,     \
-			       __FILE__, __LINE__);                            \
-	} while (0)
+/* TAP: the unit tier's producer (tap_plan, tap_ok, tap_eq, tap_diag, tap_done). */
+#include "tests/unit/tap.h"
 
 /* An ioctl expected to fail with errno e. */
-#define t_errno(ret, e, ...) t_is((ret) < 0 ? -errno : (ret), -(e), __VA_ARGS__)
-
-static inline __attribute__((format(printf, 1, 2))) void t_diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
-static inline int t_done(void)
-{
-	fflush(stdout);
-	return t_fail ? 1 : 0;
-}
+#define t_errno(ret, e, ...) tap_eq((ret) < 0 ? -errno : (ret), -(e), __VA_ARGS__)
 
 static inline __attribute__((noreturn)) void t_bail(const char *what)
 {
