@@ -374,15 +374,11 @@ static void release_domains(struct xenback_bus *bus)
 			continue;
 		xb_log(bus, XENBACK_LOG_INFO, "domain %u is gone: tearing its devices down",
 		       d->domid);
-		/* Forgetting the last instance frees d: stop after it. */
+		/* Forgetting the last instance frees d; next is NULL by then. */
 		for (be = d->list; be; be = next) {
-			bool last = d->count == 1;
-
 			next = be->dom_next;
 			if (be->dev)
 				xb_instance_forget(be, true);
-			if (last)
-				break;
 		}
 	}
 }
