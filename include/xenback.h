@@ -259,6 +259,11 @@ int xenback_device_read_frontend(struct xenback_device *dev, const char *key,
 int xenback_device_read_frontend_uint(struct xenback_device *dev,
 				      const char *key, unsigned long max,
 				      unsigned long *val);
+/* Log a message about this device through the bus's log (prefixed with
+ * "<type>/<name>: "), e.g. a recovered error that does not shut it down. */
+void xenback_device_log(struct xenback_device *dev, int level,
+			const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Shut this device alone down with an error (logged, kept in the registry
  * as failed until its node goes). Returns err. */
 int xenback_device_fail(struct xenback_device *dev, int err,

@@ -323,6 +323,21 @@ void xb_device_teardown(struct xenback_device *dev, bool write_closed)
 	xb_device_free(dev);
 }
 
+XB_EXPORT void xenback_device_log(struct xenback_device *dev, int level, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return;
+	xb_log(dev->be->bus, level, "%s/%s: %s", DEV_TYPE(dev), dev->be->name, s);
+	free(s);
+}
+
 XB_EXPORT int xenback_device_fail(struct xenback_device *dev, int err, const char *fmt, ...)
 {
 	struct xenback_backend *be = dev->be;

@@ -100,6 +100,8 @@ struct blk_dev {
 	bool readonly, direct, can_discard;
 	bool persistent;               /* both ends offer feature-persistent */
 	bool inline_rw;                /* memory-backed image: reads/writes done in place */
+	void *map;                     /* ... and mapped: memcpy, no syscall (blk_map.c) */
+	size_t map_len;
 	uint64_t sectors;
 	unsigned int nqueues;
 	struct blk_queue q[BLK_MAX_QUEUES];
@@ -118,6 +120,15 @@ void blk_image_close(struct blk_dev *d);
 /* A regular file on tmpfs/ramfs opened without O_DIRECT: served in place
  * rather than through io_uring (XENBACK_BLK_INLINE=0/1 overrides). */
 bool blk_image_in_memory(int fd, bool direct);
+
+/* blk_map.c */
+/* Map an in-place image (d->inline_rw, regular file) unless
+ * XENBACK_BLK_MMAP=0; d->map stays NULL (preadv/pwritev) on any failure. */
+int blk_map_open(struct blk_dev *d);
+void blk_map_close(struct blk_dev *d);
+/* The read or write between d->map and r's buffers. -EIO: SIGBUS in the
+ * mapping (the device drops it and goes back to preadv/pwritev). */
+int blk_map_rw(struct blk_dev *d, struct blk_req *r);
 
 /* blk_connect.c */
 int blk_connect(struct xenback_device *dev);

@@ -87,6 +87,9 @@ int blk_image_open(struct blk_dev *d, const char *params, const char *mode,
 		errno = ENOMEM;
 		goto fail;
 	}
+	if (blk_map_open(d) < 0)
+		xenback_device_log(d->dev, XENBACK_LOG_WARNING, "%s: cannot map it (%s): preadv/pwritev instead",
+				   path, strerror(errno));
 	return 0;
 fail:
 	xenback_backend_set_error(be, -errno, "%s: %s", path, strerror(errno));
@@ -97,6 +100,7 @@ fail:
 
 void blk_image_close(struct blk_dev *d)
 {
+	blk_map_close(d);
 	if (d->fd >= 0)
 		close(d->fd);
 	d->fd = -1;

@@ -98,7 +98,9 @@ static void rw_in_place(struct blk_dev *d, struct blk_req *r)
 	bool rd = r->io_op == BLKIF_OP_READ;
 	ssize_t n;
 
-	if (r->persistent)
+	if (d->map)
+		n = blk_map_rw(d, r) == 0 ? (ssize_t)r->bytes : -1;
+	else if (r->persistent)
 		n = rd ? preadv(d->fd, r->iov, r->nseg, off) : pwritev(d->fd, r->iov, r->nseg, off);
 	else
 		n = rd ? pread(d->fd, r->buf, r->bytes, off) : pwrite(d->fd, r->buf, r->bytes, off);
