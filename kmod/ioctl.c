@@ -20,7 +20,7 @@ static long xb_ioctl_version(void __user *arg)
 	struct xenback_version v = {
 		.abi_version = XENBACK_ABI_VERSION,
 		.features = XENBACK_F_LOOPBACK | XENBACK_F_EVENTFD |
-			    XENBACK_F_RING | XENBACK_F_NOTIFY_WAIT |
+			    XENBACK_F_RING | XENBACK_F_NOTIFY_WAIT | XENBACK_F_WAIT_FD |
 			    XENBACK_F_GENL_STATS | XENBACK_F_PORT_STATS,
 		.max_ports = XENBACK_MAX_PORTS,
 		.max_vec = XENBACK_MAX_VEC,
@@ -158,15 +158,23 @@ static long xb_ioctl_notify(struct xb_ctx *ctx, void __user *arg)
 {
 	struct xenback_notify nt;
 	struct xb_vec eoi, ntf;
+	struct file *wfile = NULL;
 	long ret;
 	u32 i;
 
 	if (copy_from_user(&nt, arg, sizeof(nt)))
 		return -EFAULT;
-	if (nt.pad || (nt.flags & ~XENBACK_NOTIFY_WAIT))
+	if (nt.flags & ~(XENBACK_NOTIFY_WAIT | XENBACK_NOTIFY_WAIT_FD))
+		return -EINVAL;
+	if ((nt.flags & XENBACK_NOTIFY_WAIT_FD) ? !(nt.flags & XENBACK_NOTIFY_WAIT) : nt.wait_fd != 0)
 		return -EINVAL;
 	if (nt.eoi_count > XENBACK_MAX_VEC || nt.notify_count > XENBACK_MAX_VEC)
 		return -E2BIG;
+	if (nt.flags & XENBACK_NOTIFY_WAIT_FD) {
+		wfile = xb_wait_file_get(nt.wait_fd);
+		if (IS_ERR(wfile))
+			return PTR_ERR(wfile);
+	}
 	ret = xb_vec_copy(&eoi, nt.eoi, nt.eoi_count);
 	if (ret)
 		goto out_eoi;
@@ -199,17 +207,15 @@ static long xb_ioctl_notify(struct xb_ctx *ctx, void __user *arg)
 		 * read, not the shared page. Not restartable: the
 		 * notifications went out already.
 		 */
-		u32 cons = READ_ONCE(ctx->ring.hdr->cons);
-
-		if (wait_event_interruptible(ctx->wq, READ_ONCE(ctx->ring.prod) != cons))
-			ret = -EINTR;
-		else
-			ret = min_t(u32, READ_ONCE(ctx->ring.prod) - cons, XENBACK_RING_SIZE);
+		xb_affinity_follow(ctx);
+		ret = xb_wait(ctx, READ_ONCE(ctx->ring.hdr->cons), wfile);
 	}
 out:
 	xb_vec_free(&ntf);
 out_eoi:
 	xb_vec_free(&eoi);
+	if (wfile)
+		fput(wfile);
 	return ret;
 }
 

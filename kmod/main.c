@@ -46,6 +46,7 @@ static int xb_open(struct inode *inode, struct file *file)
 	atomic_set(&ctx->nports, 0);
 	init_waitqueue_head(&ctx->wq);
 	ctx->pid = task_tgid_nr(current);
+	ctx->irq_cpu = -1;
 
 	mutex_lock(&xb_ctx_list_mutex);
 	ctx->id = ++xb_ctx_next_id;
@@ -86,6 +87,7 @@ static __poll_t xb_poll(struct file *file, poll_table *wait)
 	struct xb_ctx *ctx = file->private_data;
 	__poll_t mask = 0;
 
+	xb_affinity_follow(ctx);
 	poll_wait(file, &ctx->wq, wait);
 	smp_mb(); /* pairs with wq_has_sleeper() in the event path */
 	if (xb_ring_pending(&ctx->ring))

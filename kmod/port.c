@@ -351,6 +351,7 @@ int xb_port_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
 		goto err_close;
 	}
 	p->irq = irq;
+	xb_affinity_bind(ctx, p);
 	xa_store(&ctx->xen, p->port, p, GFP_KERNEL);
 	mutex_unlock(&ctx->mutex);
 

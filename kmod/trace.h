@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Tracepoints, system "xenback": bind, unbind, event, wake, notify, spurious.
- * Each records the port and the remote domid (XENBACK_DOMID_LOOPBACK for
- * loopback ports). perf record -e 'xenback:*'; perf trace -e 'xenback:*'.
+ * Tracepoints, system "xenback": bind, unbind, event, wake, notify, spurious
+ * (each records the port and the remote domid, XENBACK_DOMID_LOOPBACK for
+ * loopback ports), and irq_follow (affinity.c). perf record -e 'xenback:*'; perf trace -e 'xenback:*'.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM xenback
@@ -68,6 +68,20 @@ DEFINE_EVENT(xenback_port_class, notify,
 DEFINE_EVENT(xenback_port_class, spurious,
 	TP_PROTO(u32 port, u32 domid), TP_ARGS(port, domid));
 
+/* A context's event interrupts moved to the CPU its waiter runs on. */
+TRACE_EVENT(irq_follow,
+	TP_PROTO(int cpu, u32 nports),
+	TP_ARGS(cpu, nports),
+	TP_STRUCT__entry(
+		__field(int, cpu)
+		__field(u32, nports)
+	),
+	TP_fast_assign(
+		__entry->cpu = cpu;
+		__entry->nports = nports;
+	),
+	TP_printk("cpu=%d ports=%u", __entry->cpu, __entry->nports)
+);
 #endif /* XENBACK_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -67,6 +67,8 @@ struct xb_ctx {
 	wait_queue_head_t wq;
 	u32 id;
 	pid_t pid;
+	int irq_cpu;                   /* where its event interrupts go (affinity.c) */
+	unsigned long irq_moved;       /* jiffies of the last move, 0 never */
 	struct list_head node;         /* xb_ctx_list */
 	struct rcu_head rcu;
 };
@@ -116,6 +118,14 @@ struct xb_ctx *xb_ctx_from_file(struct file *file);
 
 /* ioctl.c */
 long xb_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+/* affinity.c */
+void xb_affinity_bind(struct xb_ctx *ctx, struct xb_port *p);
+void xb_affinity_follow(struct xb_ctx *ctx);
+
+/* wait.c */
+struct file *xb_wait_file_get(int fd);      /* ERR_PTR(-EBADF/-EINVAL) */
+long xb_wait(struct xb_ctx *ctx, u32 cons, struct file *file);
 
 /* port.c */
 static inline struct xarray *xb_port_xa(struct xb_ctx *ctx, u32 port,

@@ -76,6 +76,7 @@
 #define XENBACK_F_NOTIFY_WAIT (1u << 4) /* XENBACK_NOTIFY_WAIT */
 #define XENBACK_F_GENL_STATS  (1u << 5) /* the "xenback" genl family */
 #define XENBACK_F_PORT_STATS  (1u << 6) /* XENBACK_IOCTL_PORT_STATS */
+#define XENBACK_F_WAIT_FD     (1u << 7) /* XENBACK_NOTIFY_WAIT_FD */
 
 /* Limits. */
 #define XENBACK_MAX_PORTS 512u  /* ports per context (open more contexts for more) */
@@ -172,11 +173,19 @@ struct xenback_unbind {
  *     notify: user pointer to notify_count __u32 ports to notify (a port may
  *     appear more than once).
  *     flags: XENBACK_NOTIFY_WAIT: afterwards sleep until the pending ring is
- *     non-empty (EINTR/restart on a signal).
- * Both vectors are copied and checked before anything takes effect.
- * Returns 0, or with XENBACK_NOTIFY_WAIT the number of ring entries pending.
+ *     non-empty (EINTR on a signal).
+ *     XENBACK_NOTIFY_WAIT_FD (with XENBACK_NOTIFY_WAIT): sleep until the
+ *     ring is non-empty or the file wait_fd is readable, e.g. an epoll fd
+ *     holding the caller's other sources (xenstore, timers, I/O
+ *     completions), so that a backend's whole loop is this one call: answer
+ *     the last round and wait for the next. wait_fd must be 0 without it.
+ * Both vectors and wait_fd are checked before anything takes effect.
+ * Returns 0; with XENBACK_NOTIFY_WAIT the number of ring entries pending,
+ * or'ed with XENBACK_NOTIFY_FD_READY if wait_fd was readable on return.
  * Errors: EFAULT a vector is unreadable; E2BIG a count > XENBACK_MAX_VEC;
- * EINVAL a port not bound in this context, unknown flags or pad.
+ * EINVAL a port not bound in this context, unknown flags, wait_fd without
+ * the flag, or wait_fd a file that cannot be polled or a /dev/xenback
+ * context; EBADF wait_fd is not open.
  */
 struct xenback_notify {
 	__u64 eoi;
@@ -184,10 +193,12 @@ struct xenback_notify {
 	__u32 eoi_count;
 	__u32 notify_count;
 	__u32 flags;
-	__u32 pad;
+	__s32 wait_fd;
 };
-#define XENBACK_EOI_SPURIOUS (1u << 31)
-#define XENBACK_NOTIFY_WAIT  (1u << 0)
+#define XENBACK_EOI_SPURIOUS    (1u << 31)
+#define XENBACK_NOTIFY_WAIT     (1u << 0)
+#define XENBACK_NOTIFY_WAIT_FD  (1u << 1)
+#define XENBACK_NOTIFY_FD_READY (1 << 30) /* in the return value */
 #define XENBACK_IOCTL_NOTIFY _IOW(XENBACK_IOC_MAGIC, 0x04, struct xenback_notify)
 
 /*

@@ -66,8 +66,8 @@ int main(void)
 	xbt_eoi1(y.fd, pb, 0);
 	tap_eq(xbt_kick(x.fd, NULL, 0, NULL, 0, 2), -EINVAL, "NOTIFY unknown flags: EINVAL");
 	memset(&n, 0, sizeof(n));
-	n.pad = 1;
-	t_errno(ioctl(x.fd, XENBACK_IOCTL_NOTIFY, &n), EINVAL, "NOTIFY non-zero padding: EINVAL");
+	n.wait_fd = 1;
+	t_errno(ioctl(x.fd, XENBACK_IOCTL_NOTIFY, &n), EINVAL, "NOTIFY wait_fd without XENBACK_NOTIFY_WAIT_FD: EINVAL");
 	v[0] = pa;
 	v[1] = 0xdead;
 	tap_eq(xbt_kick(x.fd, NULL, 0, v, 2, 0), -EINVAL, "NOTIFY with an unknown port: EINVAL");

@@ -82,8 +82,13 @@ int main(void)
 				n->notify = (uintptr_t)ptrs[rnd() % 6];
 				n->eoi_count = rnd() % 4 ? rnd() % 8 : (uint32_t)rnd();
 				n->notify_count = rnd() % 4 ? rnd() % 8 : (uint32_t)rnd();
-				n->flags = rnd() % 8 == 0 ? XENBACK_NOTIFY_WAIT : (rnd() % 16 ? 0 : (uint32_t)rnd());
-				n->pad = rnd() % 16 ? 0 : 1;
+				switch (rnd() % 8) {
+				case 0: n->flags = XENBACK_NOTIFY_WAIT; break;
+				case 1: n->flags = XENBACK_NOTIFY_WAIT | XENBACK_NOTIFY_WAIT_FD; break;
+				default: n->flags = rnd() % 16 ? 0 : (uint32_t)rnd();
+				}
+				/* an eventfd, another fd, a closed one, or garbage */
+				n->wait_fd = rnd() % 4 ? 0 : rnd() % 2 ? efd : (int32_t)(rnd() % 8) - 1;
 			} else if (cmd == XENBACK_IOCTL_SET_RING) {
 				struct xenback_set_ring *s = (void *)arg;
 
