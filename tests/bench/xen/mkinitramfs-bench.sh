@@ -28,6 +28,7 @@ args=(-i "$top/tests/xen/dom0-init.sh" -l "$qemu:$qemu" -d run/xen
 	-l "$top/build/bench/bench-notify-xen:/xen/bench/bench-notify-xen")
 for k in /usr/share/qemu/keymaps/*; do [ -f "$k" ] && args+=(-f "$k:$k"); done
 [ -x /usr/bin/perf ] && args+=(-l /usr/bin/perf:/usr/bin/perf)
+[ -x /usr/bin/strace ] && args+=(-l /usr/bin/strace:/usr/bin/strace)
 for f in blk-lib.sh blk-run.sh blk-up.sh blk-down.sh blk-profile.sh; do args+=(-f "$here/$f:/xen/bench/$f"); done
 printf '#!/bin/sh\n[ -c /dev/xenback ] || insmod /xen/xenback.ko\n/xen/bench/bench-notify-xen\n' > "$gen/dom0-91-bench-notify.sh"
 printf '#!/bin/sh\nsh /xen/bench/blk-up.sh\n' > "$gen/dom0-92-bench-blk-up.sh"
