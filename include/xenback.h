@@ -133,8 +133,13 @@ int xenback_bus_fd(const struct xenback_bus *bus);
 /* Handles everything pending without blocking. Returns the number of
  * events handled (>= 0) or a negative errno for a bus-wide failure. */
 int xenback_bus_dispatch(struct xenback_bus *bus);
-/* Blocks up to timeout_ms (-1: forever) for the bus fd, then dispatches. */
+/* Blocks up to timeout_ms (-1: forever) for the bus fd, then dispatches.
+ * With xenback.ko, a round's event-channel notifies and re-arms go out with
+ * the next round's wait (one ioctl per round): call run_once again at once,
+ * or xenback_bus_flush() before doing anything slow in between. */
 int xenback_bus_run_once(struct xenback_bus *bus, int timeout_ms);
+/* Send the notifies and re-arms the last round left queued. */
+void xenback_bus_flush(struct xenback_bus *bus);
 /* Extra fds in the bus's epoll set (a backend's io_uring eventfd, a
  * daemon's control socket): fn runs from xenback_bus_dispatch() when fd is
  * ready for events (EPOLLIN etc.). One callback per fd. */

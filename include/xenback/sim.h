@@ -102,6 +102,9 @@ int xenback_sim_evtchn_notify(struct xenback_sim *sim, uint32_t domid,
  * (reads and clears). */
 unsigned int xenback_sim_evtchn_take(struct xenback_sim *sim, uint32_t domid,
 				     uint32_t port);
+/* Rounds the bus ran as one kick-and-wait call (as with xenback.ko's
+ * XENBACK_NOTIFY_WAIT_FD) rather than epoll_wait plus kicks. */
+uint64_t xenback_sim_evtchn_kick_waits(const struct xenback_sim *sim);
 /* Backend-side ports currently bound. */
 unsigned int xenback_sim_ports_bound(const struct xenback_sim *sim);
 

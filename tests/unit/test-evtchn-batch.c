@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* One dispatch round sends all its EOIs and notifies in one platform call
- * (with /dev/xenback: one ioctl), whatever the number of busy ports. */
+ * (with /dev/xenback: one ioctl), whatever the number of busy ports; and
+ * with kick_wait (XENBACK_NOTIFY_WAIT_FD), xenback_bus_run_once(-1) is one
+ * call per round: the last round's kicks, the wait, and what woke it
+ * (ports, xenstore, the bus's other fds). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "helpers/xbtest.h"
@@ -28,6 +34,33 @@ static int count_kick(void *h, const uint32_t *eoi, unsigned int ne, const uint3
 	for (i = 0; i < nn; i++)
 		sim_ops->notify(h, ntf[i]);
 	return 0;
+}
+
+static unsigned int waits, w_eois, w_notifies;
+
+static int count_kick_wait(void *h, const uint32_t *eoi, unsigned int ne, const uint32_t *ntf,
+			   unsigned int nn, int other_fd, int timeout_ms)
+{
+	int r = sim_ops->kick_wait(h, eoi, ne, ntf, nn, other_fd, timeout_ms);
+
+	if (r != -EOPNOTSUPP) {
+		waits++;
+		w_eois += ne;
+		w_notifies += nn;
+	}
+	return r;
+}
+
+static int user_fd_hits;
+
+static void on_user_fd(int fd, uint32_t events, void *arg)
+{
+	uint64_t v;
+
+	(void)events;
+	(void)arg;
+	if (read(fd, &v, sizeof(v)) == sizeof(v))
+		user_fd_hits++;
 }
 
 static bool echo(struct xenback_evtchn *ch, void *arg)
@@ -72,10 +105,11 @@ int main(void)
 	uint32_t ports[8];
 	unsigned int i, got = 0;
 
-	tap_plan(6);
+	tap_plan(15);
 	sim_ops = plat.evtchn;
 	counting = *sim_ops;
 	counting.kick = count_kick;
+	counting.kick_wait = count_kick_wait;
 	plat.evtchn = &counting;
 	plat.free = NULL;
 	if (xenback_bus_new(&plat, &cfg, &t.bus) || xenback_backend_register(t.bus, &echo_info) ||
@@ -99,6 +133,55 @@ int main(void)
 	for (i = 0; i < 8; i++)
 		got += xenback_sim_evtchn_take(sim, 40 + i, ports[i]) > 0;
 	tap_eq(got, 8, "every frontend received its notification");
+
+	/* run_once(-1): one kick_wait call per round */
+	alarm(20); /* a wait that never ends fails the test instead of hanging it */
+	waits = w_eois = w_notifies = 0;
+	for (i = 0; i < 8; i++)
+		xenback_sim_evtchn_notify(sim, 40 + i, ports[i]);
+	tap_ok(xenback_bus_run_once(t.bus, -1) > 0 && waits == 1 && w_eois == 0 && w_notifies == 0,
+	       "run_once(-1): one kick_wait call, nothing queued yet, woken by 8 ports");
+	for (i = 0, got = 0; i < 8; i++)
+		got += xenback_sim_evtchn_take(sim, 40 + i, ports[i]) > 0;
+	tap_eq(got, 0, "that round's notifies are queued for the next call");
+	for (i = 0; i < 8; i++)
+		xenback_sim_evtchn_notify(sim, 40 + i, ports[i]);
+	got = xenback_bus_run_once(t.bus, -1) > 0;
+	tap_ok(got && waits == 2 && w_eois == 8 && w_notifies == 8,
+	       "the next run_once carries them: 8 EOIs and 8 notifies in its one call (%u, %u)", w_eois,
+	       w_notifies);
+	for (i = 0, got = 0; i < 8; i++)
+		got += xenback_sim_evtchn_take(sim, 40 + i, ports[i]) > 0;
+	tap_eq(got, 8, "and every frontend received its notification");
+	xenback_bus_flush(t.bus);
+	for (i = 0, got = 0; i < 8; i++)
+		got += xenback_sim_evtchn_take(sim, 40 + i, ports[i]) > 0;
+	tap_eq(got, 8, "xenback_bus_flush() sends what the last round queued");
+	xbt_add(&t, "echo", 60, 1, NULL);
+	tap_ok(xenback_bus_run_once(t.bus, -1) > 0 && xenback_bus_count(t.bus) == 9,
+	       "a xenstore watch wakes run_once(-1) (the nested set): the new device exists");
+	{
+		int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		uint64_t one = 1;
+
+		tap_ok(efd >= 0 && xenback_bus_add_fd(t.bus, efd, EPOLLIN, on_user_fd, NULL) == 0 &&
+			       write(efd, &one, sizeof(one)) == sizeof(one) &&
+			       xenback_bus_run_once(t.bus, -1) > 0 && user_fd_hits == 1,
+		       "an fd added with xenback_bus_add_fd wakes run_once(-1) and its callback runs");
+		xenback_bus_del_fd(t.bus, efd);
+		close(efd);
+	}
+	{
+		struct epoll_event ev;
+		int ep = xenback_bus_fd(t.bus), n;
+
+		xenback_sim_evtchn_notify(sim, 40, ports[0]);
+		n = epoll_wait(ep, &ev, 1, 0);
+		tap_ok(n == 1 && xenback_bus_dispatch(t.bus) > 0,
+		       "the bus fd still reports events (for callers' own loops) and dispatch handles them");
+	}
+	tap_eq(xenback_sim_evtchn_kick_waits(sim), (uint64_t)waits, "the sim counted the same kick_wait calls");
+	alarm(0);
 	xenback_bus_free(t.bus);
 	xenback_sim_free(sim);
 	return tap_done();

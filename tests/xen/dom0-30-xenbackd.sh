@@ -116,6 +116,27 @@ done
 xbctl_devs | grep -q "^qdisk $id 51744 failed"; point $? "xenbackd: xvdc still listed as failed"
 guest_run $g verify xvda
 
+# the hot path: xvdb's file on tmpfs is mapped (reads are a memcpy, no
+# syscall); with the module, xenbackd sleeps in xenback.ko's wait (one
+# ioctl per round), and the disks' event interrupts follow its CPU
+grep -q " $ro\$" /proc/$xpid/maps; point $? "xenbackd: xvdb's image on tmpfs is mapped into xenbackd"
+irqs() { awk '/ xenback$/ { c0 += $2; c1 += $3 } END { print c0 + 0, c1 + 0 }' /proc/interrupts; }
+if [ $mod = 1 ]; then
+	wc=$(cat /proc/$xpid/wchan 2>/dev/null)
+	[ "$wc" = xb_wait ]; point $? "xenbackd: idle inside xenback.ko's NOTIFY wait (wchan $wc)"
+	if [ "$(nproc)" -ge 2 ] && taskset -p 2 $xpid >/dev/null 2>&1; then
+		sleep 0.3 # past the module's 100 ms between moves
+		v=$(irqs); a0=${v% *} a1=${v#* }
+		guest_run $g verify xvda
+		v=$(irqs); d0=$((${v% *} - a0)) d1=$((${v#* } - a1))
+		[ $d1 -gt 0 ] && [ $d1 -ge $((9 * (d0 + d1) / 10)) ]
+		point $? "xenbackd: pinned to CPU 1, its event interrupts followed it ($d0 on CPU 0, $d1 on CPU 1)"
+		taskset -p 3 $xpid >/dev/null
+	else
+		skip "xenbackd: event interrupts follow xenbackd's CPU" "one CPU or no taskset"
+	fi
+fi
+
 # the module: real interdomain ports and tracepoints
 if [ $mod = 1 ]; then
 	xbctl_ports | sed 's/^/# port (port domid kind events notifies): /'

@@ -13,7 +13,7 @@
 #include "internal.h"
 
 /* epoll tags: small numbers for the bus's own sources, else a struct xb_fdw *. */
-enum { SRC_XS = 1, SRC_EVTCHN, SRC_TIMER, SRC_MAX = 16 };
+enum { SRC_XS = 1, SRC_EVTCHN, SRC_TIMER, SRC_OTHER, SRC_MAX = 16 };
 
 static int ep_add(int epfd, int fd, uint64_t tag)
 {
@@ -51,13 +51,23 @@ XB_EXPORT int xenback_bus_new(struct xenback_platform *plat,
 		bus->cfg.retry_delay_ms = 100;
 	bus->xs_fd = bus->ev_fd = -1;
 	bus->epfd = epoll_create1(EPOLL_CLOEXEC);
+	bus->src_fd = bus->epfd;
 	bus->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (bus->epfd < 0 || bus->timerfd < 0) {
 		r = -errno;
 		goto fail;
 	}
+	if (plat->evtchn && plat->evtchn->kick_wait) {
+		/* The event channels wait in the kernel together with this
+		 * nested set of everything else; the bus fd holds both. */
+		bus->src_fd = epoll_create1(EPOLL_CLOEXEC);
+		r = bus->src_fd < 0 ? -errno : ep_add(bus->epfd, bus->src_fd, SRC_OTHER);
+		if (r < 0)
+			goto fail;
+		bus->kwait = true;
+	}
 	bus->xs_fd = plat->xs->fd(plat->xs_h);
-	r = bus->xs_fd < 0 ? bus->xs_fd : ep_add(bus->epfd, bus->xs_fd, SRC_XS);
+	r = bus->xs_fd < 0 ? bus->xs_fd : ep_add(bus->src_fd, bus->xs_fd, SRC_XS);
 	if (r < 0)
 		goto fail;
 	if (plat->evtchn) {
@@ -66,12 +76,14 @@ XB_EXPORT int xenback_bus_new(struct xenback_platform *plat,
 		if (r < 0)
 			goto fail;
 	}
-	r = ep_add(bus->epfd, bus->timerfd, SRC_TIMER);
+	r = ep_add(bus->src_fd, bus->timerfd, SRC_TIMER);
 	if (r < 0)
 		goto fail;
 	*out = bus;
 	return 0;
 fail:
+	if (bus->src_fd >= 0 && bus->src_fd != bus->epfd)
+		close(bus->src_fd);
 	if (bus->epfd >= 0)
 		close(bus->epfd);
 	if (bus->timerfd >= 0)
@@ -87,6 +99,7 @@ XB_EXPORT void xenback_bus_free(struct xenback_bus *bus)
 
 	if (!bus)
 		return;
+	xb_evtchn_flush(bus); /* the last round's notifies and re-arms */
 	xb_bus_reap(bus);
 	HASH_ITER(hh, bus->instances, be, tmp)
 		xb_instance_forget(be, true); /* frontends are told Closed */
@@ -106,6 +119,8 @@ XB_EXPORT void xenback_bus_free(struct xenback_bus *bus)
 		bus->plat->xs->unwatch(bus->plat->xs_h, "@releaseDomain", "r");
 	free(bus->type_vec);
 	xb_evtchn_kick_free(bus);
+	if (bus->src_fd != bus->epfd)
+		close(bus->src_fd);
 	close(bus->epfd);
 	close(bus->timerfd);
 	free(bus);
@@ -178,25 +193,26 @@ void xb_bus_arm_timer(struct xenback_bus *bus)
 		bus->timer_armed = true;
 }
 
-/* One round: wait up to timeout_ms for the bus's sources, handle them. */
-static int dispatch_round(struct xenback_bus *bus, int timeout_ms)
+/* Handle what epoll_wait() returned; < 0: a bus-wide failure. */
+static int handle(struct xenback_bus *bus, const struct epoll_event *evs, int n)
 {
-	struct epoll_event evs[16];
-	int n, i, r, handled = 0;
+	struct epoll_event inner[16];
+	int i, r, handled = 0;
 	uint64_t ticks;
 
-	n = epoll_wait(bus->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), timeout_ms);
-	if (n < 0)
-		return errno == EINTR ? 0 : -errno;
-	bus->dispatching = true;
 	for (i = 0; i < n; i++) {
 		switch (evs[i].data.u64) {
+		case SRC_OTHER: /* the nested set of the other sources */
+			r = epoll_wait(bus->src_fd, inner, (int)(sizeof(inner) / sizeof(inner[0])), 0);
+			r = r > 0 ? handle(bus, inner, r) : 0;
+			if (r < 0)
+				return r;
+			handled += r;
+			break;
 		case SRC_XS:
 			r = drain_watches(bus);
-			if (r < 0) {
-				handled = r;
-				goto out;
-			}
+			if (r < 0)
+				return r;
 			handled += r;
 			break;
 		case SRC_EVTCHN:
@@ -223,8 +239,62 @@ static int dispatch_round(struct xenback_bus *bus, int timeout_ms)
 		}
 		xb_bus_reap(bus);
 	}
-out:
-	xb_evtchn_flush(bus);
+	return handled;
+}
+
+/*
+ * The round's re-arms and notifies, the wait for the next round and which
+ * sources woke it, in one call (kick_wait): > 0 handled, 0 nothing,
+ * -EOPNOTSUPP not this way (the caller waits with epoll).
+ */
+static int kwait_round(struct xenback_bus *bus, int timeout_ms)
+{
+	struct epoll_event evs[16];
+	int r, n, handled = 0;
+
+	r = xb_evtchn_flush_wait(bus, bus->src_fd, timeout_ms);
+	if (r == -EOPNOTSUPP || r == -EINTR)
+		return r == -EINTR ? 0 : r;
+	if (r < 0) { /* kicks went the slow way; wait with epoll from now on */
+		bus->kwait = false;
+		xb_log(bus, XENBACK_LOG_WARNING, "event channel wait: %s: using epoll", strerror(-r));
+		return -EOPNOTSUPP;
+	}
+	bus->dispatching = true;
+	if (r & ~XB_WAIT_OTHER) {
+		xb_evtchn_dispatch(bus);
+		xb_bus_reap(bus);
+		handled++;
+	}
+	if (r & XB_WAIT_OTHER) {
+		n = epoll_wait(bus->src_fd, evs, (int)(sizeof(evs) / sizeof(evs[0])), 0);
+		n = n > 0 ? handle(bus, evs, n) : 0;
+		handled = n < 0 ? n : handled + n;
+	}
+	return handled;
+}
+
+/*
+ * One round: wait up to timeout_ms for the bus's sources, handle them.
+ * With kick_wait (/dev/xenback), the round's re-arms and notifies go out
+ * with the next round's wait; otherwise before the wait and at the end.
+ */
+static int dispatch_round(struct xenback_bus *bus, int timeout_ms)
+{
+	struct epoll_event evs[16];
+	int n, handled = -EOPNOTSUPP;
+
+	if (bus->kwait)
+		handled = kwait_round(bus, timeout_ms);
+	if (handled == -EOPNOTSUPP) {
+		xb_evtchn_flush(bus); /* kicks left by a kwait round */
+		n = epoll_wait(bus->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), timeout_ms);
+		if (n < 0)
+			return errno == EINTR ? 0 : -errno;
+		bus->dispatching = true;
+		handled = handle(bus, evs, n);
+		xb_evtchn_flush(bus);
+	}
 	bus->dispatching = false;
 	while (bus->fd_graves) {
 		struct xb_fdw *w = bus->fd_graves;
@@ -234,6 +304,11 @@ out:
 	}
 	xb_bus_arm_timer(bus);
 	return handled;
+}
+
+XB_EXPORT void xenback_bus_flush(struct xenback_bus *bus)
+{
+	xb_evtchn_flush(bus);
 }
 
 XB_EXPORT int xenback_bus_add_fd(struct xenback_bus *bus, int fd, uint32_t events,
@@ -254,7 +329,7 @@ XB_EXPORT int xenback_bus_add_fd(struct xenback_bus *bus, int fd, uint32_t event
 	w->fn = fn;
 	w->arg = arg;
 	ev.data.u64 = (uint64_t)(uintptr_t)w;
-	if (epoll_ctl(bus->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+	if (epoll_ctl(bus->src_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		int r = -errno;
 
 		free(w);
@@ -271,7 +346,7 @@ XB_EXPORT int xenback_bus_del_fd(struct xenback_bus *bus, int fd)
 	HASH_FIND_INT(bus->fds, &fd, w);
 	if (!w)
 		return -ENOENT;
-	epoll_ctl(bus->epfd, EPOLL_CTL_DEL, fd, NULL);
+	epoll_ctl(bus->src_fd, EPOLL_CTL_DEL, fd, NULL);
 	HASH_DEL(bus->fds, w);
 	if (bus->dispatching) {
 		w->dead = true;
@@ -288,7 +363,8 @@ XB_EXPORT int xenback_bus_dispatch(struct xenback_bus *bus)
 	return dispatch_round(bus, 0);
 }
 
-/* The wait and the round in one epoll_wait(): one syscall per wake-up. */
+/* The wait and the round: with /dev/xenback one ioctl per round (the last
+ * round's notifies, the wait, which sources are ready), else epoll_wait. */
 XB_EXPORT int xenback_bus_run_once(struct xenback_bus *bus, int timeout_ms)
 {
 	return dispatch_round(bus, timeout_ms);

@@ -230,6 +230,24 @@ void xb_evtchn_flush(struct xenback_bus *bus)
 			    k->eoi[i] & XB_EOI_SPURIOUS);
 }
 
+int xb_evtchn_flush_wait(struct xenback_bus *bus, int other_fd, int timeout_ms)
+{
+	const struct xb_evtchn_ops *ops = bus->plat->evtchn;
+	struct xb_kick *k = &bus->kick;
+	int r;
+
+	k->ne = still_bound(bus, k->eoi, k->ne, false);
+	k->nn = still_bound(bus, k->ntf, k->nn, false);
+	r = ops->kick_wait(bus->plat->evtchn_h, k->eoi, k->ne, k->ntf, k->nn, other_fd, timeout_ms);
+	if (r == -EOPNOTSUPP)
+		return r;
+	if (r < 0 && r != -EINTR && ops->kick) /* refused: the kicks must still happen */
+		ops->kick(bus->plat->evtchn_h, k->eoi, k->ne, k->ntf, k->nn);
+	still_bound(bus, k->ntf, k->nn, true); /* notify_queued cleared */
+	k->ne = k->nn = 0;
+	return r;
+}
+
 void xb_evtchn_kick_free(struct xenback_bus *bus)
 {
 	free(bus->kick.eoi);

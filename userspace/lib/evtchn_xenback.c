@@ -7,7 +7,10 @@
  *   pending()      reads the ring the module shares with us: no syscall;
  *   notify_many()  notifies any number of ports in one ioctl;
  *   unmask()       one ioctl, carrying the lateeoi "spurious" hint so a
- *                  storming frontend gets throttled (XSA-332).
+ *                  storming frontend gets throttled (XSA-332);
+ *   kick_wait()    a whole round's re-arms and notifies and the wait for
+ *                  the next round (ports, or the bus's other sources
+ *                  through their epoll fd) in one ioctl.
  * The fd is pollable: readable while the ring holds pending ports.
  */
 #include <errno.h>
@@ -32,6 +35,7 @@ struct xbk {
 	const uint32_t *ring;
 	uint32_t ring_mask;
 	uint32_t max_vec;
+	bool wait_fd;                  /* XENBACK_F_WAIT_FD */
 };
 
 static int xbk_errno(void)
@@ -151,6 +155,44 @@ static int xbk_kick_many(void *h, const uint32_t *eoi, unsigned int ne,
 	return r;
 }
 
+/* A round's EOIs and notifies, then the wait for the next round: one ioctl
+ * (more only for vectors longer than max_vec). Forever only: the ioctl has
+ * no timeout. */
+static int xbk_kick_wait(void *h, const uint32_t *eoi, unsigned int ne,
+			 const uint32_t *ntf, unsigned int nn, int other_fd, int timeout_ms)
+{
+	struct xbk *x = h;
+	struct xenback_notify n;
+	int r;
+
+	if (!x->wait_fd || timeout_ms >= 0 || other_fd < 0)
+		return -EOPNOTSUPP;
+	while (ne > x->max_vec || nn > x->max_vec) {
+		unsigned int ce = ne < x->max_vec ? ne : x->max_vec;
+		unsigned int cn = nn < x->max_vec ? nn : x->max_vec;
+
+		r = xbk_kick(x, ce ? eoi : NULL, ce, cn ? ntf : NULL, cn);
+		if (r)
+			return r;
+		eoi += ce;
+		ne -= ce;
+		ntf += cn;
+		nn -= cn;
+	}
+	memset(&n, 0, sizeof(n));
+	n.eoi = (uintptr_t)(ne ? eoi : NULL);
+	n.eoi_count = ne;
+	n.notify = (uintptr_t)(nn ? ntf : NULL);
+	n.notify_count = nn;
+	n.flags = XENBACK_NOTIFY_WAIT | XENBACK_NOTIFY_WAIT_FD;
+	n.wait_fd = other_fd;
+	r = ioctl(x->fd, XENBACK_IOCTL_NOTIFY, &n);
+	if (r < 0)
+		return xbk_errno();
+	_Static_assert(XB_WAIT_OTHER == XENBACK_NOTIFY_FD_READY, "one readiness flag");
+	return r;
+}
+
 static void xbk_close(void *h)
 {
 	struct xbk *x = h;
@@ -173,6 +215,7 @@ static const struct xb_evtchn_ops xbk_ops = {
 	.pending = xbk_pending,
 	.unmask = xbk_unmask,
 	.kick = xbk_kick_many,
+	.kick_wait = xbk_kick_wait,
 	.close = xbk_close,
 };
 
@@ -213,6 +256,7 @@ int xb_evtchn_xenback_open(const struct xb_evtchn_ops **ops, void **h)
 	x->ring = (const uint32_t *)((const char *)x->map + v.ring_offset);
 	x->ring_mask = v.ring_size - 1;
 	x->max_vec = v.max_vec;
+	x->wait_fd = v.features & XENBACK_F_WAIT_FD;
 	*ops = &xbk_ops;
 	*h = x;
 	return 0;

@@ -128,7 +128,10 @@ struct xb_fdw {
 struct xenback_bus {
 	struct xenback_platform *plat;
 	struct xenback_bus_config cfg;
-	int epfd;
+	int epfd;                     /* the bus fd */
+	int src_fd;                   /* the sources but event channels (nested in epfd with
+				       * kwait, else epfd itself) */
+	bool kwait;                   /* event channels' kick_wait: one call per round */
 	int timerfd;
 	int xs_fd, ev_fd;
 	bool started;
@@ -212,6 +215,9 @@ void xb_device_release_io(struct xenback_device *dev);
 void xb_evtchn_dispatch(struct xenback_bus *bus);
 /* Sends the round's batched EOIs and notifies. */
 void xb_evtchn_flush(struct xenback_bus *bus);
+/* The round's kicks and the wait for the next (ops->kick_wait); on
+ * -EOPNOTSUPP nothing was done and the kicks stay queued. */
+int xb_evtchn_flush_wait(struct xenback_bus *bus, int other_fd, int timeout_ms);
 void xb_evtchn_kick_free(struct xenback_bus *bus);
 
 

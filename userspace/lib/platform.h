@@ -89,9 +89,22 @@ struct xb_evtchn_ops {
 	 */
 	int (*kick)(void *h, const uint32_t *eoi, unsigned int ne,
 		    const uint32_t *notify, unsigned int nn);
+	/*
+	 * Optional: kick(), then sleep until a port is pending or the file
+	 * other_fd is readable, up to timeout_ms (-1: forever), in one call
+	 * (/dev/xenback with XENBACK_F_WAIT_FD: one ioctl). Returns the number
+	 * of ports pending, or'ed with XB_WAIT_OTHER if other_fd is readable
+	 * (0: timed out); -EINTR on a signal; -EOPNOTSUPP when it cannot wait
+	 * like that (old module, a timeout it does not do): then nothing was
+	 * done, and the library kicks and waits the other way.
+	 */
+	int (*kick_wait)(void *h, const uint32_t *eoi, unsigned int ne,
+			 const uint32_t *notify, unsigned int nn, int other_fd,
+			 int timeout_ms);
 	void (*close)(void *h);
 };
 #define XB_EOI_SPURIOUS (1u << 31)
+#define XB_WAIT_OTHER (1 << 30)
 
 struct xenback_platform {
 	const char *name; /* "real", "sim", ... */

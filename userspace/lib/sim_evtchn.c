@@ -14,6 +14,7 @@
  * is silently dropped; a port the caller does not own is -EINVAL.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -301,6 +302,39 @@ static int op_unmask(void *h, uint32_t port, bool spurious)
 	return 0;
 }
 
+/* /dev/xenback's contract (evtchn_xenback.c), limits included: only
+ * forever (-1), else -EOPNOTSUPP before anything is done; the kicks, then a
+ * wait for a pending port or other_fd (here with poll()). */
+static int op_kick_wait(void *h, const uint32_t *eoi, unsigned int ne, const uint32_t *ntf,
+			unsigned int nn, int other_fd, int timeout_ms)
+{
+	struct xenback_sim *sim = h;
+	struct pollfd pf[2] = { { .fd = sim->ev.efd, .events = POLLIN },
+				{ .fd = other_fd, .events = POLLIN } };
+	struct sim_port *p;
+	unsigned int i;
+	int n = 0;
+
+	if (timeout_ms >= 0 || other_fd < 0)
+		return -EOPNOTSUPP;
+	sim->ev.kick_waits++;
+	for (i = 0; i < nn; i++)
+		if (op_notify(h, ntf[i]) < 0)
+			return -EINVAL;
+	for (i = 0; i < ne; i++)
+		if (op_unmask(h, eoi[i] & ~XB_EOI_SPURIOUS, eoi[i] & XB_EOI_SPURIOUS) < 0)
+			return -EINVAL;
+	if (poll(pf, 2, -1) < 0)
+		return -errno;
+	DL_COUNT(sim->ev.pending, p, n);
+	return n | (pf[1].revents & POLLIN ? XB_WAIT_OTHER : 0);
+}
+
+uint64_t xenback_sim_evtchn_kick_waits(const struct xenback_sim *sim)
+{
+	return sim->ev.kick_waits;
+}
+
 /* The backend side closed its handle: its ports are unbound. */
 void xb_sim_evtchn_close(struct xenback_sim *sim)
 {
@@ -324,6 +358,7 @@ const struct xb_evtchn_ops xb_sim_evtchn_ops = {
 	.fd = op_fd,
 	.pending = op_pending,
 	.unmask = op_unmask,
+	.kick_wait = op_kick_wait,
 	.close = op_close,
 };
 

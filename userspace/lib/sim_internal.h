@@ -60,6 +60,7 @@ struct sim_evtchn {
 	unsigned int bound;         /* backend ports allocated */
 	int efd;
 	bool efd_set;
+	uint64_t kick_waits;         /* kick_wait() calls: rounds that waited in one call */
 };
 
 struct xenback_sim {

@@ -4,6 +4,8 @@
  * over a loopback pair. With the argument "absent" (run after rmmod): the
  * open must fail with -ENOENT/-ENODEV so the library falls back.
  */
+#include <sys/eventfd.h>
+
 #include "platform.h"
 #include "xbtest.h"
 
@@ -20,7 +22,7 @@ int main(int argc, char **argv)
 		tap_ok(r == -ENOENT || r == -ENODEV, "without the module, open fails with -ENOENT/-ENODEV (%d)", r);
 		return tap_done();
 	}
-	tap_plan(18);
+	tap_plan(24);
 	r = xb_evtchn_xenback_open(&ops, &h);
 	tap_eq(r, 0, "open the /dev/xenback event-channel ops");
 	if (r)
@@ -49,6 +51,25 @@ int main(int argc, char **argv)
 		tap_eq(ops->pending(h, got, 8), 1, "the notify arrived on the re-armed port");
 		eoi = pair[1] | XB_EOI_SPURIOUS;
 		tap_eq(ops->kick ? ops->kick(h, &eoi, 1, NULL, 0) : -1, 0, "kick: spurious re-arm only");
+	}
+	/* kick_wait: the round's kicks and the wait, one ioctl */
+	{
+		int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		uint32_t eoi = pair[1];
+		uint64_t one = 1;
+
+		tap_ok(ops->kick_wait != NULL, "the ops offer kick_wait()");
+		tap_eq(ops->kick_wait(h, &eoi, 1, NULL, 0, efd, 0), -EOPNOTSUPP,
+		       "kick_wait with a timeout: -EOPNOTSUPP, nothing done");
+		tap_eq(ops->pending(h, got, 8), 0, "(the port is still masked)");
+		tap_eq(ops->kick_wait(h, &eoi, 1, &pair[0], 1, efd, -1), 1,
+		       "kick_wait: re-arm + notify, woken by the notify: 1 pending");
+		tap_eq(ops->pending(h, got, 8), 1, "and it is there");
+		if (write(efd, &one, sizeof(one)) != sizeof(one))
+			t_bail("eventfd");
+		tap_eq(ops->kick_wait(h, &eoi, 1, NULL, 0, efd, -1), XB_WAIT_OTHER,
+		       "kick_wait: woken by the other fd: XB_WAIT_OTHER");
+		close(efd);
 	}
 	tap_eq(ops->bind_interdomain(h, 1, 1), -EOPNOTSUPP, "interdomain bind without Xen: -EOPNOTSUPP");
 	tap_eq(ops->unbind(h, pair[0]), 0, "unbind");
