@@ -15,7 +15,7 @@ done
 BW=$W/bench
 mkdir -p $BW
 SIZE_MB=${XB_BENCH_SIZE_MB:-64}
-RT=${XB_BENCH_RUNTIME:-6}    # fio --runtime (s), after RAMP s of --ramp_time
+RT=${XB_BENCH_RUNTIME:-12}    # fio --runtime (s), after RAMP s of --ramp_time
 RAMP=${XB_BENCH_RAMP:-2}
 REPS=${XB_BENCH_REPS:-3}
 BACKENDS="xenback blkback qdisk"

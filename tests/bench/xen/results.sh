@@ -41,7 +41,7 @@ fi
 blk=$(mktemp)
 {
 	echo "<!-- figures: written by tests/bench/xen/results.sh; edit outside the markers -->"
-	echo "Last run: $(date -u -r "$dir/bench.txt" '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), \`make bench-xen\` (runtime ${XB_BENCH_RUNTIME:-6} s after a ${XB_BENCH_RAMP:-2} s ramp, ${XB_BENCH_REPS:-3} interleaved repetitions, ${XB_BENCH_SIZE_MB:-64} MiB disks)."
+	echo "Last run: $(date -u -r "$dir/bench.txt" '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), \`make bench-xen\` (runtime ${XB_BENCH_RUNTIME:-12} s after a ${XB_BENCH_RAMP:-2} s ramp, ${XB_BENCH_REPS:-3} interleaved repetitions, ${XB_BENCH_SIZE_MB:-64} MiB disks)."
 	echo
 	echo '```'
 	cat "$dir/bench.txt"
