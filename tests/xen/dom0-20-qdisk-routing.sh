@@ -5,7 +5,6 @@
 # backend/qdisk/<domid>/51712 is left in state 1 (Initialising) for xenbackd;
 # xl destroy kills xenback-dm and removes the nodes.
 . /xen/tests/dom0-lib.sh
-DM=/usr/lib/xenback/xenback-dm
 if ! have build/xenback-dm; then
 	skip "routing: xl create with a qdisk disk routed to xenback-dm" "build/xenback-dm not built"
 	exit 0

@@ -7,13 +7,7 @@
 # xvda and xvdd are files on ext2 over brd ramdisks (xenbackd's O_DIRECT
 # path); xvdb and xvde are files on tmpfs (no O_DIRECT there).
 . /xen/tests/dom0-lib.sh
-DM=/usr/lib/xenback/xenback-dm
-for b in build/xenbackd build/xenbackctl build/xenback-dm; do
-	if ! have $b; then
-		skip "xenbackd: end-to-end tests on real Xen" "$b not built"
-		exit 0
-	fi
-done
+have_xenbackd "xenbackd: end-to-end tests on real Xen" || exit 0
 T=/sys/kernel/tracing
 mod=0
 if [ -e /xen/xenback.ko ]; then

@@ -4,13 +4,7 @@
 # SIGTERM while the disk is connected: the device is closed and the frontend
 # told (backend Closed, blkfront Closing/Closed), exit status 0.
 . /xen/tests/dom0-lib.sh
-DM=/usr/lib/xenback/xenback-dm
-for b in build/xenbackd build/xenbackctl build/xenback-dm; do
-	if ! have $b; then
-		skip "xenbackd --no-module: end-to-end and SIGTERM" "$b not built"
-		exit 0
-	fi
-done
+have_xenbackd "xenbackd --no-module: end-to-end and SIGTERM" || exit 0
 [ -d /sys/module/xenback ] && rmmod xenback
 xenbackd --types qdisk --no-module --log-level info > $W/xenbackd-nomod.log 2>&1 &
 xpid=$!

@@ -6,7 +6,6 @@
 . /xen/tests/dom0-lib.sh
 say() { echo "# ==> $*"; }
 show() { sed 's/^/#     /'; }
-DM=/usr/lib/xenback/xenback-dm
 for b in build/xenbackd build/xenbackctl build/xenback-dm; do
 	have $b || { notok "demo: $b is built"; exit 1; }
 done

@@ -12,6 +12,14 @@ point() { # status desc
 }
 note() { echo "# $*"; }
 have() { ! grep -qxF "$1" /xen/missing 2>/dev/null; } # have build/xenbackd ...
+DM=/usr/lib/xenback/xenback-dm
+# have_xenbackd <what the script tests>: xenbackd, xenbackctl and xenback-dm
+# are in the initramfs, else one SKIP point and false
+have_xenbackd() {
+	for _b in build/xenbackd build/xenbackctl build/xenback-dm; do
+		have $_b || { skip "$1" "$_b not built"; return 1; }
+	done
+}
 now() { cut -d' ' -f1 /proc/uptime; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; } # seconds since $(now)
 

@@ -11,7 +11,12 @@ mount -t devtmpfs devtmpfs /dev
 mkdir -p /tmp && mount -t tmpfs tmpfs /tmp
 # In the background: after boot, loading xen-blkfront waits (up to 5 min) for
 # every vbd to connect, and a disk whose backend failed never does.
-(while read -r m; do insmod "$m" || echo "# insmod $m failed"; done < /etc/xb-modules) &
+# Parameters come from the command line as modprobe would pass them
+# (xen_blkfront.max_ring_page_order=2): insmod alone does not.
+(while read -r m; do
+	n=$(basename "$m" .ko | tr - _)
+	insmod "$m" $(tr ' ' '\n' < /proc/cmdline | sed -n "s/^$n\.//p") || echo "# insmod $m failed"
+done < /etc/xb-modules) &
 echo "XB-DOMU-READY"
 n=1
 while :; do

@@ -1,0 +1,20 @@
+#!/bin/sh
+# usage: domU-mq.sh <dev> — O_DIRECT reads of the whole 8 MiB pattern from
+# each vCPU at once (taskset), so that blk-mq submits on every hardware
+# queue; then the queues blkfront made (sysfs).
+. /xen/tests/domU-lib.sh
+d=/dev/$1
+wait_dev "$d" || { notok "$1 appeared"; exit 1; }
+n=$(grep -c '^processor' /proc/cpuinfo)
+[ "$n" -ge 2 ]; point $? "$1: the guest has $n vCPUs"
+nq=$(ls -d /sys/block/$1/mq/* 2>/dev/null | wc -l)
+[ "$nq" -ge 2 ]; point $? "$1: blk-mq has $nq hardware queues"
+i=0 pids=
+while [ $i -lt "$n" ]; do
+	taskset $((1 << i)) sh -c "for r in 1 2 3; do dd if=$d bs=64k count=128 iflag=direct 2>/dev/null | cmp -s - $P || exit 1; done" &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+bad=0
+for p in $pids; do wait $p || bad=$((bad + 1)); done
+[ $bad = 0 ]; point $? "$1: the pattern read back 3 times from each of $n vCPUs at once ($bad failed)"
