@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "helpers/blk-data-checks.h"
 #include "helpers/blkfront.h"
 #include "xenback/blk.h"
 
@@ -25,68 +26,13 @@ static void data_path(struct xbt *t, const char *img, uint32_t domid, bool persi
 {
 	const char *how = persistent ? "persistent" : "grant copy";
 	struct sfront f;
-	int16_t st[64];
-	unsigned int got, i;
-	bool ok;
+	char label[64];
 
 	sfront_persistent = persistent;
 	tap_eq(sfront_attach(&f, t, domid, 51712, img, "w", 1, 2), XENBACK_STATE_CONNECTED,
 	       "in place (%s): Connected", how);
-	sfront_fill(&f, 0, 11, domid);
-	sfront_queue_rw(&f, 0, BLKIF_OP_WRITE, 2048, 11, 8, 100);
-	got = sfront_run(&f, 0, 1, st, NULL);
-	tap_ok(got == 1 && st[0] == BLKIF_RSP_OKAY && sfront_file_matches(img, 2048 * 512, 11 * 4096, domid),
-	       "in place (%s): 44 KiB write lands in the image", how);
-	for (i = 0; i < 11; i++)
-		memset(f.data[i], 0xee, 4096);
-	sfront_queue_rw(&f, 0, BLKIF_OP_READ, 2048, 11, 8, 101);
-	got = sfront_run(&f, 0, 1, st, NULL);
-	tap_ok(got == 1 && st[0] == BLKIF_RSP_OKAY && sfront_check(&f, 0, 11, domid),
-	       "in place (%s): read back returns it", how);
-
-	{ /* sectors 2..5 of a page */
-		blkif_request_t req = { .operation = BLKIF_OP_READ, .nr_segments = 1, .id = 5,
-					.sector_number = 2048 };
-
-		memset(f.data[0], 0, 4096);
-		req.seg[0] = (struct blkif_request_segment){ f.data_ref[0], 2, 5 };
-		sfront_queue_raw(&f, 0, &req);
-		got = sfront_run(&f, 0, 1, st, NULL);
-		ok = got == 1 && st[0] == 0 && ((uint32_t *)f.data[0])[256] == sfront_word(domid, 0) &&
-		     ((uint32_t *)f.data[0])[0] == 0 && ((uint32_t *)f.data[0])[768] == 0;
-		tap_ok(ok, "in place (%s): a partial segment lands at its offset", how);
-	}
-	for (i = 0; i < 32; i++)
-		sfront_queue_rw(&f, 0, i % 2 ? BLKIF_OP_WRITE : BLKIF_OP_READ, 8192 + (uint64_t)i * 8, 1, 8,
-				1000 + i);
-	got = sfront_run(&f, 0, 32, st, NULL);
-	for (i = 0, ok = got == 32; ok && i < got; i++)
-		ok = st[i] == BLKIF_RSP_OKAY;
-	tap_ok(ok, "in place (%s): 32 mixed requests in one push: 32 OK responses", how);
-
-	sfront_fill(&f, 0, 256, domid + 1);
-	sfront_queue_indirect(&f, 0, BLKIF_OP_WRITE, 4096, 256, 200);
-	got = sfront_run(&f, 0, 1, st, NULL);
-	tap_ok(got == 1 && st[0] == BLKIF_RSP_OKAY && sfront_last_op == BLKIF_OP_WRITE &&
-		       sfront_file_matches(img, 4096 * 512, 256 * 4096, domid + 1),
-	       "in place (%s): indirect 1 MiB write lands in the image", how);
-	for (i = 0; i < 256; i++)
-		memset(f.data[i], 0, 4096);
-	sfront_queue_indirect(&f, 0, BLKIF_OP_READ, 4096, 256, 201);
-	got = sfront_run(&f, 0, 1, st, NULL);
-	tap_ok(got == 1 && st[0] == BLKIF_RSP_OKAY && sfront_check(&f, 0, 256, domid + 1),
-	       "in place (%s): indirect 1 MiB read returns it", how);
-
-	sfront_queue_rw(&f, 0, BLKIF_OP_READ, 16384 - 4, 1, 8, 300); /* runs past the end */
-	got = sfront_run(&f, 0, 1, st, NULL);
-	tap_ok(got == 1 && st[0] == BLKIF_RSP_ERROR, "in place (%s): a read past the end is an error", how);
-	{
-		blkif_request_t fl = { .operation = BLKIF_OP_FLUSH_DISKCACHE, .id = 301 };
-
-		sfront_queue_raw(&f, 0, &fl);
-		got = sfront_run(&f, 0, 1, st, NULL);
-		tap_ok(got == 1 && st[0] == BLKIF_RSP_OKAY, "in place (%s): flush (io_uring) OK", how);
-	}
+	snprintf(label, sizeof(label), "in place (%s)", how);
+	blk_data_checks(&f, img, domid, label);
 	xbt_offline(t, "qdisk", domid, 51712);
 	xbt_fe_set_state(t, "qdisk", domid, 51712, XENBACK_STATE_CLOSED);
 	xbt_settle(t);
@@ -126,7 +72,9 @@ int main(void)
 	}
 	close(fd);
 
-	/* the data path in place, on any file (forced) */
+	/* the data path in place with preadv/pwritev, on any file (forced);
+	 * test-blk-map covers the mapped image */
+	setenv("XENBACK_BLK_MMAP", "0", 1);
 	xbt_init(&t, XENBACK_LOG_WARNING);
 	xenback_backend_register(t.bus, &xenback_blk_qdisk_info);
 	data_path(&t, img, 61, false);
@@ -141,6 +89,7 @@ int main(void)
 	       "in place: a write to a read-only disk is refused");
 	xbt_fini(&t);
 	unsetenv("XENBACK_BLK_INLINE");
+	unsetenv("XENBACK_BLK_MMAP");
 	unlink(img);
 	return tap_done();
 }

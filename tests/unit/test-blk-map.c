@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "helpers/blk-data-checks.h"
 #include "helpers/blkfront.h"
 #include "xenback/blk.h"
 
@@ -54,40 +55,14 @@ static void data_path(struct xbt *t, const char *img, uint32_t domid, bool persi
 	const char *how = persistent ? "persistent" : "grant copy";
 	const char *via = want_map ? "mapped" : "XENBACK_BLK_MMAP=0";
 	struct sfront f;
-	int16_t st[32];
-	unsigned int got, i;
-	bool ok;
+	char label[64];
 
 	sfront_persistent = persistent;
 	tap_eq(sfront_attach(&f, t, domid, 51712, img, "w", 1, 2), XENBACK_STATE_CONNECTED,
 	       "%s (%s): Connected", via, how);
 	tap_ok(mapped(img) == want_map, "%s (%s): image %s", via, how, want_map ? "mapped" : "not mapped");
-	sfront_fill(&f, 0, 11, domid);
-	sfront_queue_rw(&f, 0, BLKIF_OP_WRITE, 2048, 11, 8, 100);
-	got = sfront_run(&f, 0, 1, st, NULL);
-	tap_ok(got == 1 && st[0] == BLKIF_RSP_OKAY && sfront_file_matches(img, 2048 * 512, 11 * 4096, domid),
-	       "%s (%s): 44 KiB write is in the file", via, how);
-	for (i = 0; i < 11; i++)
-		memset(f.data[i], 0xee, 4096);
-	sfront_queue_rw(&f, 0, BLKIF_OP_READ, 2048, 11, 8, 101);
-	got = sfront_run(&f, 0, 1, st, NULL);
-	tap_ok(got == 1 && st[0] == BLKIF_RSP_OKAY && sfront_check(&f, 0, 11, domid),
-	       "%s (%s): read back returns it", via, how);
-	for (i = 0; i < 16; i++)
-		sfront_queue_rw(&f, 0, i % 2 ? BLKIF_OP_WRITE : BLKIF_OP_READ, 8192 + (uint64_t)i * 8, 1, 8,
-				1000 + i);
-	got = sfront_run(&f, 0, 16, st, NULL);
-	for (i = 0, ok = got == 16; ok && i < got; i++)
-		ok = st[i] == BLKIF_RSP_OKAY;
-	tap_ok(ok, "%s (%s): 16 mixed requests: 16 OK responses", via, how);
-	sfront_fill(&f, 0, 256, domid + 1);
-	sfront_queue_indirect(&f, 0, BLKIF_OP_WRITE, 4096, 256, 200);
-	got = sfront_run(&f, 0, 1, st, NULL);
-	tap_ok(got == 1 && st[0] == BLKIF_RSP_OKAY && sfront_file_matches(img, 4096 * 512, 256 * 4096, domid + 1),
-	       "%s (%s): indirect 1 MiB write is in the file", via, how);
-	sfront_queue_rw(&f, 0, BLKIF_OP_READ, 16384 - 4, 1, 8, 300); /* runs past the end */
-	got = sfront_run(&f, 0, 1, st, NULL);
-	tap_ok(got == 1 && st[0] == BLKIF_RSP_ERROR, "%s (%s): a read past the end is an error", via, how);
+	snprintf(label, sizeof(label), "%s (%s)", via, how);
+	blk_data_checks(&f, img, domid, label);
 	detach(t, domid);
 	tap_ok(!mapped(img), "%s (%s): no mapping left after disconnect", via, how);
 }
@@ -156,7 +131,7 @@ int main(void)
 	struct xbt t;
 	int fd;
 
-	tap_plan(32);
+	tap_plan(41);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = own_sigbus;
 	sigaction(SIGBUS, &sa, NULL);
