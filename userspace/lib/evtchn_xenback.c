@@ -163,21 +163,20 @@ static int xbk_kick_wait(void *h, const uint32_t *eoi, unsigned int ne,
 {
 	struct xbk *x = h;
 	struct xenback_notify n;
+	unsigned int he = ne > x->max_vec ? ne - x->max_vec : 0;
+	unsigned int hn = nn > x->max_vec ? nn - x->max_vec : 0;
 	int r;
 
 	if (!x->wait_fd || timeout_ms >= 0 || other_fd < 0)
 		return -EOPNOTSUPP;
-	while (ne > x->max_vec || nn > x->max_vec) {
-		unsigned int ce = ne < x->max_vec ? ne : x->max_vec;
-		unsigned int cn = nn < x->max_vec ? nn : x->max_vec;
-
-		r = xbk_kick(x, ce ? eoi : NULL, ce, cn ? ntf : NULL, cn);
+	if (he || hn) { /* all but the last max_vec of each go ahead */
+		r = xbk_kick_many(x, eoi, he, ntf, hn);
 		if (r)
 			return r;
-		eoi += ce;
-		ne -= ce;
-		ntf += cn;
-		nn -= cn;
+		eoi += he;
+		ne -= he;
+		ntf += hn;
+		nn -= hn;
 	}
 	memset(&n, 0, sizeof(n));
 	n.eoi = (uintptr_t)(ne ? eoi : NULL);
