@@ -159,33 +159,19 @@ void xbt_add(struct xbt *t, const char *type, uint32_t domid, uint32_t devid,
 	xenback_sim_write(t->sim, fe, "%s", "");
 	xenback_sim_write(t->sim, xbt_path("/local/domain/%u/name", domid), "guest%u", domid);
 	xenback_sim_write(t->sim, xbt_path("/local/domain/%u/domid", domid), "%u", domid);
-	{
-		char p[160];
+	xenback_sim_write(t->sim, xbt_path("%s/backend", fe), "%s", be);
+	xenback_sim_write(t->sim, xbt_path("%s/backend-id", fe), "0");
+	xenback_sim_write(t->sim, xbt_path("%s/state", fe), "1");
+	xenback_sim_write(t->sim, xbt_path("%s/frontend", be), "%s", fe);
+	xenback_sim_write(t->sim, xbt_path("%s/frontend-id", be), "%u", domid);
+	xenback_sim_write(t->sim, xbt_path("%s/online", be), "1");
+	xenback_sim_write(t->sim, xbt_path("%s/state", be), "1");
+	xenback_sim_write(t->sim, xbt_path("%s/params", be), "/images/guest%u-%u.img", domid, devid);
+	xenback_sim_write(t->sim, xbt_path("%s/mode", be), "w");
+	for (; extra && *extra; extra++) {
+		const char *eq = strchr(*extra, '=');
 
-		snprintf(p, sizeof(p), "%s/backend", fe);
-		xenback_sim_write(t->sim, p, "%s", be);
-		snprintf(p, sizeof(p), "%s/backend-id", fe);
-		xenback_sim_write(t->sim, p, "0");
-		snprintf(p, sizeof(p), "%s/state", fe);
-		xenback_sim_write(t->sim, p, "1");
-		snprintf(p, sizeof(p), "%s/frontend", be);
-		xenback_sim_write(t->sim, p, "%s", fe);
-		snprintf(p, sizeof(p), "%s/frontend-id", be);
-		xenback_sim_write(t->sim, p, "%u", domid);
-		snprintf(p, sizeof(p), "%s/online", be);
-		xenback_sim_write(t->sim, p, "1");
-		snprintf(p, sizeof(p), "%s/state", be);
-		xenback_sim_write(t->sim, p, "1");
-		snprintf(p, sizeof(p), "%s/params", be);
-		xenback_sim_write(t->sim, p, "/images/guest%u-%u.img", domid, devid);
-		snprintf(p, sizeof(p), "%s/mode", be);
-		xenback_sim_write(t->sim, p, "w");
-		for (; extra && *extra; extra++) {
-			const char *eq = strchr(*extra, '=');
-
-			snprintf(p, sizeof(p), "%s/%.*s", be, (int)(eq - *extra), *extra);
-			xenback_sim_write(t->sim, p, "%s", eq + 1);
-		}
+		xenback_sim_write(t->sim, xbt_path("%s/%.*s", be, (int)(eq - *extra), *extra), "%s", eq + 1);
 	}
 	xenback_sim_batch_end(t->sim);
 }
