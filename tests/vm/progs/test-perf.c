@@ -4,7 +4,6 @@
  * loopback exchange, then `perf script` shows every kind of event.
  * (perf comes from linux-perf; SKIP when the initramfs has none.)
  */
-#include <sys/wait.h>
 
 #include "xbtest.h"
 
@@ -31,32 +30,6 @@ static int load(void)
 	return 0;
 }
 
-static int run(char *out, size_t len, char *const argv[])
-{
-	int pfd[2], status;
-	size_t got = 0;
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		close(pfd[0]);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	while (got < len - 1 && (n = read(pfd[0], out + got, len - 1 - got)) > 0)
-		got += n;
-	out[got] = 0;
-	close(pfd[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 int main(int argc, char **argv)
 {
 	static char out[1 << 18];
@@ -81,14 +54,14 @@ int main(int argc, char **argv)
 			self[n] = 0;
 			rec[8] = self;
 		}
-		tap_eq(run(out, sizeof(out), rec), 0, "perf record -e 'xenback:*' -- <loopback exchange>");
+		tap_eq(xbt_run(out, sizeof(out), rec, 1), 0, "perf record -e 'xenback:*' -- <loopback exchange>");
 		if (tap_failed)
 			printf("# %.1500s\n", out);
 	}
 	{
 		char *scr[] = { PERF, "script", "-i", DATA, NULL };
 
-		tap_eq(run(out, sizeof(out), scr), 0, "perf script");
+		tap_eq(xbt_run(out, sizeof(out), scr, 1), 0, "perf script");
 	}
 	for (i = 0; i < 6; i++) {
 		snprintf(want, sizeof(want), "xenback:%s:", events[i]);

@@ -1,35 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* `xenbackctl stats` reads the per-port counters over generic netlink. */
-#include <sys/wait.h>
 
 #include "xbtest.h"
 
 #define CTL "/bin/xenbackctl"
 
-/* Runs xenbackctl with args, returns its exit status, output in buf. */
+/* Runs xenbackctl with args (stdout only), returns its exit status. */
 static int run(char *buf, size_t len, const char *arg1, const char *arg2)
 {
-	int pfd[2], status;
-	size_t got = 0;
-	ssize_t n;
-	pid_t pid;
+	char *argv[] = { (char *)CTL, (char *)arg1, (char *)arg2, NULL };
 
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		execl(CTL, CTL, arg1, arg2, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	while (got < len - 1 && (n = read(pfd[0], buf + got, len - 1 - got)) > 0)
-		got += n;
-	buf[got] = 0;
-	close(pfd[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return xbt_run(buf, len, argv, 0);
 }
 
 int main(void)

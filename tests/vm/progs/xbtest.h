@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "uapi/xenback.h"
@@ -201,6 +202,35 @@ static inline int xbt_wait(const struct xbt *x, int timeout_ms)
 	int r = poll(&p, 1, timeout_ms);
 
 	return r < 0 ? -errno : r;
+}
+
+/* Runs argv[0] (a path) with stdout (and stderr if with_stderr) into out,
+ * NUL-terminated; returns its exit status, -1 if it did not exit. */
+static inline int xbt_run(char *out, size_t len, char *const argv[], int with_stderr)
+{
+	int pfd[2], status;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		if (with_stderr)
+			dup2(pfd[1], 2);
+		close(pfd[0]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (got < len - 1 && (n = read(pfd[0], out + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = 0;
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 #endif
