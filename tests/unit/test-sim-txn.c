@@ -8,6 +8,7 @@
 #include "xenback/sim.h"
 #include "platform.h"
 #include "tap.h"
+#include "helpers/xbtest.h"
 
 static struct xenback_sim *sim;
 static const struct xb_xs_ops *xs;
@@ -49,17 +50,10 @@ static int tdir(xb_txn_t t, const char *path, const char *want)
 	return want && !strcmp(buf, want);
 }
 
+/* Drains the queue; returns how many events there were. */
 static int nevents(void)
 {
-	char *p, *t;
-	int n = 0;
-
-	while (xs->read_watch(h, &p, &t) == 0) {
-		free(p);
-		free(t);
-		n++;
-	}
-	return n;
+	return xbt_xs_drain(xs, h);
 }
 
 static void test_buffering(void)

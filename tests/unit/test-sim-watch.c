@@ -10,6 +10,7 @@
 #include "xenback/sim.h"
 #include "platform.h"
 #include "tap.h"
+#include "helpers/xbtest.h"
 
 static struct xenback_sim *sim;
 static const struct xb_xs_ops *xs;
@@ -49,15 +50,7 @@ static int empty(void)
 /* Drains the queue; returns how many events there were. */
 static int drain(void)
 {
-	char *p, *t;
-	int n = 0;
-
-	while (xs->read_watch(h, &p, &t) == 0) {
-		free(p);
-		free(t);
-		n++;
-	}
-	return n;
+	return xbt_xs_drain(xs, h);
 }
 
 static void test_initial(void)

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 
 #include "xbtest.h"
+#include "platform.h"
 
 const char *xbt_path(const char *fmt, ...)
 {
@@ -19,6 +20,19 @@ const char *xbt_path(const char *fmt, ...)
 	vsnprintf(b, sizeof(bufs[0]), fmt, ap);
 	va_end(ap);
 	return b;
+}
+
+int xbt_xs_drain(const struct xb_xs_ops *xs, void *h)
+{
+	char *p, *t;
+	int n = 0;
+
+	while (xs->read_watch(h, &p, &t) == 0) {
+		free(p);
+		free(t);
+		n++;
+	}
+	return n;
 }
 
 struct vtest_counts vtest;

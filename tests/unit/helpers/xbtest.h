@@ -49,6 +49,10 @@ uint32_t xbt_fe_connect(struct xbt *t, const char *type, uint32_t domid, uint32_
 bool xbt_exists(struct xbt *t, const char *type, uint32_t domid, uint32_t devid);
 /* A formatted path in one of 8 rotating buffers (test code only). */
 const char *xbt_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Reads and frees every queued watch event of a platform's xenstore
+ * handle; returns how many there were. */
+struct xb_xs_ops;
+int xbt_xs_drain(const struct xb_xs_ops *xs, void *h);
 /* Error recorded for an instance (0 if none or no instance). */
 int xbt_error(struct xbt *t, const char *type, uint32_t domid, uint32_t devid);
 #endif
