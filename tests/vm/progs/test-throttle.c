@@ -7,6 +7,18 @@
 
 #define STORM 20000
 
+/* The port's events, wakes, spurious and throttled counters, shown. */
+static void stats(int fd, uint32_t port, const char *what, uint64_t *ev, uint64_t *wk, uint64_t *sp,
+		  uint64_t *th)
+{
+	*ev = xbt_stat(fd, port, 'e');
+	*wk = xbt_stat(fd, port, 'w');
+	*sp = xbt_stat(fd, port, 's');
+	*th = xbt_stat(fd, port, 't');
+	tap_diag("%s: events %llu wakes %llu spurious %llu throttled %llu", what, (unsigned long long)*ev,
+		 (unsigned long long)*wk, (unsigned long long)*sp, (unsigned long long)*th);
+}
+
 int main(void)
 {
 	struct { uint32_t req_prod, req_event, rsp_prod, rsp_event; } *sring;
@@ -29,13 +41,7 @@ int main(void)
 		if (xbt_take(&x, NULL, 4))
 			xbt_eoi1(x.fd, pb, 1);
 	}
-	ev = xbt_stat(x.fd, pb, 'e');
-	wk = xbt_stat(x.fd, pb, 'w');
-	sp = xbt_stat(x.fd, pb, 's');
-	th = xbt_stat(x.fd, pb, 't');
-	tap_diag("userspace storm: events %llu wakes %llu spurious %llu throttled %llu",
-	       (unsigned long long)ev, (unsigned long long)wk, (unsigned long long)sp,
-	       (unsigned long long)th);
+	stats(x.fd, pb, "userspace storm", &ev, &wk, &sp, &th);
 	tap_eq(ev, (STORM / 256) * 256, "every event counted");
 	tap_ok(sp >= 2, "spurious re-arms counted");
 	tap_ok(th >= 1, "repeated spurious re-arms are throttled");
@@ -57,13 +63,7 @@ int main(void)
 	tap_eq(xbt_set_ring(x.fd, pb, &sring->req_prod, cons), 0, "register the ring");
 	for (i = 0; i < STORM / 256; i++)
 		xbt_kick(x.fd, NULL, 0, flood, 256, 0);
-	ev = xbt_stat(x.fd, pb, 'e');
-	wk = xbt_stat(x.fd, pb, 'w');
-	sp = xbt_stat(x.fd, pb, 's');
-	th = xbt_stat(x.fd, pb, 't');
-	tap_diag("ring storm: events %llu wakes %llu spurious %llu throttled %llu",
-	       (unsigned long long)ev, (unsigned long long)wk, (unsigned long long)sp,
-	       (unsigned long long)th);
+	stats(x.fd, pb, "ring storm", &ev, &wk, &sp, &th);
 	tap_eq(wk, 0, "a storm with an empty ring never wakes userspace");
 	tap_eq(xbt_avail(&x), 0, "and publishes nothing");
 	tap_ok(th >= 1 && sp >= 2, "the module throttles it");
