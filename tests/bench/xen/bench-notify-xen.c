@@ -36,14 +36,6 @@
 #define NPORTS 64
 #define BATCH_ROUNDS 300
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void die(const char *what)
 {
 	printf("not ok - bench-notify-xen: %s: %s\n", what, strerror(errno));
@@ -137,10 +129,10 @@ static double pingpong_xenback(struct xbt *a, struct xbt *b, uint32_t pa, uint32
 	}
 	for (i = 0; i < WARMUP + ROUNDS; i++) {
 		if (i == WARMUP)
-			t0 = now_ns();
+			t0 = xbt_now_ns();
 		hop(a, pa, i > 0, 1);
 	}
-	t0 = now_ns() - t0;
+	t0 = xbt_now_ns() - t0;
 	xbt_kick(a->fd, &pa, 1, NULL, 0, 0); /* re-arm the last answer */
 	waitpid(pid, NULL, 0);
 	return (double)t0 / ROUNDS;
@@ -164,14 +156,14 @@ static double pingpong_evtchn(xenevtchn_handle *e1, xenevtchn_handle *e2, uint32
 	}
 	for (i = 0; i < WARMUP + ROUNDS; i++) {
 		if (i == WARMUP)
-			t0 = now_ns();
+			t0 = xbt_now_ns();
 		if (xenevtchn_notify(e1, u))
 			die("xenevtchn_notify");
 		p = xenevtchn_pending(e1);
 		if (p < 0 || xenevtchn_unmask(e1, (uint32_t)p))
 			die("xenevtchn_pending/unmask");
 	}
-	t0 = now_ns() - t0;
+	t0 = xbt_now_ns() - t0;
 	waitpid(pid, NULL, 0);
 	return (double)t0 / ROUNDS;
 }

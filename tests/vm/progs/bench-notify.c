@@ -25,14 +25,6 @@
 #define NPORTS 64
 #define BATCH_ROUNDS 2000
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void map_ring(struct xbt *x)
 {
 	x->sh = mmap(NULL, XENBACK_MMAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, x->fd, 0);
@@ -78,10 +70,10 @@ static double pingpong_xenback(void)
 	map_ring(&a);
 	for (i = 0; i < WARMUP + ROUNDS; i++) {
 		if (i == WARMUP)
-			t0 = now_ns();
+			t0 = xbt_now_ns();
 		hop(&a, pa, i > 0, 1);
 	}
-	t0 = now_ns() - t0;
+	t0 = xbt_now_ns() - t0;
 	waitpid(pid, NULL, 0);
 	xbt_close(&a);
 	return (double)t0 / ROUNDS;
@@ -105,12 +97,12 @@ static double pingpong_eventfd(void)
 	}
 	for (i = 0; i < WARMUP + ROUNDS; i++) {
 		if (i == WARMUP)
-			t0 = now_ns();
+			t0 = xbt_now_ns();
 		v = 1;
 		if (write(e1, &v, 8) != 8 || read(e2, &v, 8) != 8)
 			t_bail("eventfd ping");
 	}
-	t0 = now_ns() - t0;
+	t0 = xbt_now_ns() - t0;
 	waitpid(pid, NULL, 0);
 	close(e1);
 	close(e2);

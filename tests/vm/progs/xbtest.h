@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "uapi/xenback.h"
@@ -202,6 +203,15 @@ static inline int xbt_wait(const struct xbt *x, int timeout_ms)
 	int r = poll(&p, 1, timeout_ms);
 
 	return r < 0 ? -errno : r;
+}
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline uint64_t xbt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Runs argv[0] (a path) with stdout (and stderr if with_stderr) into out,
