@@ -327,14 +327,14 @@ XB_EXPORT void xenback_device_log(struct xenback_device *dev, int level, const c
 {
 	va_list ap;
 	char *s;
-	int r;
 
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (r < 0)
+	if (level > dev->be->bus->cfg.log_level)
 		return;
-	xb_log(dev->be->bus, level, "%s/%s: %s", DEV_TYPE(dev), dev->be->name, s);
+	va_start(ap, fmt);
+	s = xb_vstrdup_printf(fmt, ap);
+	va_end(ap);
+	if (s)
+		DEV_LOG(dev, level, "%s", s);
 	free(s);
 }
 
@@ -342,17 +342,13 @@ XB_EXPORT int xenback_device_fail(struct xenback_device *dev, int err, const cha
 {
 	struct xenback_backend *be = dev->be;
 	va_list ap;
-	char *s;
 
 	if (err >= 0)
 		err = -EIO;
 	if (dev->dead)
 		return err;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) >= 0) {
-		free(be->error_msg);
-		be->error_msg = s;
-	}
+	xb_backend_vset_error_msg(be, fmt, ap);
 	va_end(ap);
 	be->error = err;
 	xb_error(be->bus, err, "%s/%s: shut down: %s", DEV_TYPE(dev), be->name,

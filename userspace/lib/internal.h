@@ -161,6 +161,10 @@ int xb_error(struct xenback_bus *bus, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 uint64_t xb_now_ns(void);
 char *xb_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xb_vstrdup_printf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+/* registry.c: replace the backend's error text (kept if formatting fails). */
+void xb_backend_vset_error_msg(struct xenback_backend *be, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /* xs.c: thin wrappers over the platform's xenstore ops */
 int xb_xs_read(struct xenback_bus *bus, xb_txn_t t, const char *path, char **val);

@@ -335,17 +335,23 @@ XB_EXPORT bool xenback_backend_try_device_destroy(struct xenback_device *dev)
 	return true;
 }
 
+void xb_backend_vset_error_msg(struct xenback_backend *be, const char *fmt, va_list ap)
+{
+	char *s = xb_vstrdup_printf(fmt, ap);
+
+	if (s) {
+		free(be->error_msg);
+		be->error_msg = s;
+	}
+}
+
 XB_EXPORT int xenback_backend_set_error(struct xenback_backend *be, int err,
 					const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) >= 0) {
-		free(be->error_msg);
-		be->error_msg = s;
-	}
+	xb_backend_vset_error_msg(be, fmt, ap);
 	va_end(ap);
 	return err;
 }
