@@ -61,7 +61,7 @@ guest_ready $g; point $? "xenbackd: domU $id booted to its init"
 be=/local/domain/0/backend/qdisk/$id fe=/local/domain/$id/device/vbd
 for dv in 51712:xvda 51728:xvdb 51760:xvdd; do
 	n=${dv%%:*}
-	wait_for 30 xs_is $be/$n/state 4 && wait_for 10 xs_is $fe/$n/state 4
+	connected $be/$n $fe/$n
 	point $? "xenbackd: ${dv#*:} handshake: backend and blkfront both Connected (4)"
 done
 [ "$(xenstore-read $be/51712/hotplug-status 2>/dev/null)" = connected ]; point $? "xenbackd: hotplug-status=connected written by xenbackd"
@@ -94,7 +94,7 @@ for i in 1 2; do
 	timeout 60 xl block-attach $g "format=raw,vdev=xvde,access=rw,backendtype=qdisk,target=$hot.$i" > $W/attach.log 2>&1
 	point $? "xenbackd: xl block-attach xvde (round $i, $(since $t1) s)"
 	sed 's/^/# xl block-attach: /' $W/attach.log | head -n 10
-	wait_for 30 xs_is $be/51776/state 4 && wait_for 10 xs_is $fe/51776/state 4
+	connected $be/51776 $fe/51776
 	point $? "xenbackd: hot-plugged xvde Connected on both ends (round $i)"
 	guest_run $g quick xvde
 	timeout 60 xl block-detach $g xvde > $W/detach.log 2>&1

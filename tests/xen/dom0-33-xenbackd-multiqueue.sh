@@ -23,7 +23,7 @@ guest_create $g; point $? "xenbackd multi-queue: xl create of a 2-vCPU PV domU"
 id=$(domid $g) || { kill $xpid; exit 0; }
 guest_ready $g; point $? "xenbackd multi-queue: domU $id booted"
 be=/local/domain/0/backend/qdisk/$id/51712 fe=/local/domain/$id/device/vbd/51712
-wait_for 30 xs_is $be/state 4 && wait_for 10 xs_is $fe/state 4
+connected $be $fe
 point $? "xenbackd multi-queue: handshake, both ends Connected"
 nq=$(xenstore-read $fe/multi-queue-num-queues 2>/dev/null)
 [ "$nq" = 2 ]; point $? "xenbackd multi-queue: blkfront asked for 2 queues (multi-queue-num-queues=$nq)"

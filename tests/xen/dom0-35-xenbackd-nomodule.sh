@@ -18,7 +18,7 @@ guest_create $g; point $? "nomodule: xl create ($(since $t0) s)"
 id=$(domid $g) || { kill $xpid; exit 0; }
 guest_ready $g; point $? "nomodule: domU $id booted to its init"
 be=/local/domain/0/backend/qdisk/$id/51712 fe=/local/domain/$id/device/vbd/51712
-wait_for 30 xs_is $be/state 4 && wait_for 10 xs_is $fe/state 4
+connected $be $fe
 point $? "nomodule: handshake Connected on both ends (libxenevtchn)"
 guest_run $g pattern xvda
 cmp -s $img $P; point $? "nomodule: backing file holds the pattern"

@@ -33,6 +33,9 @@ wait_for() {
 	done
 }
 xs_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; } # path value
+# connected <backend node> <frontend node>: both reach Connected (4), the
+# backend within 30 s, then the frontend within 10 s
+connected() { wait_for 30 xs_is "$1/state" 4 && wait_for 10 xs_is "$2/state" 4; }
 
 # guest_cfg <name> <disk spec>... : writes $W/<name>.cfg (a PV domU on Debian's kernel)
 guest_cfg() {
