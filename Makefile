@@ -35,98 +35,107 @@ BINDIR      ?= $(PREFIX)/bin
 
 B           := build
 CC          ?= gcc
-PKGS        := xenstore xengnttab xenevtchn
 WARN        := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-BASEFLAGS   := -std=gnu11 -D_GNU_SOURCE -Iinclude -I. -Iuserspace/lib $(WARN) -g
+# -MMD -MP: every object depends on the headers it includes (build/**/*.d).
+BASEFLAGS   := -std=gnu11 -D_GNU_SOURCE -Iinclude -I. -Iuserspace/lib/platform $(WARN) -g -MMD -MP
 CFLAGS      ?= -O2
-XEN_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lxenstore -lxengnttab -lxenevtchn)
-SAN         := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-
-LIB_SRC     := $(sort $(wildcard userspace/lib/*.c))
-LIB_HDR     := $(wildcard include/*.h include/xenback/*.h userspace/lib/*.h uapi/*.h)
-LIB_OBJ     := $(LIB_SRC:%.c=$(B)/pic/%.o)
-LIB_SAN_OBJ := $(LIB_SRC:%.c=$(B)/san/%.o)
-LIB_MAP     := userspace/lib/libxenback.map
-
-# Backends: one folder per type, each a static archive linked into xenbackd.
-BLK_SRC     := $(sort $(wildcard userspace/backends/blk/*.c))
-BLK_HDR     := $(wildcard userspace/backends/blk/*.h)
-BLK_OBJ     := $(BLK_SRC:%.c=$(B)/pic/%.o)
-BLK_SAN_OBJ := $(BLK_SRC:%.c=$(B)/san/%.o)
+XEN_LIBS    := $(shell pkg-config --libs xenstore xengnttab xenevtchn 2>/dev/null || echo -lxenstore -lxengnttab -lxenevtchn)
 URING_LIBS  := $(shell pkg-config --libs liburing 2>/dev/null || echo -luring)
-
-TOOLS       := xenbackctl xenback-demo-sim xenback-dm
-TOOL_BINS   := $(TOOLS:%=$(B)/%)
-# Multi-file tools: every .c in userspace/tools/<name>/.
-CTL_SRC     := $(sort $(wildcard userspace/tools/xenbackctl/*.c))
 NL_CFLAGS   := $(shell pkg-config --cflags libnl-genl-3.0 json-c 2>/dev/null)
 NL_LIBS     := $(shell pkg-config --libs libnl-genl-3.0 json-c 2>/dev/null)
+SAN         := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-UNIT_SRC    := $(sort $(wildcard tests/unit/test-*.c))
-UNIT_BINS   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
-# Script tests of the build itself (TAP, run as they are).
-UNIT_SH     := $(sort $(wildcard tests/unit/test-*.sh))
-UNIT_HELP   := $(wildcard tests/unit/helpers/*.c)
+# Objects: $(B)/pic/<source path>.o for what ships (-fPIC, symbols hidden
+# unless XB_EXPORT), $(B)/san/<source path>.o for the unit tier.
+pic = $(patsubst %.c,$(B)/pic/%.o,$(1))
+san = $(patsubst %.c,$(B)/san/%.o,$(1))
 
-.PHONY: all lib tools check unit-check demo demo-sim bench install clean deps kmod vm-check bench-bringup
-all: lib tools $(B)/xenback.pc
+# libxenback: the core and the real platform (libxenstore, libxengnttab,
+# libxenevtchn, /dev/xenback).
+LIB_SRC     := $(sort $(wildcard userspace/lib/core/*.c userspace/lib/platform/*.c))
+LIB_MAP     := userspace/lib/libxenback.map
+# libxenback-sim: the simulated platform, a library of its own (tests, demo).
+SIM_SRC     := $(sort $(wildcard userspace/lib/sim/*.c))
+SIM_MAP     := userspace/lib/sim/libxenback-sim.map
+# Backends: one folder per type, each a static archive linked into xenbackd.
+BLK_SRC     := $(sort $(wildcard userspace/backends/blk/*.c))
 
-lib: $(B)/libxenback.so $(B)/libxenback.a $(B)/libxenback-blk.a
+$(B)/pic/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(NL_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+$(B)/san/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) -Itests/unit -O1 $(SAN) -c $< -o $@
+
+.PHONY: all lib tools check unit-check unit-build demo demo-sim install clean deps deps-check
+all: lib tools $(B)/xenback.pc $(B)/xenback-sim.pc
+
+SOLIBS      := $(B)/libxenback.so $(B)/libxenback-sim.so
+lib: $(SOLIBS) $(B)/libxenback.a $(B)/libxenback-sim.a $(B)/libxenback-blk.a
+
+# lib_so <name> <objects> <map> <libs>: the .so.VERSION, its two links, the .a.
+define lib_so
+$(B)/$(1).so.$(VERSION): $(2) $(3)
+	$$(CC) -shared -Wl,-soname,$(1).so.$(SOVERSION) -Wl,--version-script=$(3) \
+	  -Wl,--no-undefined -o $$@ $(2) $(4)
+$(B)/$(1).so: $(B)/$(1).so.$(VERSION)
+	ln -sf $(1).so.$(VERSION) $$@
+	ln -sf $(1).so.$(VERSION) $(B)/$(1).so.$(SOVERSION)
+endef
+$(eval $(call lib_so,libxenback,$(call pic,$(LIB_SRC)),$(LIB_MAP),$(XEN_LIBS)))
+$(eval $(call lib_so,libxenback-sim,$(call pic,$(SIM_SRC)),$(SIM_MAP),))
+
+$(B)/libxenback.a: $(call pic,$(LIB_SRC))
+$(B)/libxenback-sim.a: $(call pic,$(SIM_SRC))
+$(B)/libxenback-blk.a: $(call pic,$(BLK_SRC))
+$(B)/libxenback-san.a: $(call san,$(LIB_SRC))
+$(B)/libxenback-sim-san.a: $(call san,$(SIM_SRC))
+$(B)/libxenback-blk-san.a: $(call san,$(BLK_SRC))
+$(B)/%.a:
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/xenback.pc: userspace/lib/xenback.pc.in
+$(B)/xenback-sim.pc: userspace/lib/sim/xenback-sim.pc.in
+$(B)/%.pc: Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCLUDEDIR@|$(INCLUDEDIR)|;s|@VERSION@|$(VERSION)|' $(filter %.pc.in,$^) > $@
+
+# Tools: every .c of userspace/tools/<name>/ (or userspace/tools/<name>.c),
+# linked with the static libraries so they run from the build tree.
+TOOLS       := xenbackd xenbackctl xenback-dm xenback-demo-sim
+TOOL_BINS   := $(TOOLS:%=$(B)/%)
+tool_src     = $(or $(sort $(wildcard userspace/tools/$(1)/*.c)),userspace/tools/$(1).c)
 tools: $(TOOL_BINS)
-
-$(B)/pic/%.o: %.c $(LIB_HDR) $(BLK_HDR)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) $(CFLAGS) -fPIC -c $< -o $@
-
-$(B)/san/%.o: %.c $(LIB_HDR) $(BLK_HDR)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) -O1 $(SAN) -c $< -o $@
-
-$(B)/libxenback.so.$(VERSION): $(LIB_OBJ) $(LIB_MAP)
-	$(CC) -shared -Wl,-soname,libxenback.so.$(SOVERSION) -Wl,--version-script=$(LIB_MAP) \
-	  -Wl,--no-undefined -o $@ $(LIB_OBJ) $(XEN_LIBS)
-$(B)/libxenback.so: $(B)/libxenback.so.$(VERSION)
-	ln -sf libxenback.so.$(VERSION) $@
-	ln -sf libxenback.so.$(VERSION) $(B)/libxenback.so.$(SOVERSION)
-$(B)/libxenback.a: $(LIB_OBJ)
-	rm -f $@ && ar rcs $@ $^
-$(B)/libxenback-san.a: $(LIB_SAN_OBJ)
-	rm -f $@ && ar rcs $@ $^
-$(B)/libxenback-blk.a: $(BLK_OBJ)
-	rm -f $@ && ar rcs $@ $^
-$(B)/libxenback-blk-san.a: $(BLK_SAN_OBJ)
-	rm -f $@ && ar rcs $@ $^
-
-$(B)/xenback.pc: userspace/lib/xenback.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCLUDEDIR@|$(INCLUDEDIR)|;s|@VERSION@|$(VERSION)|' $< > $@
-
-# Tools link the static library so they run from the build tree.
-XENBACKD_SRC := $(sort $(wildcard userspace/tools/xenbackd/*.c))
-$(B)/xenbackd: $(XENBACKD_SRC) $(wildcard userspace/tools/xenbackd/*.h) $(B)/libxenback-blk.a $(B)/libxenback.a $(LIB_HDR)
-	$(CC) $(BASEFLAGS) $(NL_CFLAGS) $(CFLAGS) -o $@ $(XENBACKD_SRC) $(B)/libxenback-blk.a $(B)/libxenback.a $(XEN_LIBS) $(URING_LIBS) $(NL_LIBS)
-
-$(B)/xenbackctl: $(CTL_SRC) $(B)/libxenback.a $(LIB_HDR) $(wildcard userspace/tools/xenbackctl/*.h)
-	$(CC) $(BASEFLAGS) $(NL_CFLAGS) $(CFLAGS) -o $@ $(CTL_SRC) $(B)/libxenback.a $(XEN_LIBS) $(NL_LIBS)
-$(B)/%: userspace/tools/%.c $(B)/libxenback.a $(LIB_HDR)
-	$(CC) $(BASEFLAGS) $(CFLAGS) -o $@ $< $(B)/libxenback.a $(XEN_LIBS) $(TOOL_LIBS_$*)
+$(B)/xenbackd: $(call pic,$(call tool_src,xenbackd)) $(B)/libxenback-blk.a $(B)/libxenback.a
+	$(CC) -o $@ $^ $(XEN_LIBS) $(URING_LIBS) $(NL_LIBS)
+$(B)/xenbackctl: $(call pic,$(call tool_src,xenbackctl)) $(B)/libxenback.a
+	$(CC) -o $@ $^ $(XEN_LIBS) $(NL_LIBS)
+$(B)/xenback-dm: $(call pic,$(call tool_src,xenback-dm)) $(B)/libxenback.a
+	$(CC) -o $@ $^ $(XEN_LIBS) $(NL_LIBS)
+$(B)/xenback-demo-sim: $(call pic,$(call tool_src,xenback-demo-sim)) $(B)/libxenback-sim.a $(B)/libxenback.a
+	$(CC) -o $@ $^ $(XEN_LIBS)
 
 # ---------------------------------------------------------------- unit tier
-$(B)/unit/%: tests/unit/%.c $(UNIT_HELP) $(wildcard tests/unit/helpers/*.h) tests/unit/tap.h $(B)/libxenback-san.a $(B)/libxenback-blk-san.a
-	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) -Itests/unit -O1 $(SAN) -o $@ $< $(UNIT_HELP) $(B)/libxenback-blk-san.a $(B)/libxenback-san.a $(XEN_LIBS) $(URING_LIBS)
+UNIT_SRC    := $(sort $(wildcard tests/unit/test-*.c))
+UNIT_BINS   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+UNIT_HELP   := $(sort $(wildcard tests/unit/helpers/*.c))
+# Script tests of the build itself (TAP, run as they are).
+UNIT_SH     := $(sort $(wildcard tests/unit/test-*.sh))
+UNIT_LIBS   := $(B)/libxenback-blk-san.a $(B)/libxenback-sim-san.a $(B)/libxenback-san.a
+$(B)/unit/%: $(B)/san/tests/unit/%.o $(call san,$(UNIT_HELP)) $(UNIT_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN) -o $@ $^ $(XEN_LIBS) $(URING_LIBS)
 
 unit-build: $(UNIT_BINS)
 unit-check: $(UNIT_BINS)
 	@scripts/run-tap.sh unit $(UNIT_BINS) $(UNIT_SH)
 
 # ---------------------------------------------------------------- the rest
--include kmod/kmod.mk
--include tests/vm/vm.mk
--include tests/xen/xen.mk
--include tests/bench/xen-bench.mk
--include tests/bench/bench.mk
+include kmod/kmod.mk
+include tests/vm/vm.mk
+include tests/xen/xen.mk
+include tests/bench/xen-bench.mk
+include tests/bench/bench.mk
 
-CHECK_TIERS ?= unit $(EXTRA_TIERS)
 check: $(UNIT_BINS) $(CHECK_DEPS)
 	@scripts/run-tap.sh all $(UNIT_BINS) $(UNIT_SH) $(CHECK_TESTS)
 
@@ -148,15 +157,22 @@ deps:
 deps-check:
 	@$(DEPS) --check-or-install
 
-install: all $(B)/xenbackd
-	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/xenback $(DESTDIR)$(BINDIR)
-	install -m 644 $(B)/libxenback.a $(DESTDIR)$(LIBDIR)/
-	install -m 755 $(B)/libxenback.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
-	ln -sf libxenback.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libxenback.so.$(SOVERSION)
-	ln -sf libxenback.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libxenback.so
+# What a backend author and a host need: the two libraries (shared, static,
+# pkg-config), their headers and the module's ABI header (xenback/uapi/xenback.h:
+# #include <uapi/xenback.h> with `pkg-config --cflags xenback`), the daemon,
+# its tools, man page and unit. The block backend is part of xenbackd, not a
+# library: its header and archive are not installed.
+install: all
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/xenback/uapi $(DESTDIR)$(BINDIR)
+	for l in libxenback libxenback-sim; do \
+	  install -m 644 $(B)/$$l.a $(DESTDIR)$(LIBDIR)/ && \
+	  install -m 755 $(B)/$$l.so.$(VERSION) $(DESTDIR)$(LIBDIR)/ && \
+	  ln -sf $$l.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$$l.so.$(SOVERSION) && \
+	  ln -sf $$l.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$$l.so || exit 1; done
+	install -m 644 $(B)/xenback.pc $(B)/xenback-sim.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
 	install -m 644 include/xenback.h $(DESTDIR)$(INCLUDEDIR)/
-	install -m 644 include/xenback/*.h $(DESTDIR)$(INCLUDEDIR)/xenback/
-	install -m 644 $(B)/xenback.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 include/xenback/sim.h $(DESTDIR)$(INCLUDEDIR)/xenback/
+	install -m 644 uapi/xenback.h $(DESTDIR)$(INCLUDEDIR)/xenback/uapi/
 	install -m 755 $(B)/xenbackctl $(DESTDIR)$(BINDIR)/
 	install -D -m 755 $(B)/xenbackd $(DESTDIR)$(PREFIX)/sbin/xenbackd
 	install -D -m 755 $(B)/xenback-dm $(DESTDIR)$(PREFIX)/lib/xenback/xenback-dm
@@ -166,3 +182,6 @@ install: all $(B)/xenbackd
 clean:
 	rm -rf $(B)
 	-$(MAKE) -s kmod-clean 2>/dev/null
+
+# Header dependencies written by -MMD (absent before the first build).
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -17,7 +17,7 @@
 
 #include "xenback.h"
 #include "xenback/sim.h"
-#include "../../userspace/lib/platform.h"
+#include "platform.h"
 
 #define BASE "/local/domain/0/backend"
 #define PER_DOM 16

@@ -1,9 +1,9 @@
 # Benchmarks (never part of make check). `make bench` runs them all.
 BENCH_CFLAGS := $(BASEFLAGS) -O2
 
-$(B)/bench/bench-bringup: tests/bench/bench-bringup.c $(B)/libxenback.a $(LIB_HDR)
+$(B)/bench/bench-bringup: $(call pic,tests/bench/bench-bringup.c) $(B)/libxenback-sim.a $(B)/libxenback.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BENCH_CFLAGS) -o $@ $< $(B)/libxenback.a $(XEN_LIBS)
+	$(CC) -o $@ $^ $(XEN_LIBS)
 
 .PHONY: bench bench-bringup
 bench-bringup: $(B)/bench/bench-bringup

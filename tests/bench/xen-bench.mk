@@ -39,9 +39,9 @@ endif
 
 # Instruction counts of the block backend's data path on the unit tier's
 # simulated platform (repeatable, unlike timings): Ir per request from callgrind.
-$(B)/bench/blk-callgrind: tests/bench/blk-callgrind.c $(UNIT_HELP) $(B)/libxenback.a $(B)/libxenback-blk.a
+$(B)/bench/blk-callgrind: tests/bench/blk-callgrind.c $(UNIT_HELP) $(B)/libxenback-blk.a $(B)/libxenback-sim.a $(B)/libxenback.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BENCH_CFLAGS) -Itests/unit -o $@ $< $(UNIT_HELP) $(B)/libxenback-blk.a $(B)/libxenback.a $(XEN_LIBS) $(URING_LIBS)
+	$(CC) $(BENCH_CFLAGS) -Itests/unit -o $@ $(filter %.c,$^) $(filter %.a,$^) $(XEN_LIBS) $(URING_LIBS)
 .PHONY: bench-blk-callgrind
 bench-blk-callgrind: $(B)/bench/blk-callgrind
 	@for p in 0 1; do for m in randread randwrite seqread seqwrite; do \

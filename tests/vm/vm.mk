@@ -12,7 +12,7 @@ VM_MISSING  := $(strip $(if $(VM_QEMU),,qemu-system-x86_64) \
                  $(if $(KDIR),,kernel headers) \
                  $(if $(VM_BUSYBOX),,busybox-static))
 
-VM_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -I. -Iinclude -Iuserspace/lib $(WARN) -O2 -g -static -pthread
+VM_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -I. -Iinclude -Iuserspace/lib/platform $(WARN) -O2 -g -MMD -MP -static -pthread
 VM_HDR      := tests/vm/progs/xbtest.h tests/unit/tap.h uapi/xenback.h
 VM_TEST_SRC := $(sort $(wildcard tests/vm/progs/test-*.c))
 VM_TESTS    := $(VM_TEST_SRC:tests/vm/progs/%.c=$(VM_DIR)/progs/%)
@@ -26,9 +26,9 @@ $(VM_DIR)/vmlinux: $(VM_BZIMAGE) scripts/extract-vmlinux.sh
 	@mkdir -p $(@D)
 	scripts/extract-vmlinux.sh $< $@
 
-$(VM_DIR)/progs/test-libops: tests/vm/progs/test-libops.c userspace/lib/evtchn_xenback.c userspace/lib/platform.h $(VM_HDR)
+$(VM_DIR)/progs/test-libops: tests/vm/progs/test-libops.c userspace/lib/platform/evtchn_xenback.c $(VM_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(VM_CFLAGS) -o $@ $< userspace/lib/evtchn_xenback.c
+	$(CC) $(VM_CFLAGS) -o $@ $(filter %.c,$^)
 $(VM_DIR)/progs/%: tests/vm/progs/%.c $(VM_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(VM_CFLAGS) -o $@ $<

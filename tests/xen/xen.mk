@@ -14,12 +14,9 @@ XEN_MISSING := $(strip $(if $(wildcard /boot/xen-4.17*-amd64.gz),,xen-hypervisor
 XEN_TESTSRC := $(wildcard tests/xen/*)
 
 .PHONY: xen-check xen-build xen-initramfs
-# Our binaries, built when their sources exist (the initramfs skips what is missing).
-# Sources not written yet are skipped here and their tests SKIP; a build that fails fails.
-# tests/xen/dom0-40-* runs the vm tier's interdomain program (static) in dom0.
-xen-build: $(B)/xenback-dm $(B)/xenbackctl $(filter $(B)/vm/progs/test-interdomain,$(VM_TESTS))
-	@if [ -n "$(wildcard userspace/tools/xenbackd/*.c)" ]; then $(MAKE) --no-print-directory $(B)/xenbackd; else echo "xen: no xenbackd sources yet: its tests will SKIP" >&2; fi
-	@if [ -n "$(wildcard kmod/*.c)" ]; then $(MAKE) --no-print-directory kmod; fi
+# Our binaries and module; tests/xen/dom0-40-* runs the vm tier's interdomain
+# program (static) in dom0.
+xen-build: $(B)/xenbackd $(B)/xenback-dm $(B)/xenbackctl $(VM_DIR)/progs/test-interdomain kmod
 
 $(XEN_B)/domU.cpio: scripts/mkinitramfs-xen.sh scripts/mkinitramfs-vm.sh $(XEN_TESTSRC)
 	scripts/mkinitramfs-xen.sh domU $@

@@ -23,7 +23,7 @@ static const char *const req_names[XENBACK_SIM_NR_REQ] = {
 	[XENBACK_SIM_UNWATCH] = "unwatch",
 };
 
-const char *xenback_sim_req_name(enum xenback_sim_req kind)
+XB_EXPORT const char *xenback_sim_req_name(enum xenback_sim_req kind)
 {
 	if ((unsigned int)kind >= XENBACK_SIM_NR_REQ)
 		return "?";
@@ -47,7 +47,7 @@ static void sim_platform_free(struct xenback_platform *p)
 	sim->plat_open = false;
 }
 
-struct xenback_platform *xenback_sim_platform(struct xenback_sim *sim)
+XB_EXPORT struct xenback_platform *xenback_sim_platform(struct xenback_sim *sim)
 {
 	if (!sim)
 		return NULL;
@@ -55,7 +55,7 @@ struct xenback_platform *xenback_sim_platform(struct xenback_sim *sim)
 	return &sim->plat;
 }
 
-struct xenback_sim *xenback_sim_new(void)
+XB_EXPORT struct xenback_sim *xenback_sim_new(void)
 {
 	struct xenback_sim *sim = calloc(1, sizeof(*sim));
 
@@ -80,7 +80,7 @@ struct xenback_sim *xenback_sim_new(void)
 	return sim;
 }
 
-void xenback_sim_free(struct xenback_sim *sim)
+XB_EXPORT void xenback_sim_free(struct xenback_sim *sim)
 {
 	if (!sim)
 		return;
@@ -111,7 +111,7 @@ bool xb_sim_take_commit_fault(struct xenback_sim *sim)
 	return true;
 }
 
-uint64_t xenback_sim_requests(const struct xenback_sim *sim,
+XB_EXPORT uint64_t xenback_sim_requests(const struct xenback_sim *sim,
 			      enum xenback_sim_req kind)
 {
 	if (!sim || (unsigned int)kind >= XENBACK_SIM_NR_REQ)
@@ -119,7 +119,7 @@ uint64_t xenback_sim_requests(const struct xenback_sim *sim,
 	return sim->req[kind];
 }
 
-uint64_t xenback_sim_requests_total(const struct xenback_sim *sim)
+XB_EXPORT uint64_t xenback_sim_requests_total(const struct xenback_sim *sim)
 {
 	uint64_t total = 0;
 
@@ -130,7 +130,7 @@ uint64_t xenback_sim_requests_total(const struct xenback_sim *sim)
 	return total;
 }
 
-void xenback_sim_reset_counters(struct xenback_sim *sim)
+XB_EXPORT void xenback_sim_reset_counters(struct xenback_sim *sim)
 {
 	if (!sim)
 		return;
@@ -138,13 +138,13 @@ void xenback_sim_reset_counters(struct xenback_sim *sim)
 	sim->watch_events = 0;
 }
 
-void xenback_sim_fail_commits(struct xenback_sim *sim, unsigned int n)
+XB_EXPORT void xenback_sim_fail_commits(struct xenback_sim *sim, unsigned int n)
 {
 	if (sim)
 		sim->fail_commits = n;
 }
 
-void xenback_sim_fail_requests(struct xenback_sim *sim,
+XB_EXPORT void xenback_sim_fail_requests(struct xenback_sim *sim,
 			       enum xenback_sim_req kind, unsigned int n,
 			       int err)
 {
@@ -154,14 +154,14 @@ void xenback_sim_fail_requests(struct xenback_sim *sim,
 	sim->fail_err[kind] = err < 0 ? err : -EIO;
 }
 
-uint64_t xenback_sim_watch_events(const struct xenback_sim *sim)
+XB_EXPORT uint64_t xenback_sim_watch_events(const struct xenback_sim *sim)
 {
 	return sim ? sim->watch_events : 0;
 }
 
 /* ---------------------------------------------------------- domain death */
 
-int xenback_sim_domain_destroy(struct xenback_sim *sim, uint32_t domid)
+XB_EXPORT int xenback_sim_domain_destroy(struct xenback_sim *sim, uint32_t domid)
 {
 	char path[64];
 

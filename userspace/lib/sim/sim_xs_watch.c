@@ -289,7 +289,7 @@ void xb_sim_xs_drop_events(struct xenback_sim *sim)
 	xs->nqueued = 0;
 }
 
-void xenback_sim_watch_overflow(struct xenback_sim *sim)
+XB_EXPORT void xenback_sim_watch_overflow(struct xenback_sim *sim)
 {
 	if (!sim)
 		return;

@@ -113,7 +113,7 @@ static void grant_free(struct sim_gnt *g, struct sim_grant *gr)
 	free(gr);
 }
 
-int xenback_sim_grant_page(struct xenback_sim *sim, uint32_t domid,
+XB_EXPORT int xenback_sim_grant_page(struct xenback_sim *sim, uint32_t domid,
 			   uint32_t backend_domid, void **page, uint32_t *ref)
 {
 	struct sim_gnt *g;
@@ -153,7 +153,7 @@ int xenback_sim_grant_page(struct xenback_sim *sim, uint32_t domid,
 	return 0;
 }
 
-int xenback_sim_grant_end(struct xenback_sim *sim, uint32_t domid,
+XB_EXPORT int xenback_sim_grant_end(struct xenback_sim *sim, uint32_t domid,
 			  uint32_t ref)
 {
 	struct sim_grant *gr;
@@ -169,7 +169,7 @@ int xenback_sim_grant_end(struct xenback_sim *sim, uint32_t domid,
 	return 0;
 }
 
-unsigned int xenback_sim_grants_mapped(const struct xenback_sim *sim)
+XB_EXPORT unsigned int xenback_sim_grants_mapped(const struct xenback_sim *sim)
 {
 	return sim ? sim->gnt.mapped : 0;
 }

@@ -11,7 +11,6 @@
 #include "platform.h"
 #include "xenback.h"
 
-#define XB_EXPORT __attribute__((visibility("default")))
 
 /* Domain ids at or above DOMID_FIRST_RESERVED (0x7ff0) are not guests. */
 #define XB_DOMID_MAX 0x7fefu

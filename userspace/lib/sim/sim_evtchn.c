@@ -127,7 +127,7 @@ int xb_sim_evtchn_init(struct xenback_sim *sim)
 
 /* ---------------------------------------------------------- frontend side */
 
-int xenback_sim_evtchn_alloc_unbound(struct xenback_sim *sim, uint32_t domid,
+XB_EXPORT int xenback_sim_evtchn_alloc_unbound(struct xenback_sim *sim, uint32_t domid,
 				     uint32_t remote_domid, uint32_t *port)
 {
 	struct sim_port *p;
@@ -143,7 +143,7 @@ int xenback_sim_evtchn_alloc_unbound(struct xenback_sim *sim, uint32_t domid,
 	return 0;
 }
 
-int xenback_sim_evtchn_notify(struct xenback_sim *sim, uint32_t domid,
+XB_EXPORT int xenback_sim_evtchn_notify(struct xenback_sim *sim, uint32_t domid,
 			      uint32_t port)
 {
 	struct sim_port *p, *bp;
@@ -167,7 +167,7 @@ int xenback_sim_evtchn_notify(struct xenback_sim *sim, uint32_t domid,
 	return 0;
 }
 
-unsigned int xenback_sim_evtchn_take(struct xenback_sim *sim, uint32_t domid,
+XB_EXPORT unsigned int xenback_sim_evtchn_take(struct xenback_sim *sim, uint32_t domid,
 				     uint32_t port)
 {
 	struct sim_port *p;
@@ -180,7 +180,7 @@ unsigned int xenback_sim_evtchn_take(struct xenback_sim *sim, uint32_t domid,
 	return n;
 }
 
-unsigned int xenback_sim_ports_bound(const struct xenback_sim *sim)
+XB_EXPORT unsigned int xenback_sim_ports_bound(const struct xenback_sim *sim)
 {
 	return sim ? sim->ev.bound : 0;
 }
@@ -330,7 +330,7 @@ static int op_kick_wait(void *h, const uint32_t *eoi, unsigned int ne, const uin
 	return n | (pf[1].revents & POLLIN ? XB_WAIT_OTHER : 0);
 }
 
-uint64_t xenback_sim_evtchn_kick_waits(const struct xenback_sim *sim)
+XB_EXPORT uint64_t xenback_sim_evtchn_kick_waits(const struct xenback_sim *sim)
 {
 	return sim->ev.kick_waits;
 }

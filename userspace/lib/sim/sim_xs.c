@@ -318,7 +318,7 @@ int xb_sim_xs_tree_rm(struct xenback_sim *sim, const char *path)
 
 /* ------------------------------------------------------------ other side */
 
-int xenback_sim_write(struct xenback_sim *sim, const char *path,
+XB_EXPORT int xenback_sim_write(struct xenback_sim *sim, const char *path,
 		      const char *fmt, ...)
 {
 	va_list ap;
@@ -340,7 +340,7 @@ int xenback_sim_write(struct xenback_sim *sim, const char *path,
 	return r;
 }
 
-char *xenback_sim_read(struct xenback_sim *sim, const char *path)
+XB_EXPORT char *xenback_sim_read(struct xenback_sim *sim, const char *path)
 {
 	struct xs_node *n;
 
@@ -350,7 +350,7 @@ char *xenback_sim_read(struct xenback_sim *sim, const char *path)
 	return n ? strdup(n->value) : NULL;
 }
 
-long xenback_sim_read_int(struct xenback_sim *sim, const char *path)
+XB_EXPORT long xenback_sim_read_int(struct xenback_sim *sim, const char *path)
 {
 	char *v = xenback_sim_read(sim, path), *end;
 	long r;
@@ -365,7 +365,7 @@ long xenback_sim_read_int(struct xenback_sim *sim, const char *path)
 	return r;
 }
 
-int xenback_sim_rm(struct xenback_sim *sim, const char *path)
+XB_EXPORT int xenback_sim_rm(struct xenback_sim *sim, const char *path)
 {
 	int r;
 
@@ -375,20 +375,20 @@ int xenback_sim_rm(struct xenback_sim *sim, const char *path)
 	return r < 0 ? r : xb_sim_xs_tree_rm(sim, path);
 }
 
-bool xenback_sim_exists(struct xenback_sim *sim, const char *path)
+XB_EXPORT bool xenback_sim_exists(struct xenback_sim *sim, const char *path)
 {
 	if (!sim || xb_sim_xs_check_path(path, false) < 0)
 		return false;
 	return xb_sim_xs_lookup(sim, path) != NULL;
 }
 
-void xenback_sim_batch_begin(struct xenback_sim *sim)
+XB_EXPORT void xenback_sim_batch_begin(struct xenback_sim *sim)
 {
 	if (sim)
 		xb_sim_xs_hold(sim);
 }
 
-void xenback_sim_batch_end(struct xenback_sim *sim)
+XB_EXPORT void xenback_sim_batch_end(struct xenback_sim *sim)
 {
 	if (sim)
 		xb_sim_xs_release(sim);

@@ -17,7 +17,7 @@
 #include <xenstore.h>
 #include <xen/grant_table.h>
 
-#include "internal.h"
+#include "platform.h"
 
 /* ------------------------------------------------------------ xenstore */
 

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The platform layer: xenstore, grant tables and event channels behind
- * three small ops tables. Implementations:
- *   platform_real.c      libxenstore, libxengnttab, libxenevtchn
- *   evtchn_xenback.c     event channels through /dev/xenback (xenback.ko)
- *   sim_*.c              the in-process simulated platform (tests, demo)
+ * three small ops tables, the one seam between the library's core
+ * (userspace/lib/core) and what it runs on. Implementations:
+ *   platform/real.c            libxenstore, libxengnttab, libxenevtchn
+ *   platform/evtchn_xenback.c  event channels through /dev/xenback (xenback.ko)
+ *   sim/                       the simulated platform, a library of its own
+ *                              (libxenback-sim: tests, demo)
  *
  * Conventions for every op: return 0 (or a count/port >= 0) on success and a
  * negative errno on failure; never abort; strings returned through out
@@ -18,6 +20,10 @@
 #include <stdint.h>
 
 #include "xenback.h"
+
+/* Marks a definition as part of a shared library's ABI (the libraries are
+ * built with -fvisibility=hidden; the version scripts list the same names). */
+#define XB_EXPORT __attribute__((visibility("default")))
 
 typedef uint32_t xb_txn_t;
 #define XB_TXN_NULL 0u
@@ -120,7 +126,7 @@ struct xenback_platform {
 
 /* evtchn_xenback.c: /dev/xenback; -ENOENT/-ENODEV when the module is absent. */
 int xb_evtchn_xenback_open(const struct xb_evtchn_ops **ops, void **h);
-/* platform_real.c: libxenevtchn. */
+/* real.c: libxenevtchn. */
 int xb_evtchn_libxen_open(const struct xb_evtchn_ops **ops, void **h);
 
 #endif
