@@ -27,7 +27,7 @@
  *   xen_backend_device_create()        xenback_backend_device_create()
  *   xen_backend_try_device_destroy()   xenback_backend_try_device_destroy()
  *
- * Semantics of the seed commit ("do not repeatedly try to create a failing
+ * The rule of QEMU commit eb6ae7a682 ("do not repeatedly try to create a failing
  * backend device"): the instance of a device whose create() failed is kept,
  * with its error recorded and no device attached, so exists() finds it and
  * enumeration never creates it again while its xenstore node exists. A
@@ -38,6 +38,31 @@
  *
  * A name is "<frontend-domid>/<devid>", the node's path under
  * backend/<type>/.
+ *
+ * Glossary (one word per thing, in this library, xenback.ko, the uapi and
+ * the tools):
+ *   type      a kind of backend ("qdisk", "vbd"): struct xenback_backend_info.
+ *   instance  the registry's record of one backend/<type>/<domid>/<devid>
+ *             node: struct xenback_backend (QEMU: XenBackendInstance). Kept
+ *             for failed and declined devices too. Functions: xenback_backend_*.
+ *   device    a live instance's device and its XenbusState machine:
+ *             struct xenback_device.
+ *   port      an event channel's number at one end (local or remote).
+ *   channel   a bound event channel: struct xenback_evtchn here, struct
+ *             xb_evtchn in xenback.ko.
+ *   ring      the shared pages of a request/response protocol (xen/io/ring.h).
+ *   queue     one ring and its channel; a multi-queue device has several.
+ *   event     a notification the frontend sent us (incoming); a backend's
+ *             handler for it is named *_event.
+ *   notify    a notification we send the frontend (outgoing).
+ *   re-arm    letting a channel deliver its next event after handling one
+ *             (Linux: xen_irq_lateeoi(), libxenevtchn: unmask); carries a
+ *             "spurious" hint when the event found no work. The uapi's
+ *             eoi/eoi_count fields are re-arms (Linux's lateeoi call).
+ *   kick      the batch of a round's re-arms and notifies, sent in one call
+ *             (one NOTIFY ioctl with xenback.ko).
+ *   round     one xenback_bus_dispatch() pass over everything pending; its
+ *             kick goes out at its end (or with the next round's wait).
  *
  * Errors: functions return 0 or a negative errno; the text of the last
  * error on a bus is xenback_bus_error(). The library never aborts and has no
@@ -173,7 +198,7 @@ struct xenback_backend_info {
 	unsigned int flags;
 };
 
-/* ---------------------------------------- the seed's API (xen-backend.h) */
+/* ------------------------------------- QEMU's xen-backend.h API, mapped */
 
 struct xenback_bus *xenback_backend_get_bus(struct xenback_backend *be);
 const char *xenback_backend_get_name(struct xenback_backend *be);
@@ -192,7 +217,8 @@ const char **xenback_backend_get_types(struct xenback_bus *bus,
 bool xenback_backend_exists(struct xenback_bus *bus, const char *type,
 			    const char *name);
 /* Creates an instance and runs the type's create(). On failure the instance
- * is kept with its error (the seed's semantics) and the error returned. */
+ * is kept with its error and never created again while its node exists
+ * (QEMU commit eb6ae7a682), and the error returned. */
 int xenback_backend_device_create(struct xenback_bus *bus, const char *type,
 				  const char *name,
 				  const struct xenback_opts *opts);

@@ -75,7 +75,7 @@ int main(void)
 
 	xenback_opts_set(o, "mode", "fail");
 	tap_eq(xenback_backend_device_create(t.bus, "spy", "4/1", o), -EIO, "failing create returns its error");
-	tap_ok(xenback_backend_exists(t.bus, "spy", "4/1"), "the failed instance is kept (seed semantics)");
+	tap_ok(xenback_backend_exists(t.bus, "spy", "4/1"), "the failed instance is kept (never re-created while its node exists)");
 	tap_eq(xenback_backend_get_error(seen_be, &msg), -EIO, "get_error() gives the errno");
 	tap_ok(msg && !strcmp(msg, "spy says no"), "and the message (%s)", msg ? msg : "null");
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* One dispatch round sends all its EOIs and notifies in one platform call
+/* One dispatch round sends all its re-arms and notifies in one platform call
  * (with /dev/xenback: one ioctl), whatever the number of busy ports; and
  * with kick_wait (XENBACK_NOTIFY_WAIT_FD), xenback_bus_run_once(-1) is one
  * call per round: the last round's kicks, the wait, and what woke it
@@ -17,35 +17,35 @@
 
 static const struct xb_evtchn_ops *sim_ops;
 static struct xb_evtchn_ops counting;
-static unsigned int kicks, eois, notifies, spurious;
+static unsigned int kicks, rearms, notifies, spurious;
 
-static int count_kick(void *h, const uint32_t *eoi, unsigned int ne, const uint32_t *ntf,
+static int count_kick(void *h, const uint32_t *rearm, unsigned int nr, const uint32_t *ntf,
 		      unsigned int nn)
 {
 	unsigned int i;
 
 	kicks++;
-	eois += ne;
+	rearms += nr;
 	notifies += nn;
-	for (i = 0; i < ne; i++) {
-		spurious += !!(eoi[i] & XB_EOI_SPURIOUS);
-		sim_ops->unmask(h, eoi[i] & ~XB_EOI_SPURIOUS, eoi[i] & XB_EOI_SPURIOUS);
+	for (i = 0; i < nr; i++) {
+		spurious += !!(rearm[i] & XB_REARM_SPURIOUS);
+		sim_ops->rearm(h, rearm[i] & ~XB_REARM_SPURIOUS, rearm[i] & XB_REARM_SPURIOUS);
 	}
 	for (i = 0; i < nn; i++)
 		sim_ops->notify(h, ntf[i]);
 	return 0;
 }
 
-static unsigned int waits, w_eois, w_notifies;
+static unsigned int waits, w_rearms, w_notifies;
 
-static int count_kick_wait(void *h, const uint32_t *eoi, unsigned int ne, const uint32_t *ntf,
+static int count_kick_wait(void *h, const uint32_t *rearm, unsigned int nr, const uint32_t *ntf,
 			   unsigned int nn, int other_fd, int timeout_ms)
 {
-	int r = sim_ops->kick_wait(h, eoi, ne, ntf, nn, other_fd, timeout_ms);
+	int r = sim_ops->kick_wait(h, rearm, nr, ntf, nn, other_fd, timeout_ms);
 
 	if (r != -EOPNOTSUPP) {
 		waits++;
-		w_eois += ne;
+		w_rearms += nr;
 		w_notifies += nn;
 	}
 	return r;
@@ -122,12 +122,12 @@ int main(void)
 		xbt_settle(&t);
 	}
 	tap_eq(xenback_sim_ports_bound(sim), 8, "8 devices with a bound port");
-	kicks = eois = notifies = spurious = 0;
+	kicks = rearms = notifies = spurious = 0;
 	for (i = 0; i < 8; i++)
 		xenback_sim_evtchn_notify(sim, 40 + i, ports[i]);
 	xenback_bus_dispatch(t.bus);
 	tap_eq(kicks, 1, "8 busy ports handled in one round: one kick call");
-	tap_eq(eois, 8, "with 8 EOIs");
+	tap_eq(rearms, 8, "with 8 re-arms");
 	tap_eq(notifies, 8, "and 8 notifies (double notify coalesced)");
 	tap_eq(spurious, 8, "handlers that found no work mark their EOI spurious");
 	for (i = 0; i < 8; i++)
@@ -136,10 +136,10 @@ int main(void)
 
 	/* run_once(-1): one kick_wait call per round */
 	alarm(20); /* a wait that never ends fails the test instead of hanging it */
-	waits = w_eois = w_notifies = 0;
+	waits = w_rearms = w_notifies = 0;
 	for (i = 0; i < 8; i++)
 		xenback_sim_evtchn_notify(sim, 40 + i, ports[i]);
-	tap_ok(xenback_bus_run_once(t.bus, -1) > 0 && waits == 1 && w_eois == 0 && w_notifies == 0,
+	tap_ok(xenback_bus_run_once(t.bus, -1) > 0 && waits == 1 && w_rearms == 0 && w_notifies == 0,
 	       "run_once(-1): one kick_wait call, nothing queued yet, woken by 8 ports");
 	for (i = 0, got = 0; i < 8; i++)
 		got += xenback_sim_evtchn_take(sim, 40 + i, ports[i]) > 0;
@@ -147,8 +147,8 @@ int main(void)
 	for (i = 0; i < 8; i++)
 		xenback_sim_evtchn_notify(sim, 40 + i, ports[i]);
 	got = xenback_bus_run_once(t.bus, -1) > 0;
-	tap_ok(got && waits == 2 && w_eois == 8 && w_notifies == 8,
-	       "the next run_once carries them: 8 EOIs and 8 notifies in its one call (%u, %u)", w_eois,
+	tap_ok(got && waits == 2 && w_rearms == 8 && w_notifies == 8,
+	       "the next run_once carries them: 8 re-arms and 8 notifies in its one call (%u, %u)", w_rearms,
 	       w_notifies);
 	for (i = 0, got = 0; i < 8; i++)
 		got += xenback_sim_evtchn_take(sim, 40 + i, ports[i]) > 0;

@@ -46,7 +46,7 @@ static void test_bind(void)
 	tap_eq(ev->bind_interdomain(h, 3, other), -EINVAL,
 	       "port offered to another domain: -EINVAL");
 	tap_eq(ev->notify(h, 9999), -EINVAL, "notify of a port not bound: -EINVAL");
-	tap_eq(ev->unmask(h, 9999, false), -EINVAL, "unmask of a port not bound: -EINVAL");
+	tap_eq(ev->rearm(h, 9999, false), -EINVAL, "unmask of a port not bound: -EINVAL");
 	tap_eq(ev->unbind(h, 9999), -EINVAL, "unbind of a port not bound: -EINVAL");
 	tap_eq(ev->notify(h, fe2), -EINVAL, "a frontend's port number is not ours: -EINVAL");
 	tap_eq(ev->unbind(h, (uint32_t)be), 0, "unbind");
@@ -74,10 +74,10 @@ static void test_events(void)
 	xenback_sim_evtchn_notify(sim, 4, fe);
 	tap_eq(ev->pending(h, ports, 8), 0, "port stays masked after pending()");
 	tap_ok(!readable(), "masked event does not make the fd readable");
-	tap_eq(ev->unmask(h, (uint32_t)be, false), 0, "unmask");
+	tap_eq(ev->rearm(h, (uint32_t)be, false), 0, "unmask");
 	tap_ok(readable(), "event that came in while masked is delivered now");
 	tap_eq(ev->pending(h, ports, 8), 1, "pending again");
-	tap_eq(ev->unmask(h, (uint32_t)be, true), 0, "unmask (spurious)");
+	tap_eq(ev->rearm(h, (uint32_t)be, true), 0, "unmask (spurious)");
 	tap_eq(ev->pending(h, ports, 8), 0, "nothing new");
 
 	tap_eq(xenback_sim_evtchn_take(sim, 4, fe), 0, "frontend has no events yet");

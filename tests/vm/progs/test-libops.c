@@ -36,38 +36,38 @@ int main(int argc, char **argv)
 	tap_eq(ops->notify(h, pair[0]), 0, "notify");
 	tap_eq(ops->pending(h, got, 8), 1, "one port pending");
 	tap_eq(got[0], pair[1], "it is the peer");
-	tap_eq(ops->unmask(h, pair[1], false), 0, "unmask (lateeoi)");
+	tap_eq(ops->rearm(h, pair[1], false), 0, "unmask (lateeoi)");
 	many[0] = many[1] = many[2] = pair[0];
 	tap_eq(ops->notify_many(h, many, 3), 0, "notify_many");
 	tap_eq(ops->pending(h, got, 8), 1, "masked port published once");
-	tap_eq(ops->unmask(h, pair[1], true), 0, "spurious unmask delivers the latched event");
+	tap_eq(ops->rearm(h, pair[1], true), 0, "spurious unmask delivers the latched event");
 	tap_eq(ops->pending(h, got, 8), 1, "latched event pending");
 	/* kick: re-arm and notify in one call (one ioctl) */
 	{
-		uint32_t eoi = pair[1];
+		uint32_t rearm = pair[1];
 
 		tap_ok(ops->kick != NULL, "the ops offer kick()");
-		tap_eq(ops->kick ? ops->kick(h, &eoi, 1, &pair[0], 1) : -1, 0, "kick: re-arm + notify");
+		tap_eq(ops->kick ? ops->kick(h, &rearm, 1, &pair[0], 1) : -1, 0, "kick: re-arm + notify");
 		tap_eq(ops->pending(h, got, 8), 1, "the notify arrived on the re-armed port");
-		eoi = pair[1] | XB_EOI_SPURIOUS;
-		tap_eq(ops->kick ? ops->kick(h, &eoi, 1, NULL, 0) : -1, 0, "kick: spurious re-arm only");
+		rearm = pair[1] | XB_REARM_SPURIOUS;
+		tap_eq(ops->kick ? ops->kick(h, &rearm, 1, NULL, 0) : -1, 0, "kick: spurious re-arm only");
 	}
 	/* kick_wait: the round's kicks and the wait, one ioctl */
 	{
 		int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		uint32_t eoi = pair[1];
+		uint32_t rearm = pair[1];
 		uint64_t one = 1;
 
 		tap_ok(ops->kick_wait != NULL, "the ops offer kick_wait()");
-		tap_eq(ops->kick_wait(h, &eoi, 1, NULL, 0, efd, 0), -EOPNOTSUPP,
+		tap_eq(ops->kick_wait(h, &rearm, 1, NULL, 0, efd, 0), -EOPNOTSUPP,
 		       "kick_wait with a timeout: -EOPNOTSUPP, nothing done");
 		tap_eq(ops->pending(h, got, 8), 0, "(the port is still masked)");
-		tap_eq(ops->kick_wait(h, &eoi, 1, &pair[0], 1, efd, -1), 1,
+		tap_eq(ops->kick_wait(h, &rearm, 1, &pair[0], 1, efd, -1), 1,
 		       "kick_wait: re-arm + notify, woken by the notify: 1 pending");
 		tap_eq(ops->pending(h, got, 8), 1, "and it is there");
 		if (write(efd, &one, sizeof(one)) != sizeof(one))
 			t_bail("eventfd");
-		tap_eq(ops->kick_wait(h, &eoi, 1, NULL, 0, efd, -1), XB_WAIT_OTHER,
+		tap_eq(ops->kick_wait(h, &rearm, 1, NULL, 0, efd, -1), XB_WAIT_OTHER,
 		       "kick_wait: woken by the other fd: XB_WAIT_OTHER");
 		{ /* a notify vector longer than one ioctl takes: the head goes ahead */
 			static uint32_t lots[XENBACK_MAX_VEC + 3];
@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 			ops->pending(h, got, 8);
 			/* the 3 of the head deliver one entry; the last call re-arms
 			 * first, so its notifies deliver a second */
-			tap_eq(ops->kick_wait(h, &eoi, 1, lots, XENBACK_MAX_VEC + 3, efd, -1),
+			tap_eq(ops->kick_wait(h, &rearm, 1, lots, XENBACK_MAX_VEC + 3, efd, -1),
 			       2 | XB_WAIT_OTHER,
 			       "kick_wait with max_vec + 3 notifies: head ahead, then re-arm + rest: 2 pending");
 		}

@@ -102,7 +102,7 @@ XB_EXPORT void xenback_bus_free(struct xenback_bus *bus)
 	xb_evtchn_flush(bus); /* the last round's notifies and re-arms */
 	xb_bus_reap(bus);
 	HASH_ITER(hh, bus->instances, be, tmp)
-		xb_instance_forget(be, true); /* frontends are told Closed */
+		xb_backend_forget(be, true); /* frontends are told Closed */
 	for (i = 0; i < bus->ntypes; i++) {
 		struct xb_type *t = bus->type_vec[i];
 

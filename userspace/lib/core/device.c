@@ -371,7 +371,7 @@ void xb_bus_reap(struct xenback_bus *bus)
 static void destroy_instance(struct xenback_device *dev)
 {
 	DEV_LOG(dev, XENBACK_LOG_INFO, "offline: destroying");
-	xb_instance_forget(dev->be, true);
+	xb_backend_forget(dev->be, true);
 }
 
 static void try_connect(struct xenback_device *dev)
@@ -506,7 +506,7 @@ void xb_device_backend_changed(struct xenback_device *dev, const char *key)
 			    !strcmp(key, "online") ? 1 : XENBACK_STATE_RECONFIGURED, &v);
 	if (r == -ENOENT) {
 		if (!node_exists(dev))
-			xb_instance_forget(dev->be, false);
+			xb_backend_forget(dev->be, false);
 		return;
 	}
 	if (r < 0) {

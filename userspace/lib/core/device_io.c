@@ -179,9 +179,9 @@ void xb_evtchn_dispatch(struct xenback_bus *bus)
 				work = ch->fn(ch, ch->arg);
 			/* The handler may have unbound its channel. */
 			HASH_FIND(hh, bus->ports, &ports[i], sizeof(ports[i]), ch);
-			if (ch && kick_push(&bus->kick.eoi, &bus->kick.ne, &bus->kick.cap_e,
-					    ports[i] | (work ? 0 : XB_EOI_SPURIOUS)) < 0)
-				p->evtchn->unmask(p->evtchn_h, ports[i], !work);
+			if (ch && kick_push(&bus->kick.rearm, &bus->kick.nr, &bus->kick.cap_r,
+					    ports[i] | (work ? 0 : XB_REARM_SPURIOUS)) < 0)
+				p->evtchn->rearm(p->evtchn_h, ports[i], !work);
 		}
 		if (n < 64)
 			break;
@@ -195,7 +195,7 @@ static unsigned int still_bound(struct xenback_bus *bus, uint32_t *v, unsigned i
 	unsigned int i, m = 0;
 
 	for (i = 0; i < n; i++) {
-		uint32_t port = v[i] & ~XB_EOI_SPURIOUS;
+		uint32_t port = v[i] & ~XB_REARM_SPURIOUS;
 		struct xenback_evtchn *ch;
 
 		HASH_FIND(hh, bus->ports, &port, sizeof(port), ch);
@@ -212,22 +212,22 @@ void xb_evtchn_flush(struct xenback_bus *bus)
 {
 	const struct xb_evtchn_ops *ops = bus->plat->evtchn;
 	struct xb_kick *k = &bus->kick;
-	unsigned int ne, nn, i;
+	unsigned int nr, nn, i;
 
-	if (!ops || (!k->ne && !k->nn))
+	if (!ops || (!k->nr && !k->nn))
 		return;
-	ne = still_bound(bus, k->eoi, k->ne, false);
+	nr = still_bound(bus, k->rearm, k->nr, false);
 	nn = still_bound(bus, k->ntf, k->nn, true);
-	k->ne = k->nn = 0;
+	k->nr = k->nn = 0;
 	if (ops->kick) {
-		ops->kick(bus->plat->evtchn_h, k->eoi, ne, k->ntf, nn);
+		ops->kick(bus->plat->evtchn_h, k->rearm, nr, k->ntf, nn);
 		return;
 	}
 	for (i = 0; i < nn; i++)
 		ops->notify(bus->plat->evtchn_h, k->ntf[i]);
-	for (i = 0; i < ne; i++)
-		ops->unmask(bus->plat->evtchn_h, k->eoi[i] & ~XB_EOI_SPURIOUS,
-			    k->eoi[i] & XB_EOI_SPURIOUS);
+	for (i = 0; i < nr; i++)
+		ops->rearm(bus->plat->evtchn_h, k->rearm[i] & ~XB_REARM_SPURIOUS,
+			    k->rearm[i] & XB_REARM_SPURIOUS);
 }
 
 int xb_evtchn_flush_wait(struct xenback_bus *bus, int other_fd, int timeout_ms)
@@ -236,21 +236,21 @@ int xb_evtchn_flush_wait(struct xenback_bus *bus, int other_fd, int timeout_ms)
 	struct xb_kick *k = &bus->kick;
 	int r;
 
-	k->ne = still_bound(bus, k->eoi, k->ne, false);
+	k->nr = still_bound(bus, k->rearm, k->nr, false);
 	k->nn = still_bound(bus, k->ntf, k->nn, false);
-	r = ops->kick_wait(bus->plat->evtchn_h, k->eoi, k->ne, k->ntf, k->nn, other_fd, timeout_ms);
+	r = ops->kick_wait(bus->plat->evtchn_h, k->rearm, k->nr, k->ntf, k->nn, other_fd, timeout_ms);
 	if (r == -EOPNOTSUPP)
 		return r;
 	if (r < 0 && r != -EINTR && ops->kick) /* refused: the kicks must still happen */
-		ops->kick(bus->plat->evtchn_h, k->eoi, k->ne, k->ntf, k->nn);
+		ops->kick(bus->plat->evtchn_h, k->rearm, k->nr, k->ntf, k->nn);
 	still_bound(bus, k->ntf, k->nn, true); /* notify_queued cleared */
-	k->ne = k->nn = 0;
+	k->nr = k->nn = 0;
 	return r;
 }
 
 void xb_evtchn_kick_free(struct xenback_bus *bus)
 {
-	free(bus->kick.eoi);
+	free(bus->kick.rearm);
 	free(bus->kick.ntf);
 	memset(&bus->kick, 0, sizeof(bus->kick));
 }

@@ -161,13 +161,13 @@ static void attempt_create(struct xenback_backend *be)
 	}
 	if (r == -ENOENT) {
 		node_clear(&n);
-		xb_instance_forget(be, false);
+		xb_backend_forget(be, false);
 		return;
 	}
 	if (r == 0 && (!n.has_state || !n.has_online || n.state != XENBACK_STATE_INITIALISING ||
 		       n.online != 1)) {
 		node_clear(&n); /* no longer wanted: a later event brings it back */
-		xb_instance_forget(be, true);
+		xb_backend_forget(be, true);
 		return;
 	}
 	if (r == 0)
@@ -184,7 +184,7 @@ static void attempt_create(struct xenback_backend *be)
 	free(be->fe_path);
 	be->fe_path = n.frontend;
 	n.frontend = NULL;
-	xb_instance_create(be, n.opts);
+	xb_backend_create(be, n.opts);
 	node_clear(&n);
 }
 
@@ -207,7 +207,7 @@ static void node_gone_or_changed(struct xenback_backend *be, enum node_key k)
 	snprintf(path, sizeof(path), "%s/state", be->path);
 	r = xb_xs_read(bus, XB_TXN_NULL, path, &v);
 	if (r == -ENOENT) {
-		xb_instance_forget(be, false);
+		xb_backend_forget(be, false);
 		return;
 	}
 	if (r == 0)
@@ -217,7 +217,7 @@ static void node_gone_or_changed(struct xenback_backend *be, enum node_key k)
 static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t domid,
 			 uint32_t devid, enum node_key k)
 {
-	struct xenback_backend *be = xb_instance_find(bus, t->idx, domid, devid);
+	struct xenback_backend *be = xb_backend_find(bus, t->idx, domid, devid);
 	char path[XB_PATH_MAX];
 	unsigned long state, online;
 	int r;
@@ -251,7 +251,7 @@ static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t do
 	}
 	if (online != 1)
 		return;
-	be = xb_instance_new(bus, t, domid, devid);
+	be = xb_backend_new(bus, t, domid, devid);
 	if (!be) {
 		xb_error(bus, -ENOMEM, "out of memory creating %s/%u/%u", t->info->type,
 			 domid, devid);
@@ -270,7 +270,7 @@ static void sweep(struct xenback_bus *bus, struct xb_type *t, bool one_dom, uint
 	HASH_ITER(hh, bus->instances, be, tmp) {
 		if (be->type == t && (!one_dom || be->key.domid == domid) &&
 		    be->seen != bus->scan_gen)
-			xb_instance_forget(be, false);
+			xb_backend_forget(be, false);
 	}
 }
 
@@ -378,7 +378,7 @@ static void release_domains(struct xenback_bus *bus)
 		for (be = d->list; be; be = next) {
 			next = be->dom_next;
 			if (be->dev)
-				xb_instance_forget(be, true);
+				xb_backend_forget(be, true);
 		}
 	}
 }
@@ -444,7 +444,7 @@ static void frontend_event(struct xenback_bus *bus, const char *token)
 
 	if (sscanf(token, "f/%u/%u/%u%n", &idx, &domid, &devid, &end) != 3 || token[end])
 		return;
-	be = xb_instance_find(bus, idx, domid, devid);
+	be = xb_backend_find(bus, idx, domid, devid);
 	if (be && be->dev && be->dev->watching_fe)
 		xb_device_frontend_changed(be->dev);
 }

@@ -85,10 +85,10 @@ struct xenback_evtchn {
 	bool notify_queued;           /* in bus->kick_ntf this round */
 };
 
-/* EOIs and notifies batched over one dispatch round. */
+/* re-arms and notifies batched over one dispatch round. */
 struct xb_kick {
-	uint32_t *eoi, *ntf;
-	unsigned int ne, nn, cap_e, cap_n;
+	uint32_t *rearm, *ntf;
+	unsigned int nr, nn, cap_r, cap_n;
 };
 
 /* A live device (QEMU: XenDevice) and its XenbusState machine. */
@@ -179,14 +179,14 @@ int xb_parse_uint(const char *s, unsigned long max, unsigned long *v);
 /* registry.c */
 struct xb_type *xb_type_by_idx(struct xenback_bus *bus, uint32_t idx);
 struct xb_type *xb_type_by_name(struct xenback_bus *bus, const char *name);
-struct xenback_backend *xb_instance_find(struct xenback_bus *bus, uint32_t type_idx,
+struct xenback_backend *xb_backend_find(struct xenback_bus *bus, uint32_t type_idx,
 					 uint32_t domid, uint32_t devid);
-struct xenback_backend *xb_instance_new(struct xenback_bus *bus, struct xb_type *t,
+struct xenback_backend *xb_backend_new(struct xenback_bus *bus, struct xb_type *t,
 					uint32_t domid, uint32_t devid);
 /* Destroys the device if any (frontend told Closed when node_exists) and
  * forgets the record. */
-void xb_instance_forget(struct xenback_backend *be, bool node_exists);
-int xb_instance_create(struct xenback_backend *be, const struct xenback_opts *opts);
+void xb_backend_forget(struct xenback_backend *be, bool node_exists);
+int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opts);
 int xb_parse_name(const char *name, uint32_t *domid, uint32_t *devid);
 
 /* enumerate.c */
@@ -216,7 +216,7 @@ void xb_bus_reap(struct xenback_bus *bus);
 /* device_io.c */
 void xb_device_release_io(struct xenback_device *dev);
 void xb_evtchn_dispatch(struct xenback_bus *bus);
-/* Sends the round's batched EOIs and notifies. */
+/* Sends the round's batched re-arms and notifies. */
 void xb_evtchn_flush(struct xenback_bus *bus);
 /* The round's kicks and the wait for the next (ops->kick_wait); on
  * -EOPNOTSUPP nothing was done and the kicks stay queued. */

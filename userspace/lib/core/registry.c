@@ -2,8 +2,9 @@
 /*
  * The registry: backend types and backend instances, owned by a bus.
  * Counterparts of QEMU's hw/xen/xen-backend.c, with an O(1) hash keyed by
- * (type, frontend domid, devid) instead of a list, and the seed commit's
- * rule: a failed or declined instance is kept until its node goes.
+ * (type, frontend domid, devid) instead of a list, and the rule of QEMU
+ * commit eb6ae7a682: a failed or declined instance is kept, and never
+ * created again, until its node goes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -115,7 +116,7 @@ int xb_parse_name(const char *name, uint32_t *domid, uint32_t *devid)
 	return 0;
 }
 
-struct xenback_backend *xb_instance_find(struct xenback_bus *bus, uint32_t type_idx,
+struct xenback_backend *xb_backend_find(struct xenback_bus *bus, uint32_t type_idx,
 					 uint32_t domid, uint32_t devid)
 {
 	struct xb_key k = { type_idx, domid, devid };
@@ -125,7 +126,7 @@ struct xenback_backend *xb_instance_find(struct xenback_bus *bus, uint32_t type_
 	return be;
 }
 
-struct xenback_backend *xb_instance_new(struct xenback_bus *bus, struct xb_type *t,
+struct xenback_backend *xb_backend_new(struct xenback_bus *bus, struct xb_type *t,
 					uint32_t domid, uint32_t devid)
 {
 	struct xenback_backend *be = calloc(1, sizeof(*be));
@@ -165,7 +166,7 @@ struct xenback_backend *xb_instance_new(struct xenback_bus *bus, struct xb_type 
 	return be;
 }
 
-void xb_instance_forget(struct xenback_backend *be, bool node_exists)
+void xb_backend_forget(struct xenback_backend *be, bool node_exists)
 {
 	struct xenback_bus *bus = be->bus;
 	struct xb_dom *d;
@@ -195,7 +196,7 @@ void xb_instance_forget(struct xenback_backend *be, bool node_exists)
 	free(be);
 }
 
-int xb_instance_create(struct xenback_backend *be, const struct xenback_opts *opts)
+int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opts)
 {
 	struct xenback_bus *bus = be->bus;
 	const char *type = be->type->info->type;
@@ -234,7 +235,7 @@ int xb_instance_create(struct xenback_backend *be, const struct xenback_opts *op
 	return 0;
 }
 
-/* ------------------------------------------------ the seed's public API */
+/* ------------------------- QEMU's xen-backend.h API (see include/xenback.h) */
 
 XB_EXPORT struct xenback_bus *xenback_backend_get_bus(struct xenback_backend *be)
 {
@@ -282,7 +283,7 @@ XB_EXPORT bool xenback_backend_exists(struct xenback_bus *bus, const char *type,
 
 	if (!t || xb_parse_name(name, &domid, &devid) < 0)
 		return false;
-	return xb_instance_find(bus, t->idx, domid, devid) != NULL;
+	return xb_backend_find(bus, t->idx, domid, devid) != NULL;
 }
 
 XB_EXPORT int xenback_backend_device_create(struct xenback_bus *bus, const char *type,
@@ -301,7 +302,7 @@ XB_EXPORT int xenback_backend_device_create(struct xenback_bus *bus, const char 
 	if (xb_parse_name(name, &domid, &devid) < 0)
 		return xb_error(bus, -EINVAL, "device_create: bad name '%s'",
 				name ? name : "(null)");
-	if (xb_instance_find(bus, t->idx, domid, devid))
+	if (xb_backend_find(bus, t->idx, domid, devid))
 		return xb_error(bus, -EEXIST, "device_create: %s/%s exists", type, name);
 	p = xb_strdup_printf("%s/%s", t->watch_path, name);
 	if (!p)
@@ -313,7 +314,7 @@ XB_EXPORT int xenback_backend_device_create(struct xenback_bus *bus, const char 
 				strerror(-r));
 	free(fe);
 	fe = NULL;
-	be = xb_instance_new(bus, t, domid, devid);
+	be = xb_backend_new(bus, t, domid, devid);
 	if (!be)
 		return -ENOMEM;
 	p = xb_strdup_printf("%s/frontend", be->path);
@@ -322,7 +323,7 @@ XB_EXPORT int xenback_backend_device_create(struct xenback_bus *bus, const char 
 		be->fe_path = fe;
 	}
 	free(p);
-	return xb_instance_create(be, opts);
+	return xb_backend_create(be, opts);
 }
 
 XB_EXPORT bool xenback_backend_try_device_destroy(struct xenback_device *dev)
@@ -331,7 +332,7 @@ XB_EXPORT bool xenback_backend_try_device_destroy(struct xenback_device *dev)
 
 	if (!be || be->dev != dev)
 		return false;
-	xb_instance_forget(be, true);
+	xb_backend_forget(be, true);
 	return true;
 }
 

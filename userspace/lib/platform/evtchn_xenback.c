@@ -6,7 +6,7 @@
  * read() of pending ports, a write() to unmask and an ioctl per notify:
  *   pending()      reads the ring the module shares with us: no syscall;
  *   notify_many()  notifies any number of ports in one ioctl;
- *   unmask()       one ioctl, carrying the lateeoi "spurious" hint so a
+ *   rearm()       one ioctl, carrying the lateeoi "spurious" hint so a
  *                  storming frontend gets throttled (XSA-332);
  *   kick_wait()    a whole round's re-arms and notifies and the wait for
  *                  the next round (ports, or the bus's other sources
@@ -43,14 +43,14 @@ static int xbk_errno(void)
 	return errno ? -errno : -EIO;
 }
 
-static int xbk_kick(struct xbk *x, const uint32_t *eoi, unsigned int ne,
+static int xbk_kick(struct xbk *x, const uint32_t *rearm, unsigned int nr,
 		    const uint32_t *ntf, unsigned int nn)
 {
 	struct xenback_notify n;
 
 	memset(&n, 0, sizeof(n));
-	n.eoi = (uintptr_t)eoi;
-	n.eoi_count = ne;
+	n.eoi = (uintptr_t)rearm;
+	n.eoi_count = nr;
 	n.notify = (uintptr_t)ntf;
 	n.notify_count = nn;
 	return ioctl(x->fd, XENBACK_IOCTL_NOTIFY, &n) < 0 ? xbk_errno() : 0;
@@ -123,7 +123,7 @@ static int xbk_pending(void *h, uint32_t *ports, unsigned int max)
 	return (int)n;
 }
 
-static int xbk_unmask(void *h, uint32_t port, bool spurious)
+static int xbk_rearm(void *h, uint32_t port, bool spurious)
 {
 	uint32_t v = port | (spurious ? XENBACK_EOI_SPURIOUS : 0);
 
@@ -132,55 +132,55 @@ static int xbk_unmask(void *h, uint32_t port, bool spurious)
 	return xbk_kick(h, &v, 1, NULL, 0);
 }
 
-/* EOIs and notifies of a whole dispatch round: one ioctl per max_vec. */
-static int xbk_kick_many(void *h, const uint32_t *eoi, unsigned int ne,
+/* re-arms and notifies of a whole dispatch round: one ioctl per max_vec. */
+static int xbk_kick_many(void *h, const uint32_t *rearm, unsigned int nr,
 			 const uint32_t *ntf, unsigned int nn)
 {
 	struct xbk *x = h;
 	int r = 0;
 
-	_Static_assert(XB_EOI_SPURIOUS == XENBACK_EOI_SPURIOUS, "one spurious flag");
-	while (ne || nn) {
-		unsigned int ce = ne < x->max_vec ? ne : x->max_vec;
+	_Static_assert(XB_REARM_SPURIOUS == XENBACK_EOI_SPURIOUS, "one spurious flag");
+	while (nr || nn) {
+		unsigned int cr = nr < x->max_vec ? nr : x->max_vec;
 		unsigned int cn = nn < x->max_vec ? nn : x->max_vec;
 
-		r = xbk_kick(x, ce ? eoi : NULL, ce, cn ? ntf : NULL, cn);
+		r = xbk_kick(x, cr ? rearm : NULL, cr, cn ? ntf : NULL, cn);
 		if (r)
 			return r;
-		eoi += ce;
-		ne -= ce;
+		rearm += cr;
+		nr -= cr;
 		ntf += cn;
 		nn -= cn;
 	}
 	return r;
 }
 
-/* A round's EOIs and notifies, then the wait for the next round: one ioctl
+/* A round's re-arms and notifies, then the wait for the next round: one ioctl
  * (more only for vectors longer than max_vec). Forever only: the ioctl has
  * no timeout. */
-static int xbk_kick_wait(void *h, const uint32_t *eoi, unsigned int ne,
+static int xbk_kick_wait(void *h, const uint32_t *rearm, unsigned int nr,
 			 const uint32_t *ntf, unsigned int nn, int other_fd, int timeout_ms)
 {
 	struct xbk *x = h;
 	struct xenback_notify n;
-	unsigned int he = ne > x->max_vec ? ne - x->max_vec : 0;
+	unsigned int hr = nr > x->max_vec ? nr - x->max_vec : 0;
 	unsigned int hn = nn > x->max_vec ? nn - x->max_vec : 0;
 	int r;
 
 	if (!x->wait_fd || timeout_ms >= 0 || other_fd < 0)
 		return -EOPNOTSUPP;
-	if (he || hn) { /* all but the last max_vec of each go ahead */
-		r = xbk_kick_many(x, eoi, he, ntf, hn);
+	if (hr || hn) { /* all but the last max_vec of each go ahead */
+		r = xbk_kick_many(x, rearm, hr, ntf, hn);
 		if (r)
 			return r;
-		eoi += he;
-		ne -= he;
+		rearm += hr;
+		nr -= hr;
 		ntf += hn;
 		nn -= hn;
 	}
 	memset(&n, 0, sizeof(n));
-	n.eoi = (uintptr_t)(ne ? eoi : NULL);
-	n.eoi_count = ne;
+	n.eoi = (uintptr_t)(nr ? rearm : NULL);
+	n.eoi_count = nr;
 	n.notify = (uintptr_t)(nn ? ntf : NULL);
 	n.notify_count = nn;
 	n.flags = XENBACK_NOTIFY_WAIT | XENBACK_NOTIFY_WAIT_FD;
@@ -212,7 +212,7 @@ static const struct xb_evtchn_ops xbk_ops = {
 	.notify_many = xbk_notify_many,
 	.fd = xbk_fd,
 	.pending = xbk_pending,
-	.unmask = xbk_unmask,
+	.rearm = xbk_rearm,
 	.kick = xbk_kick_many,
 	.kick_wait = xbk_kick_wait,
 	.close = xbk_close,

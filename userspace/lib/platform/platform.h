@@ -82,18 +82,18 @@ struct xb_evtchn_ops {
 	/*
 	 * Fill ports[] with up to max pending ports without blocking; returns
 	 * the count (0: none). A port returned here stays masked until
-	 * unmask(); spurious=true tells a lateeoi implementation the event
+	 * rearm(); spurious=true tells a lateeoi implementation the event
 	 * carried no work (storm throttling).
 	 */
 	int (*pending)(void *h, uint32_t *ports, unsigned int max);
-	int (*unmask)(void *h, uint32_t port, bool spurious);
+	int (*rearm)(void *h, uint32_t port, bool spurious);
 	/*
-	 * Optional: re-arm ne ports (each or'ed with XB_EOI_SPURIOUS when the
+	 * Optional: re-arm nr ports (each or'ed with XB_REARM_SPURIOUS when the
 	 * event carried no work) and notify nn ports, in as few calls as the
 	 * implementation allows (/dev/xenback: one ioctl). NULL: the library
-	 * loops over unmask() and notify().
+	 * loops over rearm() and notify().
 	 */
-	int (*kick)(void *h, const uint32_t *eoi, unsigned int ne,
+	int (*kick)(void *h, const uint32_t *rearm, unsigned int nr,
 		    const uint32_t *notify, unsigned int nn);
 	/*
 	 * Optional: kick(), then sleep until a port is pending or the file
@@ -104,12 +104,12 @@ struct xb_evtchn_ops {
 	 * like that (old module, a timeout it does not do): then nothing was
 	 * done, and the library kicks and waits the other way.
 	 */
-	int (*kick_wait)(void *h, const uint32_t *eoi, unsigned int ne,
+	int (*kick_wait)(void *h, const uint32_t *rearm, unsigned int nr,
 			 const uint32_t *notify, unsigned int nn, int other_fd,
 			 int timeout_ms);
 	void (*close)(void *h);
 };
-#define XB_EOI_SPURIOUS (1u << 31)
+#define XB_REARM_SPURIOUS (1u << 31)
 #define XB_WAIT_OTHER (1 << 30)
 
 struct xenback_platform {

@@ -226,7 +226,7 @@ static int rev_pending(void *h, uint32_t *ports, unsigned int max)
 	return (int)n;
 }
 
-static int rev_unmask(void *h, uint32_t port, bool spurious)
+static int rev_rearm(void *h, uint32_t port, bool spurious)
 {
 	(void)spurious; /* libxenevtchn has no lateeoi flag */
 	return xenevtchn_unmask(h, port) ? errno_or(-EIO) : 0;
@@ -240,7 +240,7 @@ static void rev_close(void *h)
 static const struct xb_evtchn_ops libxen_evtchn = {
 	.bind_interdomain = rev_bind, .unbind = rev_unbind, .notify = rev_notify,
 	.notify_many = rev_notify_many, .fd = rev_fd, .pending = rev_pending,
-	.unmask = rev_unmask, .close = rev_close,
+	.rearm = rev_rearm, .close = rev_close,
 };
 
 int xb_evtchn_libxen_open(const struct xb_evtchn_ops **ops, void **h)

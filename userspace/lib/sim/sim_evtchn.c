@@ -6,7 +6,7 @@
  * Xen). A frontend allocates an unbound port for the backend's domain; the
  * backend side binds to it with bind_interdomain() and gets a local port of
  * its own. A frontend notify sets the backend port pending; an unmasked
- * pending port is queued for pending(), which masks it until unmask() (as
+ * pending port is queued for pending(), which masks it until rearm() (as
  * the Linux evtchn driver does). Backend notifies are counted on the
  * frontend port and read with xenback_sim_evtchn_take().
  *
@@ -285,7 +285,7 @@ static int op_pending(void *h, uint32_t *ports, unsigned int max)
 	return (int)n;
 }
 
-static int op_unmask(void *h, uint32_t port, bool spurious)
+static int op_rearm(void *h, uint32_t port, bool spurious)
 {
 	struct xenback_sim *sim = h;
 	struct sim_port *p = backend_port(sim, port);
@@ -305,7 +305,7 @@ static int op_unmask(void *h, uint32_t port, bool spurious)
 /* /dev/xenback's contract (evtchn_xenback.c), limits included: only
  * forever (-1), else -EOPNOTSUPP before anything is done; the kicks, then a
  * wait for a pending port or other_fd (here with poll()). */
-static int op_kick_wait(void *h, const uint32_t *eoi, unsigned int ne, const uint32_t *ntf,
+static int op_kick_wait(void *h, const uint32_t *rearm, unsigned int nr, const uint32_t *ntf,
 			unsigned int nn, int other_fd, int timeout_ms)
 {
 	struct xenback_sim *sim = h;
@@ -321,8 +321,8 @@ static int op_kick_wait(void *h, const uint32_t *eoi, unsigned int ne, const uin
 	for (i = 0; i < nn; i++)
 		if (op_notify(h, ntf[i]) < 0)
 			return -EINVAL;
-	for (i = 0; i < ne; i++)
-		if (op_unmask(h, eoi[i] & ~XB_EOI_SPURIOUS, eoi[i] & XB_EOI_SPURIOUS) < 0)
+	for (i = 0; i < nr; i++)
+		if (op_rearm(h, rearm[i] & ~XB_REARM_SPURIOUS, rearm[i] & XB_REARM_SPURIOUS) < 0)
 			return -EINVAL;
 	if (poll(pf, 2, -1) < 0)
 		return -errno;
@@ -357,7 +357,7 @@ const struct xb_evtchn_ops xb_sim_evtchn_ops = {
 	.notify_many = op_notify_many,
 	.fd = op_fd,
 	.pending = op_pending,
-	.unmask = op_unmask,
+	.rearm = op_rearm,
 	.kick_wait = op_kick_wait,
 	.close = op_close,
 };

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The seed's scenario (QEMU eb6ae7a682): a device whose create() fails is
+/* QEMU commit eb6ae7a682's rule: a device whose create() fails is
  * kept and never re-created while its node exists, however often watches
  * fire; removing and re-adding its node gives exactly one new attempt. */
 #include <errno.h>
