@@ -5,11 +5,15 @@
 #   XB_XEN_TESTS=<pattern>  only the dom0-*.sh scripts matching it
 #   XB_XEN_VERBOSE=1        copy the serial console to stderr
 #   XB_XEN_TIMEOUT=<s>      default 600
+#   XB_XEN_READY_TIMEOUT=<s> dom0 must be up within this, default 300 (on a
+#                           2-core machine busy with builds beside it, dom0
+#                           was still booting after 150 s once)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cpio=$top/build/xen/dom0.cpio
 [ -s "$cpio" ] || { echo "1..1"; echo "not ok 1 - xen tier: $cpio missing (make xen-check builds it)"; exit 1; }
-args=(--initrd "$cpio" --timeout "${XB_XEN_TIMEOUT:-600}" --console "$top/build/xen/console.log")
+args=(--initrd "$cpio" --timeout "${XB_XEN_TIMEOUT:-600}" --console "$top/build/xen/console.log" \
+	--ready-timeout "${XB_XEN_READY_TIMEOUT:-300}")
 [ -n "${XB_XEN_TESTS:-}" ] && args+=(--dom0-append "xb.tests=$XB_XEN_TESTS")
 [ "${XB_XEN_VERBOSE:-0}" = 1 ] && args+=(--verbose)
 exec "$top/scripts/xen-run.sh" "${args[@]}"
