@@ -22,7 +22,7 @@
 #include <linux/moduleparam.h>
 #include <linux/smp.h>
 
-#include "xenback.h"
+#include "xenback_kmod.h"
 #include "trace.h"
 
 static bool irq_follow = true;
@@ -31,13 +31,13 @@ MODULE_PARM_DESC(irq_follow, "move a context's event interrupts to the CPU its w
 
 #define XB_AFFINITY_INTERVAL (HZ / 10)
 
-static bool xb_affinity_set(struct xb_port *p, int cpu)
+static bool xb_affinity_set(struct xb_evtchn *p, int cpu)
 {
 	return p->irq >= 0 && !irq_set_affinity(p->irq, cpumask_of(cpu));
 }
 
 /* A new interdomain port (ctx->mutex held): start on the waiter's CPU. */
-void xb_affinity_bind(struct xb_ctx *ctx, struct xb_port *p)
+void xb_affinity_bind(struct xb_ctx *ctx, struct xb_evtchn *p)
 {
 	int cpu = READ_ONCE(ctx->irq_cpu);
 
@@ -49,7 +49,7 @@ void xb_affinity_bind(struct xb_ctx *ctx, struct xb_port *p)
 void xb_affinity_follow(struct xb_ctx *ctx)
 {
 	int cpu = raw_smp_processor_id();
-	struct xb_port *p;
+	struct xb_evtchn *p;
 	unsigned long idx;
 	u32 n = 0;
 

@@ -6,7 +6,7 @@
 #include <linux/err.h>
 #include <linux/eventfd.h>
 
-#include "xenback.h"
+#include "xenback_kmod.h"
 
 struct eventfd_ctx *xb_eventfd_get(int fd)
 {

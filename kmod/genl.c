@@ -7,7 +7,7 @@
 #include <linux/module.h>
 #include <net/genetlink.h>
 
-#include "xenback.h"
+#include "xenback_kmod.h"
 
 #define XB_POLICY(a, t) [a] = { .type = NLA_##t },
 static const struct nla_policy xb_genl_policy[XENBACK_A_MAX + 1] = {
@@ -26,7 +26,7 @@ static const u16 xb_stat_attr[XB_STAT_NR] = {
 };
 
 static int xb_genl_put_port(struct sk_buff *skb, struct netlink_callback *cb,
-			    struct xb_ctx *ctx, struct xb_port *p)
+			    struct xb_ctx *ctx, struct xb_evtchn *p)
 {
 	void *hdr;
 	int i;
@@ -57,7 +57,7 @@ static int xb_genl_dump_stats(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	long skip = cb->args[0], n = 0;
 	struct xb_ctx *ctx;
-	struct xb_port *p;
+	struct xb_evtchn *p;
 	unsigned long idx;
 
 	mutex_lock(&xb_ctx_list_mutex);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The ioctl interface: copy and validate every argument, then hand over to
- * port.c. Unknown commands are ENOTTY, unreadable/unwritable user memory
+ * evtchn.c. Unknown commands are ENOTTY, unreadable/unwritable user memory
  * EFAULT, counts above the limits E2BIG, unknown ports and non-zero padding
  * or flags EINVAL (see uapi/xenback.h for each command).
  */
@@ -13,7 +13,7 @@
 #include <linux/wait.h>
 #include <xen/xen.h>
 
-#include "xenback.h"
+#include "xenback_kmod.h"
 
 static long xb_ioctl_version(void __user *arg)
 {
@@ -43,12 +43,12 @@ static long xb_ioctl_bind_interdomain(struct xb_ctx *ctx, void __user *arg)
 		return -EFAULT;
 	if (b.pad)
 		return -EINVAL;
-	ret = xb_port_bind_interdomain(ctx, b.remote_domid, b.remote_port,
+	ret = xb_evtchn_bind_interdomain(ctx, b.remote_domid, b.remote_port,
 				       &b.local_port);
 	if (ret)
 		return ret;
 	if (copy_to_user(arg, &b, sizeof(b))) {
-		xb_port_unbind(ctx, b.local_port);
+		xb_evtchn_unbind(ctx, b.local_port);
 		return -EFAULT;
 	}
 	return 0;
@@ -76,10 +76,10 @@ static long xb_ioctl_bind_loopback(struct xb_ctx *ctx, void __user *arg)
 		}
 	}
 	/* The peer's file reference keeps its context alive until fdput. */
-	ret = xb_port_bind_loopback(ctx, peer, &b.port, &b.peer_port);
+	ret = xb_evtchn_bind_loopback(ctx, peer, &b.port, &b.peer_port);
 	if (!ret && copy_to_user(arg, &b, sizeof(b))) {
-		xb_port_unbind(ctx, b.port);
-		xb_port_unbind(peer, b.peer_port);
+		xb_evtchn_unbind(ctx, b.port);
+		xb_evtchn_unbind(peer, b.peer_port);
 		ret = -EFAULT;
 	}
 	if (f.file)
@@ -95,7 +95,7 @@ static long xb_ioctl_unbind(struct xb_ctx *ctx, void __user *arg)
 		return -EFAULT;
 	if (u.pad)
 		return -EINVAL;
-	return xb_port_unbind(ctx, u.port);
+	return xb_evtchn_unbind(ctx, u.port);
 }
 
 /*
@@ -106,9 +106,9 @@ static long xb_ioctl_unbind(struct xb_ctx *ctx, void __user *arg)
 struct xb_vec {
 	u32 n;
 	u32 *v;
-	struct xb_port **p;
+	struct xb_evtchn **p;
 	u32 inline_v[XB_VEC_INLINE];
-	struct xb_port *inline_p[XB_VEC_INLINE];
+	struct xb_evtchn *inline_p[XB_VEC_INLINE];
 };
 
 static int xb_vec_copy(struct xb_vec *vec, u64 uptr, u32 n)
@@ -147,7 +147,7 @@ static bool xb_vec_resolve(struct xb_ctx *ctx, struct xb_vec *vec, u32 ignore)
 	u32 i;
 
 	for (i = 0; i < vec->n; i++) {
-		vec->p[i] = xb_port_lookup(ctx, vec->v[i] & ~ignore);
+		vec->p[i] = xb_evtchn_lookup(ctx, vec->v[i] & ~ignore);
 		if (!vec->p[i])
 			return false;
 	}
@@ -195,9 +195,9 @@ static long xb_ioctl_notify(struct xb_ctx *ctx, void __user *arg)
 		goto out;
 	}
 	for (i = 0; i < eoi.n; i++)
-		xb_port_eoi(eoi.p[i], eoi.v[i] & XENBACK_EOI_SPURIOUS);
+		xb_evtchn_rearm(eoi.p[i], eoi.v[i] & XENBACK_EOI_SPURIOUS);
 	for (i = 0; i < ntf.n; i++)
-		xb_port_notify(ntf.p[i]);
+		xb_evtchn_notify(ntf.p[i]);
 	rcu_read_unlock();
 
 	if (nt.flags & XENBACK_NOTIFY_WAIT) {
@@ -227,7 +227,7 @@ static long xb_ioctl_set_eventfd(struct xb_ctx *ctx, void __user *arg)
 		return -EFAULT;
 	if (s.fd < -1)
 		return -EBADF;
-	return xb_port_set_eventfd(ctx, s.port, s.fd);
+	return xb_evtchn_set_eventfd(ctx, s.port, s.fd);
 }
 
 static long xb_ioctl_set_ring(struct xb_ctx *ctx, void __user *arg)
@@ -238,20 +238,20 @@ static long xb_ioctl_set_ring(struct xb_ctx *ctx, void __user *arg)
 		return -EFAULT;
 	if (s.flags || (s.req_prod && !s.req_cons))
 		return -EINVAL;
-	return xb_port_set_ring(ctx, s.port, s.req_prod, s.req_cons);
+	return xb_evtchn_set_ring(ctx, s.port, s.req_prod, s.req_cons);
 }
 
 static long xb_ioctl_port_stats(struct xb_ctx *ctx, void __user *arg)
 {
 	struct xenback_port_stats st;
-	struct xb_port *p;
+	struct xb_evtchn *p;
 
 	if (copy_from_user(&st, arg, sizeof(st)))
 		return -EFAULT;
 	if (st.pad)
 		return -EINVAL;
 	rcu_read_lock();
-	p = xb_port_lookup(ctx, st.port);
+	p = xb_evtchn_lookup(ctx, st.port);
 	if (!p) {
 		rcu_read_unlock();
 		return -EINVAL;

@@ -11,7 +11,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
-#include "xenback.h"
+#include "xenback_kmod.h"
 
 DEFINE_MUTEX(xb_ctx_list_mutex);
 LIST_HEAD(xb_ctx_list);
@@ -73,7 +73,7 @@ static int xb_release(struct inode *inode, struct file *file)
 	list_del(&ctx->node);
 	mutex_unlock(&xb_ctx_list_mutex);
 
-	xb_port_unbind_all(ctx);
+	xb_evtchn_unbind_all(ctx);
 	xa_destroy(&ctx->xen);
 	xa_destroy(&ctx->loop);
 	mutex_destroy(&ctx->mutex);

@@ -10,7 +10,7 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 
-#include "xenback.h"
+#include "xenback_kmod.h"
 
 static_assert(XENBACK_RING_OFFSET >= sizeof(struct xenback_shared));
 static_assert(XENBACK_RING_OFFSET + XENBACK_RING_SIZE * sizeof(u32) <=

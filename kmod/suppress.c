@@ -10,7 +10,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
-#include "xenback.h"
+#include "xenback_kmod.h"
 
 struct xb_word {
 	struct page *page;

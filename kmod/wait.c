@@ -17,7 +17,7 @@
 #include <linux/sched/signal.h>
 #include <linux/wait.h>
 
-#include "xenback.h"
+#include "xenback_kmod.h"
 
 /* Files we expect (epoll, eventfd, timerfd, sockets, pipes) use one queue. */
 #define XB_WAIT_HEADS 2

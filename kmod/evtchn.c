@@ -21,7 +21,7 @@
 #include <xen/xen.h>
 #include <asm/xen/hypercall.h>
 
-#include "xenback.h"
+#include "xenback_kmod.h"
 #include "trace.h"
 
 /* Links of loopback pairs. */
@@ -36,15 +36,15 @@ struct xb_after {
 	unsigned int eoi_flags;
 };
 
-static bool xb_port_is_xen(const struct xb_port *p)
+static bool xb_evtchn_is_xen(const struct xb_evtchn *p)
 {
 	return p->kind == XENBACK_PORT_INTERDOMAIN;
 }
 
-static void xb_deliver_locked(struct xb_port *p, struct xb_after *after);
+static void xb_deliver_locked(struct xb_evtchn *p, struct xb_after *after);
 
 /* Re-arm a masked port (lateeoi); ctx->lock held. */
-static void xb_rearm_locked(struct xb_port *p, bool spurious,
+static void xb_rearm_locked(struct xb_evtchn *p, bool spurious,
 			    struct xb_after *after)
 {
 	if (spurious) {
@@ -55,7 +55,7 @@ static void xb_rearm_locked(struct xb_port *p, bool spurious,
 	}
 	if (spurious && p->spurious_run > 1) {
 		xb_stat_inc(p, XB_STAT_THROTTLED);
-		if (!xb_port_is_xen(p)) {
+		if (!xb_evtchn_is_xen(p)) {
 			unsigned int shift = min(p->spurious_run - 2, 16u);
 			unsigned long delay = min(1UL << shift, (unsigned long)HZ);
 
@@ -71,14 +71,14 @@ static void xb_rearm_locked(struct xb_port *p, bool spurious,
 		return;
 	}
 	p->masked = false;
-	if (xb_port_is_xen(p)) {
+	if (xb_evtchn_is_xen(p)) {
 		after->lateeoi = true;
 		after->eoi_flags = spurious ? XEN_EOI_FLAG_SPURIOUS : 0;
 	}
 }
 
 /* Publish an event of port p to userspace; ctx->lock held. */
-static void xb_deliver_locked(struct xb_port *p, struct xb_after *after)
+static void xb_deliver_locked(struct xb_evtchn *p, struct xb_after *after)
 {
 	p->masked = true;
 	if (p->sup && !xb_suppress_has_work(p->sup)) {
@@ -100,7 +100,7 @@ static void xb_deliver_locked(struct xb_port *p, struct xb_after *after)
 }
 
 /* The caller is in an RCU read-side section (or the port cannot die). */
-static void xb_after_unlock(struct xb_port *p, const struct xb_after *after)
+static void xb_after_unlock(struct xb_evtchn *p, const struct xb_after *after)
 {
 	/* wq_has_sleeper() orders the ring update before the check. */
 	if (after->wake && wq_has_sleeper(&p->ctx->wq))
@@ -109,7 +109,7 @@ static void xb_after_unlock(struct xb_port *p, const struct xb_after *after)
 		xen_irq_lateeoi(p->irq, after->eoi_flags);
 }
 
-void xb_port_event(struct xb_port *p)
+void xb_evtchn_event(struct xb_evtchn *p)
 {
 	struct xb_ctx *ctx = p->ctx;
 	struct xb_after after = {};
@@ -130,7 +130,7 @@ void xb_port_event(struct xb_port *p)
 	xb_after_unlock(p, &after);
 }
 
-void xb_port_eoi(struct xb_port *p, bool spurious)
+void xb_evtchn_rearm(struct xb_evtchn *p, bool spurious)
 {
 	struct xb_ctx *ctx = p->ctx;
 	struct xb_after after = {};
@@ -148,13 +148,13 @@ void xb_port_eoi(struct xb_port *p, bool spurious)
 	xb_after_unlock(p, &after);
 }
 
-void xb_port_notify(struct xb_port *p)
+void xb_evtchn_notify(struct xb_evtchn *p)
 {
-	struct xb_port *peer;
+	struct xb_evtchn *peer;
 
 	atomic64_inc(&p->notifies_atomic);
 	trace_notify(p->port, p->domid);
-	if (xb_port_is_xen(p)) {
+	if (xb_evtchn_is_xen(p)) {
 		/* Unbind waits for a grace period before freeing the irq. */
 		if (!READ_ONCE(p->dead))
 			notify_remote_via_irq(p->irq);
@@ -162,13 +162,13 @@ void xb_port_notify(struct xb_port *p)
 	}
 	peer = rcu_dereference(p->peer);
 	if (peer)
-		xb_port_event(peer);
+		xb_evtchn_event(peer);
 }
 
 /* Loopback throttle: the delayed unmask of a storming port. */
-static void xb_port_rearm_timer(struct timer_list *t)
+static void xb_evtchn_rearm_timer(struct timer_list *t)
 {
-	struct xb_port *p = from_timer(p, t, rearm);
+	struct xb_evtchn *p = from_timer(p, t, rearm);
 	struct xb_ctx *ctx = p->ctx;
 	struct xb_after after = {};
 	unsigned long flags;
@@ -189,14 +189,14 @@ static void xb_port_rearm_timer(struct timer_list *t)
 
 static irqreturn_t xb_xen_interrupt(int irq, void *data)
 {
-	xb_port_event(data);
+	xb_evtchn_event(data);
 	return IRQ_HANDLED;
 }
 
-struct xb_port *xb_port_lookup(struct xb_ctx *ctx, u32 port)
+struct xb_evtchn *xb_evtchn_lookup(struct xb_ctx *ctx, u32 port)
 {
 	unsigned long idx;
-	struct xarray *xa = xb_port_xa(ctx, port, &idx);
+	struct xarray *xa = xb_evtchn_xa(ctx, port, &idx);
 
 	return xa_load(xa, idx);
 }
@@ -210,9 +210,9 @@ static int xb_ctx_reserve(struct xb_ctx *ctx)
 	return 0;
 }
 
-static struct xb_port *xb_port_alloc(struct xb_ctx *ctx, u32 kind, u32 domid)
+static struct xb_evtchn *xb_evtchn_alloc(struct xb_ctx *ctx, u32 kind, u32 domid)
 {
-	struct xb_port *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	struct xb_evtchn *p = kzalloc(sizeof(*p), GFP_KERNEL);
 
 	if (!p)
 		return NULL;
@@ -220,7 +220,7 @@ static struct xb_port *xb_port_alloc(struct xb_ctx *ctx, u32 kind, u32 domid)
 	p->kind = kind;
 	p->domid = domid;
 	p->irq = -1;
-	timer_setup(&p->rearm, xb_port_rearm_timer, 0);
+	timer_setup(&p->rearm, xb_evtchn_rearm_timer, 0);
 	atomic64_set(&p->notifies_atomic, 0);
 	INIT_LIST_HEAD(&p->kill_node);
 	return p;
@@ -246,11 +246,11 @@ static void xb_unlock_pair(struct xb_ctx *a, struct xb_ctx *b)
 		mutex_unlock(&b->mutex);
 }
 
-int xb_port_bind_loopback(struct xb_ctx *ctx, struct xb_ctx *peer_ctx,
+int xb_evtchn_bind_loopback(struct xb_ctx *ctx, struct xb_ctx *peer_ctx,
 			  u32 *port, u32 *peer_port)
 {
 	struct xa_limit lim = XA_LIMIT(0, 0xffffff);
-	struct xb_port *a = NULL, *b = NULL;
+	struct xb_evtchn *a = NULL, *b = NULL;
 	u32 ia, ib;
 	int ret;
 
@@ -262,8 +262,8 @@ int xb_port_bind_loopback(struct xb_ctx *ctx, struct xb_ctx *peer_ctx,
 		atomic_dec(&ctx->nports);
 		return ret;
 	}
-	a = xb_port_alloc(ctx, XENBACK_PORT_LOOPBACK, XENBACK_DOMID_LOOPBACK);
-	b = xb_port_alloc(peer_ctx, XENBACK_PORT_LOOPBACK, XENBACK_DOMID_LOOPBACK);
+	a = xb_evtchn_alloc(ctx, XENBACK_PORT_LOOPBACK, XENBACK_DOMID_LOOPBACK);
+	b = xb_evtchn_alloc(peer_ctx, XENBACK_PORT_LOOPBACK, XENBACK_DOMID_LOOPBACK);
 	if (!a || !b) {
 		ret = -ENOMEM;
 		goto err_free;
@@ -311,11 +311,11 @@ static void xb_evtchn_close(u32 port)
 	HYPERVISOR_event_channel_op(EVTCHNOP_close, &close);
 }
 
-int xb_port_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
+int xb_evtchn_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
 			     u32 *port)
 {
 	struct evtchn_bind_interdomain bind = {};
-	struct xb_port *p;
+	struct xb_evtchn *p;
 	int ret, irq;
 
 	if (!xen_domain())
@@ -325,7 +325,7 @@ int xb_port_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
 	ret = xb_ctx_reserve(ctx);
 	if (ret)
 		return ret;
-	p = xb_port_alloc(ctx, XENBACK_PORT_INTERDOMAIN, domid);
+	p = xb_evtchn_alloc(ctx, XENBACK_PORT_INTERDOMAIN, domid);
 	if (!p) {
 		ret = -ENOMEM;
 		goto err_unreserve;
@@ -370,10 +370,10 @@ err_unreserve:
 }
 
 /* Phase 1 of teardown: disconnect and mark dead. ctx->mutex held. */
-static void xb_port_kill(struct xb_port *p)
+static void xb_evtchn_kill(struct xb_evtchn *p)
 {
 	struct xb_ctx *ctx = p->ctx;
-	struct xb_port *peer;
+	struct xb_evtchn *peer;
 	unsigned long flags;
 
 	spin_lock(&xb_peer_lock);
@@ -389,10 +389,10 @@ static void xb_port_kill(struct xb_port *p)
 }
 
 /* Phase 2, after a grace period for Xen ports: free everything. */
-static void xb_port_destroy(struct xb_port *p)
+static void xb_evtchn_destroy(struct xb_evtchn *p)
 {
 	del_timer_sync(&p->rearm);
-	if (xb_port_is_xen(p))
+	if (xb_evtchn_is_xen(p))
 		unbind_from_irqhandler(p->irq, p); /* closes the channel */
 	xb_eventfd_put(p->evfd);
 	xb_suppress_free(p->sup);
@@ -401,11 +401,11 @@ static void xb_port_destroy(struct xb_port *p)
 	kfree_rcu(p, rcu);
 }
 
-int xb_port_unbind(struct xb_ctx *ctx, u32 port)
+int xb_evtchn_unbind(struct xb_ctx *ctx, u32 port)
 {
-	struct xb_port *p;
+	struct xb_evtchn *p;
 	unsigned long idx;
-	struct xarray *xa = xb_port_xa(ctx, port, &idx);
+	struct xarray *xa = xb_evtchn_xa(ctx, port, &idx);
 
 	mutex_lock(&ctx->mutex);
 	p = xa_erase(xa, idx);
@@ -413,17 +413,17 @@ int xb_port_unbind(struct xb_ctx *ctx, u32 port)
 		mutex_unlock(&ctx->mutex);
 		return -EINVAL;
 	}
-	xb_port_kill(p);
-	if (xb_port_is_xen(p))
+	xb_evtchn_kill(p);
+	if (xb_evtchn_is_xen(p))
 		synchronize_rcu(); /* no notify/lateeoi still uses p->irq */
-	xb_port_destroy(p);
+	xb_evtchn_destroy(p);
 	mutex_unlock(&ctx->mutex);
 	return 0;
 }
 
-void xb_port_unbind_all(struct xb_ctx *ctx)
+void xb_evtchn_unbind_all(struct xb_ctx *ctx)
 {
-	struct xb_port *p, *tmp;
+	struct xb_evtchn *p, *tmp;
 	unsigned long idx;
 	bool any_xen = false;
 	LIST_HEAD(dead);
@@ -435,22 +435,22 @@ void xb_port_unbind_all(struct xb_ctx *ctx)
 	for (k = 0; k < ARRAY_SIZE(xas); k++) {
 		xa_for_each(xas[k], idx, p) {
 			xa_erase(xas[k], idx);
-			xb_port_kill(p);
-			any_xen |= xb_port_is_xen(p);
+			xb_evtchn_kill(p);
+			any_xen |= xb_evtchn_is_xen(p);
 			list_add_tail(&p->kill_node, &dead);
 		}
 	}
 	if (any_xen)
 		synchronize_rcu();
 	list_for_each_entry_safe(p, tmp, &dead, kill_node)
-		xb_port_destroy(p);
+		xb_evtchn_destroy(p);
 	mutex_unlock(&ctx->mutex);
 }
 
-int xb_port_set_eventfd(struct xb_ctx *ctx, u32 port, int fd)
+int xb_evtchn_set_eventfd(struct xb_ctx *ctx, u32 port, int fd)
 {
 	struct eventfd_ctx *e = NULL, *old;
-	struct xb_port *p;
+	struct xb_evtchn *p;
 	unsigned long flags;
 
 	if (fd != -1) {
@@ -459,7 +459,7 @@ int xb_port_set_eventfd(struct xb_ctx *ctx, u32 port, int fd)
 			return PTR_ERR(e);
 	}
 	mutex_lock(&ctx->mutex);
-	p = xb_port_lookup(ctx, port);
+	p = xb_evtchn_lookup(ctx, port);
 	if (!p) {
 		mutex_unlock(&ctx->mutex);
 		xb_eventfd_put(e);
@@ -474,14 +474,14 @@ int xb_port_set_eventfd(struct xb_ctx *ctx, u32 port, int fd)
 	return 0;
 }
 
-int xb_port_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons)
+int xb_evtchn_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons)
 {
 	struct xb_suppress *s = NULL, *old;
-	struct xb_port *p;
+	struct xb_evtchn *p;
 	unsigned long flags;
 
 	mutex_lock(&ctx->mutex);
-	p = xb_port_lookup(ctx, port);
+	p = xb_evtchn_lookup(ctx, port);
 	if (!p) {
 		mutex_unlock(&ctx->mutex);
 		return -EINVAL;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * xenback.ko internals: contexts (one per open file), ports, and the
+ * xenback.ko internals: contexts (one per open file), bound channels
+ * (struct xb_evtchn, named by their local port), and the
  * functions each file of the module provides to the others.
  *
  * Locking
@@ -57,7 +58,7 @@ struct xb_suppress;
 struct xb_ctx {
 	spinlock_t lock;
 	struct mutex mutex;
-	/* port -> struct xb_port: Xen ports by number, loopback ports by
+	/* port -> struct xb_evtchn: Xen ports by number, loopback ports by
 	 * number - XENBACK_LOOPBACK_PORT_BASE (small indices keep the
 	 * xarray shallow: the lookup is on every notify). */
 	struct xarray xen;
@@ -73,7 +74,7 @@ struct xb_ctx {
 	struct rcu_head rcu;
 };
 
-struct xb_port {
+struct xb_evtchn {
 	struct xb_ctx *ctx;
 	u32 port;
 	u32 domid;
@@ -89,7 +90,7 @@ struct xb_port {
 	struct xb_suppress *sup;
 	struct timer_list rearm;       /* loopback: throttled unmask */
 	/* under xb_peer_lock; read under RCU */
-	struct xb_port __rcu *peer;
+	struct xb_evtchn __rcu *peer;
 	/* Counters: EVENTS, WAKES, SPURIOUS, THROTTLED change under
 	 * ctx->lock; NOTIFIES (sent without it) is notifies_atomic. */
 	u64 stats[XB_STAT_NR];
@@ -99,12 +100,12 @@ struct xb_port {
 };
 
 /* ctx->lock held (readers use xb_stat_read without it). */
-static inline void xb_stat_inc(struct xb_port *p, enum xb_stat s)
+static inline void xb_stat_inc(struct xb_evtchn *p, enum xb_stat s)
 {
 	WRITE_ONCE(p->stats[s], p->stats[s] + 1);
 }
 
-static inline u64 xb_stat_read(const struct xb_port *p, enum xb_stat s)
+static inline u64 xb_stat_read(const struct xb_evtchn *p, enum xb_stat s)
 {
 	if (s == XB_STAT_NOTIFIES)
 		return atomic64_read(&p->notifies_atomic);
@@ -120,15 +121,15 @@ struct xb_ctx *xb_ctx_from_file(struct file *file);
 long xb_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* affinity.c */
-void xb_affinity_bind(struct xb_ctx *ctx, struct xb_port *p);
+void xb_affinity_bind(struct xb_ctx *ctx, struct xb_evtchn *p);
 void xb_affinity_follow(struct xb_ctx *ctx);
 
 /* wait.c */
 struct file *xb_wait_file_get(int fd);      /* ERR_PTR(-EBADF/-EINVAL) */
 long xb_wait(struct xb_ctx *ctx, u32 cons, struct file *file);
 
-/* port.c */
-static inline struct xarray *xb_port_xa(struct xb_ctx *ctx, u32 port,
+/* evtchn.c */
+static inline struct xarray *xb_evtchn_xa(struct xb_ctx *ctx, u32 port,
 					unsigned long *idx)
 {
 	if (port >= XENBACK_LOOPBACK_PORT_BASE) {
@@ -139,18 +140,18 @@ static inline struct xarray *xb_port_xa(struct xb_ctx *ctx, u32 port,
 	return &ctx->xen;
 }
 
-struct xb_port *xb_port_lookup(struct xb_ctx *ctx, u32 port); /* RCU */
-int xb_port_bind_loopback(struct xb_ctx *ctx, struct xb_ctx *peer_ctx,
+struct xb_evtchn *xb_evtchn_lookup(struct xb_ctx *ctx, u32 port); /* RCU */
+int xb_evtchn_bind_loopback(struct xb_ctx *ctx, struct xb_ctx *peer_ctx,
 			  u32 *port, u32 *peer_port);
-int xb_port_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
+int xb_evtchn_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
 			     u32 *port);
-int xb_port_unbind(struct xb_ctx *ctx, u32 port);
-void xb_port_unbind_all(struct xb_ctx *ctx);
-int xb_port_set_eventfd(struct xb_ctx *ctx, u32 port, int fd);
-int xb_port_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons);
-void xb_port_notify(struct xb_port *p);            /* RCU held */
-void xb_port_eoi(struct xb_port *p, bool spurious); /* RCU held */
-void xb_port_event(struct xb_port *p);             /* any context */
+int xb_evtchn_unbind(struct xb_ctx *ctx, u32 port);
+void xb_evtchn_unbind_all(struct xb_ctx *ctx);
+int xb_evtchn_set_eventfd(struct xb_ctx *ctx, u32 port, int fd);
+int xb_evtchn_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons);
+void xb_evtchn_notify(struct xb_evtchn *p);            /* RCU held */
+void xb_evtchn_rearm(struct xb_evtchn *p, bool spurious); /* RCU held */
+void xb_evtchn_event(struct xb_evtchn *p);             /* any context */
 
 /* ring.c */
 int xb_ring_init(struct xb_ring *r);
