@@ -126,7 +126,7 @@ $(B)/unit/%: $(B)/san/tests/unit/%.o $(call san,$(UNIT_HELP)) $(UNIT_LIBS)
 	$(CC) $(SAN) -o $@ $^ $(XEN_LIBS) $(URING_LIBS)
 
 unit-build: $(UNIT_BINS)
-unit-check: $(UNIT_BINS)
+unit-check: $(UNIT_BINS) $(SOLIBS)
 	@scripts/run-tap.sh unit $(UNIT_BINS) $(UNIT_SH)
 
 # ---------------------------------------------------------------- the rest
@@ -135,6 +135,17 @@ include tests/vm/vm.mk
 include tests/xen/xen.mk
 include tests/bench/xen-bench.mk
 include tests/bench/bench.mk
+
+# ---------------------------------------------------------------- ABI
+# The shared libraries against the committed dumps (userspace/lib/abi/);
+# abi-dump accepts an intended change (new symbols, a new SOVERSION).
+.PHONY: abi-check abi-dump
+abi-check: $(SOLIBS)
+	@scripts/run-tap.sh abi scripts/abi-check.sh
+abi-dump: $(SOLIBS)
+	scripts/abi-check.sh --update
+CHECK_DEPS  += $(SOLIBS)
+CHECK_TESTS += scripts/abi-check.sh
 
 check: $(UNIT_BINS) $(CHECK_DEPS)
 	@scripts/run-tap.sh all $(UNIT_BINS) $(UNIT_SH) $(CHECK_TESTS)

@@ -141,6 +141,11 @@ struct xenback_bus_config {
 	/* Delay before retrying a device whose transaction kept failing
 	 * (0: default 100 ms). */
 	unsigned int retry_delay_ms;
+	/* Room for fields added later without breaking binaries built against
+	 * this version: zero-fill (a designated initializer or memset does);
+	 * xenback_bus_new() refuses non-zero with -EINVAL, so a later field
+	 * that takes a slot reads as its default from an older caller. */
+	uint64_t reserved[8];
 };
 
 int xenback_bus_new(struct xenback_platform *plat,
@@ -196,6 +201,9 @@ struct xenback_backend_info {
 	 * library afterwards. */
 	void (*disconnect)(struct xenback_device *dev);
 	unsigned int flags;
+	/* Room for callbacks added later (see xenback_bus_config.reserved):
+	 * must be NULL; xenback_backend_register() refuses others. */
+	void *reserved[8];
 };
 
 /* ------------------------------------- QEMU's xen-backend.h API, mapped */
@@ -332,6 +340,9 @@ struct xenback_device_info {
 	bool declined;
 	unsigned int grants_mapped;
 	unsigned int ports_bound;
+	/* Filled by the library, zero for now: fields added later go here, so
+	 * the struct's size and the offsets above never change. */
+	uint64_t reserved[4];
 };
 /* Calls fn for every instance (order unspecified); stops if fn returns
  * non-zero and returns that value. */

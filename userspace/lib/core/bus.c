@@ -31,7 +31,8 @@ XB_EXPORT int xenback_bus_new(struct xenback_platform *plat,
 
 	if (!plat || !plat->xs || !out)
 		return -EINVAL;
-	if (cfg && cfg->backend_domid > XB_DOMID_MAX)
+	if (cfg && (cfg->backend_domid > XB_DOMID_MAX ||
+		    !xb_all_zero(cfg->reserved, sizeof(cfg->reserved))))
 		return -EINVAL;
 	bus = calloc(1, sizeof(*bus));
 	if (!bus)

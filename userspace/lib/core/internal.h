@@ -159,6 +159,16 @@ void xb_log(struct xenback_bus *bus, int level, const char *fmt, ...)
 int xb_error(struct xenback_bus *bus, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 uint64_t xb_now_ns(void);
+/* True if n bytes at p are all zero (a public struct's reserved tail). */
+static inline bool xb_all_zero(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	while (n--)
+		if (*c++)
+			return false;
+	return true;
+}
 char *xb_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xb_vstrdup_printf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /* registry.c: replace the backend's error text (kept if formatting fails). */

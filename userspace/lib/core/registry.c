@@ -45,7 +45,8 @@ XB_EXPORT int xenback_backend_register(struct xenback_bus *bus,
 	struct xb_type *t, **vec;
 	int r;
 
-	if (!bus || !info || !info->create || !type_name_ok(info->type))
+	if (!bus || !info || !info->create || !type_name_ok(info->type) ||
+	    !xb_all_zero(info->reserved, sizeof(info->reserved)))
 		return bus ? xb_error(bus, -EINVAL, "register: bad backend info")
 			   : -EINVAL;
 	if (xb_type_by_name(bus, info->type))
