@@ -20,7 +20,7 @@ done
 
 start=$(date +%s%N)
 "$top/scripts/vm-run.sh" --kernel "$vm/vmlinux" --initrd "$vm/initramfs.cpio" \
-	--append "console=ttyS0 rdinit=/init panic_on_warn=1 oops=panic panic=-1 slub_debug=FZPU quiet loglevel=4 xb.mode=$mode" \
+	--append "console=ttyS0 rdinit=/init no_timer_check panic_on_warn=1 oops=panic panic=-1 slub_debug=FZPU quiet loglevel=4 xb.mode=$mode" \
 	--console "$console" --results "$results" --timeout "${XB_VM_TIMEOUT:-240}" --smp "${XB_VM_SMP:-2}" \
 	"${verbose[@]}"
 qrc=$?
