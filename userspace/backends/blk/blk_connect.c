@@ -61,7 +61,7 @@ static int queue_connect(struct blk_dev *d, struct blk_queue *q, unsigned int or
 		q->slots[i].next = q->free;
 		q->free = &q->slots[i];
 	}
-	r = xenback_device_bind_evtchn(dev, (uint32_t)port, blk_queue_kick, q, &q->ch);
+	r = xenback_device_bind_evtchn(dev, (uint32_t)port, blk_queue_event, q, &q->ch);
 	if (r < 0)
 		return xenback_device_fail(dev, r, "binding event channel %lu: %s", port, strerror(-r));
 	return 0;
@@ -95,7 +95,7 @@ int blk_connect(struct xenback_device *dev)
 		d->q[i].d = d;
 		d->q[i].idx = i;
 	}
-	r = blk_io_init(d);
+	r = blk_engine_init(d, blk_engine_event);
 	if (r < 0)
 		return xenback_device_fail(dev, r, "io_uring: %s", strerror(-r));
 	for (i = 0; i < d->nqueues; i++) {
@@ -111,7 +111,7 @@ void blk_disconnect(struct xenback_device *dev)
 	struct blk_dev *d = xenback_device_priv(dev);
 	unsigned int i;
 
-	blk_io_fini(d); /* waits for I/O in flight: buffers and rings stay valid */
+	blk_engine_fini(d); /* waits for I/O in flight: buffers and rings stay valid */
 	for (i = 0; i < d->nqueues; i++) {
 		struct blk_queue *q = &d->q[i];
 		unsigned int j, size = q->slots ? RING_SIZE(&q->ring) : 0;

@@ -87,7 +87,7 @@ int blk_image_open(struct blk_dev *d, const char *params, const char *mode,
 		errno = ENOMEM;
 		goto fail;
 	}
-	if (blk_map_open(d) < 0)
+	if (blk_inplace_map(d) < 0)
 		xenback_device_log(d->dev, XENBACK_LOG_WARNING, "%s: cannot map it (%s): preadv/pwritev instead",
 				   path, strerror(errno));
 	return 0;
@@ -100,7 +100,7 @@ fail:
 
 void blk_image_close(struct blk_dev *d)
 {
-	blk_map_close(d);
+	blk_inplace_unmap(d);
 	if (d->fd >= 0)
 		close(d->fd);
 	d->fd = -1;

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The request ring: take requests (copied out, validated), answer them. */
+/* The request ring, the path's first stage: every new request copied out of
+ * the shared ring as bytes (no double fetch) and validated; indirect
+ * descriptor pages fetched with one grant copy. A valid read/write goes on
+ * to the data stage, a flush or discard to the engine, anything else
+ * straight to completion with its error status. */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "blk.h"
@@ -16,13 +19,6 @@ static struct blk_req *slot_get(struct blk_queue *q)
 		q->inflight++;
 	}
 	return r;
-}
-
-static void finish(struct blk_dev *d, struct blk_req *r, int16_t status)
-{
-	r->status = status;
-	r->next = d->done;
-	d->done = r;
 }
 
 /* Segments -> byte count; 0 if any segment is malformed. */
@@ -40,21 +36,6 @@ static uint32_t seg_bytes(const struct blk_req *r)
 	return bytes;
 }
 
-static int buf_reserve(struct blk_req *r)
-{
-	size_t need = ((size_t)r->bytes + BLK_PAGE - 1) & ~(size_t)(BLK_PAGE - 1);
-	void *p;
-
-	if (need <= r->buf_cap)
-		return 0;
-	if (posix_memalign(&p, BLK_PAGE, need))
-		return -ENOMEM;
-	free(r->buf);
-	r->buf = p;
-	r->buf_cap = need;
-	return 0;
-}
-
 /* Read/write whose segments are in r->seg: segment and range checks. */
 static bool rw_ok(struct blk_dev *d, struct blk_req *r)
 {
@@ -62,37 +43,6 @@ static bool rw_ok(struct blk_dev *d, struct blk_req *r)
 	if (!r->nseg || !r->bytes)
 		return false;
 	return r->sector <= d->sectors && r->bytes / BLK_SECTOR <= d->sectors - r->sector;
-}
-
-/* A valid read/write: straight into persistently mapped guest pages, or
- * through a bounce buffer and grant copy (writes fetch their data first). */
-static void route(struct blk_dev *d, struct blk_req *r, struct blk_req **writes)
-{
-	r->persistent = false;
-	if (d->persistent) {
-		int e = blk_persist_resolve(r->q, r);
-
-		if (e == 0) {
-			if (blk_io_submit(d, r) < 0)
-				finish(d, r, BLKIF_RSP_ERROR);
-			return;
-		}
-		if (e != -ENOSPC) {
-			finish(d, r, BLKIF_RSP_ERROR);
-			return;
-		}
-	}
-	if (buf_reserve(r) < 0) {
-		finish(d, r, BLKIF_RSP_ERROR);
-		return;
-	}
-	r->q->copies++;
-	if (r->io_op == BLKIF_OP_WRITE) {
-		r->next = *writes;
-		*writes = r;
-	} else if (blk_io_submit(d, r) < 0) {
-		finish(d, r, BLKIF_RSP_ERROR);
-	}
 }
 
 enum take { TAKE_DONE, TAKE_SUBMIT, TAKE_RW, TAKE_INDIRECT };
@@ -194,23 +144,20 @@ static void fetch_indirect(struct blk_dev *d, struct blk_req *list, struct blk_r
 
 			b->next = NULL;
 			if (segs[i].status || !rw_ok(d, b))
-				finish(d, b, BLKIF_RSP_ERROR);
+				blk_complete(d, b, BLKIF_RSP_ERROR);
 			else
-				route(d, b, writes);
+				blk_data_route(d, b, writes);
 		}
 		n = 0;
 	}
 }
 
-bool blk_queue_kick(struct xenback_evtchn *ch, void *arg)
+int blk_ring_consume(struct blk_queue *q, bool *work)
 {
-	struct blk_queue *q = arg;
 	struct blk_dev *d = q->d;
-	struct blk_req *writes = NULL, *indirect = NULL, *r, *next;
-	bool work = false;
+	struct blk_req *writes = NULL, *indirect = NULL, *r;
 	int more;
 
-	(void)ch;
 	for (;;) {
 		RING_IDX rc = q->ring.req_cons, rp = q->ring.sring->req_prod;
 
@@ -219,7 +166,7 @@ bool blk_queue_kick(struct xenback_evtchn *ch, void *arg)
 			xenback_device_fail(d->dev, -EPROTO,
 					    "queue %u: frontend req_prod %u runs %u ahead of responses (ring of %u)",
 					    q->idx, rp, rp - q->ring.rsp_prod_pvt, RING_SIZE(&q->ring));
-			return work;
+			return -EPROTO;
 		}
 		while (rc != rp) {
 			union blk_ring_req req;
@@ -235,17 +182,17 @@ bool blk_queue_kick(struct xenback_evtchn *ch, void *arg)
 			__asm__ __volatile__("" ::: "memory");
 			q->ring.req_cons = ++rc;
 			q->requests++;
-			work = true;
+			*work = true;
 			switch (take(d, r, &req)) {
 			case TAKE_DONE:
-				finish(d, r, r->status);
+				blk_complete(d, r, r->status);
 				break;
 			case TAKE_SUBMIT:
-				if (blk_io_submit(d, r) < 0)
-					finish(d, r, BLKIF_RSP_ERROR);
+				if (blk_engine_submit(d, r) < 0)
+					blk_complete(d, r, BLKIF_RSP_ERROR);
 				break;
 			case TAKE_RW:
-				route(d, r, &writes);
+				blk_data_route(d, r, &writes);
 				break;
 			case TAKE_INDIRECT:
 				r->next = indirect;
@@ -261,59 +208,7 @@ bool blk_queue_kick(struct xenback_evtchn *ch, void *arg)
 	}
 	if (indirect)
 		fetch_indirect(d, indirect, &writes);
-	if (writes) {
-		blk_io_copy(d, writes, false); /* failed copies are finished with an error */
-		for (r = writes; r; r = next) {
-			next = r->next;
-			r->next = NULL;
-			if (r->status != BLKIF_RSP_OKAY)
-				finish(d, r, r->status);
-			else if (blk_io_submit(d, r) < 0)
-				finish(d, r, BLKIF_RSP_ERROR);
-		}
-	}
-	blk_io_flush_sq(d);
-	blk_io_flush_reads(d);
-	if (d->done)
-		blk_queue_respond(d);
-	return work;
-}
-
-void blk_queue_respond(struct blk_dev *d)
-{
-	bool dirty[BLK_MAX_QUEUES] = { false };
-	struct blk_req *r, *next;
-	unsigned int i;
-
-	for (r = d->done, d->done = NULL; r; r = next) {
-		struct blk_queue *q = r->q;
-		blkif_response_t *rsp = RING_GET_RESPONSE(&q->ring, q->ring.rsp_prod_pvt);
-
-		next = r->next;
-		rsp->id = r->id;
-		rsp->operation = r->op;
-		rsp->status = r->status;
-		q->ring.rsp_prod_pvt++;
-		q->responses++;
-		r->next = q->free;
-		q->free = r;
-		q->inflight--;
-		dirty[q->idx] = true;
-	}
-	for (i = 0; i < d->nqueues; i++) {
-		struct blk_queue *q = &d->q[i];
-		int notify;
-
-		if (!dirty[i])
-			continue;
-		RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->ring, notify);
-		if (notify) {
-			xenback_evtchn_notify(q->ch);
-			q->notifies++;
-		}
-		if (q->stalled) {
-			q->stalled = false;
-			blk_queue_kick(q->ch, q);
-		}
-	}
+	if (writes)
+		blk_data_writes(d, writes);
+	return 0;
 }

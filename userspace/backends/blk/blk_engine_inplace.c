@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A memory-backed image (tmpfs, ramfs) mapped into the backend: a read or
- * write is a memcpy between the mapping and the guest's pages, with no
- * system call at all. On a PV dom0 every system call of a user process is
- * two trips through Xen (and under emulation two address-space switches),
- * so the preadv/pwritev it replaces was one of the three calls each I/O
- * cost (wait, read or write, notify).
+ * The in-place engine: reads and writes of a memory-backed image (a file
+ * on tmpfs or ramfs, blk_image_in_memory()) are done at once, in the round
+ * that took them, and their result goes straight to completion.
+ *
+ * The image is mapped into the backend: a read or write is a memcpy
+ * between the mapping and the guest's pages, with no system call at all.
+ * On a PV dom0 every system call of a user process is two trips through
+ * Xen (and under emulation two address-space switches), so the
+ * preadv/pwritev it replaces was one of the three calls each I/O cost
+ * (wait, read or write, notify).
  *
  * What a system call would have reported as an error arrives here as
  * SIGBUS: the image truncated behind our back, or tmpfs out of space when a
@@ -15,7 +19,8 @@
  * report such errors as errno. A SIGBUS anywhere else goes to whatever
  * handler was installed before us (or kills the process, as it would have).
  *
- * XENBACK_BLK_MMAP=0 in the environment keeps preadv/pwritev.
+ * XENBACK_BLK_MMAP=0 in the environment keeps preadv/pwritev (the fallback
+ * whenever there is no mapping).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -25,6 +30,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "blk.h"
 
@@ -71,7 +77,7 @@ static void install(void)
 		install_err = -errno;
 }
 
-int blk_map_open(struct blk_dev *d)
+int blk_inplace_map(struct blk_dev *d)
 {
 	const char *env = getenv("XENBACK_BLK_MMAP");
 	size_t len = (size_t)(d->sectors * BLK_SECTOR);
@@ -95,7 +101,7 @@ int blk_map_open(struct blk_dev *d)
 	return 0;
 }
 
-void blk_map_close(struct blk_dev *d)
+void blk_inplace_unmap(struct blk_dev *d)
 {
 	if (d->map)
 		munmap(d->map, d->map_len);
@@ -125,7 +131,9 @@ static void copy(struct blk_dev *d, struct blk_req *r, uint64_t off, bool rd)
 	}
 }
 
-int blk_map_rw(struct blk_dev *d, struct blk_req *r)
+/* 0, or -EIO: SIGBUS in the mapping (the device drops it and goes back to
+ * preadv/pwritev). */
+static int map_rw(struct blk_dev *d, struct blk_req *r)
 {
 	uint64_t off = r->sector * BLK_SECTOR;
 	bool rd = r->io_op == BLKIF_OP_READ;
@@ -139,11 +147,27 @@ int blk_map_rw(struct blk_dev *d, struct blk_req *r)
 				   "%s: SIGBUS at byte %llu of the mapped image (truncated, or its file "
 				   "system is full): request failed, back to preadv/pwritev",
 				   d->path, (unsigned long long)off);
-		blk_map_close(d);
+		blk_inplace_unmap(d);
 		return -EIO;
 	}
 	guard.armed = true;
 	copy(d, r, off, rd);
 	guard.armed = false;
 	return 0;
+}
+
+void blk_inplace_rw(struct blk_dev *d, struct blk_req *r)
+{
+	off_t off = (off_t)(r->sector * BLK_SECTOR);
+	bool rd = r->io_op == BLKIF_OP_READ;
+	ssize_t n;
+
+	if (d->map)
+		n = map_rw(d, r) == 0 ? (ssize_t)r->bytes : -1;
+	else if (r->persistent)
+		n = rd ? preadv(d->fd, r->iov, r->nseg, off) : pwritev(d->fd, r->iov, r->nseg, off);
+	else
+		n = rd ? pread(d->fd, r->buf, r->bytes, off) : pwrite(d->fd, r->buf, r->bytes, off);
+	r->q->inline_rw++;
+	blk_complete_io(d, r, n);
 }

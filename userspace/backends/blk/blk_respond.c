@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Responses, the end of the path: every completed request answered on its
+ * queue's ring and its slot freed; each queue's responses pushed once and
+ * its frontend notified only if it asked (RING_PUSH_RESPONSES_AND_CHECK_NOTIFY).
+ */
+#include "blk.h"
+
+unsigned int blk_respond(struct blk_dev *d)
+{
+	unsigned int answered = 0, i;
+	struct blk_req *r, *next;
+
+	for (r = d->done, d->done = NULL; r; r = next) {
+		struct blk_queue *q = r->q;
+		blkif_response_t *rsp = RING_GET_RESPONSE(&q->ring, q->ring.rsp_prod_pvt);
+
+		next = r->next;
+		rsp->id = r->id;
+		rsp->operation = r->op;
+		rsp->status = r->status;
+		q->ring.rsp_prod_pvt++;
+		q->responses++;
+		r->next = q->free;
+		q->free = r;
+		q->inflight--;
+		answered |= 1u << q->idx;
+	}
+	for (i = 0; i < d->nqueues; i++) {
+		struct blk_queue *q = &d->q[i];
+		int notify;
+
+		if (!(answered & 1u << i))
+			continue;
+		RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->ring, notify);
+		if (notify) {
+			xenback_evtchn_notify(q->ch);
+			q->notifies++;
+		}
+	}
+	return answered;
+}
