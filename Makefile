@@ -123,7 +123,10 @@ UNIT_SH     := $(sort $(wildcard tests/unit/test-*.sh))
 UNIT_LIBS   := $(B)/libxenback-blk-san.a $(B)/libxenback-sim-san.a $(B)/libxenback-san.a
 $(B)/unit/%: $(B)/san/tests/unit/%.o $(call san,$(UNIT_HELP)) $(UNIT_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(SAN) -o $@ $^ $(XEN_LIBS) $(URING_LIBS)
+	$(CC) $(SAN) -o $@ $^ $(XEN_LIBS) $(URING_LIBS) $(UNIT_TOOL_LIBS)
+# A tool's own code under unit test: xenback-dm's QMP (json-c).
+$(B)/unit/test-xenback-dm-qmp: $(call san,userspace/tools/xenback-dm/qmp.c)
+$(B)/unit/test-xenback-dm-qmp: UNIT_TOOL_LIBS := $(NL_LIBS)
 
 unit-build: $(UNIT_BINS)
 unit-check: $(UNIT_BINS) $(SOLIBS)

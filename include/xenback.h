@@ -121,6 +121,14 @@ enum xenback_log_level {
 	XENBACK_LOG_DEBUG = 7,
 };
 
+/* "error", "warning", "notice", "info" or "debug" for XENBACK_LOG_ERR..
+ * XENBACK_LOG_DEBUG; "?" for any other value. */
+const char *xenback_log_level_name(int level);
+/* The XENBACK_LOG_* value of a level's name as xenback_log_level_name()
+ * spells it (any case; also "err" and "warn") or of its number ("3".."7");
+ * -EINVAL for anything else (NULL, "", "8", "loud"). */
+int xenback_log_level_parse(const char *name);
+
 typedef void (*xenback_log_fn)(void *data, int level, const char *msg);
 
 struct xenback_bus_config {

@@ -7,6 +7,7 @@
  * requests.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,15 +129,65 @@ static int show(const struct xenback_device_info *i, void *data)
 	return 0;
 }
 
-int main(void)
+static void usage(FILE *f)
 {
-	struct xenback_sim *sim = xenback_sim_new();
+	fprintf(f, "usage: xenback-demo-sim [-l|--log-level LEVEL] [-h|--help]\n"
+		   "  libxenback on the simulated platform (no Xen needed): 300 disks in\n"
+		   "  30 guests come up, then the registry and the xenstore requests it cost.\n"
+		   "  -l, --log-level LEVEL  show the library's log on stderr up to LEVEL\n"
+		   "                         (error|warning|notice|info|debug, or 3..7;\n"
+		   "                         default: none)\n"
+		   "  -h, --help             this text\n");
+}
+
+/* Sets *log_level from the command line; returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, int *log_level)
+{
+	static const struct option opts[] = {
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "l:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			*log_level = xenback_log_level_parse(optarg);
+			if (*log_level < 0) {
+				fprintf(stderr, "xenback-demo-sim: bad log level '%s'\n", optarg);
+				goto bad;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			goto bad;
+		}
+	}
+	if (optind == argc)
+		return -1;
+	fprintf(stderr, "xenback-demo-sim: unexpected argument '%s'\n", argv[optind]);
+bad:
+	usage(stderr);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	/* Quiet by default: the failing disk's error is part of the show. */
 	struct xenback_bus_config cfg = { .log_level = XENBACK_LOG_ERR - 1 };
+	struct xenback_sim *sim;
 	struct xenback_bus *bus;
 	struct tally t = { 0 };
 	unsigned int d, v, k;
 	uint64_t total;
+	int r = parse_args(argc, argv, &cfg.log_level);
 
+	if (r >= 0)
+		return r;
+	sim = xenback_sim_new();
 	if (!sim || xenback_bus_new(xenback_sim_platform(sim), &cfg, &bus) ||
 	    xenback_backend_register(bus, &disk) || xenback_backend_register(bus, &console) ||
 	    xenback_bus_start(bus)) {

@@ -4,19 +4,50 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "internal.h"
 
-static const char *level_name(int level)
+/* The one table of log-level names (xenbackd, xenback-demo-sim and the
+ * default stderr log use it through the two functions below). */
+static const char *const level_names[] = {
+	[XENBACK_LOG_ERR] = "error",
+	[XENBACK_LOG_WARNING] = "warning",
+	[XENBACK_LOG_NOTICE] = "notice",
+	[XENBACK_LOG_INFO] = "info",
+	[XENBACK_LOG_DEBUG] = "debug",
+};
+
+XB_EXPORT const char *xenback_log_level_name(int level)
 {
-	switch (level) {
-	case XENBACK_LOG_ERR: return "error";
-	case XENBACK_LOG_WARNING: return "warning";
-	case XENBACK_LOG_NOTICE: return "notice";
-	case XENBACK_LOG_INFO: return "info";
-	default: return "debug";
-	}
+	if (level < XENBACK_LOG_ERR || level > XENBACK_LOG_DEBUG)
+		return "?";
+	return level_names[level];
+}
+
+XB_EXPORT int xenback_log_level_parse(const char *name)
+{
+	char *end;
+	long n;
+	int l;
+
+	if (!name || !*name)
+		return -EINVAL;
+	for (l = XENBACK_LOG_ERR; l <= XENBACK_LOG_DEBUG; l++)
+		if (!strcasecmp(name, level_names[l]))
+			return l;
+	if (!strcasecmp(name, "err")) /* syslog's spelling */
+		return XENBACK_LOG_ERR;
+	if (!strcasecmp(name, "warn"))
+		return XENBACK_LOG_WARNING;
+	if (*name < '0' || *name > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtol(name, &end, 10);
+	if (!errno && !*end && n >= XENBACK_LOG_ERR && n <= XENBACK_LOG_DEBUG)
+		return (int)n;
+	return -EINVAL;
 }
 
 static void xb_vlog(struct xenback_bus *bus, int level, const char *fmt, va_list ap)
@@ -29,7 +60,7 @@ static void xb_vlog(struct xenback_bus *bus, int level, const char *fmt, va_list
 	if (bus->cfg.log)
 		bus->cfg.log(bus->cfg.log_data, level, msg);
 	else
-		fprintf(stderr, "xenback: %s: %s\n", level_name(level), msg);
+		fprintf(stderr, "xenback: %s: %s\n", xenback_log_level_name(level), msg);
 }
 
 void xb_log(struct xenback_bus *bus, int level, const char *fmt, ...)

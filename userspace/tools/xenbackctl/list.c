@@ -2,6 +2,7 @@
 /* xenbackctl list: the registry of a running xenbackd, from its control
  * socket: type, frontend domain, devid, state, error of failed devices. */
 #include <errno.h>
+#include <getopt.h>
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "xenback.h"
 #include "list.h"
 
 #define CONTROL_DEFAULT "/run/xenback/xenbackd.sock"
@@ -50,24 +52,49 @@ static char *ask(const char *path, const char *cmd)
 	return buf;
 }
 
+static int list_usage(FILE *f)
+{
+	fprintf(f, "usage: xenbackctl list [-j|--json] [-c|--control PATH]\n"
+		   "  devices of the running xenbackd: type, domain, devid, state, frontend\n"
+		   "  state, grants, ports, error of failed ones (--json: xenbackd's answer)\n"
+		   "  --control PATH: xenbackd's control socket (default: " CONTROL_DEFAULT ")\n");
+	return f == stdout ? 0 : 2;
+}
+
 int xbctl_list(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "control", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
 	const char *path = CONTROL_DEFAULT;
 	json_object *root, *devs;
 	bool json = false;
 	size_t i, n;
 	char *reply;
-	int a;
+	int c;
 
-	for (a = 1; a < argc; a++) {
-		if (!strcmp(argv[a], "--json"))
+	argv[0] = (char *)"xenbackctl list"; /* was "list": getopt's messages name it */
+	optind = 0;                       /* start over whatever parsed before */
+	while ((c = getopt_long(argc, argv, "jc:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
 			json = true;
-		else if (!strcmp(argv[a], "--control") && a + 1 < argc)
-			path = argv[++a];
-		else {
-			fprintf(stderr, "usage: xenbackctl list [--json] [--control PATH]\n");
-			return 2;
+			break;
+		case 'c':
+			path = optarg;
+			break;
+		case 'h':
+			return list_usage(stdout);
+		default:
+			return list_usage(stderr);
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "xenbackctl list: unexpected argument '%s'\n", argv[optind]);
+		return list_usage(stderr);
 	}
 	reply = ask(path, "list\n");
 	if (!reply)
@@ -89,16 +116,13 @@ int xbctl_list(int argc, char **argv)
 			json_object *d = json_object_array_get_idx(devs, i), *v;
 			const char *err = json_object_object_get_ex(d, "error_msg", &v) ?
 						  json_object_get_string(v) : "";
-			static const char *const fs[] = { "Unknown", "Initialising", "InitWait",
-							  "Initialised", "Connected", "Closing",
-							  "Closed", "Reconfiguring", "Reconfigured" };
 			int fst;
 
-			json_object_object_get_ex(d, "frontend_state", &v);
-			fst = json_object_get_int(v);
+			fst = json_object_object_get_ex(d, "frontend_state", &v) ?
+				      json_object_get_int(v) : -1;
 #define S(k) (json_object_object_get_ex(d, k, &v) ? json_object_get_string(v) : "?")
 			printf("%-8s %6s %8s  %-12s %-12s %6s %5s  %s\n", S("type"), S("frontend_id"),
-			       S("devid"), S("state_name"), fst >= 0 && fst <= 8 ? fs[fst] : "-",
+			       S("devid"), S("state_name"), xenback_state_name(fst),
 			       S("grants_mapped"), S("ports_bound"), err);
 #undef S
 		}

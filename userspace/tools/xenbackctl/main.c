@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* xenbackctl: look at xenback from the command line. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,25 +9,38 @@
 
 static int usage(FILE *f)
 {
-	fprintf(f, "usage: xenbackctl <command> [options]\n"
+	fprintf(f, "usage: xenbackctl [-h|--help] <command> [options]\n"
 		   "commands:\n"
-		   "  list [--json]    devices of the running xenbackd (type, domain, devid,\n"
+		   "  list [--json] [--control PATH]\n"
+		   "                   devices of the running xenbackd (type, domain, devid,\n"
 		   "                   state, error of failed ones)\n"
 		   "  stats [--json]   per-port counters of xenback.ko (generic netlink)\n"
-		   "  help             this text\n");
+		   "  help             this text\n"
+		   "`xenbackctl <command> --help` describes a command's options.\n");
 	return f == stdout ? 0 : 2;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2)
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	/* "+": options before the command only; the command parses its own. */
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1)
+		return usage(c == 'h' ? stdout : stderr);
+	if (optind == argc)
 		return usage(stderr);
-	if (!strcmp(argv[1], "list"))
-		return xbctl_list(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "stats"))
-		return xbctl_stats(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+	argc -= optind;
+	argv += optind;
+	if (!strcmp(argv[0], "list"))
+		return xbctl_list(argc, argv);
+	if (!strcmp(argv[0], "stats"))
+		return xbctl_stats(argc, argv);
+	if (!strcmp(argv[0], "help"))
 		return usage(stdout);
-	fprintf(stderr, "xenbackctl: unknown command '%s'\n", argv[1]);
+	fprintf(stderr, "xenbackctl: unknown command '%s'\n", argv[0]);
 	return usage(stderr);
 }

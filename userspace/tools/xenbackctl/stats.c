@@ -5,6 +5,7 @@
  * or, with --json, as {"ports":[{...}, ...]}.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,23 +179,40 @@ static int xbctl_print_json(const struct xbctl_rows *rows)
 	return 0;
 }
 
+static int xbctl_stats_usage(FILE *f)
+{
+	fprintf(f, "usage: xenbackctl stats [-j|--json]\n"
+		   "  per-port counters of xenback.ko: events, wakes, notifies,\n"
+		   "  spurious, throttled (needs CAP_NET_ADMIN)\n");
+	return f == stdout ? 0 : 2;
+}
+
 int xbctl_stats(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
 	struct xbctl_rows rows = { 0 };
-	int json = 0, i, ret;
+	int json = 0, c, ret;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
+	argv[0] = (char *)"xenbackctl stats"; /* was "stats": getopt's messages name it */
+	optind = 0;                       /* start over whatever parsed before */
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
 			json = 1;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: xenbackctl stats [--json]\n"
-			       "  per-port counters of xenback.ko: events, wakes, notifies,\n"
-			       "  spurious, throttled (needs CAP_NET_ADMIN)\n");
-			return 0;
-		} else {
-			fprintf(stderr, "xenbackctl stats: unknown argument %s\n", argv[i]);
-			return 2;
+			break;
+		case 'h':
+			return xbctl_stats_usage(stdout);
+		default:
+			return xbctl_stats_usage(stderr);
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "xenbackctl stats: unexpected argument '%s'\n", argv[optind]);
+		return xbctl_stats_usage(stderr);
 	}
 	if (xbctl_fetch(&rows)) {
 		free(rows.v);

@@ -31,34 +31,20 @@ static void usage(FILE *f)
 		"usage: xenbackd [options]\n"
 		"  -t, --types LIST          backend types to serve (default: qdisk; known: qdisk,vbd)\n"
 		"  -d, --backend-domid N     domain the backends run in (default: 0, dom0)\n"
-		"  -l, --log-level LEVEL     error|warning|notice|info|debug (default: notice)\n"
+		"  -l, --log-level LEVEL     error|warning|notice|info|debug, or 3..7\n"
+		"                            (default: notice)\n"
 		"  -s, --syslog              log to syslog instead of stderr\n"
 		"  -c, --control PATH        control socket (default: " XENBACKD_CONTROL_DEFAULT ")\n"
 		"  -n, --no-module           event channels through libxenevtchn even if\n"
 		"                            /dev/xenback is present\n"
 		"  -f, --foreground          accepted for compatibility: xenbackd never forks\n"
-		"  -h, --help\n");
-}
-
-static int parse_level(const char *s)
-{
-	static const char *const names[] = { "error", "warning", "notice", "info", "debug" };
-	unsigned int i;
-
-	for (i = 0; i < 5; i++)
-		if (!strcmp(s, names[i]))
-			return XENBACK_LOG_ERR + (int)i;
-	return -1;
+		"  -h, --help                this text\n");
 }
 
 static void log_stderr(void *data, int level, const char *msg)
 {
-	static const char *const names[] = { "error", "warning", "notice", "info", "debug" };
-
 	(void)data;
-	fprintf(stderr, "xenbackd: %s: %s\n",
-		level >= XENBACK_LOG_ERR && level <= XENBACK_LOG_DEBUG ?
-			names[level - XENBACK_LOG_ERR] : "?", msg);
+	fprintf(stderr, "xenbackd: %s: %s\n", xenback_log_level_name(level), msg);
 }
 
 static void log_syslog(void *data, int level, const char *msg)
@@ -101,7 +87,15 @@ static int register_types(struct xenback_bus *bus, char *list)
 	return served ? 0 : -EINVAL;
 }
 
-int main(int argc, char **argv)
+struct xbd_args {
+	struct xenback_bus_config cfg;
+	const char *control;
+	char types[256];
+	unsigned int pflags;
+};
+
+/* Fills a from the command line; returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, struct xbd_args *a)
 {
 	static const struct option opts[] = {
 		{ "types", required_argument, NULL, 't' },
@@ -114,45 +108,40 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct xenback_bus_config cfg = { .log_level = XENBACK_LOG_NOTICE, .log = log_stderr };
-	const char *control = XENBACKD_CONTROL_DEFAULT;
-	char types[256] = "qdisk";
-	struct xenback_platform *plat = NULL;
-	struct xenback_bus *bus = NULL;
-	struct xbd_control *ctl = NULL;
-	unsigned int pflags = 0;
-	sigset_t mask;
-	int c, r, sfd, ret = 1;
+	unsigned long v;
 	char *end;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "t:d:l:sc:nfh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			snprintf(types, sizeof(types), "%s", optarg);
+			snprintf(a->types, sizeof(a->types), "%s", optarg);
 			break;
 		case 'd':
-			cfg.backend_domid = (uint32_t)strtoul(optarg, &end, 10);
-			if (*end || !*optarg) {
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || *optarg == '-' || v >= 0x7ff0) {
 				fprintf(stderr, "xenbackd: bad domain id '%s'\n", optarg);
-				return 2;
+				goto bad;
 			}
+			a->cfg.backend_domid = (uint32_t)v;
 			break;
 		case 'l':
-			cfg.log_level = parse_level(optarg);
-			if (cfg.log_level < 0) {
+			a->cfg.log_level = xenback_log_level_parse(optarg);
+			if (a->cfg.log_level < 0) {
 				fprintf(stderr, "xenbackd: bad log level '%s'\n", optarg);
-				return 2;
+				goto bad;
 			}
 			break;
 		case 's':
 			openlog("xenbackd", LOG_PID, LOG_DAEMON);
-			cfg.log = log_syslog;
+			a->cfg.log = log_syslog;
 			break;
 		case 'c':
-			control = optarg;
+			a->control = optarg;
 			break;
 		case 'n':
-			pflags |= XENBACK_PLATFORM_NO_MODULE;
+			a->pflags |= XENBACK_PLATFORM_NO_MODULE;
 			break;
 		case 'f':
 			break; /* always in the foreground; systemd supervises it */
@@ -160,28 +149,23 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			goto bad;
 		}
 	}
-	r = xenback_platform_open(pflags, &plat);
-	if (r < 0) {
-		fprintf(stderr, "xenbackd: cannot open the Xen platform (is this dom0 with xenstored running?): %s\n",
-			strerror(-r));
-		return 1;
-	}
-	r = xenback_bus_new(plat, &cfg, &bus);
-	if (r < 0) {
-		fprintf(stderr, "xenbackd: %s\n", strerror(-r));
-		goto out;
-	}
-	if (register_types(bus, types) < 0)
-		goto out;
-	r = xbd_control_open(bus, control, &ctl);
-	if (r < 0) {
-		fprintf(stderr, "xenbackd: control socket %s: %s\n", control, strerror(-r));
-		goto out;
-	}
+	if (optind == argc)
+		return -1;
+	fprintf(stderr, "xenbackd: unexpected argument '%s'\n", argv[optind]);
+bad:
+	usage(stderr);
+	return 2;
+}
+
+/* SIGTERM, SIGINT (stop) and SIGHUP (ignored) through the bus's epoll set. */
+static int watch_signals(struct xenback_bus *bus)
+{
+	sigset_t mask;
+	int sfd;
+
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -191,15 +175,46 @@ int main(int argc, char **argv)
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || xenback_bus_add_fd(bus, sfd, EPOLLIN, on_signal, NULL) < 0) {
 		perror("xenbackd: signalfd");
+		return -1;
+	}
+	return 0;
+}
+
+/* Serves until SIGTERM/SIGINT; returns the exit status. */
+static int serve(struct xbd_args *a)
+{
+	struct xenback_platform *plat = NULL;
+	struct xenback_bus *bus = NULL;
+	struct xbd_control *ctl = NULL;
+	int r, ret = 1;
+
+	r = xenback_platform_open(a->pflags, &plat);
+	if (r < 0) {
+		fprintf(stderr, "xenbackd: cannot open the Xen platform (is this dom0 with xenstored running?): %s\n",
+			strerror(-r));
+		return 1;
+	}
+	r = xenback_bus_new(plat, &a->cfg, &bus);
+	if (r < 0) {
+		fprintf(stderr, "xenbackd: %s\n", strerror(-r));
 		goto out;
 	}
+	if (register_types(bus, a->types) < 0)
+		goto out;
+	r = xbd_control_open(bus, a->control, &ctl);
+	if (r < 0) {
+		fprintf(stderr, "xenbackd: control socket %s: %s\n", a->control, strerror(-r));
+		goto out;
+	}
+	if (watch_signals(bus) < 0)
+		goto out;
 	r = xenback_bus_start(bus);
 	if (r < 0) {
 		fprintf(stderr, "xenbackd: %s\n", xenback_bus_error(bus));
 		goto out;
 	}
-	fprintf(stderr, "xenbackd: serving %s for backend domain %u (%s), control %s\n", types,
-		cfg.backend_domid, xenback_platform_name(plat), control);
+	fprintf(stderr, "xenbackd: serving %s for backend domain %u (%s), control %s\n", a->types,
+		a->cfg.backend_domid, xenback_platform_name(plat), a->control);
 	while (running) {
 		r = xenback_bus_run_once(bus, -1);
 		if (r < 0) {
@@ -214,4 +229,16 @@ out:
 	xenback_bus_free(bus); /* devices closed, frontends told Closed */
 	xenback_platform_free(plat);
 	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct xbd_args a = {
+		.cfg = { .log_level = XENBACK_LOG_NOTICE, .log = log_stderr },
+		.control = XENBACKD_CONTROL_DEFAULT,
+		.types = "qdisk",
+	};
+	int r = parse_args(argc, argv, &a);
+
+	return r >= 0 ? r : serve(&a);
 }
