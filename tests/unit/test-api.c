@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "helpers/xbtest.h"
+#include "helpers/simbus.h"
 
 static struct xenback_backend *seen_be;
 static struct xenback_bus *seen_bus;

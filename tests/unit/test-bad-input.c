@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "helpers/xbtest.h"
+#include "helpers/simbus.h"
 
 #define BE "/local/domain/0/backend/vtest"
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "helpers/xbtest.h"
+#include "helpers/simbus.h"
 
 static struct xbt t;
 static int efd[2], calls[2];

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "helpers/xbtest.h"
+#include "helpers/simbus.h"
 
 static double bringup(unsigned int n)
 {

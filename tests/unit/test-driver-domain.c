@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "helpers/xbtest.h"
+#include "helpers/simbus.h"
 
 static void add(struct xenback_sim *sim, uint32_t bdom, uint32_t fdom, uint32_t dev)
 {

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "helpers/xbtest.h"
+#include "helpers/simbus.h"
 #include "platform.h"
 
 static const struct xb_evtchn_ops *sim_ops;

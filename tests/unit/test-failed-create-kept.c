@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "helpers/xbtest.h"
+#include "helpers/simbus.h"
 
 #define K 5
 #define M 2000

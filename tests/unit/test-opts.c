@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "helpers/xbtest.h"
+#include "helpers/simbus.h"
 
 static int seen_count;
 static char seen_keys[256];

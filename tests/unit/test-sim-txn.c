@@ -8,7 +8,7 @@
 #include "xenback/sim.h"
 #include "platform.h"
 #include "tap.h"
-#include "helpers/xbtest.h"
+#include "helpers/simbus.h"
 
 static struct xenback_sim *sim;
 static const struct xb_xs_ops *xs;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "helpers/xbtest.h"
+#include "helpers/simbus.h"
 
 static void wait_timer(struct xbt *t)
 {
