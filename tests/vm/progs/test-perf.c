@@ -38,11 +38,12 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "load"))
 		return load();
-	tap_plan(2 + 6);
 	if (access(PERF, X_OK)) {
-		for (i = 0; i < 8; i++)
-			printf("ok %u # SKIP no %s in the initramfs (linux-perf)\n", i + 1, PERF);
-		return 0;
+		tap_skip("perf record", "no %s in the initramfs (linux-perf)", PERF);
+		tap_skip("perf script", "no %s in the initramfs (linux-perf)", PERF);
+		for (i = 0; i < 6; i++)
+			tap_skip(events[i], "no %s in the initramfs (linux-perf)", PERF);
+		return tap_done();
 	}
 	{
 		char *rec[] = { PERF, "record", "-q", "-e", "xenback:*", "-o", DATA, "--",

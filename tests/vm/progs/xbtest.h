@@ -24,7 +24,7 @@
 
 #define XB_DEV "/dev/xenback"
 
-/* TAP: the unit tier's producer (tap_plan, tap_ok, tap_eq, tap_diag, tap_done). */
+/* TAP: the unit tier's producer (tap_ok, tap_eq, tap_skip, tap_diag, tap_done). */
 #include "tests/unit/tap.h"
 
 /* An ioctl expected to fail with errno e. */
