@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "helpers/xbtest.h"
+#include "helpers/simbus.h"
 
 #define BE "/local/domain/0/backend/vtest"
 
@@ -23,94 +23,113 @@ static void raw_node(struct xbt *t, const char *dom, const char *dev, const char
 	xenback_sim_batch_end(t->sim);
 }
 
-int main(void)
+/* Bad domid/devid names, garbage state/online. */
+static void test_bad_nodes(struct xbt *t)
 {
-	struct xbt t;
-	char *big;
-	int i;
-
-	tap_plan(19);
-	xbt_init(&t, XENBACK_LOG_ERR);
-	xbt_add(&t, "vtest", 10, 1, NULL); /* the bystander */
-	xbt_fe_connect(&t, "vtest", 10, 1);
-	xbt_settle(&t);
-
-	raw_node(&t, "abc", "1", "1", "1");
-	raw_node(&t, "40000", "1", "1", "1");
-	raw_node(&t, "011", "1", "1", "1");
-	raw_node(&t, "-1", "1", "1", "1");
-	raw_node(&t, "11", "xvda", "1", "1");
-	raw_node(&t, "11", "99999999999", "1", "1");
-	raw_node(&t, "11", "+5", "1", "1");
-	xbt_settle(&t);
+	raw_node(t, "abc", "1", "1", "1");
+	raw_node(t, "40000", "1", "1", "1");
+	raw_node(t, "011", "1", "1", "1");
+	raw_node(t, "-1", "1", "1", "1");
+	raw_node(t, "11", "xvda", "1", "1");
+	raw_node(t, "11", "99999999999", "1", "1");
+	raw_node(t, "11", "+5", "1", "1");
+	xbt_settle(t);
 	tap_eq(vtest.create, 1, "bad domid/devid names (abc, 40000, 011, -1, xvda, 2^36, +5): no create");
-	tap_eq(xenback_bus_count(t.bus), 1, "and nothing recorded");
+	tap_eq(xenback_bus_count(t->bus), 1, "and nothing recorded");
 
-	raw_node(&t, "12", "1", NULL, "1");
-	raw_node(&t, "12", "2", "banana", "1");
-	raw_node(&t, "12", "3", "1x", "1");
-	raw_node(&t, "12", "4", "1", "yes");
-	raw_node(&t, "12", "5", "1", NULL);
-	raw_node(&t, "12", "6", "", "1");
-	raw_node(&t, "12", "7", "1", "2");
-	xbt_settle(&t);
+	raw_node(t, "12", "1", NULL, "1");
+	raw_node(t, "12", "2", "banana", "1");
+	raw_node(t, "12", "3", "1x", "1");
+	raw_node(t, "12", "4", "1", "yes");
+	raw_node(t, "12", "5", "1", NULL);
+	raw_node(t, "12", "6", "", "1");
+	raw_node(t, "12", "7", "1", "2");
+	xbt_settle(t);
 	tap_eq(vtest.create, 1, "missing or garbage state/online: no create");
+}
 
-	/* Frontend path or id that points at another domain. */
-	xbt_add(&t, "vtest", 13, 1, (const char *const[]){ "frontend-id=14", NULL });
-	xbt_add(&t, "vtest", 13, 2, (const char *const[]){ "frontend=/local/domain/14/device/vtest/2", NULL });
-	xbt_add(&t, "vtest", 13, 3, (const char *const[]){ "frontend=/local/domain/13/../14/x", NULL });
-	xbt_settle(&t);
+/* Frontend path or id that points at another domain; oversized values. */
+static void test_bad_frontends(struct xbt *t)
+{
+	char *big;
+
+	xbt_add(t, "vtest", 13, 1, (const char *const[]){ "frontend-id=14", NULL });
+	xbt_add(t, "vtest", 13, 2, (const char *const[]){ "frontend=/local/domain/14/device/vtest/2", NULL });
+	xbt_add(t, "vtest", 13, 3, (const char *const[]){ "frontend=/local/domain/13/../14/x", NULL });
+	xbt_settle(t);
 	tap_eq(vtest.create, 1, "frontend outside its domain: create() never called");
-	tap_eq(xbt_error(&t, "vtest", 13, 1), -EINVAL, "frontend-id mismatch refused (-EINVAL)");
-	tap_eq(xbt_error(&t, "vtest", 13, 2), -EINVAL, "frontend in another domain refused");
-	tap_eq(xbt_error(&t, "vtest", 13, 3), -EINVAL, "frontend path with .. refused");
+	tap_eq(xbt_error(t, "vtest", 13, 1), -EINVAL, "frontend-id mismatch refused (-EINVAL)");
+	tap_eq(xbt_error(t, "vtest", 13, 2), -EINVAL, "frontend in another domain refused");
+	tap_eq(xbt_error(t, "vtest", 13, 3), -EINVAL, "frontend path with .. refused");
 
 	/* Oversized values: a 4 KiB option value and a 2 KiB frontend path. */
 	big = malloc(4097);
 	memset(big, 'x', 4096);
 	big[4096] = 0;
-	xbt_add(&t, "vtest", 15, 1, NULL);
-	xenback_sim_write(t.sim, BE "/15/1/huge", "%s", big);
+	xbt_add(t, "vtest", 15, 1, NULL);
+	xenback_sim_write(t->sim, BE "/15/1/huge", "%s", big);
 	big[2000] = 0;
-	xbt_add(&t, "vtest", 15, 2, NULL);
-	xenback_sim_write(t.sim, BE "/15/2/frontend", "/local/domain/15/%s", big);
+	xbt_add(t, "vtest", 15, 2, NULL);
+	xenback_sim_write(t->sim, BE "/15/2/frontend", "/local/domain/15/%s", big);
 	free(big);
-	xbt_settle(&t);
-	tap_ok(xbt_error(&t, "vtest", 15, 2) == -EINVAL, "a 2 KiB frontend path is refused");
+	xbt_settle(t);
+	tap_ok(xbt_error(t, "vtest", 15, 2) == -EINVAL, "a 2 KiB frontend path is refused");
 	tap_ok(vtest.create <= 2, "no crash on oversized values (creates: %u)", vtest.create);
+}
 
-	/* xenstore errors in the middle of the option transaction. */
-	xenback_sim_fail_requests(t.sim, XENBACK_SIM_DIRECTORY, 1, -EIO);
-	xbt_add(&t, "vtest", 16, 1, NULL);
-	xbt_settle(&t);
-	tap_eq(xbt_error(&t, "vtest", 16, 1), -EIO, "EIO inside the option transaction: device refused");
-	xbt_rm(&t, "vtest", 16, 1);
-	xbt_settle(&t);
-	xbt_add(&t, "vtest", 16, 1, NULL);
-	xbt_settle(&t);
-	tap_eq(xbt_be_state(&t, "vtest", 16, 1), XENBACK_STATE_INITWAIT, "re-added after the EIO: created");
+/* xenstore errors in the middle of the option transaction. */
+static void test_xenstore_errors(struct xbt *t)
+{
+	xenback_sim_fail_requests(t->sim, XENBACK_SIM_DIRECTORY, 1, -EIO);
+	xbt_add(t, "vtest", 16, 1, NULL);
+	xbt_settle(t);
+	tap_eq(xbt_error(t, "vtest", 16, 1), -EIO, "EIO inside the option transaction: device refused");
+	xbt_rm(t, "vtest", 16, 1);
+	xbt_settle(t);
+	xbt_add(t, "vtest", 16, 1, NULL);
+	xbt_settle(t);
+	tap_eq(xbt_be_state(t, "vtest", 16, 1), XENBACK_STATE_INITWAIT, "re-added after the EIO: created");
+}
 
-	/* A frontend flipping states in a loop gets its device shut down. */
-	xbt_add(&t, "vtest", 17, 1, NULL);
-	xbt_settle(&t);
-	xbt_fe_connect(&t, "vtest", 17, 1);
-	xbt_settle(&t);
+/* A frontend flipping states in a loop; garbage frontend state. */
+static void test_bad_frontend_states(struct xbt *t)
+{
+	int i;
+
+	xbt_add(t, "vtest", 17, 1, NULL);
+	xbt_settle(t);
+	xbt_fe_connect(t, "vtest", 17, 1);
+	xbt_settle(t);
 	for (i = 0; i < 300; i++) {
-		xbt_fe_set_state(&t, "vtest", 17, 1, i % 2 ? XENBACK_STATE_INITIALISING
-							   : XENBACK_STATE_CLOSED);
-		xbt_settle(&t);
+		xbt_fe_set_state(t, "vtest", 17, 1, i % 2 ? XENBACK_STATE_INITIALISING
+							 : XENBACK_STATE_CLOSED);
+		xbt_settle(t);
 	}
-	tap_eq(xbt_error(&t, "vtest", 17, 1), -EPROTO, "flapping frontend: device shut down (-EPROTO)");
-	tap_eq(xbt_be_state(&t, "vtest", 17, 1), XENBACK_STATE_CLOSED, "its backend state is Closed");
+	tap_eq(xbt_error(t, "vtest", 17, 1), -EPROTO, "flapping frontend: device shut down (-EPROTO)");
+	tap_eq(xbt_be_state(t, "vtest", 17, 1), XENBACK_STATE_CLOSED, "its backend state is Closed");
 	tap_ok(vtest.connect < 10, "connect() did not run in a loop (%u)", vtest.connect);
 
 	/* Garbage frontend state on a live device. */
-	xbt_add(&t, "vtest", 18, 1, NULL);
+	xbt_add(t, "vtest", 18, 1, NULL);
+	xbt_settle(t);
+	xenback_sim_write(t->sim, "/local/domain/18/device/vtest/1/state", "connected!");
+	xbt_settle(t);
+	tap_eq(xbt_error(t, "vtest", 18, 1), -EINVAL, "garbage frontend state: device shut down");
+}
+
+int main(void)
+{
+	struct xbt t;
+
+	xbt_init(&t, XENBACK_LOG_ERR);
+	xbt_add(&t, "vtest", 10, 1, NULL); /* the bystander */
+	xbt_fe_connect(&t, "vtest", 10, 1);
 	xbt_settle(&t);
-	xenback_sim_write(t.sim, "/local/domain/18/device/vtest/1/state", "connected!");
-	xbt_settle(&t);
-	tap_eq(xbt_error(&t, "vtest", 18, 1), -EINVAL, "garbage frontend state: device shut down");
+
+	test_bad_nodes(&t);
+	test_bad_frontends(&t);
+	test_xenstore_errors(&t);
+	test_bad_frontend_states(&t);
 
 	/* Public API with bad names. */
 	tap_eq(xenback_backend_device_create(t.bus, "vtest", "1/", NULL), -EINVAL, "device_create(\"1/\") -> -EINVAL");

@@ -11,17 +11,69 @@
 #include "helpers/blkfront.h"
 #include "xenback/blk.h"
 
+/* 11 pages written and read back: mapped once, reused. Returns the
+ * mappings before the first request. */
+static unsigned int test_reuse(struct xbt *t, struct sfront *f, const char *img)
+{
+	unsigned int maps0, maps1, i;
+	int16_t st[4];
+	uint32_t *buf;
+	int fd;
+
+	maps0 = xenback_sim_grants_mapped(t->sim);
+	sfront_fill(f, 0, 11, 3);
+	sfront_queue_rw(f, 0, BLKIF_OP_WRITE, 0, 11, 8, 1);
+	tap_ok(sfront_run(f, 0, 1, st, NULL) == 1 && st[0] == 0, "write through persistent grants: OK");
+	maps1 = xenback_sim_grants_mapped(t->sim);
+	tap_eq(maps1 - maps0, 11, "11 pages mapped once");
+	for (i = 0; i < 11; i++)
+		memset(f->data[i], 0, 4096);
+	sfront_queue_rw(f, 0, BLKIF_OP_READ, 0, 11, 8, 2);
+	tap_ok(sfront_run(f, 0, 1, st, NULL) == 1 && st[0] == 0 && sfront_check(f, 0, 11, 3),
+	       "read back into the same pages: the data");
+	tap_eq(xenback_sim_grants_mapped(t->sim), maps1, "no new mapping for reused pages");
+	buf = malloc(11 * 4096);
+	fd = open(img, O_RDONLY);
+	tap_ok(pread(fd, buf, 11 * 4096, 0) == 11 * 4096 && buf[5] == sfront_word(3, 5),
+	       "the image holds the data");
+	close(fd);
+	free(buf);
+	return maps0;
+}
+
+/* Beyond the per-queue bound: fresh pages fall back to grant copy. */
+static void test_bound(struct xbt *t, struct sfront *f, unsigned int maps0)
+{
+	unsigned int i, ok = 0;
+	int16_t st[4];
+
+	for (i = 0; i < BLK_MAX_PGRANTS + 40; i++) {
+		blkif_request_t req = { .operation = BLKIF_OP_READ, .nr_segments = 1, .id = i,
+					.sector_number = 0 };
+		void *page;
+		uint32_t ref;
+
+		xenback_sim_grant_page(t->sim, 51, 0, &page, &ref);
+		req.seg[0] = (struct blkif_request_segment){ ref, 0, 7 };
+		sfront_queue_raw(f, 0, &req);
+		if (sfront_run(f, 0, 1, st, NULL) == 1 && st[0] == 0 &&
+		    ((uint32_t *)page)[5] == sfront_word(3, 5))
+			ok++;
+	}
+	tap_eq(ok, BLK_MAX_PGRANTS + 40, "1096 reads into fresh pages all return the data");
+	tap_eq(xenback_sim_grants_mapped(t->sim) - maps0, BLK_MAX_PGRANTS,
+	       "mappings capped at %u per queue; the rest went through grant copy", BLK_MAX_PGRANTS);
+}
+
 int main(void)
 {
 	struct xbt t;
 	struct sfront f;
 	char img[64] = "/tmp/xenback-pers-XXXXXX";
-	int16_t st[4];
-	unsigned int maps0, maps1, i, ok = 0;
-	uint32_t *buf;
+	unsigned int maps0;
+	char *v;
 	int fd;
 
-	tap_plan(10);
 	fd = mkstemp(img);
 	if (fd < 0 || ftruncate(fd, 8 << 20) < 0)
 		return printf("Bail out! no image\n"), 1;
@@ -31,48 +83,11 @@ int main(void)
 	sfront_persistent = true;
 	tap_eq(sfront_attach(&f, &t, 51, 51712, img, "w", 1, 0), XENBACK_STATE_CONNECTED,
 	       "persistent frontend Connected");
-	{
-		char *v = xenback_sim_read(t.sim, "/local/domain/0/backend/qdisk/51/51712/feature-persistent");
-
-		tap_ok(v && !strcmp(v, "1"), "backend offers feature-persistent");
-		free(v);
-	}
-	maps0 = xenback_sim_grants_mapped(t.sim);
-	sfront_fill(&f, 0, 11, 3);
-	sfront_queue_rw(&f, 0, BLKIF_OP_WRITE, 0, 11, 8, 1);
-	tap_ok(sfront_run(&f, 0, 1, st, NULL) == 1 && st[0] == 0, "write through persistent grants: OK");
-	maps1 = xenback_sim_grants_mapped(t.sim);
-	tap_eq(maps1 - maps0, 11, "11 pages mapped once");
-	for (i = 0; i < 11; i++)
-		memset(f.data[i], 0, 4096);
-	sfront_queue_rw(&f, 0, BLKIF_OP_READ, 0, 11, 8, 2);
-	tap_ok(sfront_run(&f, 0, 1, st, NULL) == 1 && st[0] == 0 && sfront_check(&f, 0, 11, 3),
-	       "read back into the same pages: the data");
-	tap_eq(xenback_sim_grants_mapped(t.sim), maps1, "no new mapping for reused pages");
-	buf = malloc(11 * 4096);
-	fd = open(img, O_RDONLY);
-	tap_ok(pread(fd, buf, 11 * 4096, 0) == 11 * 4096 && buf[5] == sfront_word(3, 5),
-	       "the image holds the data");
-	close(fd);
-	free(buf);
-
-	/* Beyond the per-queue bound: fresh pages fall back to grant copy. */
-	for (i = 0; i < BLK_MAX_PGRANTS + 40; i++) {
-		blkif_request_t req = { .operation = BLKIF_OP_READ, .nr_segments = 1, .id = i,
-					.sector_number = 0 };
-		void *page;
-		uint32_t ref;
-
-		xenback_sim_grant_page(t.sim, 51, 0, &page, &ref);
-		req.seg[0] = (struct blkif_request_segment){ ref, 0, 7 };
-		sfront_queue_raw(&f, 0, &req);
-		if (sfront_run(&f, 0, 1, st, NULL) == 1 && st[0] == 0 &&
-		    ((uint32_t *)page)[5] == sfront_word(3, 5))
-			ok++;
-	}
-	tap_eq(ok, BLK_MAX_PGRANTS + 40, "1096 reads into fresh pages all return the data");
-	tap_eq(xenback_sim_grants_mapped(t.sim) - maps0, BLK_MAX_PGRANTS,
-	       "mappings capped at %u per queue; the rest went through grant copy", BLK_MAX_PGRANTS);
+	v = xenback_sim_read(t.sim, "/local/domain/0/backend/qdisk/51/51712/feature-persistent");
+	tap_ok(v && !strcmp(v, "1"), "backend offers feature-persistent");
+	free(v);
+	maps0 = test_reuse(&t, &f, img);
+	test_bound(&t, &f, maps0);
 	xbt_offline(&t, "qdisk", 51, 51712);
 	xbt_fe_set_state(&t, "qdisk", 51, 51712, XENBACK_STATE_CLOSED);
 	xbt_settle(&t);

@@ -6,14 +6,13 @@
 #include <string.h>
 
 #include "tap.h"
-#include "helpers/xbtest.h"
+#include "helpers/simbus.h"
 
 int main(void)
 {
 	struct xbt t;
 	uint32_t i;
 
-	tap_plan(7);
 	xbt_init(&t, XENBACK_LOG_WARNING);
 	for (i = 0; i < 4; i++) {
 		xbt_add(&t, "vtest", 7, i, NULL);

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "helpers/xbtest.h"
+#include "helpers/simbus.h"
 #include "platform.h"
 
 static const struct xb_evtchn_ops *sim_ops;
@@ -96,6 +96,80 @@ static const struct xenback_backend_info echo_info = {
 	.type = "echo", .create = echo_create, .connect = echo_connect,
 };
 
+/* How many of the 8 frontends received a notification (taking it). */
+static unsigned int notified(struct xenback_sim *sim, const uint32_t *ports)
+{
+	unsigned int i, got = 0;
+
+	for (i = 0; i < 8; i++)
+		got += xenback_sim_evtchn_take(sim, 40 + i, ports[i]) > 0;
+	return got;
+}
+
+static void notify_all(struct xenback_sim *sim, const uint32_t *ports)
+{
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		xenback_sim_evtchn_notify(sim, 40 + i, ports[i]);
+}
+
+/* dispatch: one kick call per round */
+static void test_dispatch(struct xbt *t, const uint32_t *ports)
+{
+	kicks = rearms = notifies = spurious = 0;
+	notify_all(t->sim, ports);
+	xenback_bus_dispatch(t->bus);
+	tap_eq(kicks, 1, "8 busy ports handled in one round: one kick call");
+	tap_eq(rearms, 8, "with 8 re-arms");
+	tap_eq(notifies, 8, "and 8 notifies (double notify coalesced)");
+	tap_eq(spurious, 8, "handlers that found no work mark their EOI spurious");
+	tap_eq(notified(t->sim, ports), 8, "every frontend received its notification");
+}
+
+/* run_once(-1): one kick_wait call per round */
+static void test_run_once(struct xbt *t, const uint32_t *ports)
+{
+	unsigned int got;
+
+	waits = w_rearms = w_notifies = 0;
+	notify_all(t->sim, ports);
+	tap_ok(xenback_bus_run_once(t->bus, -1) > 0 && waits == 1 && w_rearms == 0 && w_notifies == 0,
+	       "run_once(-1): one kick_wait call, nothing queued yet, woken by 8 ports");
+	tap_eq(notified(t->sim, ports), 0, "that round's notifies are queued for the next call");
+	notify_all(t->sim, ports);
+	got = xenback_bus_run_once(t->bus, -1) > 0;
+	tap_ok(got && waits == 2 && w_rearms == 8 && w_notifies == 8,
+	       "the next run_once carries them: 8 re-arms and 8 notifies in its one call (%u, %u)", w_rearms,
+	       w_notifies);
+	tap_eq(notified(t->sim, ports), 8, "and every frontend received its notification");
+	xenback_bus_flush(t->bus);
+	tap_eq(notified(t->sim, ports), 8, "xenback_bus_flush() sends what the last round queued");
+}
+
+/* What else wakes run_once(-1), and the bus fd. */
+static void test_other_wakes(struct xbt *t, const uint32_t *ports)
+{
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), ep = xenback_bus_fd(t->bus), n;
+	struct epoll_event ev;
+	uint64_t one = 1;
+
+	xbt_add(t, "echo", 60, 1, NULL);
+	tap_ok(xenback_bus_run_once(t->bus, -1) > 0 && xenback_bus_count(t->bus) == 9,
+	       "a xenstore watch wakes run_once(-1) (the nested set): the new device exists");
+	tap_ok(efd >= 0 && xenback_bus_add_fd(t->bus, efd, EPOLLIN, on_user_fd, NULL) == 0 &&
+		       write(efd, &one, sizeof(one)) == sizeof(one) &&
+		       xenback_bus_run_once(t->bus, -1) > 0 && user_fd_hits == 1,
+	       "an fd added with xenback_bus_add_fd wakes run_once(-1) and its callback runs");
+	xenback_bus_del_fd(t->bus, efd);
+	close(efd);
+
+	xenback_sim_evtchn_notify(t->sim, 40, ports[0]);
+	n = epoll_wait(ep, &ev, 1, 0);
+	tap_ok(n == 1 && xenback_bus_dispatch(t->bus) > 0,
+	       "the bus fd still reports events (for callers' own loops) and dispatch handles them");
+}
+
 int main(void)
 {
 	struct xenback_sim *sim = xenback_sim_new();
@@ -103,9 +177,8 @@ int main(void)
 	struct xenback_bus_config cfg = { .log_level = XENBACK_LOG_ERR };
 	struct xbt t = { .sim = sim };
 	uint32_t ports[8];
-	unsigned int i, got = 0;
+	unsigned int i;
 
-	tap_plan(15);
 	sim_ops = plat.evtchn;
 	counting = *sim_ops;
 	counting.kick = count_kick;
@@ -122,64 +195,10 @@ int main(void)
 		xbt_settle(&t);
 	}
 	tap_eq(xenback_sim_ports_bound(sim), 8, "8 devices with a bound port");
-	kicks = rearms = notifies = spurious = 0;
-	for (i = 0; i < 8; i++)
-		xenback_sim_evtchn_notify(sim, 40 + i, ports[i]);
-	xenback_bus_dispatch(t.bus);
-	tap_eq(kicks, 1, "8 busy ports handled in one round: one kick call");
-	tap_eq(rearms, 8, "with 8 re-arms");
-	tap_eq(notifies, 8, "and 8 notifies (double notify coalesced)");
-	tap_eq(spurious, 8, "handlers that found no work mark their EOI spurious");
-	for (i = 0; i < 8; i++)
-		got += xenback_sim_evtchn_take(sim, 40 + i, ports[i]) > 0;
-	tap_eq(got, 8, "every frontend received its notification");
-
-	/* run_once(-1): one kick_wait call per round */
+	test_dispatch(&t, ports);
 	alarm(20); /* a wait that never ends fails the test instead of hanging it */
-	waits = w_rearms = w_notifies = 0;
-	for (i = 0; i < 8; i++)
-		xenback_sim_evtchn_notify(sim, 40 + i, ports[i]);
-	tap_ok(xenback_bus_run_once(t.bus, -1) > 0 && waits == 1 && w_rearms == 0 && w_notifies == 0,
-	       "run_once(-1): one kick_wait call, nothing queued yet, woken by 8 ports");
-	for (i = 0, got = 0; i < 8; i++)
-		got += xenback_sim_evtchn_take(sim, 40 + i, ports[i]) > 0;
-	tap_eq(got, 0, "that round's notifies are queued for the next call");
-	for (i = 0; i < 8; i++)
-		xenback_sim_evtchn_notify(sim, 40 + i, ports[i]);
-	got = xenback_bus_run_once(t.bus, -1) > 0;
-	tap_ok(got && waits == 2 && w_rearms == 8 && w_notifies == 8,
-	       "the next run_once carries them: 8 re-arms and 8 notifies in its one call (%u, %u)", w_rearms,
-	       w_notifies);
-	for (i = 0, got = 0; i < 8; i++)
-		got += xenback_sim_evtchn_take(sim, 40 + i, ports[i]) > 0;
-	tap_eq(got, 8, "and every frontend received its notification");
-	xenback_bus_flush(t.bus);
-	for (i = 0, got = 0; i < 8; i++)
-		got += xenback_sim_evtchn_take(sim, 40 + i, ports[i]) > 0;
-	tap_eq(got, 8, "xenback_bus_flush() sends what the last round queued");
-	xbt_add(&t, "echo", 60, 1, NULL);
-	tap_ok(xenback_bus_run_once(t.bus, -1) > 0 && xenback_bus_count(t.bus) == 9,
-	       "a xenstore watch wakes run_once(-1) (the nested set): the new device exists");
-	{
-		int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		uint64_t one = 1;
-
-		tap_ok(efd >= 0 && xenback_bus_add_fd(t.bus, efd, EPOLLIN, on_user_fd, NULL) == 0 &&
-			       write(efd, &one, sizeof(one)) == sizeof(one) &&
-			       xenback_bus_run_once(t.bus, -1) > 0 && user_fd_hits == 1,
-		       "an fd added with xenback_bus_add_fd wakes run_once(-1) and its callback runs");
-		xenback_bus_del_fd(t.bus, efd);
-		close(efd);
-	}
-	{
-		struct epoll_event ev;
-		int ep = xenback_bus_fd(t.bus), n;
-
-		xenback_sim_evtchn_notify(sim, 40, ports[0]);
-		n = epoll_wait(ep, &ev, 1, 0);
-		tap_ok(n == 1 && xenback_bus_dispatch(t.bus) > 0,
-		       "the bus fd still reports events (for callers' own loops) and dispatch handles them");
-	}
+	test_run_once(&t, ports);
+	test_other_wakes(&t, ports);
 	tap_eq(xenback_sim_evtchn_kick_waits(sim), (uint64_t)waits, "the sim counted the same kick_wait calls");
 	alarm(0);
 	xenback_bus_free(t.bus);

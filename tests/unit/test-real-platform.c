@@ -17,7 +17,6 @@ int main(void)
 	bool xen = access("/proc/xen/capabilities", R_OK) == 0;
 	int r;
 
-	tap_plan(3);
 	setenv("XENSTORED_PATH", "/nonexistent/xenstored/socket", 0);
 	r = xenback_platform_open(0, &p);
 	if (xen) {

@@ -8,7 +8,7 @@
 #include "xenback/sim.h"
 #include "platform.h"
 #include "tap.h"
-#include "helpers/xbtest.h"
+#include "helpers/simbus.h"
 
 static struct xenback_sim *sim;
 static const struct xb_xs_ops *xs;
@@ -239,7 +239,6 @@ static void test_close(void)
 
 int main(void)
 {
-	tap_plan(67);
 	sim = xenback_sim_new();
 	xs = xenback_sim_platform(sim)->xs;
 	h = xenback_sim_platform(sim)->xs_h;

@@ -10,7 +10,7 @@
 #include "xenback/sim.h"
 #include "platform.h"
 #include "tap.h"
-#include "helpers/xbtest.h"
+#include "helpers/simbus.h"
 
 static struct xenback_sim *sim;
 static const struct xb_xs_ops *xs;
@@ -237,7 +237,6 @@ static void test_many_watches(void)
 
 int main(void)
 {
-	tap_plan(69);
 	sim = xenback_sim_new();
 	xs = xenback_sim_platform(sim)->xs;
 	h = xenback_sim_platform(sim)->xs_h;

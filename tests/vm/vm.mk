@@ -13,7 +13,10 @@ VM_MISSING  := $(strip $(if $(VM_QEMU),,qemu-system-x86_64) \
                  $(if $(VM_BUSYBOX),,busybox-static))
 
 VM_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -I. -Iinclude -Iuserspace/lib/platform $(WARN) -O2 -g -MMD -MP -static -pthread
-VM_HDR      := tests/vm/progs/xbtest.h tests/unit/tap.h uapi/xenback.h
+VM_HDR      := tests/vm/progs/vmtest.h tests/unit/tap.h uapi/xenback.h userspace/lib/platform/xenback_dev.h
+# The one /dev/xenback client, linked into every program (the library's own,
+# userspace/lib/platform/xenback_dev.c).
+VM_CLIENT   := userspace/lib/platform/xenback_dev.c
 VM_TEST_SRC := $(sort $(wildcard tests/vm/progs/test-*.c))
 VM_TESTS    := $(VM_TEST_SRC:tests/vm/progs/%.c=$(VM_DIR)/progs/%)
 VM_NOMOD    := $(VM_DIR)/progs/test-libops
@@ -26,12 +29,12 @@ $(VM_DIR)/vmlinux: $(VM_BZIMAGE) scripts/extract-vmlinux.sh
 	@mkdir -p $(@D)
 	scripts/extract-vmlinux.sh $< $@
 
-$(VM_DIR)/progs/test-libops: tests/vm/progs/test-libops.c userspace/lib/platform/evtchn_xenback.c $(VM_HDR)
+$(VM_DIR)/progs/test-libops: tests/vm/progs/test-libops.c userspace/lib/platform/evtchn_xenback.c $(VM_CLIENT) $(VM_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(VM_CFLAGS) -o $@ $(filter %.c,$^)
-$(VM_DIR)/progs/%: tests/vm/progs/%.c $(VM_HDR)
+$(VM_DIR)/progs/%: tests/vm/progs/%.c $(VM_CLIENT) $(VM_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(VM_CFLAGS) -o $@ $<
+	$(CC) $(VM_CFLAGS) -o $@ $(filter %.c,$^)
 
 $(VM_CTL): $(VM_CTL_SRC) userspace/tools/xenbackctl/stats.h uapi/xenback.h
 	@mkdir -p $(@D)

@@ -14,6 +14,7 @@
  * measured is the software path (syscalls, upcalls, wake-ups), not TCG's
  * cross-vCPU interrupt latency, and a side's batch of notifies is complete
  * before the other side runs.
+ * /dev/xenback through libxenback's client of it (xenback_dev.c, linked in).
  * Both ends of a xenback channel live in /dev/xenback: an unbound port from
  * libxenevtchn is bound by context A, then closed, which leaves A's port
  * unbound for dom0 (Xen's evtchn_close), and context B binds to that.
@@ -22,13 +23,19 @@
  *   BENCH notify-xen xenback_rtt_ns=A evtchn_rtt_ns=B evtchn_over_xenback=R
  *         syscalls_per_event_xenback=S1 syscalls_per_event_evtchn=S2
  */
+#include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <xenevtchn.h>
 
-#include "tests/vm/progs/xbtest.h"
+#include "userspace/lib/platform/xenback_dev.h"
 
 #define BLOCKS 7
 #define WARMUP 100
@@ -43,49 +50,51 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void map_ring(struct xbt *x)
+static uint64_t now_ns(void)
 {
-	x->sh = mmap(NULL, XENBACK_MMAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, x->fd, 0);
-	if (x->sh == MAP_FAILED)
-		die("mmap /dev/xenback");
-	x->ring = (uint32_t *)((char *)x->sh + XENBACK_RING_OFFSET);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int xb_bind(int fd, uint32_t rport, uint32_t *local)
+static int xb_bind(struct xb_xenback *x, uint32_t rport, uint32_t *local)
 {
-	struct xenback_bind_interdomain b = { .remote_domid = 0, .remote_port = rport };
+	int r = xb_xenback_bind_interdomain(x, 0, rport);
 
-	if (ioctl(fd, XENBACK_IOCTL_BIND_INTERDOMAIN, &b) < 0)
-		return -errno;
-	*local = b.local_port;
+	if (r < 0) {
+		errno = -r;
+		return r;
+	}
+	*local = (uint32_t)r;
 	return 0;
 }
 
 /* A channel dom0 <-> dom0 with both ends in /dev/xenback: *pa in a, *pb in b. */
-static void xb_pair(xenevtchn_handle *tmp, struct xbt *a, struct xbt *b, uint32_t *pa,
-		    uint32_t *pb)
+static void xb_pair(xenevtchn_handle *tmp, struct xb_xenback *a, struct xb_xenback *b,
+		    uint32_t *pa, uint32_t *pb)
 {
 	int u = xenevtchn_bind_unbound_port(tmp, 0);
 
 	if (u < 0)
 		die("xenevtchn_bind_unbound_port");
-	if (xb_bind(a->fd, (uint32_t)u, pa))
+	if (xb_bind(a, (uint32_t)u, pa))
 		die("XENBACK_IOCTL_BIND_INTERDOMAIN (to an evtchn port)");
 	if (xenevtchn_unbind(tmp, (uint32_t)u))
 		die("xenevtchn_unbind");
-	if (xb_bind(b->fd, *pa, pb))
+	if (xb_bind(b, *pa, pb))
 		die("XENBACK_IOCTL_BIND_INTERDOMAIN (to a xenback port left unbound)");
 }
 
 /* Take and re-arm every event until none came for quiet_ms. */
-static void xb_drain(struct xbt *x, int quiet_ms)
+static void xb_drain(struct xb_xenback *x, int quiet_ms)
 {
 	uint32_t got[NPORTS];
-	unsigned int n;
+	int n;
 
-	while (xbt_wait(x, quiet_ms) == 1) {
-		while ((n = xbt_take(x, got, NPORTS)))
-			xbt_kick(x->fd, got, n, NULL, 0, 0);
+	while (xb_xenback_poll(x, quiet_ms) == 1) {
+		while ((n = xb_xenback_take(x, got, NPORTS)) > 0)
+			xb_xenback_kick(x, got, (unsigned int)n, NULL, 0);
 	}
 }
 
@@ -103,25 +112,34 @@ static void ev_drain(xenevtchn_handle *h, int quiet_ms)
 }
 
 /* One xenback hop: re-arm what we got, notify, wait for the answer. */
-static void hop(struct xbt *x, uint32_t port, int rearm, int wait)
+static void hop(struct xb_xenback *x, uint32_t port, int rearm, int wait)
 {
-	if (xbt_kick(x->fd, &port, rearm, &port, 1, wait ? XENBACK_NOTIFY_WAIT : 0) < 0)
+	uint32_t got[4];
+
+	if (!wait) {
+		if (xb_xenback_kick(x, &port, rearm, &port, 1) < 0)
+			die("XENBACK_IOCTL_NOTIFY");
+		return;
+	}
+	if (xb_xenback_kick_wait(x, &port, rearm, &port, 1, -1) < 0)
 		die("XENBACK_IOCTL_NOTIFY");
-	if (wait && xbt_take(x, NULL, 4) != 1)
+	if (xb_xenback_take(x, got, 4) != 1)
 		die("pending ring");
 }
 
-static double pingpong_xenback(struct xbt *a, struct xbt *b, uint32_t pa, uint32_t pb)
+static double pingpong_xenback(struct xb_xenback *a, struct xb_xenback *b, uint32_t pa,
+			       uint32_t pb)
 {
+	uint32_t got[4];
 	uint64_t t0 = 0;
 	pid_t pid;
 	int i;
 
 	pid = fork();
 	if (pid == 0) {
-		if (xbt_kick(b->fd, NULL, 0, NULL, 0, XENBACK_NOTIFY_WAIT) != 1)
+		if (xb_xenback_kick_wait(b, NULL, 0, NULL, 0, -1) != 1)
 			_exit(1);
-		xbt_take(b, NULL, 4);
+		xb_xenback_take(b, got, 4);
 		for (i = 0; i < WARMUP + ROUNDS - 1; i++)
 			hop(b, pb, 1, 1);
 		hop(b, pb, 1, 0);
@@ -129,11 +147,11 @@ static double pingpong_xenback(struct xbt *a, struct xbt *b, uint32_t pa, uint32
 	}
 	for (i = 0; i < WARMUP + ROUNDS; i++) {
 		if (i == WARMUP)
-			t0 = xbt_now_ns();
+			t0 = now_ns();
 		hop(a, pa, i > 0, 1);
 	}
-	t0 = xbt_now_ns() - t0;
-	xbt_kick(a->fd, &pa, 1, NULL, 0, 0); /* re-arm the last answer */
+	t0 = now_ns() - t0;
+	xb_xenback_kick(a, &pa, 1, NULL, 0); /* re-arm the last answer */
 	waitpid(pid, NULL, 0);
 	return (double)t0 / ROUNDS;
 }
@@ -156,21 +174,21 @@ static double pingpong_evtchn(xenevtchn_handle *e1, xenevtchn_handle *e2, uint32
 	}
 	for (i = 0; i < WARMUP + ROUNDS; i++) {
 		if (i == WARMUP)
-			t0 = xbt_now_ns();
+			t0 = now_ns();
 		if (xenevtchn_notify(e1, u))
 			die("xenevtchn_notify");
 		p = xenevtchn_pending(e1);
 		if (p < 0 || xenevtchn_unmask(e1, (uint32_t)p))
 			die("xenevtchn_pending/unmask");
 	}
-	t0 = xbt_now_ns() - t0;
+	t0 = now_ns() - t0;
 	waitpid(pid, NULL, 0);
 	return (double)t0 / ROUNDS;
 }
 
 /* 64 busy channels through /dev/xenback: syscalls and events of both sides. */
 struct xside {
-	struct xbt x;
+	struct xb_xenback x;
 	uint32_t ports[NPORTS];
 	uint64_t syscalls, events;
 };
@@ -181,15 +199,18 @@ static void xb_collect(struct xside *s, uint32_t *got, unsigned int neoi, int no
 	int first = 1;
 
 	while (n < NPORTS) {
-		int r = xbt_kick(s->x.fd, first ? got : NULL, first ? neoi : 0,
-				 first && notify ? s->ports : NULL, first && notify ? NPORTS : 0,
-				 XENBACK_NOTIFY_WAIT);
+		int r = xb_xenback_kick_wait(&s->x, first ? got : NULL, first ? neoi : 0,
+					     first && notify ? s->ports : NULL,
+					     first && notify ? NPORTS : 0, -1);
 
 		s->syscalls++;
 		if (r < 0)
 			die("batch XENBACK_IOCTL_NOTIFY");
 		first = 0;
-		n += xbt_take(&s->x, got + n, NPORTS - n);
+		r = xb_xenback_take(&s->x, got + n, NPORTS - n);
+		if (r < 0)
+			die("batch pending ring");
+		n += (unsigned int)r;
 	}
 	s->events += n;
 }
@@ -206,7 +227,7 @@ static double batch_xenback(struct xside *fe, struct xside *be, uint64_t *shared
 		xb_collect(be, got, 0, 0);
 		for (i = 1; i < BATCH_ROUNDS; i++)
 			xb_collect(be, got, NPORTS, 1);
-		xbt_kick(be->x.fd, got, NPORTS, be->ports, NPORTS, 0);
+		xb_xenback_kick(&be->x, got, NPORTS, be->ports, NPORTS);
 		be->syscalls++;
 		shared[0] = be->syscalls;
 		shared[1] = be->events;
@@ -215,7 +236,7 @@ static double batch_xenback(struct xside *fe, struct xside *be, uint64_t *shared
 	xb_collect(fe, got, 0, 1);
 	for (i = 1; i < BATCH_ROUNDS; i++)
 		xb_collect(fe, got, NPORTS, 1);
-	xbt_kick(fe->x.fd, got, NPORTS, NULL, 0, 0);
+	xb_xenback_kick(&fe->x, got, NPORTS, NULL, 0);
 	fe->syscalls++;
 	waitpid(pid, NULL, 0);
 	return (double)(fe->syscalls + shared[0]) / (double)(fe->events + shared[1]);
@@ -288,12 +309,14 @@ static xenevtchn_handle *ev_open(void)
 	return h;
 }
 
-static void xb_open2(struct xbt *x)
+static void xb_open2(struct xb_xenback *x)
 {
-	x->fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
-	if (x->fd < 0)
-		die("open " XB_DEV);
-	map_ring(x);
+	int r = xb_xenback_open(x);
+
+	if (r) {
+		errno = -r;
+		die("open " XB_XENBACK_DEVICE);
+	}
 }
 
 int main(void)
@@ -301,7 +324,7 @@ int main(void)
 	double xbs[BLOCKS], evs[BLOCKS], xb, ev, s_xb, s_ev;
 	xenevtchn_handle *tmp = ev_open(), *e1 = ev_open(), *e2 = ev_open();
 	static struct xside fe, be;
-	struct xbt a, b;
+	struct xb_xenback a, b;
 	uint32_t pa, pb, u, v, us[NPORTS], vs[NPORTS];
 	uint64_t *shared;
 	int i, r;
@@ -372,10 +395,10 @@ int main(void)
 	printf("BENCH notify-xen xenback_rtt_ns=%.0f evtchn_rtt_ns=%.0f evtchn_over_xenback=%.2f syscalls_per_event_xenback=%.3f syscalls_per_event_evtchn=%.3f\n",
 	       xb, ev, ev / xb, s_xb, s_ev);
 	printf("ok - bench-notify-xen\n");
-	xbt_close(&fe.x);
-	xbt_close(&be.x);
-	xbt_close(&a);
-	xbt_close(&b);
+	xb_xenback_close(&fe.x);
+	xb_xenback_close(&be.x);
+	xb_xenback_close(&a);
+	xb_xenback_close(&b);
 	xenevtchn_close(b1);
 	xenevtchn_close(b2);
 	xenevtchn_close(e1);

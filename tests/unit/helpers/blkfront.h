@@ -2,10 +2,10 @@
 /* A simulated Linux-like blkfront on the simulated platform: grants its
  * rings and data pages, writes the xenbus keys blkfront writes, pushes
  * requests and waits for responses. */
-#ifndef XBTEST_BLKFRONT_H
-#define XBTEST_BLKFRONT_H
+#ifndef XENBACK_TEST_BLKFRONT_H
+#define XENBACK_TEST_BLKFRONT_H
 #include "../../../userspace/backends/blk/blk.h"
-#include "xbtest.h"
+#include "simbus.h"
 
 #define SF_DATA_PAGES 256
 

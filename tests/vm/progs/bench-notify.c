@@ -10,12 +10,18 @@
  *   BENCH notify-pingpong xenback_rtt_ns=A eventfd_rtt_ns=B eventfd_over_xenback=R
  *   BENCH notify-batch ports=64 events=E syscalls_per_event=S
  */
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "xbtest.h"
+#include "xenback_dev.h"
 
 /* Alternating blocks of each ping-pong, medians reported: the host running
  * the VM is shared, and interleaving keeps drift out of the comparison. */
@@ -25,57 +31,79 @@
 #define NPORTS 64
 #define BATCH_ROUNDS 2000
 
-static void map_ring(struct xbt *x)
+static __attribute__((noreturn)) void t_bail(const char *what)
 {
-	x->sh = mmap(NULL, XENBACK_MMAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, x->fd, 0);
-	if (x->sh == MAP_FAILED)
-		t_bail("mmap");
-	x->ring = (uint32_t *)((char *)x->sh + XENBACK_RING_OFFSET);
+	printf("Bail out! %s: %s\n", what, strerror(errno));
+	fflush(stdout);
+	exit(1);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void open_or_bail(struct xb_xenback *x)
+{
+	int r = xb_xenback_open(x);
+
+	if (r) {
+		errno = -r;
+		t_bail("open " XB_XENBACK_DEVICE);
+	}
 }
 
 /* One hop: re-arm what we got, notify, wait for the answer. */
-static void hop(struct xbt *x, uint32_t port, int rearm, int wait)
+static void hop(struct xb_xenback *x, uint32_t port, int rearm, int wait)
 {
-	if (xbt_kick(x->fd, &port, rearm, &port, 1, wait ? XENBACK_NOTIFY_WAIT : 0) < 0)
+	uint32_t got[4];
+
+	if (!wait) {
+		if (xb_xenback_kick(x, &port, rearm, &port, 1) < 0)
+			t_bail("notify");
+		return;
+	}
+	if (xb_xenback_kick_wait(x, &port, rearm, &port, 1, -1) < 0)
 		t_bail("notify");
-	if (wait && xbt_take(x, NULL, 4) != 1)
+	if (xb_xenback_take(x, got, 4) != 1)
 		t_bail("ring");
 }
 
 static double pingpong_xenback(void)
 {
-	struct xbt a, b;
-	uint32_t pa, pb;
+	struct xb_xenback a, b;
+	uint32_t pa, pb, got[4];
 	uint64_t t0 = 0;
 	pid_t pid;
 	int i;
 
-	a.fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
-	b.fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
-	if (a.fd < 0 || b.fd < 0 || xbt_loop(a.fd, b.fd, &pa, &pb))
+	open_or_bail(&a);
+	open_or_bail(&b);
+	if (xb_xenback_bind_loopback(&a, b.fd, &pa, &pb))
 		t_bail("setup");
 	pid = fork();
 	if (pid == 0) {
-		close(a.fd);
-		map_ring(&b);
-		if (xbt_kick(b.fd, NULL, 0, NULL, 0, XENBACK_NOTIFY_WAIT) != 1)
+		xb_xenback_close(&a);
+		if (xb_xenback_kick_wait(&b, NULL, 0, NULL, 0, -1) != 1)
 			_exit(1);
-		xbt_take(&b, NULL, 4);
+		xb_xenback_take(&b, got, 4);
 		for (i = 0; i < WARMUP + ROUNDS - 1; i++)
 			hop(&b, pb, 1, 1);
 		hop(&b, pb, 1, 0);
 		_exit(0);
 	}
-	close(b.fd);
-	map_ring(&a);
+	xb_xenback_close(&b);
 	for (i = 0; i < WARMUP + ROUNDS; i++) {
 		if (i == WARMUP)
-			t0 = xbt_now_ns();
+			t0 = now_ns();
 		hop(&a, pa, i > 0, 1);
 	}
-	t0 = xbt_now_ns() - t0;
+	t0 = now_ns() - t0;
 	waitpid(pid, NULL, 0);
-	xbt_close(&a);
+	xb_xenback_close(&a);
 	return (double)t0 / ROUNDS;
 }
 
@@ -97,12 +125,12 @@ static double pingpong_eventfd(void)
 	}
 	for (i = 0; i < WARMUP + ROUNDS; i++) {
 		if (i == WARMUP)
-			t0 = xbt_now_ns();
+			t0 = now_ns();
 		v = 1;
 		if (write(e1, &v, 8) != 8 || read(e2, &v, 8) != 8)
 			t_bail("eventfd ping");
 	}
-	t0 = xbt_now_ns() - t0;
+	t0 = now_ns() - t0;
 	waitpid(pid, NULL, 0);
 	close(e1);
 	close(e2);
@@ -114,7 +142,7 @@ static double pingpong_eventfd(void)
  * then wait until all NPORTS answers arrived. Counts syscalls and events.
  */
 struct side {
-	struct xbt x;
+	struct xb_xenback x;
 	uint32_t ports[NPORTS];
 	uint64_t syscalls, events;
 };
@@ -126,15 +154,18 @@ static void collect(struct side *s, uint32_t *got, const uint32_t *eoi, unsigned
 	int first = 1;
 
 	while (n < NPORTS) {
-		int r = xbt_kick(s->x.fd, first ? eoi : NULL, first ? neoi : 0,
-				 first && notify ? s->ports : NULL,
-				 first && notify ? NPORTS : 0, XENBACK_NOTIFY_WAIT);
+		int r = xb_xenback_kick_wait(&s->x, first ? eoi : NULL, first ? neoi : 0,
+					     first && notify ? s->ports : NULL,
+					     first && notify ? NPORTS : 0, -1);
 
 		s->syscalls++;
 		if (r < 0)
 			t_bail("batch notify");
 		first = 0;
-		n += xbt_take(&s->x, got + n, NPORTS - n);
+		r = xb_xenback_take(&s->x, got + n, NPORTS - n);
+		if (r < 0)
+			t_bail("batch ring");
+		n += (unsigned int)r;
 	}
 	s->events += n;
 }
@@ -148,34 +179,32 @@ static void batch(uint64_t *events, uint64_t *syscalls)
 	int i;
 
 	shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	fe.x.fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
-	be.x.fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
+	open_or_bail(&fe.x);
+	open_or_bail(&be.x);
 	fe.syscalls = fe.events = be.syscalls = be.events = 0;
 	for (i = 0; i < NPORTS; i++)
-		if (xbt_loop(fe.x.fd, be.x.fd, &fe.ports[i], &be.ports[i]))
+		if (xb_xenback_bind_loopback(&fe.x, be.x.fd, &fe.ports[i], &be.ports[i]))
 			t_bail("batch bind");
 	pid = fork();
 	if (pid == 0) { /* backend: wait for requests, answer all in one call */
-		close(fe.x.fd);
-		map_ring(&be.x);
+		xb_xenback_close(&fe.x);
 		collect(&be, got, NULL, 0, 0);
 		for (i = 1; i < BATCH_ROUNDS; i++)
 			collect(&be, got, got, NPORTS, 1);
-		xbt_kick(be.x.fd, got, NPORTS, be.ports, NPORTS, 0);
+		xb_xenback_kick(&be.x, got, NPORTS, be.ports, NPORTS);
 		be.syscalls++;
 		shared[0] = be.syscalls;
 		shared[1] = be.events;
 		_exit(0);
 	}
-	close(be.x.fd);
-	map_ring(&fe.x);
+	xb_xenback_close(&be.x);
 	collect(&fe, got, NULL, 0, 1);
 	for (i = 1; i < BATCH_ROUNDS; i++)
 		collect(&fe, got, got, NPORTS, 1);
 	waitpid(pid, NULL, 0);
 	*events = fe.events + shared[1];
 	*syscalls = fe.syscalls + shared[0];
-	xbt_close(&fe.x);
+	xb_xenback_close(&fe.x);
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -6,19 +6,21 @@
  * port from /dev/xen/evtchn (remote domain 0) is bound through xenback, then
  * events go both ways; lateeoi, suppression (spurious lateeoi to Xen),
  * counters, unbind and teardown on close run on real event channels.
+ * /dev/xenback through the client (xenback_dev.c), but for the two raw
+ * argument checks without Xen; /dev/xen/evtchn through its own ioctls.
  */
-#include "xbtest.h"
+#include "vmtest.h"
 
 #include <xen/xen.h> /* domid_t, for xen/sys/evtchn.h */
 #include <xen/sys/evtchn.h>
 
-static void without_xen(struct xbt *x)
+static void without_xen(struct xb_xenback *x)
 {
 	struct xenback_bind_interdomain b = { .remote_domid = 1, .remote_port = 1 };
 
-	tap_plan(3);
-	t_errno(ioctl(x->fd, XENBACK_IOCTL_BIND_INTERDOMAIN, &b), EOPNOTSUPP,
-		"interdomain bind without Xen fails with EOPNOTSUPP");
+	tap_eq(xb_xenback_bind_interdomain(x, 1, 1), -EOPNOTSUPP,
+	       "interdomain bind without Xen fails with EOPNOTSUPP");
+	/* raw: the module's checking of the raw argument */
 	b.pad = 1;
 	t_errno(ioctl(x->fd, XENBACK_IOCTL_BIND_INTERDOMAIN, &b), EINVAL,
 		"interdomain bind with non-zero padding is EINVAL");
@@ -39,98 +41,123 @@ static int evtchn_next(int fd, int timeout_ms)
 	return (int)port;
 }
 
-static int bind_interdomain(int fd, uint32_t dom, uint32_t port, uint32_t *local)
-{
-	struct xenback_bind_interdomain b = { .remote_domid = dom, .remote_port = port };
-	int r = ioctl(fd, XENBACK_IOCTL_BIND_INTERDOMAIN, &b);
+/* The two ends of one channel of dom0 to itself. */
+struct chan {
+	int efd;                 /* /dev/xen/evtchn */
+	int u;                   /* its port */
+	uint32_t local;          /* ours, in xenback */
+	struct ioctl_evtchn_notify en;
+};
 
-	*local = b.local_port;
-	return r < 0 ? -errno : 0;
-}
-
-static void with_xen(struct xbt *x)
+static void test_bind(struct xb_xenback *x, struct chan *c)
 {
 	struct ioctl_evtchn_bind_unbound_port ub = { .remote_domain = 0 };
-	struct ioctl_evtchn_notify en;
-	struct xenback_port_stats st;
-	uint32_t local = 0, got, sr[2] = { 0, 0 }, dummy;
-	int efd, u, i, ok, r;
-	struct xbt y;
+	int r;
 
-	tap_plan(17);
-	efd = open("/dev/xen/evtchn", O_RDWR | O_CLOEXEC);
-	if (efd < 0)
+	c->efd = open("/dev/xen/evtchn", O_RDWR | O_CLOEXEC);
+	if (c->efd < 0)
 		t_bail("open /dev/xen/evtchn");
-	u = ioctl(efd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &ub);
-	tap_ok(u > 0, "an unbound port from /dev/xen/evtchn (%d)", u);
-	tap_eq(bind_interdomain(x->fd, 0, (uint32_t)u, &local), 0, "bind it through xenback");
-	tap_ok(local > 0 && local < XENBACK_LOOPBACK_PORT_BASE, "local port is Xen's (%u)", local);
+	c->u = ioctl(c->efd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &ub);
+	tap_ok(c->u > 0, "an unbound port from /dev/xen/evtchn (%d)", c->u);
+	r = xb_xenback_bind_interdomain(x, 0, (uint32_t)c->u);
+	tap_eq(r < 0 ? r : 0, 0, "bind it through xenback");
+	c->local = r < 0 ? 0 : (uint32_t)r;
+	tap_ok(c->local > 0 && c->local < XENBACK_LOOPBACK_PORT_BASE, "local port is Xen's (%u)",
+	       c->local);
+	c->en.port = (unsigned int)c->u;
 	/* Xen marks a freshly bound port pending: drain it. */
-	xbt_wait(x, 1000);
-	xbt_take(x, NULL, 4);
-	xbt_eoi1(x->fd, local, 0);
-	while (evtchn_next(efd, 0) >= 0)
+	xb_xenback_poll(x, 1000);
+	vt_skip(x, 4);
+	xb_xenback_rearm(x, c->local, false);
+	while (evtchn_next(c->efd, 0) >= 0)
 		;
+}
 
-	tap_eq(xbt_notify1(x->fd, local), 0, "notify through xenback");
-	tap_eq(evtchn_next(efd, 5000), u, "the event arrives on the /dev/xen/evtchn end");
-	en.port = (unsigned int)u;
-	tap_eq(ioctl(efd, IOCTL_EVTCHN_NOTIFY, &en), 0, "notify back from /dev/xen/evtchn");
-	tap_eq(xbt_wait(x, 5000), 1, "xenback's ring becomes readable");
-	tap_ok(xbt_take(x, &got, 4) == 1 && got == local, "it names our port");
+static void test_events(struct xb_xenback *x, struct chan *c)
+{
+	struct xenback_port_stats st;
+	uint32_t got[4];
+	int i, ok, r;
+
+	tap_eq(xb_xenback_notify(x, c->local), 0, "notify through xenback");
+	tap_eq(evtchn_next(c->efd, 5000), c->u, "the event arrives on the /dev/xen/evtchn end");
+	tap_eq(ioctl(c->efd, IOCTL_EVTCHN_NOTIFY, &c->en), 0, "notify back from /dev/xen/evtchn");
+	tap_eq(xb_xenback_poll(x, 5000), 1, "xenback's ring becomes readable");
+	tap_ok(xb_xenback_take(x, got, 4) == 1 && got[0] == c->local, "it names our port");
 
 	/* masked until lateeoi: a second event stays with Xen */
-	ioctl(efd, IOCTL_EVTCHN_NOTIFY, &en);
-	tap_eq(xbt_wait(x, 200), 0, "no second delivery before the re-arm");
-	tap_eq(xbt_eoi1(x->fd, local, 0), 0, "re-arm (xen_irq_lateeoi)");
-	tap_eq(xbt_wait(x, 5000), 1, "the event Xen kept arrives after the re-arm");
-	xbt_take(x, NULL, 4);
-	xbt_eoi1(x->fd, local, 0);
+	ioctl(c->efd, IOCTL_EVTCHN_NOTIFY, &c->en);
+	tap_eq(xb_xenback_poll(x, 200), 0, "no second delivery before the re-arm");
+	tap_eq(xb_xenback_rearm(x, c->local, false), 0, "re-arm (xen_irq_lateeoi)");
+	tap_eq(xb_xenback_poll(x, 5000), 1, "the event Xen kept arrives after the re-arm");
+	vt_skip(x, 4);
+	xb_xenback_rearm(x, c->local, false);
 
 	for (i = 0, ok = 1; i < 50 && ok; i++) {
-		ok = xbt_notify1(x->fd, local) == 0 && evtchn_next(efd, 5000) == u &&
-		     ioctl(efd, IOCTL_EVTCHN_NOTIFY, &en) == 0 && xbt_wait(x, 5000) == 1 &&
-		     xbt_take(x, NULL, 4) == 1 && xbt_eoi1(x->fd, local, 0) == 0;
+		ok = xb_xenback_notify(x, c->local) == 0 && evtchn_next(c->efd, 5000) == c->u &&
+		     ioctl(c->efd, IOCTL_EVTCHN_NOTIFY, &c->en) == 0 && xb_xenback_poll(x, 5000) == 1 &&
+		     vt_skip(x, 4) == 1 && xb_xenback_rearm(x, c->local, false) == 0;
 	}
 	tap_ok(ok, "50 round trips between xenback and /dev/xen/evtchn");
-	r = xbt_stats(x->fd, local, &st);
+	r = xb_xenback_port_stats(x, c->local, &st);
 	tap_ok(r == 0 && st.kind == XENBACK_PORT_INTERDOMAIN &&
 		     st.domid == 0 && st.notifies >= 51 && st.wakes >= 52,
 	     "counters: interdomain, domid 0, notifies %llu, wakes %llu",
 	     (unsigned long long)st.notifies, (unsigned long long)st.wakes);
+}
 
-	/* suppression: nothing new in the ring -> spurious lateeoi to Xen */
-	tap_eq(xbt_set_ring(x->fd, local, &sr[0], &sr[1]), 0, "register a ring");
+/* suppression: nothing new in the ring -> spurious lateeoi to Xen */
+static void test_suppression(struct xb_xenback *x, struct chan *c)
+{
+	uint32_t sr[2] = { 0, 0 };
+	uint64_t spurious;
+	int i;
+
+	tap_eq(xb_xenback_set_ring(x, c->local, &sr[0], &sr[1]), 0, "register a ring");
 	for (i = 0; i < 20; i++)
-		ioctl(efd, IOCTL_EVTCHN_NOTIFY, &en);
+		ioctl(c->efd, IOCTL_EVTCHN_NOTIFY, &c->en);
 	usleep(300 * 1000);
-	st.spurious = xbt_stat(x->fd, local, 's');
-	tap_ok(xbt_avail(x) == 0 && st.spurious >= 1 && st.spurious != (uint64_t)-1,
+	spurious = vt_stat(x, c->local, 's');
+	tap_ok(xb_xenback_avail(x) == 0 && spurious >= 1 && spurious != (uint64_t)-1,
 	     "events with nothing new are suppressed (spurious %llu)",
-	     (unsigned long long)st.spurious);
-	tap_eq(xbt_unbind(x->fd, local), 0, "unbind (closes the channel)");
+	     (unsigned long long)spurious);
+	tap_eq(xb_xenback_unbind(x, c->local), 0, "unbind (closes the channel)");
+}
 
-	/* close a context with a bound Xen port */
-	xbt_open_or_bail(&y);
-	u = ioctl(efd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &ub);
-	r = bind_interdomain(y.fd, 0, (uint32_t)u, &dummy);
-	xbt_close(&y);
-	tap_ok(u > 0 && r == 0, "a context closed with a bound interdomain port");
-	close(efd);
+/* close a context with a bound Xen port */
+static void test_close_bound(struct chan *c)
+{
+	struct ioctl_evtchn_bind_unbound_port ub = { .remote_domain = 0 };
+	struct xb_xenback y;
+	int u, r;
+
+	vt_open(&y);
+	u = ioctl(c->efd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &ub);
+	r = xb_xenback_bind_interdomain(&y, 0, (uint32_t)u);
+	xb_xenback_close(&y);
+	tap_ok(u > 0 && r >= 0, "a context closed with a bound interdomain port");
+}
+
+static void with_xen(struct xb_xenback *x)
+{
+	struct chan c;
+
+	test_bind(x, &c);
+	test_events(x, &c);
+	test_suppression(x, &c);
+	test_close_bound(&c);
+	close(c.efd);
 }
 
 int main(void)
 {
-	struct xenback_version v;
-	struct xbt x;
+	struct xb_xenback x;
 
-	xbt_open_or_bail(&x);
-	if (ioctl(x.fd, XENBACK_IOCTL_VERSION, &v))
-		t_bail("VERSION");
-	if (v.features & XENBACK_F_XEN)
+	vt_open(&x);
+	if (x.features & XENBACK_F_XEN)
 		with_xen(&x);
 	else
 		without_xen(&x);
-	xbt_close(&x);
+	xb_xenback_close(&x);
 	return tap_done();
 }

@@ -5,7 +5,7 @@
  * (perf comes from linux-perf; SKIP when the initramfs has none.)
  */
 
-#include "xbtest.h"
+#include "vmtest.h"
 
 #define PERF "/usr/bin/perf"
 #define DATA "/tmp/xenback.perf"
@@ -16,17 +16,17 @@ static const char *const events[] = { "bind", "unbind", "event", "wake", "notify
 static int load(void)
 {
 	uint32_t pa, pb, sr[2] = { 0, 0 };
-	struct xbt x;
+	struct xb_xenback x;
 
-	if (xbt_open(&x) || xbt_loop(x.fd, -1, &pa, &pb))
+	if (xb_xenback_open(&x) || xb_xenback_bind_loopback(&x, -1, &pa, &pb))
 		return 1;
-	xbt_notify1(x.fd, pa);
-	xbt_take(&x, NULL, 4);
-	xbt_eoi1(x.fd, pb, 0);
-	xbt_set_ring(x.fd, pb, &sr[0], &sr[1]);
-	xbt_notify1(x.fd, pa);
-	xbt_unbind(x.fd, pa);
-	xbt_close(&x);
+	xb_xenback_notify(&x, pa);
+	vt_skip(&x, 4);
+	xb_xenback_rearm(&x, pb, false);
+	xb_xenback_set_ring(&x, pb, &sr[0], &sr[1]);
+	xb_xenback_notify(&x, pa);
+	xb_xenback_unbind(&x, pa);
+	xb_xenback_close(&x);
 	return 0;
 }
 
@@ -38,11 +38,12 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "load"))
 		return load();
-	tap_plan(2 + 6);
 	if (access(PERF, X_OK)) {
-		for (i = 0; i < 8; i++)
-			printf("ok %u # SKIP no %s in the initramfs (linux-perf)\n", i + 1, PERF);
-		return 0;
+		tap_skip("perf record", "no %s in the initramfs (linux-perf)", PERF);
+		tap_skip("perf script", "no %s in the initramfs (linux-perf)", PERF);
+		for (i = 0; i < 6; i++)
+			tap_skip(events[i], "no %s in the initramfs (linux-perf)", PERF);
+		return tap_done();
 	}
 	{
 		char *rec[] = { PERF, "record", "-q", "-e", "xenback:*", "-o", DATA, "--",
@@ -54,14 +55,14 @@ int main(int argc, char **argv)
 			self[n] = 0;
 			rec[8] = self;
 		}
-		tap_eq(xbt_run(out, sizeof(out), rec, 1), 0, "perf record -e 'xenback:*' -- <loopback exchange>");
+		tap_eq(vt_run(out, sizeof(out), rec, 1), 0, "perf record -e 'xenback:*' -- <loopback exchange>");
 		if (tap_failed)
 			printf("# %.1500s\n", out);
 	}
 	{
 		char *scr[] = { PERF, "script", "-i", DATA, NULL };
 
-		tap_eq(xbt_run(out, sizeof(out), scr, 1), 0, "perf script");
+		tap_eq(vt_run(out, sizeof(out), scr, 1), 0, "perf script");
 	}
 	for (i = 0; i < 6; i++) {
 		snprintf(want, sizeof(want), "xenback:%s:", events[i]);

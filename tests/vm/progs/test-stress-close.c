@@ -7,96 +7,128 @@
 #include <pthread.h>
 #include <sys/eventfd.h>
 
-#include "xbtest.h"
+#include "vmtest.h"
 
 #define ITER 3000
 
+/* Raw ioctls in the flooder: its point is racing the file's release, so it
+ * keeps issuing them on fd numbers the main thread closes under it (EBADF
+ * ends it); a client's context is never used across its own close. The
+ * contexts are set up and closed through the client. */
 struct flood {
+	struct xb_xenback a, b;
 	int fd_a, fd_b;
 	uint32_t pa, pb;
 	volatile int stop;
 };
 
+static int raw_notify(int fd, const uint32_t *eoi, unsigned int ne, const uint32_t *ntf,
+		      unsigned int nn)
+{
+	struct xenback_notify n = {
+		.eoi = (uintptr_t)eoi, .notify = (uintptr_t)ntf, .eoi_count = ne, .notify_count = nn,
+	};
+
+	return t_ret(ioctl(fd, XENBACK_IOCTL_NOTIFY, &n));
+}
+
 static void *flooder(void *arg)
 {
 	struct flood *f = arg;
-	uint32_t v[16];
+	uint32_t v[16], r;
 	int i;
 
 	for (i = 0; i < 16; i++)
 		v[i] = f->pa;
 	while (!f->stop) {
-		if (xbt_kick(f->fd_a, NULL, 0, v, 16, 0) == -EBADF)
+		if (raw_notify(f->fd_a, NULL, 0, v, 16) == -EBADF)
 			break;
-		if (xbt_eoi1(f->fd_b, f->pb, f->stop & 1) == -EBADF)
+		r = f->pb | (f->stop & 1 ? XENBACK_EOI_SPURIOUS : 0);
+		if (raw_notify(f->fd_b, &r, 1, NULL, 0) == -EBADF)
 			break;
 	}
 	return NULL;
 }
 
+/* One iteration: two contexts with state, flooded, closed under the flood.
+ * Returns 0, or -1 when it could not set up. */
+static int flood_close(int i, uint32_t *sring)
+{
+	struct flood f;
+	pthread_t t;
+	uint32_t qa, qb;
+	int efd;
+
+	memset(&f, 0, sizeof(f));
+	if (xb_xenback_open(&f.a))
+		return -1;
+	if (xb_xenback_open(&f.b)) {
+		xb_xenback_close(&f.a);
+		return -1;
+	}
+	f.fd_a = f.a.fd;
+	f.fd_b = f.b.fd;
+	if (xb_xenback_bind_loopback(&f.a, f.fd_b, &f.pa, &f.pb))
+		return -1;
+	/* more state to tear down: an eventfd, a ring, a same-context pair, and
+	 * (every third) a second mapping left behind, which outlives the close */
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (i & 1)
+		xb_xenback_set_eventfd(&f.b, f.pb, efd);
+	if (i & 2)
+		xb_xenback_set_ring(&f.b, f.pb, &sring[0], &sring[1]);
+	xb_xenback_bind_loopback(&f.b, -1, &qa, &qb);
+	if (i % 3 == 0)
+		mmap(NULL, XENBACK_MMAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, f.fd_b, 0);
+	if (pthread_create(&t, NULL, flooder, &f))
+		return -1;
+	if (i & 4)
+		sched_yield();
+	/* close the receiving context under the flood, or the sender's */
+	if (i & 8) {
+		xb_xenback_close(&f.a);
+		xb_xenback_close(&f.b);
+	} else {
+		xb_xenback_close(&f.b);
+		xb_xenback_close(&f.a);
+	}
+	f.stop = 1;
+	pthread_join(t, NULL);
+	close(efd);
+	return 0;
+}
+
+/* Many ports at close time, with events in flight from another context. */
+static void test_many_ports(void)
+{
+	struct xb_xenback x, y;
+	uint32_t a[500], b[500];
+	int n;
+
+	vt_open(&x);
+	vt_open(&y);
+	for (n = 0; n < 500; n++)
+		if (xb_xenback_bind_loopback(&x, y.fd, &a[n], &b[n]))
+			break;
+	tap_eq(n, 500, "bind 500 pairs across two contexts");
+	xb_xenback_kick(&x, NULL, 0, a, 500);
+	xb_xenback_close(&y);
+	tap_eq(xb_xenback_kick(&x, NULL, 0, a, 500), 0, "notify 500 ports whose peers are closed");
+	xb_xenback_close(&x);
+}
+
 int main(void)
 {
 	static uint32_t sring[1024] __attribute__((aligned(4096)));
-	struct flood f;
-	pthread_t t;
-	int i, errors = 0, efd;
+	int i, errors = 0;
 
-	tap_plan(3);
 	for (i = 0; i < ITER; i++) {
-		uint32_t qa, qb;
-
-		memset(&f, 0, sizeof(f));
-		f.fd_a = open(XB_DEV, O_RDWR | O_CLOEXEC);
-		f.fd_b = open(XB_DEV, O_RDWR | O_CLOEXEC);
-		if (f.fd_a < 0 || f.fd_b < 0 || xbt_loop(f.fd_a, f.fd_b, &f.pa, &f.pb)) {
+		if (flood_close(i, sring)) {
 			errors++;
 			break;
 		}
-		/* more state to tear down: an eventfd, a ring, a same-context pair */
-		efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (i & 1)
-			xbt_set_eventfd(f.fd_b, f.pb, efd);
-		if (i & 2)
-			xbt_set_ring(f.fd_b, f.pb, &sring[0], &sring[1]);
-		xbt_loop(f.fd_b, -1, &qa, &qb);
-		if (i % 3 == 0)
-			mmap(NULL, XENBACK_MMAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, f.fd_b, 0);
-		if (pthread_create(&t, NULL, flooder, &f)) {
-			errors++;
-			break;
-		}
-		if (i & 4)
-			sched_yield();
-		/* close the receiving context under the flood, or the sender's */
-		if (i & 8) {
-			close(f.fd_a);
-			close(f.fd_b);
-		} else {
-			close(f.fd_b);
-			close(f.fd_a);
-		}
-		f.stop = 1;
-		pthread_join(t, NULL);
-		close(efd);
 	}
 	tap_eq(errors, 0, "%d open/bind/flood/close iterations", ITER);
-
-	/* Many ports at close time, with events in flight from another context. */
-	{
-		struct xbt x, y;
-		uint32_t a[500], b[500];
-		int n;
-
-		xbt_open_or_bail(&x);
-		xbt_open_or_bail(&y);
-		for (n = 0; n < 500; n++)
-			if (xbt_loop(x.fd, y.fd, &a[n], &b[n]))
-				break;
-		tap_eq(n, 500, "bind 500 pairs across two contexts");
-		xbt_kick(x.fd, NULL, 0, a, 500, 0);
-		xbt_close(&y);
-		tap_eq(xbt_kick(x.fd, NULL, 0, a, 500, 0), 0, "notify 500 ports whose peers are closed");
-		xbt_close(&x);
-	}
+	test_many_ports();
 	return tap_done();
 }

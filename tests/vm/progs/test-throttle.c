@@ -3,18 +3,18 @@
  * Storm throttling (XSA-332 lateeoi): spurious re-arms in a row delay the
  * unmask, so a flood of events costs few wakes. Checks counters, not time.
  */
-#include "xbtest.h"
+#include "vmtest.h"
 
 #define STORM 20000
 
 /* The port's events, wakes, spurious and throttled counters, shown. */
-static void stats(int fd, uint32_t port, const char *what, uint64_t *ev, uint64_t *wk, uint64_t *sp,
-		  uint64_t *th)
+static void stats(struct xb_xenback *x, uint32_t port, const char *what, uint64_t *ev, uint64_t *wk,
+		  uint64_t *sp, uint64_t *th)
 {
-	*ev = xbt_stat(fd, port, 'e');
-	*wk = xbt_stat(fd, port, 'w');
-	*sp = xbt_stat(fd, port, 's');
-	*th = xbt_stat(fd, port, 't');
+	*ev = vt_stat(x, port, 'e');
+	*wk = vt_stat(x, port, 'w');
+	*sp = vt_stat(x, port, 's');
+	*th = vt_stat(x, port, 't');
 	tap_diag("%s: events %llu wakes %llu spurious %llu throttled %llu", what, (unsigned long long)*ev,
 		 (unsigned long long)*wk, (unsigned long long)*sp, (unsigned long long)*th);
 }
@@ -25,23 +25,21 @@ int main(void)
 	uint32_t pa, pb, flood[256];
 	uint32_t *cons;
 	uint64_t ev, wk, sp, th;
-	struct xbt x;
+	struct xb_xenback x;
 	int i;
 
-	tap_plan(10);
-	xbt_open_or_bail(&x);
+	vt_open(&x);
 
 	/* 1: userspace reports its events as spurious */
-	if (xbt_loop(x.fd, -1, &pa, &pb))
-		t_bail("bind");
+	vt_pair(&x, NULL, &pa, &pb);
 	for (i = 0; i < 256; i++)
 		flood[i] = pa;
 	for (i = 0; i < STORM / 256; i++) {
-		xbt_kick(x.fd, NULL, 0, flood, 256, 0);
-		if (xbt_take(&x, NULL, 4))
-			xbt_eoi1(x.fd, pb, 1);
+		xb_xenback_kick(&x, NULL, 0, flood, 256);
+		if (vt_skip(&x, 4))
+			xb_xenback_rearm(&x, pb, true);
 	}
-	stats(x.fd, pb, "userspace storm", &ev, &wk, &sp, &th);
+	stats(&x, pb, "userspace storm", &ev, &wk, &sp, &th);
 	tap_eq(ev, (STORM / 256) * 256, "every event counted");
 	tap_ok(sp >= 2, "spurious re-arms counted");
 	tap_ok(th >= 1, "repeated spurious re-arms are throttled");
@@ -52,29 +50,28 @@ int main(void)
 	cons = malloc(sizeof(*cons));
 	memset(sring, 0, 4096);
 	*cons = 0;
-	xbt_eoi1(x.fd, pb, 0);
-	xbt_take(&x, NULL, 4);
-	xbt_unbind(x.fd, pb);
-	xbt_unbind(x.fd, pa);
-	if (xbt_loop(x.fd, -1, &pa, &pb))
-		t_bail("bind");
+	xb_xenback_rearm(&x, pb, false);
+	vt_skip(&x, 4);
+	xb_xenback_unbind(&x, pb);
+	xb_xenback_unbind(&x, pa);
+	vt_pair(&x, NULL, &pa, &pb);
 	for (i = 0; i < 256; i++)
 		flood[i] = pa;
-	tap_eq(xbt_set_ring(x.fd, pb, &sring->req_prod, cons), 0, "register the ring");
+	tap_eq(xb_xenback_set_ring(&x, pb, &sring->req_prod, cons), 0, "register the ring");
 	for (i = 0; i < STORM / 256; i++)
-		xbt_kick(x.fd, NULL, 0, flood, 256, 0);
-	stats(x.fd, pb, "ring storm", &ev, &wk, &sp, &th);
+		xb_xenback_kick(&x, NULL, 0, flood, 256);
+	stats(&x, pb, "ring storm", &ev, &wk, &sp, &th);
 	tap_eq(wk, 0, "a storm with an empty ring never wakes userspace");
-	tap_eq(xbt_avail(&x), 0, "and publishes nothing");
+	tap_eq(xb_xenback_avail(&x), 0, "and publishes nothing");
 	tap_ok(th >= 1 && sp >= 2, "the module throttles it");
 	tap_ok(sp * 16 < ev, "most storm events are absorbed while throttled");
 
 	/* Real work still gets through once the throttle expires. */
 	sring->req_prod = 1;
-	xbt_notify1(x.fd, pa);
-	tap_eq(xbt_wait(&x, 5000), 1, "a real request is delivered after the throttle");
+	xb_xenback_notify(&x, pa);
+	tap_eq(xb_xenback_poll(&x, 5000), 1, "a real request is delivered after the throttle");
 	free(sring);
 	free(cons);
-	xbt_close(&x);
+	xb_xenback_close(&x);
 	return tap_done();
 }

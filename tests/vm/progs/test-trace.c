@@ -2,7 +2,7 @@
 /* Tracepoints xenback:{bind,unbind,event,wake,notify,spurious} exist and fire. */
 #include <sys/stat.h>
 
-#include "xbtest.h"
+#include "vmtest.h"
 
 #define TR "/sys/kernel/tracing"
 
@@ -40,9 +40,8 @@ int main(void)
 	uint32_t pa, pb, sr[2] = { 0, 0 };
 	struct stat st;
 	unsigned int i;
-	struct xbt x;
+	struct xb_xenback x;
 
-	tap_plan(2 * 6 + 2);
 	for (i = 0; i < 6; i++) {
 		snprintf(path, sizeof(path), TR "/events/xenback/%s/format", events[i]);
 		tap_ok(stat(path, &st) == 0, "tracefs has xenback:%s", events[i]);
@@ -50,16 +49,15 @@ int main(void)
 	tap_eq(put(TR "/events/xenback/enable", "1"), 0, "enable every xenback event");
 	put(TR "/trace", "");
 
-	xbt_open_or_bail(&x);
-	if (xbt_loop(x.fd, -1, &pa, &pb))
-		t_bail("bind");
-	xbt_notify1(x.fd, pa);           /* notify, event, wake */
-	xbt_take(&x, NULL, 4);
-	xbt_eoi1(x.fd, pb, 0);
-	xbt_set_ring(x.fd, pb, &sr[0], &sr[1]);
-	xbt_notify1(x.fd, pa);           /* event, spurious */
-	xbt_unbind(x.fd, pa);            /* unbind */
-	xbt_close(&x);
+	vt_open(&x);
+	vt_pair(&x, NULL, &pa, &pb);
+	xb_xenback_notify(&x, pa);           /* notify, event, wake */
+	vt_skip(&x, 4);
+	xb_xenback_rearm(&x, pb, false);
+	xb_xenback_set_ring(&x, pb, &sr[0], &sr[1]);
+	xb_xenback_notify(&x, pa);           /* event, spurious */
+	xb_xenback_unbind(&x, pa);            /* unbind */
+	xb_xenback_close(&x);
 
 	put(TR "/events/xenback/enable", "0");
 	trace = slurp(TR "/trace");

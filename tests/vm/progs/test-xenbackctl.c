@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* `xenbackctl stats` reads the per-port counters over generic netlink. */
 
-#include "xbtest.h"
+#include "vmtest.h"
 
 #define CTL "/bin/xenbackctl"
 
@@ -10,7 +10,7 @@ static int run(char *buf, size_t len, const char *arg1, const char *arg2)
 {
 	char *argv[] = { (char *)CTL, (char *)arg1, (char *)arg2, NULL };
 
-	return xbt_run(buf, len, argv, 0);
+	return vt_run(buf, len, argv, 0);
 }
 
 int main(void)
@@ -18,17 +18,15 @@ int main(void)
 	static char out[1 << 16];
 	char want[128];
 	uint32_t pa, pb;
-	struct xbt x;
+	struct xb_xenback x;
 	int i;
 
-	tap_plan(7);
-	xbt_open_or_bail(&x);
-	if (xbt_loop(x.fd, -1, &pa, &pb))
-		t_bail("bind");
+	vt_open(&x);
+	vt_pair(&x, NULL, &pa, &pb);
 	for (i = 0; i < 3; i++) {
-		xbt_notify1(x.fd, pa);
-		xbt_take(&x, NULL, 4);
-		xbt_eoi1(x.fd, pb, 0);
+		xb_xenback_notify(&x, pa);
+		vt_skip(&x, 4);
+		xb_xenback_rearm(&x, pb, false);
 	}
 	tap_eq(run(out, sizeof(out), "stats", NULL), 0, "xenbackctl stats exits 0");
 	tap_ok(strstr(out, "EVENTS") && strstr(out, "THROTTLED"), "prints the table header");
@@ -48,6 +46,6 @@ int main(void)
 	tap_ok(strstr(out, want) != NULL, "our port: 3 notifies");
 	if (tap_failed)
 		printf("# %s\n", out);
-	xbt_close(&x);
+	xb_xenback_close(&x);
 	return tap_done();
 }

@@ -4,7 +4,9 @@
  * three small ops tables, the one seam between the library's core
  * (userspace/lib/core) and what it runs on. Implementations:
  *   platform/real.c            libxenstore, libxengnttab, libxenevtchn
- *   platform/evtchn_xenback.c  event channels through /dev/xenback (xenback.ko)
+ *   platform/evtchn_xenback.c  event channels through /dev/xenback (xenback.ko),
+ *                              on platform/xenback_dev.c, the one client of
+ *                              the device (also linked by the vm tier's tests)
  *   sim/                       the simulated platform, a library of its own
  *                              (libxenback-sim: tests, demo)
  *

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit-tier helpers: a toolstack and a frontend acting on the simulated
- * platform, a test backend type that counts its calls, and a settle loop. */
-#ifndef XBTEST_H
-#define XBTEST_H
+/* Unit-tier helpers: a bus on the simulated platform (struct xbt), with a
+ * toolstack and a frontend acting on it, a test backend type that counts its
+ * calls, and a settle loop. */
+#ifndef XENBACK_TEST_SIMBUS_H
+#define XENBACK_TEST_SIMBUS_H
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 
-#include "xbtest.h"
+#include "simbus.h"
 #include "platform.h"
 
 const char *xbt_path(const char *fmt, ...)
