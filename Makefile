@@ -5,6 +5,7 @@
 #   make vm-check     kernel-module tier (boots Debian's kernel in QEMU)
 #   make demo         the main job on an embedded default
 #   make bench        every benchmark
+#   make lint         shellcheck, checkpatch, clang-format (scripts/lint.mk)
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
@@ -135,6 +136,7 @@ include tests/vm/vm.mk
 include tests/xen/xen.mk
 include tests/bench/xen-bench.mk
 include tests/bench/bench.mk
+include scripts/lint.mk
 
 check: $(UNIT_BINS) $(CHECK_DEPS)
 	@scripts/run-tap.sh all $(UNIT_BINS) $(UNIT_SH) $(CHECK_TESTS)
