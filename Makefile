@@ -5,6 +5,7 @@
 #   make vm-check     kernel-module tier (boots Debian's kernel in QEMU)
 #   make demo         the main job on an embedded default
 #   make bench        every benchmark
+#   make lint         shellcheck, checkpatch, clang-format (scripts/lint.mk)
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
@@ -138,6 +139,7 @@ include tests/vm/vm.mk
 include tests/xen/xen.mk
 include tests/bench/xen-bench.mk
 include tests/bench/bench.mk
+include scripts/lint.mk
 
 # ---------------------------------------------------------------- ABI
 # The shared libraries against the committed dumps (userspace/lib/abi/);

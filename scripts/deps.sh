@@ -23,18 +23,18 @@ install() {
 
 case "${1:-}" in
 --check)
-	m=$(missing)
-	[ -z "$m" ] && exit 0
-	echo "missing packages:" $m >&2
+	mapfile -t m < <(missing)
+	[ ${#m[@]} = 0 ] && exit 0
+	echo "missing packages: ${m[*]}" >&2
 	exit 1 ;;
 --check-or-install)
-	m=$(missing)
-	[ -z "$m" ] && exit 0
+	mapfile -t m < <(missing)
+	[ ${#m[@]} = 0 ] && exit 0
 	if [ "$(id -u)" = 0 ]; then
-		echo "deps: installing" $m >&2
-		install $m
+		echo "deps: installing ${m[*]}" >&2
+		install "${m[@]}"
 	else
-		echo "deps: missing packages:" $m >&2
+		echo "deps: missing packages: ${m[*]}" >&2
 		echo "deps: run as root: scripts/deps.sh" >&2
 		exit 1
 	fi ;;

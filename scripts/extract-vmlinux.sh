@@ -13,13 +13,13 @@ is_elf() { [ "$(head -c4 "$1" | od -An -c | tr -d ' \n')" = "177ELF" ]; }
 try() {
 	local magic=$1; shift
 	local off
-	for off in $(LC_ALL=C grep -obaP "$magic" "$in" | cut -d: -f1); do
+	while read -r off; do
 		tail -c +$((off + 1)) "$in" | "$@" > "$tmp" 2>/dev/null || true
 		if [ -s "$tmp" ] && is_elf "$tmp"; then
 			mv "$tmp" "$out"
 			return 0
 		fi
-	done
+	done < <(LC_ALL=C grep -obaP "$magic" "$in" | cut -d: -f1)
 	return 1
 }
 

@@ -7,7 +7,7 @@
 # The init script becomes /init; busybox is /bin/busybox with one symlink
 # per applet. Shared by every VM tier (vm, xen).
 set -euo pipefail
-out= init=
+out='' init=''
 files=() libs=() dirs=()
 while getopts "o:i:f:l:d:" opt; do
 	case $opt in
@@ -19,7 +19,7 @@ while getopts "o:i:f:l:d:" opt; do
 	*) echo "usage: see $0" >&2; exit 2 ;;
 	esac
 done
-[ -n "$out" ] && [ -n "$init" ] || { echo "$0: -o and -i are required" >&2; exit 2; }
+if [ -z "$out" ] || [ -z "$init" ]; then echo "$0: -o and -i are required" >&2; exit 2; fi
 bb=$(command -v busybox) || { echo "$0: busybox not found (busybox-static)" >&2; exit 1; }
 if ldd "$bb" >/dev/null 2>&1; then
 	echo "$0: $bb is not static (install busybox-static)" >&2

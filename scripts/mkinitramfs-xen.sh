@@ -5,21 +5,23 @@
 #        mkinitramfs-xen.sh dom0 <out.cpio> <domU.cpio>
 # domU: busybox, xen-blkfront.ko, xenstore-read/-write/-exists (+ libs), the
 #       domU init (tests/xen/domU-init.sh) and the domU test scripts
-#       (tests/xen/domU-*.sh), the test pattern.
+#       (tests/xen/domU-*.sh), their TAP helpers (tests/xen/tap-lib.sh), the
+#       test pattern.
 # dom0: busybox, the Xen userspace from xen-utils-4.17 (xl, xenstored,
 #       xenconsoled, xen-init-dom0, xenstore-*) with every ldd library and
 #       libgcc_s.so.1, the Xen kernel modules (+ xen-blkback, loop, brd for the
-#       peers), the domU kernel and initramfs, the dom0 tests (tests/xen/dom0-*),
-#       and when built: kmod/xenback.ko, build/xenbackd, build/xenbackctl,
-#       build/xenback-dm, build/vm/progs/test-interdomain. What is missing is listed in /xen/missing (the tests
-#       report it as SKIP) and on stderr.
+#       peers), the domU kernel and initramfs, the dom0 tests (tests/xen/dom0-*,
+#       tests/xen/tap-lib.sh), and when built: kmod/xenback.ko, build/xenbackd,
+#       build/xenbackctl, build/xenback-dm, build/vm/progs/test-interdomain.
+#       What is missing is listed in /xen/missing (the tests report it as SKIP)
+#       and on stderr.
 # Environment: XB_KVER (kernel version; default the newest /boot/vmlinuz-*-amd64).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:-} out=${2:-}
-[ -n "$mode" ] && [ -n "$out" ] || { echo "usage: $0 dom0|domU <out.cpio> [<domU.cpio>]" >&2; exit 2; }
-kver=${XB_KVER:-$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -n1)}
-[ -n "$kver" ] && [ -d "/lib/modules/$kver" ] || { echo "$0: no Debian kernel (linux-image-amd64)" >&2; exit 1; }
+if [ -z "$mode" ] || [ -z "$out" ]; then echo "usage: $0 dom0|domU <out.cpio> [<domU.cpio>]" >&2; exit 2; fi
+kver=${XB_KVER:-$(compgen -G '/boot/vmlinuz-*-amd64' | sed 's|/boot/vmlinuz-||' | sort -V | tail -n1 || true)}
+if [ -z "$kver" ] || [ ! -d "/lib/modules/$kver" ]; then echo "$0: no Debian kernel (linux-image-amd64)" >&2; exit 1; fi
 xbin=/usr/lib/xen-4.17/bin
 B=$top/build/xen
 mkdir -p "$B"
@@ -67,6 +69,7 @@ domU)
 	finish_mods
 	xs_tools
 	args+=(-i "$top/tests/xen/domU-init.sh" -f "$pattern:/xen/pattern.bin")
+	args+=(-f "$top/tests/xen/tap-lib.sh:/xen/tests/tap-lib.sh")
 	for t in "$top"/tests/xen/domU-*.sh; do
 		[ "$t" = "$top/tests/xen/domU-init.sh" ] || args+=(-f "$t:/xen/tests/${t##*/}")
 	done ;;
@@ -94,6 +97,7 @@ dom0)
 	args+=(-f "$kgz:/xen/domU/vmlinuz" -f "$domu:/xen/domU/initramfs.cpio")
 	args+=(-f "$pattern:/xen/pattern.bin")
 	args+=(-i "$top/tests/xen/dom0-init.sh")
+	args+=(-f "$top/tests/xen/tap-lib.sh:/xen/tests/tap-lib.sh")
 	for t in "$top"/tests/xen/dom0-*.sh "$top"/tests/xen/hotplug-*; do
 		[ -e "$t" ] && [ "$t" != "$top/tests/xen/dom0-init.sh" ] && args+=(-f "$t:/xen/tests/${t##*/}")
 	done
@@ -108,7 +112,7 @@ dom0)
 	ours build/xenback-dm /usr/lib/xenback/xenback-dm
 	ours build/vm/progs/test-interdomain /xen/test-interdomain   # tests/xen/dom0-40-*
 	args+=(-f "$missing:/xen/missing")
-	[ -s "$missing" ] && echo "mkinitramfs-xen: not built yet (their tests will SKIP):" $(cat "$missing") >&2 ;;
+	[ -s "$missing" ] && echo "mkinitramfs-xen: not built yet (their tests will SKIP): $(paste -sd ' ' "$missing")" >&2 ;;
 *)
 	echo "usage: $0 dom0|domU <out.cpio> [<domU.cpio>]" >&2; exit 2 ;;
 esac

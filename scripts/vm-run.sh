@@ -12,7 +12,7 @@
 # QEMU exits 0 on a guest reboot too (-no-reboot), so callers must check the
 # results for their own completion marker; a panic with panic=-1 reboots.
 set -uo pipefail
-kernel= initrd= append= console=/dev/null results= timeout=120
+kernel='' initrd='' append='' console=/dev/null results='' timeout=120
 smp=1 mem=256 machine=pc cpu=max verbose=0
 extra=()
 while [ $# -gt 0 ]; do

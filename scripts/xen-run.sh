@@ -22,8 +22,8 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=$top/build/xen
-initrd= timeout=300 console=$B/console.log verbose=0 plan=1 smp=2 mem=2048 ready_timeout=150
-dom0_append= xen_append=
+initrd='' timeout=300 console=$B/console.log verbose=0 plan=1 smp=2 mem=2048 ready_timeout=150
+dom0_append='' xen_append=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--initrd) initrd=$2; shift ;;
@@ -42,9 +42,9 @@ while [ $# -gt 0 ]; do
 done
 [ -s "$initrd" ] || { echo "xen-run.sh: --initrd <dom0.cpio> is required" >&2; exit 2; }
 qemu=$(command -v qemu-system-x86_64) || { echo "xen-run.sh: qemu-system-x86_64 not found (qemu-system-x86)" >&2; exit 2; }
-xengz=$(ls /boot/xen-4.17*-amd64.gz 2>/dev/null | head -n1)
+xengz=$(compgen -G '/boot/xen-4.17*-amd64.gz' | head -n1)
 [ -n "$xengz" ] || { echo "xen-run.sh: /boot/xen-4.17-amd64.gz missing (xen-hypervisor-4.17-amd64)" >&2; exit 2; }
-kver=${XB_KVER:-$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -n1)}
+kver=${XB_KVER:-$(compgen -G '/boot/vmlinuz-*-amd64' | sed 's|/boot/vmlinuz-||' | sort -V | tail -n1)}
 kernel=/boot/vmlinuz-$kver
 [ -e "$kernel" ] || { echo "xen-run.sh: no Debian kernel (linux-image-amd64)" >&2; exit 2; }
 
@@ -52,7 +52,7 @@ mkdir -p "$B" "$(dirname "$console")"
 # QEMU's multiboot loader wants the hypervisor as a plain ELF.
 xen=$B/xen-4.17.elf
 if [ ! -s "$xen" ] || [ "$xengz" -nt "$xen" ]; then
-	gzip -dc "$xengz" > "$xen.$$" && mv "$xen.$$" "$xen" || { rm -f "$xen.$$"; exit 2; }
+	if ! { gzip -dc "$xengz" > "$xen.$$" && mv "$xen.$$" "$xen"; }; then rm -f "$xen.$$"; exit 2; fi
 fi
 
 xen_cmd="console=com1 com1=115200,8n1 dom0_mem=512M,max:512M loglvl=all guest_loglvl=all noreboot $xen_append"
@@ -81,14 +81,14 @@ watchdog=$!
 trap 'kill $watchdog 2>/dev/null; rm -f "$pidfile" "$flag" "$flag.hung"' EXIT
 
 # mawk reads a pipe in blocks unless told to be interactive: the stream must be live.
-awk=(awk)
-case $(awk -W version 2>&1 </dev/null) in *mawk*) awk=(awk -W interactive) ;; esac
+awkopt=()
+case $(awk -W version 2>&1 </dev/null) in *mawk*) awkopt=(-W interactive) ;; esac
 
 start=$(date +%s)
 timeout -k 5 "$timeout" "$qemu" -machine q35 -accel tcg -cpu qemu64 -m "$mem" -smp "$smp" \
 	-display none -monitor none -nodefaults -serial stdio -no-reboot -pidfile "$pidfile" \
 	-kernel "$xen" -append "$xen_cmd" -initrd "$modules" </dev/null 2>&1 |
-	"${awk[@]}" -v verbose="$verbose" -v flag="$flag" -v clog="$console" '
+	awk "${awkopt[@]}" -v verbose="$verbose" -v flag="$flag" -v clog="$console" '
 	function crash(line) {
 		if (!crashed) { crashed = line; printf "" > flag; close(flag) }
 		print "# CRASH: " line; fflush()
@@ -115,7 +115,7 @@ timeout -k 5 "$timeout" "$qemu" -machine q35 -accel tcg -cpu qemu64 -m "$mem" -s
 	}'
 qrc=${PIPESTATUS[0]}
 secs=$(( $(date +%s) - start ))
-read -r ready done n fails crashed < "$flag.state" 2>/dev/null || { ready=0 done=0 n=0 fails=0 crashed=; }
+read -r ready finished n fails crashed < "$flag.state" 2>/dev/null || { ready=0 finished=0 n=0 fails=0 crashed=''; }
 rm -f "$flag.state"
 [ -e "$flag" ] && [ -z "$crashed" ] && crashed="(see console)"
 point() { n=$((n + 1)); if [ "$1" = 1 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; bad=1; fi; }
@@ -130,7 +130,7 @@ point "$([ -z "$crashed" ] && echo 1 || echo 0)" "no Xen or kernel crash, oops, 
 if [ "$qrc" = 124 ]; then
 	point 0 "ran to completion (timed out after ${timeout}s)"
 else
-	point "$done" "ran to completion in ${secs} s (qemu status $qrc)"
+	point "$finished" "ran to completion in ${secs} s (qemu status $qrc)"
 fi
 [ "$plan" = 1 ] && echo "1..$n"
 if [ "$bad" = 1 ]; then

@@ -15,7 +15,8 @@ exec 3>/dev/ttyS1
 
 say() { echo "$*" >&3; }
 mode=check
-for w in $(cat /proc/cmdline); do
+read -r cmdline < /proc/cmdline
+for w in $cmdline; do
 	case $w in xb.mode=*) mode=${w#xb.mode=} ;; esac
 done
 

@@ -6,6 +6,7 @@
 # xvde hot-plugged twice. Then xl destroy tears everything down.
 # xvda and xvdd are files on ext2 over brd ramdisks (xenbackd's O_DIRECT
 # path); xvdb and xvde are files on tmpfs (no O_DIRECT there).
+# shellcheck source=dom0-lib.sh
 . /xen/tests/dom0-lib.sh
 have_xenbackd "xenbackd: end-to-end tests on real Xen" || exit 0
 T=/sys/kernel/tracing
@@ -19,13 +20,17 @@ else
 fi
 # fsyncs reaching files (any path: fsync, fdatasync, io_uring): a kprobe in its own instance
 FS=$T/instances/xbfs
-mkdir -p $FS && echo 'p:xbfsync vfs_fsync_range' >> $T/kprobe_events &&
-	echo 1 > $FS/events/kprobes/xbfsync/enable || note "no kprobe on vfs_fsync_range: the flush check will fail"
+if ! { mkdir -p "$FS" && echo 'p:xbfsync vfs_fsync_range' >> "$T/kprobe_events" &&
+	echo 1 > "$FS/events/kprobes/xbfsync/enable"; }; then
+	note "no kprobe on vfs_fsync_range: the flush check will fail"
+fi
 # (xenbackctl must answer: a dead daemon is not an empty registry)
 no_dev() { xenbackctl list >/dev/null 2>&1 && ! xbctl_devs | grep -q "^qdisk $1 $2 "; } # domid devid
 registry_empty() { xenbackctl list >/dev/null 2>&1 && [ -z "$(xbctl_devs)" ]; }
-no_port_for() { xenbackctl stats >/dev/null 2>&1 && ! xbctl_ports | awk -v d=$1 '$2 == d' | grep -q .; }
-gone() { ! kill -0 "$1" 2>/dev/null; }                 # pid
+# shellcheck disable=SC2317 # called through wait_for
+no_port_for() { xenbackctl stats >/dev/null 2>&1 && ! xbctl_ports | awk -v d="$1" '$2 == d' | grep -q .; }
+# shellcheck disable=SC2317 # called through wait_for
+gone() { ! kill -0 "$1" 2>/dev/null; } # pid
 
 xenbackd --types qdisk --foreground --log-level info > $W/xenbackd.log 2>&1 &
 xpid=$!
@@ -54,17 +59,17 @@ XB_EXTRA_CFG="device_model_override = \"$DM\"" guest_cfg $g \
 	"format=raw,vdev=xvdc,access=rw,backendtype=qdisk,target=$missing" \
 	"format=raw,vdev=xvdd,access=rw,backendtype=qdisk,target=$disc"
 t0=$(now)
-guest_create $g; point $? "xenbackd: xl create of a PV domU with 4 qdisk disks, one missing ($(since $t0) s)"
+guest_create $g; point $? "xenbackd: xl create of a PV domU with 4 qdisk disks, one missing ($(since "$t0") s)"
 id=$(domid $g) || { kill $xpid; exit 0; }
 guest_ready $g; point $? "xenbackd: domU $id booted to its init"
 
 be=/local/domain/0/backend/qdisk/$id fe=/local/domain/$id/device/vbd
 for dv in 51712:xvda 51728:xvdb 51760:xvdd; do
 	n=${dv%%:*}
-	connected $be/$n $fe/$n
+	connected "$be/$n" "$fe/$n"
 	point $? "xenbackd: ${dv#*:} handshake: backend and blkfront both Connected (4)"
 done
-[ "$(xenstore-read $be/51712/hotplug-status 2>/dev/null)" = connected ]; point $? "xenbackd: hotplug-status=connected written by xenbackd"
+[ "$(xenstore-read "$be/51712/hotplug-status" 2>/dev/null)" = connected ]; point $? "xenbackd: hotplug-status=connected written by xenbackd"
 
 # the seed's scenario: xvdc's backing file does not exist
 nfail() { grep -c "qdisk/$id/51744: .*cannot open" $W/xenbackd.log; }
@@ -92,17 +97,17 @@ for i in 1 2; do
 	truncate -s 8M $hot.$i
 	t1=$(now)
 	timeout 60 xl block-attach $g "format=raw,vdev=xvde,access=rw,backendtype=qdisk,target=$hot.$i" > $W/attach.log 2>&1
-	point $? "xenbackd: xl block-attach xvde (round $i, $(since $t1) s)"
+	point $? "xenbackd: xl block-attach xvde (round $i, $(since "$t1") s)"
 	sed 's/^/# xl block-attach: /' $W/attach.log | head -n 10
-	connected $be/51776 $fe/51776
+	connected "$be/51776" "$fe/51776"
 	point $? "xenbackd: hot-plugged xvde Connected on both ends (round $i)"
 	guest_run $g quick xvde
 	timeout 60 xl block-detach $g xvde > $W/detach.log 2>&1
 	point $? "xenbackd: xl block-detach xvde (round $i)"
 	sed 's/^/# xl block-detach: /' $W/detach.log | head -n 10
 	guest_run $g gone xvde
-	wait_for 10 no_dev $id 51776
-	no_dev $id 51776; point $? "xenbackd: xvde left the registry after detach (round $i)"
+	wait_for 10 no_dev "$id" 51776
+	no_dev "$id" 51776; point $? "xenbackd: xvde left the registry after detach (round $i)"
 	head -c 1048576 $hot.$i > $W/hot.head
 	head -c 1048576 $P | cmp -s - $W/hot.head; point $? "xenbackd: xvde's backing file holds what the guest wrote (round $i)"
 done
@@ -134,7 +139,7 @@ fi
 # the module: real interdomain ports and tracepoints
 if [ $mod = 1 ]; then
 	xbctl_ports | sed 's/^/# port (port domid kind events notifies): /'
-	xbctl_ports | awk -v d=$id '$2 == d && $3 == "interdomain"' | grep -q .
+	xbctl_ports | awk -v d="$id" '$2 == d && $3 == "interdomain"' | grep -q .
 	point $? "xenbackd: xenback.ko has interdomain ports bound to domain $id"
 	nt=$(grep -v '^#' $T/instances/xbmod/trace | grep -c .)
 	[ "$nt" -gt 0 ]; point $? "xenbackd: xenback.ko tracepoints fired ($nt events)"
@@ -148,11 +153,11 @@ wait_for 15 registry_empty
 registry_empty; point $? "xenbackd: registry is empty after xl destroy (no grant mapping, no port)"
 xbctl_devs | sed 's/^/# left: /'
 if [ $mod = 1 ]; then
-	wait_for 5 no_port_for $id; point $? "xenbackd: no xenback.ko port left for domain $id"
+	wait_for 5 no_port_for "$id"; point $? "xenbackd: no xenback.ko port left for domain $id"
 	xbctl_ports | sed 's/^/# port left: /'
 fi
 wait_for 10 sh -c "! xenstore-exists $be"; point $? "xenbackd: backend/qdisk/$id removed"
-xenstore-exists $be && xs_dump $be
+xenstore-exists "$be" && xs_dump "$be"
 cmp -s $good $P; point $? "xenbackd: xvda's backing file holds the pattern after the guest is gone"
 cmp -s $ro $P; point $? "xenbackd: the read-only disk's backing file is unchanged"
 guest_console_clean $g

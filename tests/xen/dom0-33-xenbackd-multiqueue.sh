@@ -3,6 +3,7 @@
 # multi-page rings (xen_blkfront.max_ring_page_order=2 on the guest's
 # command line): the keys both ends wrote, one port per queue, I/O from
 # both vCPUs on both queues, the data in the file, teardown.
+# shellcheck source=dom0-lib.sh
 . /xen/tests/dom0-lib.sh
 have_xenbackd "xenbackd multi-queue: tests on real Xen" || exit 0
 loaded=0
@@ -23,21 +24,21 @@ guest_create $g; point $? "xenbackd multi-queue: xl create of a 2-vCPU PV domU"
 id=$(domid $g) || { kill $xpid; exit 0; }
 guest_ready $g; point $? "xenbackd multi-queue: domU $id booted"
 be=/local/domain/0/backend/qdisk/$id/51712 fe=/local/domain/$id/device/vbd/51712
-connected $be $fe
+connected "$be" "$fe"
 point $? "xenbackd multi-queue: handshake, both ends Connected"
-nq=$(xenstore-read $fe/multi-queue-num-queues 2>/dev/null)
+nq=$(xenstore-read "$fe/multi-queue-num-queues" 2>/dev/null)
 [ "$nq" = 2 ]; point $? "xenbackd multi-queue: blkfront asked for 2 queues (multi-queue-num-queues=$nq)"
-order=$(xenstore-read $fe/ring-page-order 2>/dev/null)
+order=$(xenstore-read "$fe/ring-page-order" 2>/dev/null)
 [ "$order" = 2 ]; point $? "xenbackd multi-queue: and 4-page rings (ring-page-order=$order)"
-xenstore-exists $fe/queue-1/ring-ref3 && xenstore-exists $fe/queue-1/event-channel
+xenstore-exists "$fe/queue-1/ring-ref3" && xenstore-exists "$fe/queue-1/event-channel"
 point $? "xenbackd multi-queue: queue-1 has ring-ref0..3 and its own event channel"
-nports=$(xbctl_devs | awk -v d=$id '$1 == "qdisk" && $2 == d { print $6 }')
+nports=$(xbctl_devs | awk -v d="$id" '$1 == "qdisk" && $2 == d { print $6 }')
 [ "$nports" = 2 ]; point $? "xenbackd multi-queue: xenbackd bound one port per queue ($nports)"
 guest_run $g pattern xvda
 guest_run $g mq xvda
 if [ -c /dev/xenback ]; then
-	xbctl_ports | awk -v d=$id '$2 == d' | sed 's/^/# port (port domid kind events notifies): /'
-	busy=$(xbctl_ports | awk -v d=$id '$2 == d && $4 > 0' | wc -l)
+	xbctl_ports | awk -v d="$id" '$2 == d' | sed 's/^/# port (port domid kind events notifies): /'
+	busy=$(xbctl_ports | awk -v d="$id" '$2 == d && $4 > 0' | wc -l)
 	[ "$busy" = 2 ]; point $? "xenbackd multi-queue: events arrived on both queues' ports ($busy)"
 fi
 head -c 8388608 $img | cmp -s - $P; point $? "xenbackd multi-queue: the file holds the pattern"

@@ -3,6 +3,7 @@
 # libxenevtchn) serving a PV domU's qdisk disk, then its clean shutdown on
 # SIGTERM while the disk is connected: the device is closed and the frontend
 # told (backend Closed, blkfront Closing/Closed), exit status 0.
+# shellcheck source=dom0-lib.sh
 . /xen/tests/dom0-lib.sh
 have_xenbackd "xenbackd --no-module: end-to-end and SIGTERM" || exit 0
 [ -d /sys/module/xenback ] && rmmod xenback
@@ -14,22 +15,23 @@ img=$W/nomod.img
 truncate -s 8M $img
 XB_EXTRA_CFG="device_model_override = \"$DM\"" guest_cfg $g "format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=$img"
 t0=$(now)
-guest_create $g; point $? "nomodule: xl create ($(since $t0) s)"
+guest_create $g; point $? "nomodule: xl create ($(since "$t0") s)"
 id=$(domid $g) || { kill $xpid; exit 0; }
 guest_ready $g; point $? "nomodule: domU $id booted to its init"
 be=/local/domain/0/backend/qdisk/$id/51712 fe=/local/domain/$id/device/vbd/51712
-connected $be $fe
+connected "$be" "$fe"
 point $? "nomodule: handshake Connected on both ends (libxenevtchn)"
 guest_run $g pattern xvda
 cmp -s $img $P; point $? "nomodule: backing file holds the pattern"
 
 kill -TERM $xpid
+# shellcheck disable=SC2317 # called through wait_for
 gone() { ! kill -0 "$1" 2>/dev/null; }
 wait_for 10 gone $xpid; point $? "nomodule: xenbackd exits on SIGTERM with a connected disk"
 wait $xpid; point $? "nomodule: exit status 0"
-xs_is $be/state 6; point $? "nomodule: backend state Closed (6) after SIGTERM (now $(xenstore-read $be/state 2>/dev/null))"
+xs_is "$be/state" 6; point $? "nomodule: backend state Closed (6) after SIGTERM (now $(xenstore-read "$be/state" 2>/dev/null))"
 wait_for 10 sh -c "s=\$(xenstore-read $fe/state); [ \"\$s\" = 5 ] || [ \"\$s\" = 6 ]"
-point $? "nomodule: blkfront was told: frontend state $(xenstore-read $fe/state 2>/dev/null) (Closing/Closed)"
+point $? "nomodule: blkfront was told: frontend state $(xenstore-read "$fe/state" 2>/dev/null) (Closing/Closed)"
 tail -n 8 $W/xenbackd-nomod.log | sed 's/^/# xenbackd: /'
 xl destroy $g; point $? "nomodule: xl destroy"
 guest_console_clean $g

@@ -3,6 +3,7 @@
 # xb.demo=1): load xenback.ko, start xenbackd, create a PV guest whose disk
 # (backendtype=qdisk, routed by xenback-dm) xenbackd serves, let the guest
 # write and read it, show xenbackctl's view, stop the guest.
+# shellcheck source=dom0-lib.sh
 . /xen/tests/dom0-lib.sh
 say() { echo "# ==> $*"; }
 show() { sed 's/^/#     /'; }
@@ -24,12 +25,12 @@ say "              device_model_override = \"$DM\"   (libxl's device model stand
 XB_EXTRA_CFG="device_model_override = \"$DM\"" guest_cfg demo \
 	"format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=$img"
 t=$(now)
-guest_create demo; point $? "demo: xl create (PV guest, Debian's kernel) in $(since $t) s"
+guest_create demo; point $? "demo: xl create (PV guest, Debian's kernel) in $(since "$t") s"
 guest_ready demo 90; point $? "demo: the guest booted to its init"
 id=$(domid demo)
 be=/local/domain/0/backend/qdisk/$id/51712
-wait_for 30 xs_is $be/state 4
-point $? "demo: handshake done: backend $(xenstore-read $be/state) (Connected), blkfront $(xenstore-read /local/domain/$id/device/vbd/51712/state 2>/dev/null)"
+wait_for 30 xs_is "$be/state" 4
+point $? "demo: handshake done: backend $(xenstore-read "$be/state") (Connected), blkfront $(xenstore-read "/local/domain/$id/device/vbd/51712/state" 2>/dev/null)"
 say "the guest writes and reads its disk (its console):"
 guest_run demo demo xvda
 say "xenbackctl list (xenbackd's registry):"
@@ -37,13 +38,13 @@ xenbackctl list 2>&1 | show
 say "xenbackctl stats (xenback.ko's per-port counters):"
 xenbackctl stats 2>&1 | show
 say "backend node in xenstore: $be"
-xenstore-ls -f $be 2>/dev/null | grep -E '/(state|params|mode|sectors|feature-[a-z-]+|max-ring-page-order|multi-queue-max-queues) ' | show
+xenstore-ls -f "$be" 2>/dev/null | grep -E '/(state|params|mode|sectors|feature-[a-z-]+|max-ring-page-order|multi-queue-max-queues) ' | show
 say "dom0 sees the guest's message in the image: $(dd if=$img bs=512 count=1 2>/dev/null | tr -d '\0' | sed 's/ *$//')"
 say "stopping the guest"
 guest_stop demo
 registry_empty() { xenbackctl list >/dev/null 2>&1 && [ -z "$(xbctl_devs)" ]; }
 wait_for 20 registry_empty
 point $? "demo: the guest is gone and xenbackd's registry is empty"
-kill $(pidof xenbackd) 2>/dev/null
+for p in $(pidof xenbackd); do kill "$p" 2>/dev/null; done
 say "xenbackd's log:"
 tail -n 12 $W/xenbackd.log | show

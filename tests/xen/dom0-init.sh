@@ -36,8 +36,9 @@ xen-init-dom0 >/var/log/xen/xen-init-dom0.log 2>&1 || fail "xen-init-dom0: $(cat
 xenconsoled --log=guest --log-dir=/var/log/xen --pid-file=/run/xenconsoled.pid || fail "xenconsoled did not start"
 echo "XB-DOM0-READY"
 
-tests= crash= demo=
-for w in $(cat /proc/cmdline); do
+tests='' crash='' demo=''
+read -r cmdline < /proc/cmdline
+for w in $cmdline; do
 	case $w in
 	xb.tests=*) tests=${w#xb.tests=} ;;
 	xb.demo=*) demo=${w#xb.demo=} ;; # make demo: tests/xen/dom0-demo.sh instead of the tests

@@ -1,17 +1,18 @@
+# shellcheck shell=sh
 # Helpers for the dom0 test scripts of the xen tier (sourced).
 # TAP without numbers ("ok - ..."): scripts/xen-run.sh numbers the points.
+# ok, notok, skip, point, note: tests/xen/tap-lib.sh (shared with the domU).
+# shellcheck source=tap-lib.sh
+. /xen/tests/tap-lib.sh
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
 W=/tmp/xb
-mkdir -p $W
+mkdir -p "$W"
+# The pattern every test writes, and the device model stand-in: used by the
+# scripts that source this file, not here.
+# shellcheck disable=SC2034
 P=/xen/pattern.bin
-ok() { echo "ok - $*"; }
-notok() { echo "not ok - $*"; }
-skip() { echo "ok - $1 # SKIP $2"; }
-point() { # status desc
-	if [ "$1" = 0 ]; then ok "$2"; else notok "$2"; fi
-}
-note() { echo "# $*"; }
 have() { ! grep -qxF "$1" /xen/missing 2>/dev/null; } # have build/xenbackd ...
+# shellcheck disable=SC2034 # (see P above)
 DM=/usr/lib/xenback/xenback-dm
 # have_xenbackd <what the script tests>: xenbackd, xenbackctl and xenback-dm
 # are in the initramfs, else one SKIP point and false

@@ -4,6 +4,7 @@
 # pattern on the script names, e.g. "*qdisk*" (default every one).
 for t in /xen/tests/dom0-[0-9]*.sh; do
 	name=${t##*/}
+	# shellcheck disable=SC2254 # XB_TESTS is a pattern: unquoted to match as one
 	case $name in ${XB_TESTS:-*}) ;; *) continue ;; esac
 	echo "# --- $name ($(cut -d' ' -f1 /proc/uptime) s)"
 	timeout 400 sh "$t"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # make demo, the guest's side: write a message and 8 MiB to the disk xenbackd
 # serves, read them back, then time 32 MiB of O_DIRECT writes and reads.
+# shellcheck source=domU-lib.sh
 . /xen/tests/domU-lib.sh
 d=/dev/$1
 wait_dev "$d" || { notok "$1 appeared"; exit 1; }
@@ -21,4 +22,4 @@ dd if=/dev/zero of="$d" bs=1M seek=16 count=32 oflag=direct 2>/dev/null
 t1=$(cut -d' ' -f1 /proc/uptime)
 dd if="$d" of=/dev/null bs=1M skip=16 count=32 iflag=direct 2>/dev/null
 t2=$(cut -d' ' -f1 /proc/uptime)
-echo "guest: throughput, 1 MiB O_DIRECT requests: write $(mbps 33554432 $t0 $t1) MB/s, read $(mbps 33554432 $t1 $t2) MB/s (QEMU TCG: slow by design)"
+echo "guest: throughput, 1 MiB O_DIRECT requests: write $(mbps 33554432 "$t0" "$t1") MB/s, read $(mbps 33554432 "$t1" "$t2") MB/s (QEMU TCG: slow by design)"

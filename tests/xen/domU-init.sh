@@ -15,6 +15,8 @@ mkdir -p /tmp && mount -t tmpfs tmpfs /tmp
 # (xen_blkfront.max_ring_page_order=2): insmod alone does not.
 (while read -r m; do
 	n=$(basename "$m" .ko | tr - _)
+	# one argument per <module>.<param>=<value> word of the command line
+	# shellcheck disable=SC2046
 	insmod "$m" $(tr ' ' '\n' < /proc/cmdline | sed -n "s/^$n\.//p") || echo "# insmod $m failed"
 done < /etc/xb-modules) &
 echo "XB-DOMU-READY"
@@ -22,6 +24,8 @@ n=1
 while :; do
 	cmd=$(xenstore-read "data/xb-cmd-$n" 2>/dev/null) || { sleep 0.2; continue; }
 	echo "XB-CMD $n $cmd"
+	# "<test> <args>": split into words on purpose
+	# shellcheck disable=SC2086
 	set -- $cmd
 	t=$1; shift
 	case $t in

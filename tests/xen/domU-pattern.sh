@@ -3,6 +3,7 @@
 # Writes the 8 MiB pattern across the disk, the first half with O_DIRECT and
 # the second through the page cache (then fsync), reads it all back with
 # O_DIRECT and, after dropping the caches, through the page cache.
+# shellcheck source=domU-lib.sh
 . /xen/tests/domU-lib.sh
 d=/dev/$1
 wait_dev "$d" || { notok "$1 appeared"; exit 1; }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # usage: domU-quick.sh <dev> — a hot-plugged disk appears; 1 MiB of the pattern
 # written with O_DIRECT and read back
+# shellcheck source=domU-lib.sh
 . /xen/tests/domU-lib.sh
 d=/dev/$1
 wait_dev "$d" 20; point $? "$1 appeared in the guest"

@@ -1,5 +1,6 @@
 #!/bin/sh
 # usage: domU-ro.sh <dev> — a read-only disk (holding the pattern) refuses writes
+# shellcheck source=domU-lib.sh
 . /xen/tests/domU-lib.sh
 d=/dev/$1
 wait_dev "$d" || { notok "$1 appeared"; exit 1; }

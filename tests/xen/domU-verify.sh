@@ -1,5 +1,6 @@
 #!/bin/sh
 # usage: domU-verify.sh <dev> — the 8 MiB pattern still reads back (O_DIRECT)
+# shellcheck source=domU-lib.sh
 . /xen/tests/domU-lib.sh
 d=/dev/$1
 wait_dev "$d" || { notok "$1 appeared"; exit 1; }

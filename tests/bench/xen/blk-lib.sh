@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # dom0 side of `make bench-blk` (sourced; packed as /xen/bench/blk-lib.sh).
 # Two PV domUs with fio in their initramfs:
 #   xbq: one disk, backendtype=qdisk, no device_model_override: libxl starts
@@ -7,17 +8,23 @@
 #        backendtype=phy on xen-blkback over a loop device.
 # Every disk is a file of the same size on dom0's tmpfs. Only one fio runs at a
 # time; the other domU idles in every run alike.
+# shellcheck source=../../xen/dom0-lib.sh
 . /xen/tests/dom0-lib.sh
 # knobs from the kernel command line (xb.env.XB_BENCH_RUNTIME=4 ...)
-for _w in $(cat /proc/cmdline); do
-	case $_w in xb.env.XB_BENCH_*=*) _w=${_w#xb.env.}; export "$_w" ;; esac
+read -r _cmdline < /proc/cmdline
+for _w in $_cmdline; do
+	case $_w in xb.env.XB_BENCH_*=*) _w=${_w#xb.env.}; export "${_w%%=*}=${_w#*=}" ;; esac
 done
 BW=$W/bench
 mkdir -p $BW
+# SIZE_MB, REPS, BACKENDS: used by the scripts that source this file.
+# shellcheck disable=SC2034
 SIZE_MB=${XB_BENCH_SIZE_MB:-64}
 RT=${XB_BENCH_RUNTIME:-12}    # fio --runtime (s), after RAMP s of --ramp_time
 RAMP=${XB_BENCH_RAMP:-2}
+# shellcheck disable=SC2034
 REPS=${XB_BENCH_REPS:-3}
+# shellcheck disable=SC2034
 BACKENDS="xenback blkback qdisk"
 guest_of() { case $1 in qdisk) echo xbq ;; *) echo xbx ;; esac; }
 dev_of() { case $1 in blkback) echo xvdb ;; *) echo xvda ;; esac; }
@@ -33,7 +40,7 @@ params_of() { # workload -> rw bs iodepth
 bench_cfg() {
 	_n=$1
 	guest_cfg "$@"
-	sed -i 's/^memory = .*/memory = 512/' $W/$_n.cfg
+	sed -i 's/^memory = .*/memory = 512/' "$W/$_n.cfg"
 }
 # top_snapshot <label>: what runs in dom0 (busybox top, two samples 0.5 s apart)
 top_snapshot() {
@@ -45,17 +52,16 @@ top_snapshot() {
 # Appends "<workload> <backend> <iops> <kib/s> <window ns> <dom0 cpu ns>" to $BW/runs.
 run_one() {
 	_be=$1 _wl=$2
-	_g=$(guest_of $_be)
-	_id=$(cat $BW/$_g.id)
-	set -- $(params_of $_wl)
-	_log=$(glog $_g)
+	_g=$(guest_of "$_be")
+	_id=$(cat "$BW/$_g.id")
+	_log=$(glog "$_g")
 	_n0=$(grep -c XB-FIO-START "$_log")
 	_c=$(( $(cat "$W/$_g.n" 2>/dev/null || echo 0) + 1 ))
 	echo $_c > "$W/$_g.n"
-	xenstore-write "/local/domain/$_id/data/xb-cmd-$_c" "fio $(dev_of $_be) $1 $2 $3 $RT $RAMP"
+	xenstore-write "/local/domain/$_id/data/xb-cmd-$_c" "fio $(dev_of "$_be") $(params_of "$_wl") $RT $RAMP"
 	wait_for 60 sh -c "[ \$(grep -c XB-FIO-START $_log) -gt $_n0 ]"
 	# the window: from the end of fio's ramp to 1 s before its end
-	_win=$(xb-dom0cpu window $RAMP $((RT - 1)))
+	_win=$(xb-dom0cpu window "$RAMP" $((RT - 1)))
 	[ -n "${XB_TOP:-}" ] && { top_snapshot "$_wl $_be"; XB_TOP=; }
 	sleep 1
 	_i=0

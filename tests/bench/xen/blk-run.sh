@@ -1,13 +1,17 @@
+# shellcheck shell=sh
 # bench-blk, one workload (sourced by dom0-9x-bench-blk-<workload>.sh with WL set):
 # REPS rounds of xenback, blkback, qdisk interleaved; medians; the BENCH line.
+# shellcheck source=blk-lib.sh
 . /xen/bench/blk-lib.sh
 [ -s $BW/idle ] || { notok "bench: $WL: setup did not finish"; exit 0; }
 XB_TOP=1 # one snapshot of dom0's processes during the first run
-for r in $(seq $REPS); do
-	for be in $BACKENDS; do run_one $be $WL; done
+r=0
+while [ "$r" -lt "$REPS" ]; do
+	r=$((r + 1))
+	for be in $BACKENDS; do run_one "$be" "$WL"; done
 done
 read -r iw ic < $BW/idle
-awk -v wl=$WL -v iw=$iw -v ic=$ic '
+awk -v wl="$WL" -v iw="$iw" -v ic="$ic" '
 	function median(a, n,   i, j, t) {
 		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
 		return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2

@@ -1,41 +1,45 @@
 #!/bin/sh
 # bench-blk, setup: the two domUs and the idle rate of dom0.
+# shellcheck source=blk-lib.sh
 . /xen/bench/blk-lib.sh
-for f in xb q k; do dd if=/dev/zero of=$BW/$f.img bs=1M count=$SIZE_MB 2>/dev/null; done
+for f in xb q k; do dd if=/dev/zero of="$BW/$f.img" bs=1M count="$SIZE_MB" 2>/dev/null; done
 # 1. the qdisk peer first: QEMU only serves its own domain's backend/qdisk,
 #    xenbackd (not started yet) never sees this disk in Initialising.
 bench_cfg xbq "format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=$BW/q.img"
 t0=$(now)
-guest_create xbq; point $? "bench: xl create xbq (qdisk peer: QEMU 7.2 started by libxl) ($(since $t0) s)"
+guest_create xbq; point $? "bench: xl create xbq (qdisk peer: QEMU 7.2 started by libxl) ($(since "$t0") s)"
 guest_ready xbq 120; point $? "bench: xbq booted"
 id=$(domid xbq)
-echo $id > $BW/xbq.id
-wait_for 60 xs_is /local/domain/$id/device/vbd/51712/state 4; point $? "bench: xbq's disk Connected through QEMU's qdisk"
-ps | grep -v grep | grep -q xen-qemu-system; point $? "bench: QEMU's qdisk is running ($(ps | grep -v grep | grep -o 'xen-qemu-system-i386.*' | cut -c1-150))"
+echo "$id" > "$BW/xbq.id"
+wait_for 60 xs_is "/local/domain/$id/device/vbd/51712/state" 4; point $? "bench: xbq's disk Connected through QEMU's qdisk"
+# shellcheck disable=SC2009 # dom0's busybox has no pgrep
+qemu_ps=$(ps | grep -v grep | grep -o 'xen-qemu-system-i386.*' | cut -c1-150)
+[ -n "$qemu_ps" ]; point $? "bench: QEMU's qdisk is running ($qemu_ps)"
 # 2. xenbackd (with xenback.ko), then xbx: xvda served by xenbackd, xvdb by blkback
 [ -e /xen/xenback.ko ] && [ ! -c /dev/xenback ] && { insmod /xen/xenback.ko; point $? "bench: xenback.ko loaded"; }
 # XB_BENCH_XENBACKD_ENV: e.g. XENBACK_BLK_INLINE=0 (the io_uring path on tmpfs too)
+# shellcheck disable=SC2086 # NAME=value words, split on purpose
 env ${XB_BENCH_XENBACKD_ENV:-XB_NONE=1} xenbackd --types qdisk --foreground --log-level notice > $W/xenbackd.log 2>&1 &
 note "bench: xenbackd environment: ${XB_BENCH_XENBACKD_ENV:-(default)}"
 echo $! > $BW/xenbackd.pid
 wait_for 10 test -S /run/xenback/xenbackd.sock; point $? "bench: xenbackd up"
 loop=$(losetup -f)
-losetup $loop $BW/k.img; point $? "bench: loop device $loop on the blkback file"
-echo $loop > $BW/loop
+losetup "$loop" "$BW/k.img"; point $? "bench: loop device $loop on the blkback file"
+echo "$loop" > "$BW/loop"
 XB_EXTRA_CFG='device_model_override = "/usr/lib/xenback/xenback-dm"' bench_cfg xbx \
 	"format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=$BW/xb.img" \
 	"format=raw,vdev=xvdb,access=rw,backendtype=phy,script=/xen/tests/hotplug-block,target=$loop"
 t0=$(now)
-guest_create xbx; point $? "bench: xl create xbx (xenbackd + blkback disks) ($(since $t0) s)"
+guest_create xbx; point $? "bench: xl create xbx (xenbackd + blkback disks) ($(since "$t0") s)"
 guest_ready xbx 120; point $? "bench: xbx booted"
 id=$(domid xbx)
-echo $id > $BW/xbx.id
-wait_for 60 xs_is /local/domain/$id/device/vbd/51712/state 4 &&
-	wait_for 60 xs_is /local/domain/$id/device/vbd/51728/state 4
+echo "$id" > "$BW/xbx.id"
+wait_for 60 xs_is "/local/domain/$id/device/vbd/51712/state" 4 &&
+	wait_for 60 xs_is "/local/domain/$id/device/vbd/51728/state" 4
 point $? "bench: xbx's disks Connected (xenbackd, blkback)"
 for d in /local/domain/0/backend/qdisk/$id/51712 /local/domain/0/backend/vbd/$id/51728 /local/domain/0/backend/qdisk/$(domid xbq)/51712; do
-	fe=$(xenstore-read $d/frontend)
-	note "bench: $d: max-ring-page-order=$(xenstore-read $d/max-ring-page-order 2>/dev/null) indirect=$(xenstore-read $d/feature-max-indirect-segments 2>/dev/null) persistent=$(xenstore-read $d/feature-persistent 2>/dev/null) queues=$(xenstore-read $d/multi-queue-max-queues 2>/dev/null); frontend ring-page-order=$(xenstore-read $fe/ring-page-order 2>/dev/null) persistent=$(xenstore-read $fe/feature-persistent 2>/dev/null) queues=$(xenstore-read $fe/multi-queue-num-queues 2>/dev/null)"
+	fe=$(xenstore-read "$d/frontend")
+	note "bench: $d: max-ring-page-order=$(xenstore-read "$d/max-ring-page-order" 2>/dev/null) indirect=$(xenstore-read "$d/feature-max-indirect-segments" 2>/dev/null) persistent=$(xenstore-read "$d/feature-persistent" 2>/dev/null) queues=$(xenstore-read "$d/multi-queue-max-queues" 2>/dev/null); frontend ring-page-order=$(xenstore-read "$fe/ring-page-order" 2>/dev/null) persistent=$(xenstore-read "$fe/feature-persistent" 2>/dev/null) queues=$(xenstore-read "$fe/multi-queue-num-queues" 2>/dev/null)"
 done
 sleep 3
 idle=$(xb-dom0cpu window 0 5)
