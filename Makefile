@@ -97,7 +97,14 @@ $(B)/%.a:
 
 $(B)/xenback.pc: userspace/lib/xenback.pc.in
 $(B)/xenback-sim.pc: userspace/lib/sim/xenback-sim.pc.in
-$(B)/%.pc: Makefile
+# The install directories the .pc files name: rewritten (and the .pc files
+# with it) whenever PREFIX, LIBDIR or INCLUDEDIR differ from the last run, so
+# `make install PREFIX=/usr` after a plain `make` installs correct ones.
+PC_DIRS     := $(PREFIX) $(LIBDIR) $(INCLUDEDIR) $(VERSION)
+$(B)/pc-dirs: FORCE
+	@mkdir -p $(@D); echo '$(PC_DIRS)' | cmp -s - $@ || echo '$(PC_DIRS)' > $@
+.PHONY: FORCE
+$(B)/%.pc: $(B)/pc-dirs
 	sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCLUDEDIR@|$(INCLUDEDIR)|;s|@VERSION@|$(VERSION)|' $(filter %.pc.in,$^) > $@
 
 # Tools: every .c of userspace/tools/<name>/ (or userspace/tools/<name>.c),

@@ -13,12 +13,16 @@ ok() { # ok <status> <name>
 	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
 }
 echo "TAP version 13"
-echo "1..7"
+echo "1..8"
 
 root=$tmp/root
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -s -C "$top" install \
 	DESTDIR="$root" PREFIX=/usr >"$tmp/install.log" 2>&1
-ok $? "make install DESTDIR=... PREFIX=/usr" || sed 's/^/# /' "$tmp/install.log"
+r=$?
+ok $r "make install DESTDIR=... PREFIX=/usr"
+[ $r -eq 0 ] || sed 's/^/# /' "$tmp/install.log"
+grep -qx 'includedir=/usr/include' "$root/usr/lib/pkgconfig/xenback.pc"
+ok $? "xenback.pc names the install's directories, not the build's default"
 
 # Every installed header is one a program can use with an installed library.
 hdrs=$(cd "$root/usr/include" 2>/dev/null && find . -name '*.h' | sort | tr '\n' ' ')
@@ -46,7 +50,9 @@ EOF
 export PKG_CONFIG_PATH=$root/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$root
 # shellcheck disable=SC2046 # pkg-config prints several words on purpose
 gcc -Wall -Werror -o "$tmp/prog" "$tmp/prog.c" $(pkg-config --cflags --libs xenback-sim) >"$tmp/cc.log" 2>&1
-ok $? "builds with \`pkg-config --cflags --libs xenback-sim\` only" || sed 's/^/# /' "$tmp/cc.log"
+r=$?
+ok $r "builds with \`pkg-config --cflags --libs xenback-sim\` only"
+[ $r -eq 0 ] || sed 's/^/# /' "$tmp/cc.log"
 out=$(LD_LIBRARY_PATH=$root/usr/lib "$tmp/prog" 2>&1)
 ok $? "runs against the installed shared libraries ($out)"
 ldd_out=$(LD_LIBRARY_PATH=$root/usr/lib ldd "$tmp/prog" 2>&1)
@@ -58,7 +64,9 @@ gcc -Wall -Werror -o "$tmp/prog-static" "$tmp/prog.c" \
 	$(pkg-config --static --cflags xenback-sim) "$root/usr/lib/libxenback-sim.a" \
 	"$root/usr/lib/libxenback.a" $(pkg-config --static --libs-only-l xenback | sed 's/-lxenback //') \
 	>"$tmp/cc-static.log" 2>&1 && "$tmp/prog-static" >/dev/null
-ok $? "links statically against the installed archives and runs" || sed 's/^/# /' "$tmp/cc-static.log"
+r=$?
+ok $r "links statically against the installed archives and runs"
+[ $r -eq 0 ] || sed 's/^/# /' "$tmp/cc-static.log"
 
 [ -x "$root/usr/sbin/xenbackd" ] && [ -x "$root/usr/bin/xenbackctl" ] &&
 	[ -x "$root/usr/lib/xenback/xenback-dm" ] && [ -e "$root/usr/share/man/man8/xenbackd.8" ]
