@@ -19,7 +19,7 @@
 #include <valgrind/callgrind.h>
 
 #include "helpers/blkfront.h"
-#include "xenback/blk.h"
+#include "userspace/backends/blk/blk_backend.h"
 
 int main(int argc, char **argv)
 {

@@ -9,7 +9,7 @@
 
 #include "tap.h"
 #include "helpers/blkfront.h"
-#include "xenback/blk.h"
+#include "userspace/backends/blk/blk_backend.h"
 
 static int16_t one(struct sfront *f, const blkif_request_t *req)
 {

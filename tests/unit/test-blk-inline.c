@@ -15,7 +15,7 @@
 #include "tap.h"
 #include "helpers/blk-data-checks.h"
 #include "helpers/blkfront.h"
-#include "xenback/blk.h"
+#include "userspace/backends/blk/blk_backend.h"
 
 static void data_path(struct xbt *t, const char *img, uint32_t domid, bool persistent)
 {

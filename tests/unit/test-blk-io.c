@@ -11,7 +11,7 @@
 
 #include "tap.h"
 #include "helpers/blkfront.h"
-#include "xenback/blk.h"
+#include "userspace/backends/blk/blk_backend.h"
 
 #define IMG_BYTES (8u << 20)
 

@@ -16,7 +16,7 @@
 #include "tap.h"
 #include "helpers/blk-data-checks.h"
 #include "helpers/blkfront.h"
-#include "xenback/blk.h"
+#include "userspace/backends/blk/blk_backend.h"
 
 static sigjmp_buf own_jb;
 static volatile sig_atomic_t own_hits;

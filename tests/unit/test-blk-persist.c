@@ -9,7 +9,7 @@
 
 #include "tap.h"
 #include "helpers/blkfront.h"
-#include "xenback/blk.h"
+#include "userspace/backends/blk/blk_backend.h"
 
 /* 11 pages written and read back: mapped once, reused. Returns the
  * mappings before the first request. */

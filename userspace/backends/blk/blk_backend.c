@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "blk.h"
-#include "xenback/blk.h"
+#include "blk_backend.h"
 
 static int blk_create(struct xenback_backend *be, const struct xenback_opts *opts)
 {

@@ -15,7 +15,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "xenback/blk.h"
+#include "userspace/backends/blk/blk_backend.h"
 #include "xenbackd.h"
 
 static const struct xenback_backend_info *const known[] = {
