@@ -9,7 +9,8 @@
 
 #include "xenback_kmod.h"
 
-#define XB_POLICY(a, t) [a] = { .type = NLA_##t },
+#define XB_POLICY(a, t) \
+	[a] = { .type = NLA_##t },
 static const struct nla_policy xb_genl_policy[XENBACK_A_MAX + 1] = {
 	XENBACK_GENL_POLICY(XB_POLICY)
 };

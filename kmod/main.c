@@ -142,7 +142,8 @@ static void __exit xb_exit(void)
 	misc_deregister(&xb_misc);
 	xb_genl_exit();
 	/* Contexts are gone (each held a module reference); wait for their
-	 * RCU callbacks before the code they run goes away. */
+	 * RCU callbacks before the code they run goes away.
+	 */
 	rcu_barrier();
 }
 

@@ -12,7 +12,7 @@
 
 #include "xenback_kmod.h"
 
-static_assert(XENBACK_RING_OFFSET >= sizeof(struct xenback_shared));
+static_assert(sizeof(struct xenback_shared) <= XENBACK_RING_OFFSET);
 static_assert(XENBACK_RING_OFFSET + XENBACK_RING_SIZE * sizeof(u32) <=
 	      XENBACK_MMAP_SIZE);
 static_assert(XENBACK_MMAP_SIZE <= PAGE_SIZE);
@@ -48,6 +48,9 @@ bool xb_ring_push(struct xb_ring *r, u32 port)
 	}
 	WRITE_ONCE(r->slots[r->prod & (XENBACK_RING_SIZE - 1)], port);
 	r->prod++;
+	/* The slot before the index that makes it visible: pairs with the
+	 * reader's acquire load of prod (userspace/lib/platform/xenback_dev.h).
+	 */
 	smp_store_release(&r->hdr->prod, r->prod);
 	return true;
 }

@@ -60,7 +60,8 @@ struct xb_ctx {
 	struct mutex mutex;
 	/* port -> struct xb_evtchn: Xen ports by number, loopback ports by
 	 * number - XENBACK_LOOPBACK_PORT_BASE (small indices keep the
-	 * xarray shallow: the lookup is on every notify). */
+	 * xarray shallow: the lookup is on every notify).
+	 */
 	struct xarray xen;
 	struct xarray loop;
 	atomic_t nports;
@@ -92,7 +93,8 @@ struct xb_evtchn {
 	/* under xb_peer_lock; read under RCU */
 	struct xb_evtchn __rcu *peer;
 	/* Counters: EVENTS, WAKES, SPURIOUS, THROTTLED change under
-	 * ctx->lock; NOTIFIES (sent without it) is notifies_atomic. */
+	 * ctx->lock; NOTIFIES (sent without it) is notifies_atomic.
+	 */
 	u64 stats[XB_STAT_NR];
 	atomic64_t notifies_atomic;
 	struct list_head kill_node;    /* teardown batch */
