@@ -8,7 +8,7 @@
 #                 directive above the line that sources it)
 #   checkpatch    one point: Linux's scripts/checkpatch.pl (linux-source-6.1,
 #                 extracted once into build/lint/) on kmod/*.c kmod/*.h; every
-#                 finding is listed as a comment. kmod/ still has ERRORs, so
+#                 finding is listed as a comment; kmod/ has none, and
 #                 an ERROR fails the point (checkpatch_errors_fail below)
 #   clang-format  one point: .clang-format (kernel style) parses and runs; the
 #                 C tree is NOT formatted with it yet, so how many files and
