@@ -33,20 +33,15 @@ if [ "${1:-}" = --update ]; then
 	exit 0
 fi
 
-echo "TAP version 13"
-echo "1..3"
-n=0 failed=0
-ok() { # ok <status> <name>
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
+# shellcheck source=tests/unit/tap.sh
+. "$top/tests/unit/tap.sh"
 missing=
 for t in abi-dumper abi-compliance-checker; do
 	command -v "$t" >/dev/null || missing="$missing $t"
 done
 if [ -n "$missing" ]; then
-	for _ in 1 2 3; do ok 1 "abi check: missing$missing (scripts/deps.sh installs them)"; done
-	exit 1
+	tap_point 1 "abi check: missing$missing (scripts/deps.sh installs them)"
+	tap_done
 fi
 
 compare() { # compare <lib> <old.dump> <new.dump>
@@ -57,12 +52,12 @@ for l in $libs; do
 	lib=${l%%:*}
 	so=build/$lib.so.$version
 	if [ ! -e "$so" ]; then
-		ok 1 "$lib: $so not built"
+		tap_point 1 "$lib: $so not built"
 		continue
 	fi
 	dump "$so" "${l#*:}" "$out/$lib.dump" && compare "$lib" "userspace/lib/abi/$lib.dump" "$out/$lib.dump"
 	r=$?
-	ok $r "$lib.so compatible with userspace/lib/abi/$lib.dump"
+	tap_point $r "$lib.so compatible with userspace/lib/abi/$lib.dump"
 	[ $r -eq 0 ] || sed -n 's/^/# /;/compatibility\|problems\|rror/p' "$out/$lib-compare.log"
 done
 
@@ -72,7 +67,7 @@ v=$out/variant
 rm -rf "$v" && mkdir -p "$v/include"
 sed 's/^\tuint32_t backend_domid;/\tuint64_t backend_domid;/' include/xenback.h >"$v/include/xenback.h"
 if cmp -s include/xenback.h "$v/include/xenback.h"; then
-	ok 1 "variant: the field to change was not found in include/xenback.h"
+	tap_point 1 "variant: the field to change was not found in include/xenback.h"
 else
 	objs=()
 	for c in userspace/lib/core/*.c userspace/lib/platform/*.c; do
@@ -84,11 +79,11 @@ else
 	if ! gcc -shared -Wl,-soname,libxenback.so.0 -Wl,--version-script=userspace/lib/libxenback.map \
 		-o "$v/libxenback.so.$version" "${objs[@]}" -lxenstore -lxengnttab -lxenevtchn ||
 		! dump "$v/libxenback.so.$version" "$v/include/xenback.h" "$v/libxenback.dump"; then
-		ok 1 "variant: could not build or dump it"
+		tap_point 1 "variant: could not build or dump it"
 	elif compare libxenback-variant userspace/lib/abi/libxenback.dump "$v/libxenback.dump"; then
-		ok 1 "a widened field in xenback_bus_config is reported incompatible"
+		tap_point 1 "a widened field in xenback_bus_config is reported incompatible"
 	else
-		ok 0 "a widened field in xenback_bus_config is reported incompatible"
+		tap_point 0 "a widened field in xenback_bus_config is reported incompatible"
 	fi
 fi
-exit $((failed > 0))
+tap_done

@@ -27,12 +27,8 @@ checkpatch_errors_fail=1
 # Options for an out-of-tree module: no kernel tree to look things up in.
 checkpatch_opts=(--no-tree --file --terse --show-types --max-line-length=100)
 
-n=0 failed=0
-point() { # <status> <description>: one TAP point
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-comment() { sed 's/^/# /'; }
+# shellcheck source=tests/unit/tap.sh
+. "$top/tests/unit/tap.sh"
 
 # The tree's files: what git tracks or would track (new files too), else
 # everything outside build/ and .git.
@@ -60,11 +56,11 @@ if command -v shellcheck >/dev/null; then
 	for f in "${scripts[@]}"; do
 		res=$(shellcheck -f gcc "$f" 2>&1)
 		rc=$?
-		point "$rc" "shellcheck $f"
-		[ -n "$res" ] && printf '%s\n' "$res" | comment
+		tap_point "$rc" "shellcheck $f"
+		[ -n "$res" ] && printf '%s\n' "$res" | tap_diag
 	done
 else
-	point 1 "shellcheck: not installed (apt-get install shellcheck; scripts/deps.sh)"
+	tap_point 1 "shellcheck: not installed (apt-get install shellcheck; scripts/deps.sh)"
 fi
 
 # ------------------------------------------------------------ checkpatch
@@ -91,11 +87,11 @@ for f in "${all[@]}"; do
 	case $f in kmod/*.c|kmod/*.h) [ -f "$f" ] && kfiles+=("$f") ;; esac
 done
 if ! command -v perl >/dev/null; then
-	point 1 "checkpatch: perl not installed (apt-get install perl; scripts/deps.sh)"
+	tap_point 1 "checkpatch: perl not installed (apt-get install perl; scripts/deps.sh)"
 elif [ ! -s "$ksrc" ]; then
-	point 1 "checkpatch: $ksrc missing (apt-get install linux-source-6.1; scripts/deps.sh)"
+	tap_point 1 "checkpatch: $ksrc missing (apt-get install linux-source-6.1; scripts/deps.sh)"
 elif ! checkpatch; then
-	point 1 "checkpatch: could not extract scripts/checkpatch.pl from $ksrc"
+	tap_point 1 "checkpatch: could not extract scripts/checkpatch.pl from $ksrc"
 else
 	res=$(perl "$out/checkpatch.pl" "${checkpatch_opts[@]}" "${kfiles[@]}" 2>&1)
 	rc=$? # 0: clean, 1: findings; anything else: checkpatch itself failed
@@ -108,8 +104,8 @@ else
 	[ "$checkpatch_errors_fail" = 1 ] && [ "$errors" -gt 0 ] && st=1
 	desc="checkpatch kmod/ (${#kfiles[@]} files): $errors errors, $warnings warnings, $checks checks"
 	[ "$checkpatch_errors_fail" = 1 ] || desc+=" (reported, not failed on yet: see scripts/lint.sh)"
-	point "$st" "$desc"
-	[ -n "$res" ] && printf '%s\n' "$res" | comment
+	tap_point "$st" "$desc"
+	[ -n "$res" ] && printf '%s\n' "$res" | tap_diag
 fi
 
 # ------------------------------------------------------------ clang-format
@@ -118,10 +114,10 @@ for f in "${all[@]}"; do
 	case $f in *.c|*.h) [ -f "$f" ] && cfiles+=("$f") ;; esac
 done
 if ! command -v clang-format >/dev/null; then
-	point 1 "clang-format: not installed (apt-get install clang-format; scripts/deps.sh)"
+	tap_point 1 "clang-format: not installed (apt-get install clang-format; scripts/deps.sh)"
 elif ! err=$(clang-format --style=file --dump-config "${cfiles[0]:-kmod/main.c}" 2>&1 >/dev/null) || [ -n "$err" ]; then
-	point 1 "clang-format: .clang-format does not parse"
-	printf '%s\n' "$err" | comment
+	tap_point 1 "clang-format: .clang-format does not parse"
+	printf '%s\n' "$err" | tap_diag
 else
 	nf=0 nl=0 bad=0
 	for f in "${cfiles[@]}"; do
@@ -134,9 +130,8 @@ else
 		fi
 		[ "$d" -gt 0 ] && nf=$((nf + 1)) nl=$((nl + d))
 	done
-	point "$bad" "clang-format (.clang-format, Linux kernel style) runs on ${#cfiles[@]} C files"
+	tap_point "$bad" "clang-format (.clang-format, Linux kernel style) runs on ${#cfiles[@]} C files"
 	echo "# clang-format: the tree is not formatted yet: $nf of ${#cfiles[@]} files, $nl lines would change (clang-format --dry-run <file> shows where)"
 fi
 
-echo "1..$n"
-[ "$failed" = 0 ]
+tap_done

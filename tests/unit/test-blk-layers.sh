@@ -33,14 +33,8 @@ src=userspace/backends/blk
 obj=build/san/$src # the unit tier's objects: up to date under make unit-check
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-ok() { # ok <status> <name>
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-diag() { sed 's/^/# /' "$@"; }
-echo "TAP version 13"
-echo "1..$((3 + ${#stages[@]} + ${#setup[@]}))"
+# shellcheck source=tests/unit/tap.sh
+. "$top/tests/unit/tap.sh"
 
 # The objects of today's sources (a stale object of a removed source must
 # not count), built now if absent or older than their sources. A fresh
@@ -55,8 +49,8 @@ rc=$?
 for f in "${files[@]}"; do
 	[ -f "$top/$obj/${f%.c}.o" ] || rc=1
 done
-[ "$rc" -eq 0 ] || diag "$tmp/make.log"
-ok "$rc" "every blk source is built (${#files[@]} objects in $obj)"
+[ "$rc" -eq 0 ] || tap_diag_file "$tmp/make.log"
+tap_point "$rc" "every blk source is built (${#files[@]} objects in $obj)"
 
 # symbol -> the blk file that defines it; then file<TAB>file<TAB>symbol for
 # every reference from one blk file to another.
@@ -97,13 +91,13 @@ done
 for f in "${stages[@]}" "${setup[@]}"; do
 	[ -f "$top/$src/$f" ] || { echo "# $f is listed but $src/$f does not exist"; bad=1; }
 done
-ok "$bad" "every blk file is a stage or set-up, and every listed file exists"
+tap_point "$bad" "every blk file is a stage or set-up, and every listed file exists"
 
 # No cycle at all, set-up included.
 cut -f1,2 "$tmp/refs" | tr '\t' ' ' | tsort >/dev/null 2>"$tmp/tsort"
 rc=$?
 [ "$rc" -eq 0 ] || awk '!seen[$0]++ { print "# " $0 }' "$tmp/tsort"
-ok "$rc" "no cycle between the blk files ($(wc -l <"$tmp/refs") cross-file references)"
+tap_point "$rc" "no cycle between the blk files ($(wc -l <"$tmp/refs") cross-file references)"
 
 # Each stage references later stages only (never an earlier or unlisted file,
 # never set-up).
@@ -123,7 +117,7 @@ for i in "${!stages[@]}"; do
 			bad=1
 		fi
 	done <"$tmp/refs"
-	ok "$bad" "stage $((i + 1)) $f references only later stages:${to:- none}"
+	tap_point "$bad" "stage $((i + 1)) $f references only later stages:${to:- none}"
 done
 
 # Set-up is referenced by no stage.
@@ -135,6 +129,6 @@ for f in "${setup[@]}"; do
 			bad=1
 		fi
 	done <"$tmp/refs"
-	ok "$bad" "set-up file $f is referenced by no stage"
+	tap_point "$bad" "set-up file $f is referenced by no stage"
 done
-exit $((failed > 0))
+tap_done

@@ -7,12 +7,8 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-ok() { # ok <status> <name>
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-echo "TAP version 13"
+# shellcheck source=tests/unit/tap.sh
+. "$top/tests/unit/tap.sh"
 
 # What a make run decides when it reads the Makefile (make -p prints the
 # variables; -n -k: run nothing, keep going), as a fresh shell would run it:
@@ -25,8 +21,7 @@ decisions() { # decisions <goal> [make args]; make's status is not the point
 
 qemu=$(command -v qemu-system-x86_64 || true)
 if [ -z "$qemu" ]; then
-	echo "1..0 # SKIP qemu-system-x86_64 is not installed: nothing to compare with"
-	exit 0
+	tap_skip_all "qemu-system-x86_64 is not installed: nothing to compare with"
 fi
 mkdir -p "$tmp/bin"
 for d in /usr/local/bin /usr/bin /bin /usr/sbin /sbin; do
@@ -37,10 +32,8 @@ for d in /usr/local/bin /usr/bin /bin /usr/sbin /sbin; do
 done
 # Precondition: with every package present (a second run), the vm tier runs.
 if ! decisions check DEPS=true | grep -q '^CHECK_TESTS .*tests/vm/vm-tier.sh'; then
-	echo "1..0 # SKIP the vm tier cannot run here even with every package"
-	exit 0
+	tap_skip_all "the vm tier cannot run here even with every package"
 fi
-echo "1..7"
 
 # The fake installer: "installs" qemu and logs how it was called.
 printf '#!/bin/sh\necho "$*" >>"%s/deps.log"\nln -sf "%s" "%s/bin/qemu-system-x86_64"\n' \
@@ -58,24 +51,24 @@ installed_once() {
 
 out=$(first_run check)
 grep -q '^CHECK_TESTS .*tests/vm/vm-tier.sh' <<<"$out"
-ok $? "first make check runs the vm tier"
+tap_point $? "first make check runs the vm tier"
 grep -q '^VM_MISSING := *$' <<<"$out"
-ok $? "first make check finds nothing missing for the vm tier"
+tap_point $? "first make check finds nothing missing for the vm tier"
 installed_once
-ok $? "first make check ran the installer once, before choosing tiers"
+tap_point $? "first make check ran the installer once, before choosing tiers"
 
 out=$(first_run demo)
 grep -q '^XEN_MISSING := *$' <<<"$out"
-ok $? "first make demo finds real Xen complete (runs it, not the simulated demo)"
+tap_point $? "first make demo finds real Xen complete (runs it, not the simulated demo)"
 installed_once
-ok $? "first make demo ran the installer once"
+tap_point $? "first make demo ran the installer once"
 
 first_run unit-check >/dev/null
 installed_once
-ok $? "first make unit-check ran the installer once"
+tap_point $? "first make unit-check ran the installer once"
 
 rm -f "$tmp/deps.log"
 decisions all DEPS="$tmp/deps" >/dev/null
 [ ! -e "$tmp/deps.log" ]
-ok $? "make (build only) installs nothing"
-exit $((failed > 0))
+tap_point $? "make (build only) installs nothing"
+tap_done

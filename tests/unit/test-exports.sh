@@ -5,13 +5,8 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
-n=0 failed=0
-ok() { # ok <status> <name>
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-echo "TAP version 13"
-echo "1..7"
+# shellcheck source=tests/unit/tap.sh
+. "$top/tests/unit/tap.sh"
 
 # Functions a header declares: comments stripped, then every xenback_*
 # name followed by "(" that is not a function-pointer type "(*name)".
@@ -31,17 +26,17 @@ exported() { # functions and data the .so defines, version nodes excluded
 check_lib() { # check_lib <so> <header> <map>
 	local so=$1 h=$2 map=$3 d m e
 	if [ ! -e "$so" ]; then
-		ok 1 "$so is built"
-		ok 1 "$so: header, map and exports agree"
+		tap_point 1 "$so is built"
+		tap_point 1 "$so: header, map and exports agree"
 		return
 	fi
 	d=$(declared "$h")
 	m=$(mapped "$map")
 	e=$(exported "$so")
 	[ "$d" = "$m" ]
-	ok $? "$map lists exactly the functions $h declares ($(wc -l <<<"$d"))"
+	tap_point $? "$map lists exactly the functions $h declares ($(wc -l <<<"$d"))"
 	[ -n "$e" ] && [ "$e" = "$m" ]
-	ok $? "$so exports exactly what $map lists"
+	tap_point $? "$so exports exactly what $map lists"
 	if [ "$d" != "$m" ] || [ "$e" != "$m" ]; then
 		diff <(echo "$d") <(echo "$m") | sed 's/^/# header vs map: /'
 		diff <(echo "$m") <(echo "$e") | sed 's/^/# map vs .so: /'
@@ -51,13 +46,13 @@ check_lib build/libxenback.so include/xenback.h userspace/lib/libxenback.map
 check_lib build/libxenback-sim.so include/xenback/sim.h userspace/lib/sim/libxenback-sim.map
 
 ! nm -D build/libxenback.so 2>/dev/null | grep -i sim
-ok $? "libxenback.so has no simulator symbol"
+tap_point $? "libxenback.so has no simulator symbol"
 ! nm -D --undefined-only build/libxenback-sim.so 2>/dev/null | awk '{print $2}' | grep '^xenback_\|^xb_'
-ok $? "libxenback-sim.so needs nothing of libxenback's internals"
+tap_point $? "libxenback-sim.so needs nothing of libxenback's internals"
 # The .so really hides what it does not export: an internal function of the
 # core is in the static archive but not among the dynamic symbols.
 archive=$(nm build/libxenback.a 2>/dev/null)
 dynamic=$(nm -D build/libxenback.so 2>/dev/null)
 grep -q ' T xb_log$' <<<"$archive" && ! grep -q ' xb_log$' <<<"$dynamic"
-ok $? "internal functions (xb_log) are hidden in the .so"
-exit $((failed > 0))
+tap_point $? "internal functions (xb_log) are hidden in the .so"
+tap_done

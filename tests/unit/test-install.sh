@@ -7,27 +7,22 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-ok() { # ok <status> <name>
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-echo "TAP version 13"
-echo "1..8"
+# shellcheck source=tests/unit/tap.sh
+. "$top/tests/unit/tap.sh"
 
 root=$tmp/root
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -s -C "$top" install \
 	DESTDIR="$root" PREFIX=/usr >"$tmp/install.log" 2>&1
 r=$?
-ok $r "make install DESTDIR=... PREFIX=/usr"
-[ $r -eq 0 ] || sed 's/^/# /' "$tmp/install.log"
+tap_point $r "make install DESTDIR=... PREFIX=/usr"
+[ $r -eq 0 ] || tap_diag_file "$tmp/install.log"
 grep -qx 'includedir=/usr/include' "$root/usr/lib/pkgconfig/xenback.pc"
-ok $? "xenback.pc names the install's directories, not the build's default"
+tap_point $? "xenback.pc names the install's directories, not the build's default"
 
 # Every installed header is one a program can use with an installed library.
 hdrs=$(cd "$root/usr/include" 2>/dev/null && find . -name '*.h' | sort | tr '\n' ' ')
 [ "$hdrs" = "./xenback.h ./xenback/sim.h ./xenback/uapi/xenback.h " ]
-ok $? "installed headers: xenback.h, xenback/sim.h, xenback/uapi/xenback.h (got: $hdrs)"
+tap_point $? "installed headers: xenback.h, xenback/sim.h, xenback/uapi/xenback.h (got: $hdrs)"
 
 cat >"$tmp/prog.c" <<'EOF'
 #include <stdio.h>
@@ -51,13 +46,13 @@ export PKG_CONFIG_PATH=$root/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$root
 # shellcheck disable=SC2046 # pkg-config prints several words on purpose
 gcc -Wall -Werror -o "$tmp/prog" "$tmp/prog.c" $(pkg-config --cflags --libs xenback-sim) >"$tmp/cc.log" 2>&1
 r=$?
-ok $r "builds with \`pkg-config --cflags --libs xenback-sim\` only"
-[ $r -eq 0 ] || sed 's/^/# /' "$tmp/cc.log"
+tap_point $r "builds with \`pkg-config --cflags --libs xenback-sim\` only"
+[ $r -eq 0 ] || tap_diag_file "$tmp/cc.log"
 out=$(LD_LIBRARY_PATH=$root/usr/lib "$tmp/prog" 2>&1)
-ok $? "runs against the installed shared libraries ($out)"
+tap_point $? "runs against the installed shared libraries ($out)"
 ldd_out=$(LD_LIBRARY_PATH=$root/usr/lib ldd "$tmp/prog" 2>&1)
 grep -q "libxenback.so.0 => $root" <<<"$ldd_out" && grep -q "libxenback-sim.so.0 => $root" <<<"$ldd_out"
-ok $? "linked to libxenback.so.0 and libxenback-sim.so.0 by soname"
+tap_point $? "linked to libxenback.so.0 and libxenback-sim.so.0 by soname"
 
 # shellcheck disable=SC2046
 gcc -Wall -Werror -o "$tmp/prog-static" "$tmp/prog.c" \
@@ -65,10 +60,10 @@ gcc -Wall -Werror -o "$tmp/prog-static" "$tmp/prog.c" \
 	"$root/usr/lib/libxenback.a" $(pkg-config --static --libs-only-l xenback | sed 's/-lxenback //') \
 	>"$tmp/cc-static.log" 2>&1 && "$tmp/prog-static" >/dev/null
 r=$?
-ok $r "links statically against the installed archives and runs"
-[ $r -eq 0 ] || sed 's/^/# /' "$tmp/cc-static.log"
+tap_point $r "links statically against the installed archives and runs"
+[ $r -eq 0 ] || tap_diag_file "$tmp/cc-static.log"
 
 [ -x "$root/usr/sbin/xenbackd" ] && [ -x "$root/usr/bin/xenbackctl" ] &&
 	[ -x "$root/usr/lib/xenback/xenback-dm" ] && [ -e "$root/usr/share/man/man8/xenbackd.8" ]
-ok $? "the daemon, its tools and man page are installed"
-exit $((failed > 0))
+tap_point $? "the daemon, its tools and man page are installed"
+tap_done
