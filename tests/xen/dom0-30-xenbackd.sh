@@ -2,7 +2,7 @@
 # xenbackd on real Xen: a PV domU created with xl, its qdisk disks routed to
 # xenback-dm (libxl's device model stand-in) and served by xenbackd, with
 # xenback.ko loaded. Disks: xvda (rw, the pattern), xvdb (read-only), xvdc
-# (backing file missing: the seed's scenario), xvdd (flush and discard);
+# (backing file missing: QEMU commit eb6ae7a682's rule), xvdd (flush and discard);
 # xvde hot-plugged twice. Then xl destroy tears everything down.
 # xvda and xvdd are files on ext2 over brd ramdisks (xenbackd's O_DIRECT
 # path); xvdb and xvde are files on tmpfs (no O_DIRECT there).
@@ -71,7 +71,8 @@ for dv in 51712:xvda 51728:xvdb 51760:xvdd; do
 done
 [ "$(xenstore-read "$be/51712/hotplug-status" 2>/dev/null)" = connected ]; point $? "xenbackd: hotplug-status=connected written by xenbackd"
 
-# the seed's scenario: xvdc's backing file does not exist
+# QEMU commit eb6ae7a682's rule: xvdc's backing file does not exist, its
+# failed instance is kept and never re-created
 nfail() { grep -c "qdisk/$id/51744: .*cannot open" $W/xenbackd.log; }
 xbctl_devs | grep -q "^qdisk $id 51744 failed .*cannot_open"
 point $? "xenbackd: xvdc (missing file) is listed as failed with its error"
