@@ -51,12 +51,12 @@ int main(void)
 
 	vt_open(&x);
 	vt_pair(&x, NULL, &pa, &pb);
-	xb_xenback_notify(&x, pa);           /* notify, event, wake */
+	xb_xenback_notify(&x, pa);      /* notify, event, wake */
 	vt_skip(&x, 4);
 	xb_xenback_rearm(&x, pb, false);
 	xb_xenback_set_ring(&x, pb, &sr[0], &sr[1]);
-	xb_xenback_notify(&x, pa);           /* event, spurious */
-	xb_xenback_unbind(&x, pa);            /* unbind */
+	xb_xenback_notify(&x, pa);      /* event, spurious */
+	xb_xenback_unbind(&x, pa);      /* unbind */
 	xb_xenback_close(&x);
 
 	put(TR "/events/xenback/enable", "0");
