@@ -15,7 +15,9 @@ rc=${PIPESTATUS[0]}
 pass=$(grep -E '^ok [0-9]+' "$log" | grep -vc '# *SKIP' || true)
 skip=$(grep -E '^ok [0-9]+' "$log" | grep -c '# *SKIP' || true)
 fail=$(grep -cE '^not ok [0-9]+' "$log" || true)
-badfiles=$(grep -cE '^(Wstat|Parse errors|Bad plan|No plan found|Non-zero exit status)' "$log" || true)
+# prove's summary: "<file> (Wstat: <non-zero> ...)" for a program that died
+# or exited non-zero, an indented "Parse errors:" line for a broken plan.
+badfiles=$(grep -cE '\(Wstat: [1-9]|^[[:space:]]+Parse errors:' "$log" || true)
 fail=$((fail + badfiles))
 [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
 echo "[$label] skipped: $skip"
