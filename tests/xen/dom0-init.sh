@@ -4,6 +4,7 @@
 # XB-DOM0-READY, runs /xen/tests/dom0-tests.sh (TAP on the console), checks the
 # kernel log, prints XB-DONE and powers off. scripts/xen-run.sh reads this.
 # Kernel command line: xb.tests=<glob> limits which dom0-*.sh run (default all);
+# xb.script_timeout=<s> bounds each dom0-*.sh (default 400);
 # xb.crash=panic panics dom0 on purpose (tests scripts/xen-run.sh).
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
 mount -t proc proc /proc
@@ -36,11 +37,12 @@ xen-init-dom0 >/var/log/xen/xen-init-dom0.log 2>&1 || fail "xen-init-dom0: $(cat
 xenconsoled --log=guest --log-dir=/var/log/xen --pid-file=/run/xenconsoled.pid || fail "xenconsoled did not start"
 echo "XB-DOM0-READY"
 
-tests='' crash='' demo=''
+tests='' crash='' demo='' script_timeout=400
 read -r cmdline < /proc/cmdline
 for w in $cmdline; do
 	case $w in
 	xb.tests=*) tests=${w#xb.tests=} ;;
+	xb.script_timeout=*) script_timeout=${w#xb.script_timeout=} ;;
 	xb.demo=*) demo=${w#xb.demo=} ;; # make demo: tests/xen/dom0-demo.sh instead of the tests
 	xb.crash=*) crash=${w#xb.crash=} ;; # self-test of xen-run.sh's crash detection
 	esac
@@ -52,7 +54,7 @@ esac
 if [ -n "$demo" ]; then
 	sh /xen/tests/dom0-demo.sh
 else
-	XB_TESTS=$tests sh /xen/tests/dom0-tests.sh
+	XB_TESTS=$tests XB_SCRIPT_TIMEOUT=$script_timeout sh /xen/tests/dom0-tests.sh
 fi
 
 bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|kernel BUG|list_add corruption|list_del corruption|Poison overwritten|Redzone')

@@ -5,6 +5,8 @@
 #   XB_XEN_TESTS=<pattern>  only the dom0-*.sh scripts matching it
 #   XB_XEN_VERBOSE=1        copy the serial console to stderr
 #   XB_XEN_TIMEOUT=<s>      default 600
+#   XB_XEN_SCRIPT_TIMEOUT=<s> each dom0-*.sh, default 400 (a loaded machine
+#                           needs more: e.g. 1500 with XB_XEN_TIMEOUT=4000)
 #   XB_XEN_READY_TIMEOUT=<s> dom0 must be up within this, default 300 (on a
 #                           2-core machine busy with builds beside it, dom0
 #                           was still booting after 150 s once)
@@ -14,6 +16,9 @@ cpio=$top/build/xen/dom0.cpio
 [ -s "$cpio" ] || { echo "1..1"; echo "not ok 1 - xen tier: $cpio missing (make xen-check builds it)"; exit 1; }
 args=(--initrd "$cpio" --timeout "${XB_XEN_TIMEOUT:-600}" --console "$top/build/xen/console.log" \
 	--ready-timeout "${XB_XEN_READY_TIMEOUT:-300}")
-[ -n "${XB_XEN_TESTS:-}" ] && args+=(--dom0-append "xb.tests=$XB_XEN_TESTS")
+append=
+[ -n "${XB_XEN_TESTS:-}" ] && append="xb.tests=$XB_XEN_TESTS"
+[ -n "${XB_XEN_SCRIPT_TIMEOUT:-}" ] && append="${append:+$append }xb.script_timeout=$XB_XEN_SCRIPT_TIMEOUT"
+[ -n "$append" ] && args+=(--dom0-append "$append")
 [ "${XB_XEN_VERBOSE:-0}" = 1 ] && args+=(--verbose)
 exec "$top/scripts/xen-run.sh" "${args[@]}"
