@@ -317,6 +317,22 @@ int xenback_device_fail(struct xenback_device *dev, int err,
 			const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* What a device holds, for budgets and xenbackctl list: a backend adds
+ * (delta > 0) and returns (delta < 0) what it takes for a guest. The
+ * library keeps the per-device totals and the bus-wide ones
+ * (xenback_bus_usage()); a total never goes below 0. */
+enum xenback_usage {
+	XENBACK_USAGE_MEM,        /* bytes */
+	XENBACK_USAGE_REQUESTS,   /* requests in flight */
+	XENBACK_USAGE_FDS,        /* file descriptors */
+	XENBACK_USAGE_THROTTLED,  /* a budget held the device back (count) */
+	XENBACK_USAGE_NR,
+};
+void xenback_device_account(struct xenback_device *dev, enum xenback_usage what,
+			    int64_t delta);
+uint64_t xenback_device_usage(const struct xenback_device *dev, enum xenback_usage what);
+uint64_t xenback_bus_usage(const struct xenback_bus *bus, enum xenback_usage what);
+
 /* Grants of the device's frontend. Mappings still held at disconnect are
  * unmapped by the library. */
 int xenback_device_map_grants(struct xenback_device *dev, const uint32_t *refs,
@@ -348,9 +364,15 @@ struct xenback_device_info {
 	bool declined;
 	unsigned int grants_mapped;
 	unsigned int ports_bound;
-	/* Filled by the library, zero for now: fields added later go here, so
-	 * the struct's size and the offsets above never change. */
-	uint64_t reserved[4];
+	/* What the device holds now, as its backend reports it
+	 * (xenback_device_account()); 0 without a device. */
+	uint64_t mem_bytes;          /* memory held for this guest (buffers) */
+	uint32_t requests_inflight;  /* requests taken, not yet answered */
+	uint32_t fds;                /* file descriptors held */
+	uint64_t throttled;          /* times a budget held this device back */
+	/* Zero for now: fields added later go here, so the struct's size and
+	 * the offsets above never change. */
+	uint64_t reserved[1];
 };
 /* Calls fn for every instance (order unspecified); stops if fn returns
  * non-zero and returns that value. */

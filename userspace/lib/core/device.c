@@ -78,6 +78,7 @@ void xb_device_free(struct xenback_device *dev)
 {
 	if (!dev)
 		return;
+	xb_usage_release(dev);
 	free_writes(dev);
 	free(dev->fe_state_path);
 	free(dev->fe_token);

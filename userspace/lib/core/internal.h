@@ -111,6 +111,7 @@ struct xenback_device {
 	struct xenback_evtchn *chans;
 	uint64_t flap_start_ns;
 	unsigned int flap_count;
+	uint64_t usage[XENBACK_USAGE_NR]; /* xenback_device_account() */
 	max_align_t priv[];
 };
 
@@ -150,6 +151,7 @@ struct xenback_bus {
 	bool timer_armed;
 	struct xenback_device *dead_list;
 	uint32_t scan_gen;
+	uint64_t usage[XENBACK_USAGE_NR]; /* sum over the devices */
 	char err[512];
 };
 
@@ -222,6 +224,9 @@ int xb_device_set_state(struct xenback_device *dev, int state);
 void xb_bus_arm_timer(struct xenback_bus *bus);
 /* Frees devices failed from inside callbacks (deferred teardown). */
 void xb_bus_reap(struct xenback_bus *bus);
+
+/* usage.c: returns what a freed device still had accounted to the bus. */
+void xb_usage_release(struct xenback_device *dev);
 
 /* device_io.c */
 void xb_device_release_io(struct xenback_device *dev);

@@ -396,6 +396,10 @@ XB_EXPORT int xenback_bus_foreach(struct xenback_bus *bus,
 				i.grants_mapped += m->n;
 			for (c = be->dev->chans; c; c = c->next)
 				i.ports_bound++;
+			i.mem_bytes = be->dev->usage[XENBACK_USAGE_MEM];
+			i.requests_inflight = (uint32_t)be->dev->usage[XENBACK_USAGE_REQUESTS];
+			i.fds = (uint32_t)be->dev->usage[XENBACK_USAGE_FDS];
+			i.throttled = be->dev->usage[XENBACK_USAGE_THROTTLED];
 		}
 		r = fn(&i, data);
 		if (r)
