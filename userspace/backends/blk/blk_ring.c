@@ -128,6 +128,7 @@ static void fetch_indirect(struct blk_dev *d, struct blk_req *list, struct blk_r
 	struct xenback_grant_copy segs[64];
 	struct blk_req *r, *next, *batch[64];
 	unsigned int n = 0, i;
+	int ret;
 
 	for (r = list; r; r = next) {
 		next = r->next;
@@ -138,12 +139,13 @@ static void fetch_indirect(struct blk_dev *d, struct blk_req *list, struct blk_r
 		};
 		if (++n < 64 && next)
 			continue;
-		xenback_device_grant_copy(d->dev, segs, n);
+		/* Failed as a whole: no status written, no descriptor read. */
+		ret = xenback_device_grant_copy(d->dev, segs, n);
 		for (i = 0; i < n; i++) {
 			struct blk_req *b = batch[i];
 
 			b->next = NULL;
-			if (segs[i].status || !rw_ok(d, b))
+			if (ret < 0 || segs[i].status || !rw_ok(d, b))
 				blk_complete(d, b, BLKIF_RSP_ERROR);
 			else
 				blk_data_route(d, b, writes);
