@@ -16,6 +16,7 @@ stages=(
 	blk_complete.c       # completion: result -> status, read data back to the guest
 	blk_grant.c          # the batched grant copy (the data stage's and completion's)
 	blk_respond.c        # responses, push, notify
+	blk_budget.c         # budgets: bounce bytes, persistent mappings, requests; accounting
 )
 # Set-up and tear-down, outside the path and outside the order: they may
 # reference any stage (blk_connect.c binds blk_event.c's handlers, starts and

@@ -22,6 +22,9 @@
  *   blk_grant.c    the batched grant copy (both directions)
  *   blk_respond.c  responses pushed once per queue; the frontend notified
  *                  only if it asked (RING_PUSH_RESPONSES_AND_CHECK_NOTIFY)
+ *   blk_budget.c   the budgets (blk_backend.h): bounce-buffer bytes,
+ *                  persistent mappings and requests in flight, per device
+ *                  and daemon-wide; what a device holds, accounted
  *
  * Nothing calls back up: the engine hands each finished request forward
  * to the completion stage; the response stage returns which queues got
@@ -66,6 +69,22 @@
 #define BLK_URING_ENTRIES 256
 /* Persistent grants kept mapped per queue (blkback's default too). */
 #define BLK_MAX_PGRANTS 1056
+/* The largest request: BLK_MAX_INDIRECT_SEGS full pages. */
+#define BLK_MAX_REQ_BYTES (BLK_MAX_INDIRECT_SEGS * BLK_PAGE)
+/* Fairness: requests one queue takes from its ring in one round; the rest
+ * wait for the next round (the engine's eventfd is raised to get one). */
+#define BLK_RING_ROUND_BUDGET 64
+/* Bounce buffers: a slot keeps its buffer for reuse only up to this size,
+ * and a device keeps at most BLK_BOUNCE_STEADY bytes of them while idle
+ * (its steady size); the rest are freed when their request is answered.
+ * Buffers from BLK_BOUNCE_MMAP_MIN up are mmap()ed, so freeing them
+ * returns the memory to the system. */
+#define BLK_BOUNCE_KEEP (128u << 10)
+#define BLK_BOUNCE_STEADY (256u << 10)
+#define BLK_BOUNCE_MMAP_MIN (128u << 10)
+/* Teardown waits this long in all for I/O the kernel still holds, then
+ * leaks those requests' buffers (logged) rather than free them. */
+#define BLK_TEARDOWN_WAIT_MS 250
 
 struct blk_dev;
 
@@ -83,6 +102,10 @@ struct blk_req {
 	struct blkif_request_segment seg[BLK_MAX_INDIRECT_SEGS];
 	void *buf;                     /* bounce buffer, page aligned */
 	size_t buf_cap;
+	bool buf_mmap;                 /* ... mmap()ed (else posix_memalign()) */
+	bool buf_charged;              /* ... in use: counted in flight */
+	bool in_engine;                /* queued on the io_uring, not reaped */
+	bool preflush;                 /* FLUSH_DISKCACHE with data: flush, then write */
 	bool persistent;               /* I/O straight into mapped guest pages */
 	struct iovec iov[BLK_MAX_INDIRECT_SEGS];
 	struct blk_req *next;          /* free list / batch lists */
@@ -105,8 +128,13 @@ struct blk_queue {
 	struct blk_req *slots;         /* RING_SIZE of them */
 	struct blk_req *free;
 	unsigned int inflight;
-	bool stalled;                  /* out of slots: blk_event.c resumes it once
-					 * responses have freed some */
+	bool stalled;                  /* out of slots (or the device at its
+					 * request budget): blk_event.c resumes it
+					 * once responses have freed some */
+	bool throttled;                /* the device waits for bounce memory:
+					 * resumed once its parked requests went on */
+	bool budgeted;                 /* took its per-round budget: resumed from
+					 * the engine's eventfd, next round */
 	struct blk_pgrant *pgrants;    /* by gref */
 	unsigned int npgrants;
 	uint64_t pgrant_maps, pgrant_hits, copies;
@@ -129,8 +157,22 @@ struct blk_dev {
 	struct blk_queue q[BLK_MAX_QUEUES];
 	struct io_uring uring;
 	bool uring_ok;
-	int efd;                       /* the engine's eventfd: io_uring completions */
+	int efd;                       /* the engine's eventfd: io_uring completions,
+					 * and kicks for another round */
+	bool efd_added;                /* ... in the bus's epoll set */
 	unsigned int sq_pending;
+	unsigned int uring_inflight;   /* SQEs queued and not reaped */
+	unsigned int lbs, pbs;         /* logical, physical block size (bytes) */
+	bool blockdev;
+	bool fd_accounted;             /* the image fd counted (XENBACK_USAGE_FDS) */
+	unsigned int inflight;         /* requests taken, not answered (all queues) */
+	/* Budgets (blk_budget.c). */
+	uint64_t bounce_inflight;      /* bytes of buffers in use */
+	uint64_t bounce_kept;          /* bytes of idle buffers kept for reuse */
+	unsigned int npgrants;         /* persistent mappings (all queues) */
+	struct blk_req *parked, *parked_tail; /* waiting for bounce memory, FIFO */
+	bool waiting;                  /* on the daemon-wide waiters list */
+	struct blk_dev *wait_next;
 	struct blk_req *done_reads;    /* completed reads awaiting copy to the guest */
 	struct blk_req *done;          /* completed, awaiting response */
 };
@@ -175,9 +217,13 @@ void blk_data_route(struct blk_dev *d, struct blk_req *r, struct blk_req **write
  * all, then to the engine. */
 void blk_data_writes(struct blk_dev *d, struct blk_req *writes);
 
+/* Parked requests (waiting for bounce memory) go on while the budgets
+ * allow, in order; the round's writes fetched. True if any went on. */
+bool blk_data_resume(struct blk_dev *d);
+
 /* blk_persist.c */
-/* 0: r->iov points into persistently mapped guest pages; -ENOSPC: cache
- * full, use grant copy; other < 0: a segment cannot be mapped. */
+/* 0: r->iov points into persistently mapped guest pages; < 0: use grant
+ * copy (-ENOSPC: a cap is reached; else the mapping failed). */
 int blk_persist_resolve(struct blk_queue *q, struct blk_req *r);
 void blk_persist_release(struct blk_queue *q);
 
@@ -194,6 +240,9 @@ int blk_engine_flush(struct blk_dev *d);
 /* After an event on the eventfd fd: every completion to blk_complete_io().
  * < 0: the eventfd could not be read (nothing reaped). */
 int blk_engine_reap(struct blk_dev *d, int fd);
+/* Raise the engine's eventfd: the bus runs blk_engine_event() for d in its
+ * next round (a queue that took its per-round budget goes on there). */
+void blk_engine_kick(struct blk_dev *d);
 
 /* blk_engine_inplace.c */
 /* Map an in-place image (d->inline_rw, regular file) unless
@@ -228,5 +277,29 @@ int blk_grant_copy(struct blk_dev *d, struct blk_req *list, bool to_guest);
  * asked. Returns a mask of the queues that got responses (1u << q->idx):
  * their slots are free again. */
 unsigned int blk_respond(struct blk_dev *d);
+
+/* blk_budget.c */
+/* r's bounce buffer for r->bytes, within the device's and the daemon's
+ * budgets: 0; -EAGAIN: a budget is reached, r waits (the device is
+ * throttled; memory freed by this device or another resumes it);
+ * -ENOMEM: no memory. */
+int blk_budget_bounce_get(struct blk_dev *d, struct blk_req *r);
+/* r answered: its buffer back (kept for reuse up to the steady size, else
+ * freed); devices waiting on the daemon-wide budget are kicked. */
+void blk_budget_bounce_put(struct blk_dev *d, struct blk_req *r);
+/* r's buffer, which the kernel may still write, is never freed (kept on a
+ * list, still counted against the daemon-wide budget); the slot forgets
+ * it. Returns its size. */
+size_t blk_budget_bounce_leak(struct blk_dev *d, struct blk_req *r);
+/* Every idle slot's kept buffer freed (teardown, or memory pressure). */
+void blk_budget_bounce_trim(struct blk_dev *d);
+/* One more persistent mapping for d within the per-device and daemon-wide
+ * caps? (Counted if so; blk_budget_pgrant_put() returns them.) */
+bool blk_budget_pgrant_get(struct blk_dev *d);
+void blk_budget_pgrant_put(struct blk_dev *d, unsigned int n);
+/* May d take one more request (requests-in-flight budget)? */
+bool blk_budget_request_ok(const struct blk_dev *d);
+/* d goes away: off the waiters list. */
+void blk_budget_forget(struct blk_dev *d);
 
 #endif

@@ -54,7 +54,7 @@ int blk_image_open(struct blk_dev *d, const char *params, const char *mode,
 	const char *path = params ? image_path(params) : NULL;
 	struct stat st;
 	uint64_t bytes;
-	int flags;
+	int flags, e;
 
 	d->fd = -1;
 	if (!path || path[0] != '/')
@@ -68,18 +68,31 @@ int blk_image_open(struct blk_dev *d, const char *params, const char *mode,
 		d->fd = open(path, flags);
 	if (d->fd < 0)
 		return xenback_backend_set_error(be, -errno, "cannot open %s: %s", path, strerror(errno));
+	xenback_device_account(d->dev, XENBACK_USAGE_FDS, 1);
 	if (fstat(d->fd, &st) < 0)
 		goto fail;
-	if (S_ISBLK(st.st_mode)) {
-		if (ioctl(d->fd, BLKGETSIZE64, &bytes) < 0)
+	d->lbs = d->pbs = BLK_SECTOR;
+	d->blockdev = S_ISBLK(st.st_mode);
+	if (d->blockdev) {
+		int lbs = 0;
+		unsigned int pbs = 0;
+
+		if (ioctl(d->fd, BLKGETSIZE64, &bytes) < 0 || ioctl(d->fd, BLKSSZGET, &lbs) < 0)
 			goto fail;
+		if (lbs < (int)BLK_SECTOR || lbs > (int)BLK_PAGE || (lbs & (lbs - 1))) {
+			errno = EINVAL; /* no blkif frontend can use it */
+			goto fail;
+		}
+		d->lbs = d->pbs = (unsigned int)lbs;
+		if (ioctl(d->fd, BLKPBSZGET, &pbs) == 0 && pbs >= d->lbs && !(pbs % d->lbs))
+			d->pbs = pbs;
 	} else if (S_ISREG(st.st_mode)) {
 		bytes = (uint64_t)st.st_size;
 	} else {
 		errno = EINVAL;
 		goto fail;
 	}
-	d->sectors = bytes / BLK_SECTOR;
+	d->sectors = bytes / d->lbs * (d->lbs / BLK_SECTOR); /* whole logical blocks */
 	d->inline_rw = blk_image_in_memory(d->fd, d->direct);
 	d->can_discard = !d->readonly;
 	d->path = strdup(path);
@@ -92,17 +105,19 @@ int blk_image_open(struct blk_dev *d, const char *params, const char *mode,
 				   path, strerror(errno));
 	return 0;
 fail:
-	xenback_backend_set_error(be, -errno, "%s: %s", path, strerror(errno));
-	close(d->fd);
-	d->fd = -1;
-	return -errno;
+	e = -errno;
+	xenback_backend_set_error(be, e, "%s: %s", path, strerror(-e));
+	blk_image_close(d);
+	return e;
 }
 
 void blk_image_close(struct blk_dev *d)
 {
 	blk_inplace_unmap(d);
-	if (d->fd >= 0)
+	if (d->fd >= 0) {
 		close(d->fd);
+		xenback_device_account(d->dev, XENBACK_USAGE_FDS, -1);
+	}
 	d->fd = -1;
 	free(d->path);
 	d->path = NULL;

@@ -3,8 +3,11 @@
  * Persistent grants (feature-persistent): a frontend that offers it reuses
  * a pool of granted pages, so each page is mapped once and I/O goes
  * straight between the image and the guest's pages: no grant operation
- * and no copy per request once the pool is mapped. Bounded per queue; past
- * the bound, requests fall back to grant copy.
+ * and no copy per request once the pool is mapped. Bounded per queue
+ * (BLK_MAX_PGRANTS), per device and daemon-wide (blk_budget.c): every
+ * mapping is an mmap, and vm.max_map_count is one limit for the whole
+ * process. Past a bound, or when a mapping fails, the request falls back
+ * to grant copy.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,17 +24,14 @@ static struct blk_pgrant *lookup(struct blk_queue *q, uint32_t gref, int *err)
 		q->pgrant_hits++;
 		return p;
 	}
-	if (q->npgrants >= BLK_MAX_PGRANTS) {
+	if (q->npgrants >= BLK_MAX_PGRANTS || !blk_budget_pgrant_get(q->d)) {
 		*err = -ENOSPC;
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
-	if (!p) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	r = xenback_device_map_grants(q->d->dev, &gref, 1, true, &p->addr);
+	r = p ? xenback_device_map_grants(q->d->dev, &gref, 1, true, &p->addr) : -ENOMEM;
 	if (r < 0) {
+		blk_budget_pgrant_put(q->d, 1);
 		free(p);
 		*err = r;
 		return NULL;
@@ -69,5 +69,6 @@ void blk_persist_release(struct blk_queue *q)
 		xenback_device_unmap_grants(q->d->dev, p->addr);
 		free(p);
 	}
+	blk_budget_pgrant_put(q->d, q->npgrants);
 	q->npgrants = 0;
 }
