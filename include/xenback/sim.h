@@ -103,6 +103,10 @@ void xenback_sim_fail_grant_copy_segment(struct xenback_sim *sim, unsigned int i
 /* The next n backend-side grant maps fail with err (< 0, e.g. -ENOMEM as
  * when vm.max_map_count is reached), mapping nothing. */
 void xenback_sim_fail_grant_maps(struct xenback_sim *sim, unsigned int n, int err);
+/* fn(arg) runs once, inside the next backend-side grant map, before it
+ * maps: the frontend acting while the backend is in the middle of a round
+ * (as another CPU would), which one thread cannot do otherwise. */
+void xenback_sim_on_grant_map(struct xenback_sim *sim, void (*fn)(void *arg), void *arg);
 
 /* ---------------------------------------- event channels, frontend side */
 /* An unbound port of domid that remote_domid may bind to. */

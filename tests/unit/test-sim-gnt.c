@@ -215,6 +215,12 @@ static void test_many(void)
 	tap_eq(xenback_sim_grants_mapped(sim), 10001, "10,001 mapped");
 }
 
+static int hooked;
+static void hook(void *arg)
+{
+	(*(int *)arg)++;
+}
+
 /* Injected faults: a whole copy fails before any status is written; one
  * segment fails; maps fail; each only as many times as asked. */
 static void test_faults(void)
@@ -248,6 +254,12 @@ static void test_faults(void)
 	tap_eq(gnt->map(h, 12, &ref, 1, true, &be), -ENOMEM, "... twice");
 	tap_eq(gnt->map(h, 12, &ref, 1, true, &be), 0, "the third map works");
 	gnt->unmap(h, be, 1);
+	xenback_sim_on_grant_map(sim, hook, &hooked);
+	gnt->map(h, 12, &ref, 1, true, &be);
+	gnt->unmap(h, be, 1);
+	gnt->map(h, 12, &ref, 1, true, &be);
+	gnt->unmap(h, be, 1);
+	tap_eq(hooked, 1, "a map hook runs once, inside the next map");
 	xenback_sim_grant_end(sim, 12, ref);
 }
 

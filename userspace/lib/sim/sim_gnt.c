@@ -187,6 +187,12 @@ static int op_map(void *h, uint32_t domid, const uint32_t *refs,
 
 	if (!refs || !addr || !n || n > (1u << 20))
 		return -EINVAL;
+	if (g->map_hook) {
+		void (*fn)(void *) = g->map_hook;
+
+		g->map_hook = NULL;
+		fn(g->map_hook_arg);
+	}
 	if (g->fail_maps) {
 		g->fail_maps--;
 		return g->map_err;
@@ -327,6 +333,14 @@ XB_EXPORT void xenback_sim_fail_grant_copy_segment(struct xenback_sim *sim, unsi
 	sim->gnt.fail_seg_armed = true;
 	sim->gnt.fail_seg = idx;
 	sim->gnt.fail_seg_status = status < 0 ? status : GNTST_general_error;
+}
+
+XB_EXPORT void xenback_sim_on_grant_map(struct xenback_sim *sim, void (*fn)(void *arg), void *arg)
+{
+	if (!sim)
+		return;
+	sim->gnt.map_hook = fn;
+	sim->gnt.map_hook_arg = arg;
 }
 
 XB_EXPORT void xenback_sim_fail_grant_maps(struct xenback_sim *sim, unsigned int n, int err)

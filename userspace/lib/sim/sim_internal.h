@@ -57,6 +57,8 @@ struct sim_gnt {
 	bool fail_seg_armed;        /* the next copy's segment fail_seg fails */
 	unsigned int fail_seg;
 	int16_t fail_seg_status;
+	void (*map_hook)(void *arg); /* runs once, inside the next map */
+	void *map_hook_arg;
 };
 
 struct sim_evtchn {
