@@ -33,11 +33,13 @@ static void flush_data(struct sfront *f, uint64_t sector, unsigned int nseg, uin
 	sfront_queue_raw(f, 0, &req);
 }
 
-static void run(struct xbt *t, const char *img, const char *how, uint32_t domid, bool persistent)
+static void run(struct xbt *t, const char *img, const char *how, uint32_t domid, bool persistent,
+		bool inplace)
 {
 	struct sfront f;
 	int16_t st;
 
+	setenv("XENBACK_BLK_INLINE", inplace ? "1" : "0", 1);
 	sfront_persistent = persistent;
 	tap_eq(sfront_attach(&f, t, domid, 51712, img, "w", 1, 0), XENBACK_STATE_CONNECTED, "%s: Connected", how);
 	sfront_fill(&f, 0, 3, domid);
@@ -73,10 +75,11 @@ int main(void)
 	xbt_init(&t, XENBACK_LOG_ERR);
 	xenback_backend_register(t.bus, &xenback_blk_qdisk_info);
 	fds0 = fd_count();
-	run(&t, img, "io_uring, grant copy", 81, false);
-	run(&t, img, "io_uring, persistent", 82, true);
-	run(&t, mem, "in place, grant copy", 83, false);
-	run(&t, mem, "in place, persistent", 84, true);
+	run(&t, img, "io_uring, grant copy", 81, false, false);
+	run(&t, img, "io_uring, persistent", 82, true, false);
+	run(&t, mem, "in place, grant copy", 83, false, true);
+	run(&t, mem, "in place, persistent", 84, true, true);
+	setenv("XENBACK_BLK_INLINE", "0", 1);
 	sfront_persistent = false;
 	tap_eq(sfront_attach(&f, &t, 85, 51712, img, "r", 1, 0), XENBACK_STATE_CONNECTED, "read-only disk Connected");
 	sfront_fill(&f, 0, 1, 99);
