@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Sector size and discard (issue 10, item 11). A block device publishes
+ * its logical block size (BLKSSZGET) as sector-size and its physical one
+ * (BLKPBSZGET); "sectors" and sector_number stay in 512-byte units (Linux
+ * blkfront and blkback), and a request not aligned to the logical size is
+ * answered with an error instead of issuing a failing O_DIRECT I/O.
+ * Discard on a block device is BLKDISCARD; where the storage has none the
+ * answer is BLKIF_RSP_EOPNOTSUPP (blkfront then turns discard off), not an
+ * error. Tried on a loop device with 4096-byte sectors (skipped where no
+ * loop device can be set up), and on the completion stage directly (a
+ * loop device's discard cannot be turned off and back on again: a
+ * discard_max_bytes of 0 sticks to the device). */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/loop.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "helpers/blkfront.h"
+#include "helpers/fdcount.h"
+#include "userspace/backends/blk/blk_backend.h"
+
+static int16_t one(struct sfront *f)
+{
+	int16_t st = 99;
+
+	if (sfront_run(f, 0, 1, &st, NULL) != 1)
+		return 99;
+	return st;
+}
+
+static long be_int(struct xbt *t, uint32_t domid, const char *key)
+{
+	return xenback_sim_read_int(t->sim, xbt_path("/local/domain/0/backend/qdisk/%u/51712/%s", domid, key));
+}
+
+/* A loop device over file with 4096-byte sectors, detached when its last
+ * user closes it; its path in dev. -1 if none can be set up here. */
+static int loop_4k(const char *file, char *dev, size_t len)
+{
+	struct loop_config cfg;
+	int ctl, n, lfd, ffd;
+
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
+		return -1;
+	n = ioctl(ctl, LOOP_CTL_GET_FREE);
+	close(ctl);
+	if (n < 0)
+		return -1;
+	snprintf(dev, len, "/dev/loop%d", n);
+	lfd = open(dev, O_RDWR | O_CLOEXEC);
+	ffd = open(file, O_RDWR | O_CLOEXEC);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.fd = (uint32_t)ffd;
+	cfg.block_size = 4096;
+	cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR;
+	if (lfd < 0 || ffd < 0 || ioctl(lfd, LOOP_CONFIGURE, &cfg) < 0) {
+		if (lfd >= 0)
+			close(lfd);
+		if (ffd >= 0)
+			close(ffd);
+		return -1;
+	}
+	close(ffd);
+	return lfd;
+}
+
+static void discard(struct sfront *f, uint64_t sector, uint64_t n, uint64_t id)
+{
+	union {
+		blkif_request_t raw;
+		blkif_request_discard_t d;
+	} u;
+
+	memset(&u, 0, sizeof(u));
+	u.d = (blkif_request_discard_t){ .operation = BLKIF_OP_DISCARD, .id = id, .sector_number = sector,
+					 .nr_sectors = n };
+	sfront_queue_raw(f, 0, &u.raw);
+}
+
+static bool zeroes(struct sfront *f, unsigned int page)
+{
+	const uint32_t *w = f->data[page];
+	unsigned int i;
+
+	for (i = 0; i < 1024; i++)
+		if (w[i])
+			return false;
+	return true;
+}
+
+static void test_loop(struct xbt *t, const char *file)
+{
+	char dev[32];
+	struct sfront f;
+	blkif_request_t req;
+	int lfd, fds0;
+
+	lfd = loop_4k(file, dev, sizeof(dev));
+	if (lfd < 0) {
+		tap_skip("a loop device with 4096-byte sectors", "no loop device here (%s)", strerror(errno));
+		return;
+	}
+	fds0 = fd_count();
+	sfront_persistent = false;
+	tap_eq(sfront_attach(&f, t, 111, 51712, dev, "w", 1, 0), XENBACK_STATE_CONNECTED, "%s (4096-byte sectors) Connected",
+	       dev);
+	close(lfd); /* the backend holds it now; detached when it closes it */
+	tap_eq(be_int(t, 111, "sector-size"), 4096, "sector-size: the logical block size, 4096");
+	tap_eq(be_int(t, 111, "physical-sector-size"), 4096, "physical-sector-size: 4096");
+	tap_eq(be_int(t, 111, "sectors"), 8192, "sectors: still 512-byte units (4 MiB)");
+	sfront_fill(&f, 0, 2, 11);
+	sfront_queue_rw(&f, 0, BLKIF_OP_WRITE, 8, 2, 8, 1);
+	tap_eq(one(&f), BLKIF_RSP_OKAY, "aligned 8 KiB write at sector 8: OKAY");
+	memset(f.data[0], 0, 4096);
+	memset(f.data[1], 0, 4096);
+	sfront_queue_rw(&f, 0, BLKIF_OP_READ, 8, 2, 8, 2);
+	tap_ok(one(&f) == BLKIF_RSP_OKAY && sfront_check(&f, 0, 2, 11), "... read back: OKAY, the data");
+	sfront_queue_rw(&f, 0, BLKIF_OP_WRITE, 9, 1, 8, 3);
+	tap_eq(one(&f), BLKIF_RSP_ERROR, "write at sector 9 (not on a 4096-byte boundary): ERROR");
+	memset(&req, 0, sizeof(req));
+	req = (blkif_request_t){ .operation = BLKIF_OP_READ, .nr_segments = 1, .id = 4, .sector_number = 8 };
+	req.seg[0] = (struct blkif_request_segment){ f.data_ref[0], 0, 0 };
+	sfront_queue_raw(&f, 0, &req);
+	tap_eq(one(&f), BLKIF_RSP_ERROR, "read of one 512-byte sector: ERROR");
+	discard(&f, 8, 8, 5);
+	tap_eq(one(&f), BLKIF_RSP_OKAY, "discard of 4 KiB at sector 8 (BLKDISCARD): OKAY");
+	memset(f.data[0], 0xff, 4096);
+	sfront_queue_rw(&f, 0, BLKIF_OP_READ, 8, 1, 8, 6);
+	tap_ok(one(&f) == BLKIF_RSP_OKAY && zeroes(&f, 0), "... it reads back as zeroes");
+	discard(&f, 9, 8, 7);
+	tap_eq(one(&f), BLKIF_RSP_ERROR, "discard not on a 4096-byte boundary: ERROR");
+	xbt_offline(t, "qdisk", 111, 51712);
+	xbt_fe_set_state(t, "qdisk", 111, 51712, XENBACK_STATE_CLOSED);
+	xbt_settle(t);
+	xbt_rm(t, "qdisk", 111, 51712);
+	xbt_settle(t);
+	tap_eq(fd_count(), fds0 - 1, "every fd closed (the loop device's too)");
+}
+
+/* The completion stage alone: which engine results become which status. */
+static void test_status(void)
+{
+	struct blk_dev *d = calloc(1, sizeof(*d));
+	struct blk_req *r = calloc(1, sizeof(*r));
+
+	r->io_op = BLKIF_OP_DISCARD;
+	blk_complete_io(d, r, -EOPNOTSUPP);
+	tap_eq(d->done ? d->done->status : 99, BLKIF_RSP_EOPNOTSUPP, "discard answered -EOPNOTSUPP: BLKIF_RSP_EOPNOTSUPP");
+	d->done = NULL;
+	blk_complete_io(d, r, -EIO);
+	tap_eq(d->done ? d->done->status : 99, BLKIF_RSP_ERROR, "discard answered -EIO: ERROR");
+	d->done = NULL;
+	r->io_op = BLKIF_OP_WRITE;
+	r->bytes = 4096;
+	blk_complete_io(d, r, -EOPNOTSUPP);
+	tap_eq(d->done ? d->done->status : 99, BLKIF_RSP_ERROR, "write answered -EOPNOTSUPP: ERROR");
+	free(r);
+	free(d);
+}
+
+int main(void)
+{
+	char img[64] = "/tmp/xenback-sec-XXXXXX", back[64] = "/dev/shm/xenback-sec-XXXXXX";
+	struct sfront f;
+	struct xbt t;
+	int fd;
+
+	fd = mkstemp(img);
+	if (fd < 0 || ftruncate(fd, 4 << 20) < 0)
+		return printf("Bail out! no image\n"), 1;
+	close(fd);
+	/* The loop device's file: on tmpfs, which punches holes (the loop
+	 * driver's discard), as some disk file systems here do not. */
+	fd = mkstemp(back);
+	if (fd < 0 || ftruncate(fd, 4 << 20) < 0)
+		return printf("Bail out! no file in /dev/shm\n"), 1;
+	close(fd);
+	test_status();
+	xbt_init(&t, XENBACK_LOG_ERR);
+	xenback_backend_register(t.bus, &xenback_blk_qdisk_info);
+	sfront_persistent = false;
+	tap_eq(sfront_attach(&f, &t, 110, 51712, img, "w", 1, 0), XENBACK_STATE_CONNECTED, "file image Connected");
+	tap_eq(be_int(&t, 110, "sector-size"), 512, "a file image: sector-size 512");
+	test_loop(&t, back);
+	xbt_fini(&t);
+	unlink(img);
+	unlink(back);
+	return tap_done();
+}
