@@ -4,7 +4,8 @@
  * steady size once answered, the device and the daemon stay within their
  * budgets however many 1 MiB requests the rings hold (the device is
  * throttled, its requests wait and are all answered, none failed), and
- * what the device holds is accounted (MEM, REQUESTS, FDS, THROTTLED). */
+ * what the device holds is accounted (MEM, REQUESTS, FDS, THROTTLED).
+ * The request budget holds the same way. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,6 +196,32 @@ static void test_budget(struct xbt *t, const char *img)
 	free(f);
 }
 
+/* The request budget: a disk's queues stop taking requests at it and go
+ * on as answers come; every request answered. */
+static void test_requests(struct xbt *t, const char *img)
+{
+	struct xenback_blk_limits lim, old;
+	struct sfront f;
+	struct peak p;
+	unsigned int i;
+
+	xenback_blk_get_limits(&old);
+	lim = old;
+	lim.device_requests = 8;
+	tap_eq(xenback_blk_set_limits(&lim), 0, "request budget lowered to 8 a disk");
+	tap_eq(sfront_attach(&f, t, 64, 51712, img, "w", 2, 1), XENBACK_STATE_CONNECTED, "2-queue disk Connected");
+	for (i = 0; i < 48; i++) {
+		sfront_queue_indirect(&f, 0, BLKIF_OP_READ, 0, 16, i);
+		sfront_queue_indirect(&f, 1, BLKIF_OP_READ, 0, 16, i);
+	}
+	run_all(&f, 96, &p);
+	tap_ok(p.got == 96 && p.okay == 96, "96 reads on 2 queues all answered OKAY (%u/%u)", p.okay, p.got);
+	tap_ok(p.reqs <= 8, "never more than 8 in flight (peak %llu)", (unsigned long long)p.reqs);
+	lim.device_requests = 0;
+	tap_ok(xenback_blk_set_limits(&lim) < 0, "a request budget of 0 is refused");
+	xenback_blk_set_limits(&old);
+}
+
 int main(void)
 {
 	char img[64] = "/tmp/xenback-bnc-XXXXXX";
@@ -210,6 +237,7 @@ int main(void)
 	sfront_persistent = false;
 	test_shrink(&t, img);
 	test_budget(&t, img);
+	test_requests(&t, img);
 	xbt_fini(&t);
 	unlink(img);
 	return tap_done();
