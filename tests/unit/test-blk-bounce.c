@@ -65,13 +65,8 @@ static void run_all(struct sfront *f, unsigned int n, struct peak *p)
 	unsigned int i, rounds;
 
 	memset(p, 0, sizeof(*p));
-	for (i = 0; i < f->nq; i++) {
-		int notify;
-
-		RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&f->q[i].ring, notify);
-		(void)notify;
-		xenback_sim_evtchn_notify(f->t->sim, f->domid, f->q[i].port);
-	}
+	for (i = 0; i < f->nq; i++)
+		sfront_push(f, i);
 	for (rounds = 0; p->got < n && rounds < 20000; rounds++) {
 		struct xenback_device_info *u;
 		uint64_t r;
@@ -89,7 +84,8 @@ static void run_all(struct sfront *f, unsigned int n, struct peak *p)
 			struct sfront_q *q = &f->q[i];
 
 			while (RING_HAS_UNCONSUMED_RESPONSES(&q->ring)) {
-				blkif_response_t *rsp = RING_GET_RESPONSE(&q->ring, q->ring.rsp_cons);
+				blkif_response_t *rsp =
+					RING_GET_RESPONSE(&q->ring, q->ring.rsp_cons);
 
 				p->okay += rsp->status == BLKIF_RSP_OKAY;
 				p->got++;
@@ -121,24 +117,27 @@ static void test_shrink(struct xbt *t, const char *img)
 	for (i = 0; i < 64; i++)
 		sfront_queue_indirect(&f, 0, BLKIF_OP_READ, 0, 256, i);
 	run_all(&f, 64, &p);
-	tap_ok(p.got == 64 && p.okay == 64, "64 one-MiB reads all answered OKAY (%u/%u)", p.okay, p.got);
+	tap_ok(p.got == 64 && p.okay == 64, "64 one-MiB reads all answered OKAY (%u/%u)", p.okay,
+	       p.got);
 	tap_ok(p.mem >= (1u << 20), "bounce memory was accounted while in flight (peak %llu bytes)",
 	       (unsigned long long)p.mem);
 	tap_ok(p.mem <= (uint64_t)XENBACK_BLK_DEVICE_BOUNCE_MIB_DEFAULT << 20,
 	       "... never above the device budget (%u MiB)", XENBACK_BLK_DEVICE_BOUNCE_MIB_DEFAULT);
-	tap_ok(p.reqs > 0, "requests in flight were accounted (peak %llu)", (unsigned long long)p.reqs);
+	tap_ok(p.reqs > 0, "requests in flight were accounted (peak %llu)",
+	       (unsigned long long)p.reqs);
 	u = usage(t, 61);
-	tap_ok(u->throttled > 0, "64 MiB of reads on a 32 MiB budget: the device was throttled (%llu)",
+	tap_ok(u->throttled > 0,
+	       "64 MiB of reads on a 32 MiB budget: the device was throttled (%llu)",
 	       (unsigned long long)u->throttled);
-	tap_ok(u->mem_bytes <= BLK_BOUNCE_STEADY, "idle: accounted memory back to the steady size (%llu <= %u)",
+	tap_ok(u->mem_bytes <= BLK_BOUNCE_STEADY,
+	       "idle: accounted memory back to the steady size (%llu <= %u)",
 	       (unsigned long long)u->mem_bytes, BLK_BOUNCE_STEADY);
 	tap_eq(u->requests_inflight, 0, "idle: no request in flight");
-	tap_ok(rss() < rss0 + (8u << 20), "idle: resident memory back within 8 MiB of before (grew %lld KiB)",
+	tap_ok(rss() < rss0 + (8u << 20),
+	       "idle: resident memory back within 8 MiB of before (grew %lld KiB)",
 	       (long long)(rss() - rss0) / 1024);
 	tap_eq(fd_count(), fds0, "no fd gained or lost");
-	xbt_offline(t, "qdisk", 61, 51712);
-	xbt_fe_set_state(t, "qdisk", 61, 51712, XENBACK_STATE_CLOSED);
-	xbt_settle(t);
+	sfront_detach(&f, "qdisk");
 }
 
 /* 4 queues of 16 pages full of 1 MiB reads: the device's budget holds;
@@ -156,8 +155,8 @@ static void test_budget(struct xbt *t, const char *img)
 		for (j = 0; j < 96; j++)
 			sfront_queue_indirect(&f[0], i, BLKIF_OP_READ, 0, 256, j);
 	run_all(&f[0], 384, &p);
-	tap_ok(p.got == 384 && p.okay == 384, "384 one-MiB reads on 4 queues all answered OKAY (%u/%u)", p.okay,
-	       p.got);
+	tap_ok(p.got == 384 && p.okay == 384,
+	       "384 one-MiB reads on 4 queues all answered OKAY (%u/%u)", p.okay, p.got);
 	tap_ok(p.mem <= (uint64_t)XENBACK_BLK_DEVICE_BOUNCE_MIB_DEFAULT << 20,
 	       "accounted bounce memory never above the device budget (peak %llu MiB)",
 	       (unsigned long long)p.mem >> 20);
@@ -170,21 +169,18 @@ static void test_budget(struct xbt *t, const char *img)
 	lim.bounce_bytes = 3u << 20;
 	tap_eq(xenback_blk_set_limits(&lim), 0, "budgets lowered: 2 MiB a device, 3 MiB in all");
 	lim.device_bounce_bytes = 4096;
-	tap_ok(xenback_blk_set_limits(&lim) < 0, "a device budget below the largest request is refused");
-	tap_eq(sfront_attach(&f[1], t, 63, 51712, img, "w", 1, 1), XENBACK_STATE_CONNECTED, "second disk Connected");
+	tap_ok(xenback_blk_set_limits(&lim) < 0,
+	       "a device budget below the largest request is refused");
+	tap_eq(sfront_attach(&f[1], t, 63, 51712, img, "w", 1, 1), XENBACK_STATE_CONNECTED,
+	       "second disk Connected");
 	for (j = 0; j < 16; j++) {
 		sfront_queue_indirect(&f[0], 0, BLKIF_OP_READ, 0, 256, j);
 		sfront_queue_indirect(&f[1], 0, BLKIF_OP_READ, 0, 256, j);
 	}
-	{
-		int notify;
-
-		RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&f[0].q[0].ring, notify);
-		(void)notify;
-		xenback_sim_evtchn_notify(t->sim, 62, f[0].q[0].port);
-	}
+	sfront_push(&f[0], 0);
 	run_all(&f[1], 16, &p);
-	tap_ok(p.got == 16 && p.okay == 16, "both disks at once on a 3 MiB daemon budget: disk 2's 16 reads OKAY");
+	tap_ok(p.got == 16 && p.okay == 16,
+	       "both disks at once on a 3 MiB daemon budget: disk 2's 16 reads OKAY");
 	tap_ok(p.mem <= (2u << 20), "... disk 2 held at most its 2 MiB (peak %llu KiB)",
 	       (unsigned long long)p.mem >> 10);
 	f[0].nq = 1;
@@ -209,13 +205,15 @@ static void test_requests(struct xbt *t, const char *img)
 	lim = old;
 	lim.device_requests = 8;
 	tap_eq(xenback_blk_set_limits(&lim), 0, "request budget lowered to 8 a disk");
-	tap_eq(sfront_attach(&f, t, 64, 51712, img, "w", 2, 1), XENBACK_STATE_CONNECTED, "2-queue disk Connected");
+	tap_eq(sfront_attach(&f, t, 64, 51712, img, "w", 2, 1), XENBACK_STATE_CONNECTED,
+	       "2-queue disk Connected");
 	for (i = 0; i < 48; i++) {
 		sfront_queue_indirect(&f, 0, BLKIF_OP_READ, 0, 16, i);
 		sfront_queue_indirect(&f, 1, BLKIF_OP_READ, 0, 16, i);
 	}
 	run_all(&f, 96, &p);
-	tap_ok(p.got == 96 && p.okay == 96, "96 reads on 2 queues all answered OKAY (%u/%u)", p.okay, p.got);
+	tap_ok(p.got == 96 && p.okay == 96, "96 reads on 2 queues all answered OKAY (%u/%u)",
+	       p.okay, p.got);
 	tap_ok(p.reqs <= 8, "never more than 8 in flight (peak %llu)", (unsigned long long)p.reqs);
 	lim.device_requests = 0;
 	tap_ok(xenback_blk_set_limits(&lim) < 0, "a request budget of 0 is refused");
@@ -226,14 +224,10 @@ int main(void)
 {
 	char img[64] = "/tmp/xenback-bnc-XXXXXX";
 	struct xbt t;
-	int fd;
 
-	fd = mkstemp(img);
-	if (fd < 0 || ftruncate(fd, 4 << 20) < 0)
+	if (!sfront_image(img, 4 << 20))
 		return printf("Bail out! no image\n"), 1;
-	close(fd);
-	xbt_init(&t, XENBACK_LOG_ERR);
-	xenback_backend_register(t.bus, &xenback_blk_qdisk_info);
+	sfront_bus(&t, XENBACK_LOG_ERR);
 	sfront_persistent = false;
 	test_shrink(&t, img);
 	test_budget(&t, img);

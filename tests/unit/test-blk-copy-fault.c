@@ -15,28 +15,21 @@
 #include "helpers/fdcount.h"
 #include "userspace/backends/blk/blk_backend.h"
 
-static int16_t one(struct sfront *f)
-{
-	int16_t st = 99;
-
-	if (sfront_run(f, 0, 1, &st, NULL) != 1)
-		return 99;
-	return st;
-}
-
 static void test_write(struct xbt *t, struct sfront *f, const char *img)
 {
 	sfront_fill(f, 0, 2, 1);
 	sfront_queue_rw(f, 0, BLKIF_OP_WRITE, 0, 2, 8, 1);
-	tap_eq(one(f), BLKIF_RSP_OKAY, "write of 2 pages (seed 1): OKAY");
+	tap_eq(sfront_status(f), BLKIF_RSP_OKAY, "write of 2 pages (seed 1): OKAY");
 	sfront_fill(f, 0, 2, 2);
 	xenback_sim_fail_grant_copies(t->sim, 1, -ENOMEM);
 	sfront_queue_rw(f, 0, BLKIF_OP_WRITE, 16, 2, 8, 2);
-	tap_eq(one(f), BLKIF_RSP_ERROR, "write whose data copy fails with -ENOMEM: ERROR");
-	tap_ok(!sfront_file_matches(img, 16 * 512, 8192, 2) && !sfront_file_matches(img, 16 * 512, 8192, 1),
+	tap_eq(sfront_status(f), BLKIF_RSP_ERROR,
+	       "write whose data copy fails with -ENOMEM: ERROR");
+	tap_ok(!sfront_file_matches(img, 16 * 512, 8192, 2) &&
+		       !sfront_file_matches(img, 16 * 512, 8192, 1),
 	       "... and neither its data nor the bounce buffer's stale bytes reached the image");
 	sfront_queue_rw(f, 0, BLKIF_OP_WRITE, 16, 2, 8, 3);
-	tap_eq(one(f), BLKIF_RSP_OKAY, "the same write again: OKAY");
+	tap_eq(sfront_status(f), BLKIF_RSP_OKAY, "the same write again: OKAY");
 	tap_ok(sfront_file_matches(img, 16 * 512, 8192, 2), "... the data is on the image");
 }
 
@@ -46,9 +39,11 @@ static void test_read(struct xbt *t, struct sfront *f)
 	memset(f->data[1], 0, 4096);
 	xenback_sim_fail_grant_copies(t->sim, 1, -EFAULT);
 	sfront_queue_rw(f, 0, BLKIF_OP_READ, 0, 2, 8, 4);
-	tap_eq(one(f), BLKIF_RSP_ERROR, "read whose copy to the guest fails with -EFAULT: ERROR, not OKAY without data");
+	tap_eq(sfront_status(f), BLKIF_RSP_ERROR,
+	       "read whose copy to the guest fails with -EFAULT: ERROR, not OKAY without data");
 	sfront_queue_rw(f, 0, BLKIF_OP_READ, 0, 2, 8, 5);
-	tap_ok(one(f) == BLKIF_RSP_OKAY && sfront_check(f, 0, 2, 1), "the same read again: OKAY with the data");
+	tap_ok(sfront_status(f) == BLKIF_RSP_OKAY && sfront_check(f, 0, 2, 1),
+	       "the same read again: OKAY with the data");
 }
 
 static void test_indirect(struct xbt *t, struct sfront *f)
@@ -57,11 +52,12 @@ static void test_indirect(struct xbt *t, struct sfront *f)
 	unsigned int n;
 
 	sfront_queue_indirect(f, 0, BLKIF_OP_READ, 0, 4, 6);
-	tap_eq(one(f), BLKIF_RSP_OKAY, "indirect read of 4 pages: OKAY");
+	tap_eq(sfront_status(f), BLKIF_RSP_OKAY, "indirect read of 4 pages: OKAY");
 	/* The descriptor page is fetched with the first copy of the round. */
 	xenback_sim_fail_grant_copies(t->sim, 1, -ENOMEM);
 	sfront_queue_indirect(f, 0, BLKIF_OP_READ, 0, 4, 7);
-	tap_eq(one(f), BLKIF_RSP_ERROR, "indirect read whose descriptor fetch fails as a whole: ERROR");
+	tap_eq(sfront_status(f), BLKIF_RSP_ERROR,
+	       "indirect read whose descriptor fetch fails as a whole: ERROR");
 	sfront_queue_indirect(f, 0, BLKIF_OP_WRITE, 0, 4, 8);
 	sfront_queue_indirect(f, 0, BLKIF_OP_WRITE, 0, 4, 9);
 	xenback_sim_fail_grant_copies(t->sim, 1, -ENOMEM);
@@ -100,16 +96,14 @@ int main(void)
 	char img[64] = "/tmp/xenback-cpf-XXXXXX";
 	struct sfront f;
 	struct xbt t;
-	int fd, fds0;
+	int fds0;
 
-	fd = mkstemp(img);
-	if (fd < 0 || ftruncate(fd, 1 << 20) < 0)
+	if (!sfront_image(img, 1 << 20))
 		return printf("Bail out! no image\n"), 1;
-	close(fd);
-	xbt_init(&t, XENBACK_LOG_ERR);
-	xenback_backend_register(t.bus, &xenback_blk_qdisk_info);
+	sfront_bus(&t, XENBACK_LOG_ERR);
 	sfront_persistent = false;
-	tap_eq(sfront_attach(&f, &t, 41, 51712, img, "w", 1, 0), XENBACK_STATE_CONNECTED, "disk Connected");
+	tap_eq(sfront_attach(&f, &t, 41, 51712, img, "w", 1, 0), XENBACK_STATE_CONNECTED,
+	       "disk Connected");
 	fds0 = fd_count();
 	test_write(&t, &f, img);
 	test_read(&t, &f);

@@ -17,15 +17,6 @@
 #include "helpers/fdcount.h"
 #include "userspace/backends/blk/blk_backend.h"
 
-static void push(struct xbt *t, struct sfront *f)
-{
-	int notify;
-
-	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&f->q[0].ring, notify);
-	(void)notify;
-	xenback_sim_evtchn_notify(t->sim, f->domid, f->q[0].port);
-}
-
 static unsigned int answered(struct sfront *f)
 {
 	return f->q[0].ring.sring->rsp_prod;
@@ -37,24 +28,23 @@ int main(void)
 	struct sfront a, b;
 	unsigned int i, rounds, max_step = 0, prev = 0;
 	struct xbt t;
-	int fd, fds0;
+	int fds0;
 
-	fd = mkstemp(img);
-	if (fd < 0 || ftruncate(fd, 1 << 20) < 0)
+	if (!sfront_image(img, 1 << 20))
 		return printf("Bail out! no image in /dev/shm\n"), 1;
-	close(fd);
 	setenv("XENBACK_BLK_INLINE", "1", 1);
-	xbt_init(&t, XENBACK_LOG_ERR);
-	xenback_backend_register(t.bus, &xenback_blk_qdisk_info);
+	sfront_bus(&t, XENBACK_LOG_ERR);
 	sfront_persistent = false;
-	tap_eq(sfront_attach(&a, &t, 101, 51712, img, "w", 1, 4), XENBACK_STATE_CONNECTED, "disk A: a 512-slot ring");
-	tap_eq(sfront_attach(&b, &t, 102, 51712, img, "w", 1, 0), XENBACK_STATE_CONNECTED, "disk B");
+	tap_eq(sfront_attach(&a, &t, 101, 51712, img, "w", 1, 4), XENBACK_STATE_CONNECTED,
+	       "disk A: a 512-slot ring");
+	tap_eq(sfront_attach(&b, &t, 102, 51712, img, "w", 1, 0), XENBACK_STATE_CONNECTED,
+	       "disk B");
 	fds0 = fd_count();
 	for (i = 0; i < 512; i++)
 		sfront_queue_rw(&a, 0, BLKIF_OP_READ, 0, 1, 8, i);
 	sfront_queue_rw(&b, 0, BLKIF_OP_READ, 0, 1, 8, 1);
-	push(&t, &a);
-	push(&t, &b);
+	sfront_push(&a, 0);
+	sfront_push(&b, 0);
 	for (rounds = 0; !answered(&b) && rounds < 100; rounds++)
 		xenback_bus_run_once(t.bus, 100);
 	tap_eq(answered(&b), 1, "disk B's request answered");
@@ -66,9 +56,11 @@ int main(void)
 		if (answered(&a) - prev > max_step)
 			max_step = answered(&a) - prev;
 	}
-	tap_eq(answered(&a), 512, "disk A's 512 requests all answered, round after round, with no new event");
-	tap_ok(max_step <= 2 * BLK_RING_ROUND_BUDGET, "no round took more than two budgets (2 x %u) of them (%u)",
-	       BLK_RING_ROUND_BUDGET, max_step);
+	tap_eq(answered(&a), 512,
+	       "disk A's 512 requests all answered, round after round, with no new event");
+	tap_ok(max_step <= 2 * BLK_RING_ROUND_BUDGET,
+	       "no round took more than two budgets (2 x %u) of them (%u)", BLK_RING_ROUND_BUDGET,
+	       max_step);
 	tap_eq(fd_count(), fds0, "no fd gained or lost");
 	xbt_fini(&t);
 	unlink(img);

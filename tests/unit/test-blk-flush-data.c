@@ -13,19 +13,12 @@
 #include "helpers/fdcount.h"
 #include "userspace/backends/blk/blk_backend.h"
 
-static int16_t one(struct sfront *f)
-{
-	int16_t st = 99;
-
-	if (sfront_run(f, 0, 1, &st, NULL) != 1)
-		return 99;
-	return st;
-}
-
 static void flush_data(struct sfront *f, uint64_t sector, unsigned int nseg, uint64_t id)
 {
-	blkif_request_t req = { .operation = BLKIF_OP_FLUSH_DISKCACHE, .nr_segments = (uint8_t)nseg,
-				.id = id, .sector_number = sector };
+	blkif_request_t req = { .operation = BLKIF_OP_FLUSH_DISKCACHE,
+				.nr_segments = (uint8_t)nseg,
+				.id = id,
+				.sector_number = sector };
 	unsigned int i;
 
 	for (i = 0; i < nseg && i < BLKIF_MAX_SEGMENTS_PER_REQUEST; i++)
@@ -41,20 +34,20 @@ static void run(struct xbt *t, const char *img, const char *how, uint32_t domid,
 
 	setenv("XENBACK_BLK_INLINE", inplace ? "1" : "0", 1);
 	sfront_persistent = persistent;
-	tap_eq(sfront_attach(&f, t, domid, 51712, img, "w", 1, 0), XENBACK_STATE_CONNECTED, "%s: Connected", how);
+	tap_eq(sfront_attach(&f, t, domid, 51712, img, "w", 1, 0), XENBACK_STATE_CONNECTED,
+	       "%s: Connected", how);
 	sfront_fill(&f, 0, 3, domid);
 	flush_data(&f, 24, 3, 1);
-	st = one(&f);
+	st = sfront_status(&f);
 	tap_eq(st, BLKIF_RSP_OKAY, "%s: flush with 3 data pages: OKAY", how);
 	tap_eq(sfront_last_op, BLKIF_OP_FLUSH_DISKCACHE, "%s: ... answered as a flush", how);
-	tap_ok(sfront_file_matches(img, 24 * 512, 3 * 4096, domid), "%s: ... and its data is on the image", how);
+	tap_ok(sfront_file_matches(img, 24 * 512, 3 * 4096, domid),
+	       "%s: ... and its data is on the image", how);
 	flush_data(&f, 0, 0, 2);
-	tap_eq(one(&f), BLKIF_RSP_OKAY, "%s: flush without data: OKAY", how);
+	tap_eq(sfront_status(&f), BLKIF_RSP_OKAY, "%s: flush without data: OKAY", how);
 	flush_data(&f, 0, 12, 3);
-	tap_eq(one(&f), BLKIF_RSP_ERROR, "%s: flush with 12 direct segments: ERROR", how);
-	xbt_offline(t, "qdisk", domid, 51712);
-	xbt_fe_set_state(t, "qdisk", domid, 51712, XENBACK_STATE_CLOSED);
-	xbt_settle(t);
+	tap_eq(sfront_status(&f), BLKIF_RSP_ERROR, "%s: flush with 12 direct segments: ERROR", how);
+	sfront_detach(&f, "qdisk");
 }
 
 int main(void)
@@ -62,18 +55,13 @@ int main(void)
 	char img[64] = "/tmp/xenback-fld-XXXXXX", mem[64] = "/dev/shm/xenback-fld-XXXXXX";
 	struct sfront f;
 	struct xbt t;
-	int fd, fds0;
+	int fds0;
 
-	fd = mkstemp(img);
-	if (fd < 0 || ftruncate(fd, 1 << 20) < 0)
+	if (!sfront_image(img, 1 << 20))
 		return printf("Bail out! no image\n"), 1;
-	close(fd);
-	fd = mkstemp(mem);
-	if (fd < 0 || ftruncate(fd, 1 << 20) < 0)
+	if (!sfront_image(mem, 1 << 20))
 		return printf("Bail out! no image in /dev/shm\n"), 1;
-	close(fd);
-	xbt_init(&t, XENBACK_LOG_ERR);
-	xenback_backend_register(t.bus, &xenback_blk_qdisk_info);
+	sfront_bus(&t, XENBACK_LOG_ERR);
 	fds0 = fd_count();
 	run(&t, img, "io_uring, grant copy", 81, false, false);
 	run(&t, img, "io_uring, persistent", 82, true, false);
@@ -81,14 +69,13 @@ int main(void)
 	run(&t, mem, "in place, persistent", 84, true, true);
 	setenv("XENBACK_BLK_INLINE", "0", 1);
 	sfront_persistent = false;
-	tap_eq(sfront_attach(&f, &t, 85, 51712, img, "r", 1, 0), XENBACK_STATE_CONNECTED, "read-only disk Connected");
+	tap_eq(sfront_attach(&f, &t, 85, 51712, img, "r", 1, 0), XENBACK_STATE_CONNECTED,
+	       "read-only disk Connected");
 	sfront_fill(&f, 0, 1, 99);
 	flush_data(&f, 0, 1, 4);
-	tap_eq(one(&f), BLKIF_RSP_ERROR, "read-only disk: flush with data is an error");
+	tap_eq(sfront_status(&f), BLKIF_RSP_ERROR, "read-only disk: flush with data is an error");
 	tap_ok(!sfront_file_matches(img, 0, 4096, 99), "... and nothing was written");
-	xbt_offline(&t, "qdisk", 85, 51712);
-	xbt_fe_set_state(&t, "qdisk", 85, 51712, XENBACK_STATE_CLOSED);
-	xbt_settle(&t);
+	sfront_detach(&f, "qdisk");
 	tap_eq(fd_count(), fds0, "no fd gained or lost");
 	xbt_fini(&t);
 	unlink(img);

@@ -24,18 +24,10 @@
 #include "helpers/fdcount.h"
 #include "userspace/backends/blk/blk_backend.h"
 
-static int16_t one(struct sfront *f)
-{
-	int16_t st = 99;
-
-	if (sfront_run(f, 0, 1, &st, NULL) != 1)
-		return 99;
-	return st;
-}
-
 static long be_int(struct xbt *t, uint32_t domid, const char *key)
 {
-	return xenback_sim_read_int(t->sim, xbt_path("/local/domain/0/backend/qdisk/%u/51712/%s", domid, key));
+	return xenback_sim_read_int(t->sim, xbt_path("/local/domain/0/backend/qdisk/%u/51712/%s",
+						     domid, key));
 }
 
 /* A loop device over file with 4096-byte sectors, detached when its last
@@ -78,8 +70,9 @@ static void discard(struct sfront *f, uint64_t sector, uint64_t n, uint64_t id)
 	} u;
 
 	memset(&u, 0, sizeof(u));
-	u.d = (blkif_request_discard_t){ .operation = BLKIF_OP_DISCARD, .id = id, .sector_number = sector,
-					 .nr_sectors = n };
+	u.d = (blkif_request_discard_t){
+		.operation = BLKIF_OP_DISCARD, .id = id, .sector_number = sector, .nr_sectors = n
+	};
 	sfront_queue_raw(f, 0, &u.raw);
 }
 
@@ -103,41 +96,45 @@ static void test_loop(struct xbt *t, const char *file)
 
 	lfd = loop_4k(file, dev, sizeof(dev));
 	if (lfd < 0) {
-		tap_skip("a loop device with 4096-byte sectors", "no loop device here (%s)", strerror(errno));
+		tap_skip("a loop device with 4096-byte sectors", "no loop device here (%s)",
+			 strerror(errno));
 		return;
 	}
 	fds0 = fd_count();
 	sfront_persistent = false;
-	tap_eq(sfront_attach(&f, t, 111, 51712, dev, "w", 1, 0), XENBACK_STATE_CONNECTED, "%s (4096-byte sectors) Connected",
-	       dev);
+	tap_eq(sfront_attach(&f, t, 111, 51712, dev, "w", 1, 0), XENBACK_STATE_CONNECTED,
+	       "%s (4096-byte sectors) Connected", dev);
 	close(lfd); /* the backend holds it now; detached when it closes it */
 	tap_eq(be_int(t, 111, "sector-size"), 4096, "sector-size: the logical block size, 4096");
 	tap_eq(be_int(t, 111, "physical-sector-size"), 4096, "physical-sector-size: 4096");
 	tap_eq(be_int(t, 111, "sectors"), 8192, "sectors: still 512-byte units (4 MiB)");
 	sfront_fill(&f, 0, 2, 11);
 	sfront_queue_rw(&f, 0, BLKIF_OP_WRITE, 8, 2, 8, 1);
-	tap_eq(one(&f), BLKIF_RSP_OKAY, "aligned 8 KiB write at sector 8: OKAY");
+	tap_eq(sfront_status(&f), BLKIF_RSP_OKAY, "aligned 8 KiB write at sector 8: OKAY");
 	memset(f.data[0], 0, 4096);
 	memset(f.data[1], 0, 4096);
 	sfront_queue_rw(&f, 0, BLKIF_OP_READ, 8, 2, 8, 2);
-	tap_ok(one(&f) == BLKIF_RSP_OKAY && sfront_check(&f, 0, 2, 11), "... read back: OKAY, the data");
+	tap_ok(sfront_status(&f) == BLKIF_RSP_OKAY && sfront_check(&f, 0, 2, 11),
+	       "... read back: OKAY, the data");
 	sfront_queue_rw(&f, 0, BLKIF_OP_WRITE, 9, 1, 8, 3);
-	tap_eq(one(&f), BLKIF_RSP_ERROR, "write at sector 9 (not on a 4096-byte boundary): ERROR");
+	tap_eq(sfront_status(&f), BLKIF_RSP_ERROR,
+	       "write at sector 9 (not on a 4096-byte boundary): ERROR");
 	memset(&req, 0, sizeof(req));
-	req = (blkif_request_t){ .operation = BLKIF_OP_READ, .nr_segments = 1, .id = 4, .sector_number = 8 };
+	req = (blkif_request_t){
+		.operation = BLKIF_OP_READ, .nr_segments = 1, .id = 4, .sector_number = 8
+	};
 	req.seg[0] = (struct blkif_request_segment){ f.data_ref[0], 0, 0 };
 	sfront_queue_raw(&f, 0, &req);
-	tap_eq(one(&f), BLKIF_RSP_ERROR, "read of one 512-byte sector: ERROR");
+	tap_eq(sfront_status(&f), BLKIF_RSP_ERROR, "read of one 512-byte sector: ERROR");
 	discard(&f, 8, 8, 5);
-	tap_eq(one(&f), BLKIF_RSP_OKAY, "discard of 4 KiB at sector 8 (BLKDISCARD): OKAY");
+	tap_eq(sfront_status(&f), BLKIF_RSP_OKAY,
+	       "discard of 4 KiB at sector 8 (BLKDISCARD): OKAY");
 	memset(f.data[0], 0xff, 4096);
 	sfront_queue_rw(&f, 0, BLKIF_OP_READ, 8, 1, 8, 6);
-	tap_ok(one(&f) == BLKIF_RSP_OKAY && zeroes(&f, 0), "... it reads back as zeroes");
+	tap_ok(sfront_status(&f) == BLKIF_RSP_OKAY && zeroes(&f, 0), "... it reads back as zeroes");
 	discard(&f, 9, 8, 7);
-	tap_eq(one(&f), BLKIF_RSP_ERROR, "discard not on a 4096-byte boundary: ERROR");
-	xbt_offline(t, "qdisk", 111, 51712);
-	xbt_fe_set_state(t, "qdisk", 111, 51712, XENBACK_STATE_CLOSED);
-	xbt_settle(t);
+	tap_eq(sfront_status(&f), BLKIF_RSP_ERROR, "discard not on a 4096-byte boundary: ERROR");
+	sfront_detach(&f, "qdisk");
 	xbt_rm(t, "qdisk", 111, 51712);
 	xbt_settle(t);
 	tap_eq(fd_count(), fds0 - 1, "every fd closed (the loop device's too)");
@@ -151,7 +148,8 @@ static void test_status(void)
 
 	r->io_op = BLKIF_OP_DISCARD;
 	blk_complete_io(d, r, -EOPNOTSUPP);
-	tap_eq(d->done ? d->done->status : 99, BLKIF_RSP_EOPNOTSUPP, "discard answered -EOPNOTSUPP: BLKIF_RSP_EOPNOTSUPP");
+	tap_eq(d->done ? d->done->status : 99, BLKIF_RSP_EOPNOTSUPP,
+	       "discard answered -EOPNOTSUPP: BLKIF_RSP_EOPNOTSUPP");
 	d->done = NULL;
 	blk_complete_io(d, r, -EIO);
 	tap_eq(d->done ? d->done->status : 99, BLKIF_RSP_ERROR, "discard answered -EIO: ERROR");
@@ -159,7 +157,8 @@ static void test_status(void)
 	r->io_op = BLKIF_OP_WRITE;
 	r->bytes = 4096;
 	blk_complete_io(d, r, -EOPNOTSUPP);
-	tap_eq(d->done ? d->done->status : 99, BLKIF_RSP_ERROR, "write answered -EOPNOTSUPP: ERROR");
+	tap_eq(d->done ? d->done->status : 99, BLKIF_RSP_ERROR,
+	       "write answered -EOPNOTSUPP: ERROR");
 	free(r);
 	free(d);
 }
@@ -169,23 +168,18 @@ int main(void)
 	char img[64] = "/tmp/xenback-sec-XXXXXX", back[64] = "/dev/shm/xenback-sec-XXXXXX";
 	struct sfront f;
 	struct xbt t;
-	int fd;
 
-	fd = mkstemp(img);
-	if (fd < 0 || ftruncate(fd, 4 << 20) < 0)
+	if (!sfront_image(img, 4 << 20))
 		return printf("Bail out! no image\n"), 1;
-	close(fd);
 	/* The loop device's file: on tmpfs, which punches holes (the loop
 	 * driver's discard), as some disk file systems here do not. */
-	fd = mkstemp(back);
-	if (fd < 0 || ftruncate(fd, 4 << 20) < 0)
+	if (!sfront_image(back, 4 << 20))
 		return printf("Bail out! no file in /dev/shm\n"), 1;
-	close(fd);
 	test_status();
-	xbt_init(&t, XENBACK_LOG_ERR);
-	xenback_backend_register(t.bus, &xenback_blk_qdisk_info);
+	sfront_bus(&t, XENBACK_LOG_ERR);
 	sfront_persistent = false;
-	tap_eq(sfront_attach(&f, &t, 110, 51712, img, "w", 1, 0), XENBACK_STATE_CONNECTED, "file image Connected");
+	tap_eq(sfront_attach(&f, &t, 110, 51712, img, "w", 1, 0), XENBACK_STATE_CONNECTED,
+	       "file image Connected");
 	tap_eq(be_int(&t, 110, "sector-size"), 512, "a file image: sector-size 512");
 	test_loop(&t, back);
 	xbt_fini(&t);

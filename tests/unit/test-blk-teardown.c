@@ -33,20 +33,19 @@ static void test_second_pass(struct xbt *t, const char *img)
 	int16_t st100 = 99;
 	void *page;
 	uint32_t ref;
-	int notify;
 
 	sfront_persistent = true;
-	tap_eq(sfront_attach(&f, t, 91, 51712, img, "w", 1, 0), XENBACK_STATE_CONNECTED, "persistent disk Connected");
+	tap_eq(sfront_attach(&f, t, 91, 51712, img, "w", 1, 0), XENBACK_STATE_CONNECTED,
+	       "persistent disk Connected");
 	sfront_queue_indirect(&f, 0, BLKIF_OP_READ, 0, 4, 100); /* parked on the round's list */
 	xenback_sim_grant_page(t->sim, 91, 0, &page, &ref);
 	req.seg[0] = (struct blkif_request_segment){ ref, 0, 7 };
 	sfront_queue_raw(&f, 0, &req); /* its map runs the frontend's runaway */
 	xenback_sim_on_grant_map(t->sim, runaway, &f);
-	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&f.q[0].ring, notify);
-	(void)notify;
-	xenback_sim_evtchn_notify(t->sim, 91, f.q[0].port);
+	sfront_push(&f, 0);
 	xbt_settle(t);
-	tap_eq(xbt_error(t, "qdisk", 91, 51712), -EPROTO, "req_prod runs away on the second pass: device failed (-EPROTO)");
+	tap_eq(xbt_error(t, "qdisk", 91, 51712), -EPROTO,
+	       "req_prod runs away on the second pass: device failed (-EPROTO)");
 	while (f.q[0].ring.rsp_cons != f.q[0].ring.sring->rsp_prod) {
 		blkif_response_t *rsp = RING_GET_RESPONSE(&f.q[0].ring, f.q[0].ring.rsp_cons);
 
@@ -58,7 +57,8 @@ static void test_second_pass(struct xbt *t, const char *img)
 	}
 	tap_ok(seen100 && st100 == BLKIF_RSP_ERROR,
 	       "the indirect request the round had taken is answered ERROR, not abandoned");
-	tap_eq(xenback_bus_usage(t->bus, XENBACK_USAGE_REQUESTS), 0, "no request left counted in flight");
+	tap_eq(xenback_bus_usage(t->bus, XENBACK_USAGE_REQUESTS), 0,
+	       "no request left counted in flight");
 	xbt_rm(t, "qdisk", 91, 51712);
 	xbt_settle(t);
 }
@@ -67,19 +67,16 @@ static void test_inflight(struct xbt *t, const char *img)
 {
 	struct sfront f;
 	unsigned int i;
-	int notify, fds0 = fd_count();
+	int fds0 = fd_count();
 
 	sfront_persistent = false;
-	tap_eq(sfront_attach(&f, t, 92, 51712, img, "w", 1, 1), XENBACK_STATE_CONNECTED, "disk Connected");
+	tap_eq(sfront_attach(&f, t, 92, 51712, img, "w", 1, 1), XENBACK_STATE_CONNECTED,
+	       "disk Connected");
 	for (i = 0; i < 64; i++)
 		sfront_queue_indirect(&f, 0, i % 2 ? BLKIF_OP_WRITE : BLKIF_OP_READ, 0, 64, i);
-	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&f.q[0].ring, notify);
-	(void)notify;
-	xenback_sim_evtchn_notify(t->sim, 92, f.q[0].port);
+	sfront_push(&f, 0);
 	xenback_bus_run_once(t->bus, 0); /* taken and submitted, mostly not reaped */
-	xbt_offline(t, "qdisk", 92, 51712);
-	xbt_fe_set_state(t, "qdisk", 92, 51712, XENBACK_STATE_CLOSED);
-	xbt_settle(t);
+	sfront_detach(&f, "qdisk");
 	xbt_rm(t, "qdisk", 92, 51712);
 	xbt_settle(t);
 	tap_ok(!xbt_exists(t, "qdisk", 92, 51712), "disk with 64 requests in flight torn down");
@@ -126,7 +123,8 @@ static void test_partial(struct xbt *t, const char *img)
 	bdtest.type = "bdtest";
 	bdtest.connect = connect_then_undo;
 	bdtest.disconnect = disconnect_twice;
-	tap_eq(xenback_backend_register(t->bus, &bdtest), 0, "test type on the block backend registered");
+	tap_eq(xenback_backend_register(t->bus, &bdtest), 0,
+	       "test type on the block backend registered");
 	snprintf(params, sizeof(params), "params=%s", img);
 	extra[0] = params;
 	for (i = 0; i < 3; i++) {
@@ -144,15 +142,20 @@ static void test_partial(struct xbt *t, const char *img)
 		xenback_sim_write(t->sim, xbt_path(FE "/queue-0/ring-ref", domid), "%u", ref);
 		xenback_sim_write(t->sim, xbt_path(FE "/queue-0/event-channel", domid), "%u", port);
 		if (i >= 1) /* queue 1: ring only, or ring and a bad port */
-			xenback_sim_write(t->sim, xbt_path(FE "/queue-1/ring-ref", domid), "%u", ref);
+			xenback_sim_write(t->sim, xbt_path(FE "/queue-1/ring-ref", domid), "%u",
+					  ref);
 		if (i == 2)
-			xenback_sim_write(t->sim, xbt_path(FE "/queue-1/event-channel", domid), "99999");
+			xenback_sim_write(t->sim, xbt_path(FE "/queue-1/event-channel", domid),
+					  "99999");
 		xenback_sim_write(t->sim, xbt_path(FE "/state", domid), "3");
 		xenback_sim_batch_end(t->sim);
 		xbt_settle(t);
-		tap_ok(xbt_error(t, "bdtest", domid, 51712) < 0, "connect %u with queue 1 broken: failed", i);
-		tap_eq(fd_count(), fds0, "... every fd it opened closed (the failed device shut down)");
-		tap_eq(xenback_sim_grants_mapped(t->sim), maps0, "... every ring it mapped unmapped");
+		tap_ok(xbt_error(t, "bdtest", domid, 51712) < 0,
+		       "connect %u with queue 1 broken: failed", i);
+		tap_eq(fd_count(), fds0,
+		       "... every fd it opened closed (the failed device shut down)");
+		tap_eq(xenback_sim_grants_mapped(t->sim), maps0,
+		       "... every ring it mapped unmapped");
 		tap_eq(xenback_sim_ports_bound(t->sim), ports0, "... every port it bound unbound");
 		xbt_rm(t, "bdtest", domid, 51712);
 		xbt_settle(t);
@@ -163,14 +166,10 @@ int main(void)
 {
 	char img[64] = "/tmp/xenback-tdn-XXXXXX";
 	struct xbt t;
-	int fd;
 
-	fd = mkstemp(img);
-	if (fd < 0 || ftruncate(fd, 1 << 20) < 0)
+	if (!sfront_image(img, 1 << 20))
 		return printf("Bail out! no image\n"), 1;
-	close(fd);
-	xbt_init(&t, XENBACK_LOG_ERR);
-	xenback_backend_register(t.bus, &xenback_blk_qdisk_info);
+	sfront_bus(&t, XENBACK_LOG_ERR);
 	test_second_pass(&t, img);
 	test_inflight(&t, img);
 	test_partial(&t, img);

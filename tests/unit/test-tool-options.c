@@ -177,10 +177,11 @@ static void test_xenbackd(void)
 	expect(&r, 0, "xenbackd -t qdisk,vbd -f -l notice -n -d 0 -s -c P -h");
 	run(&r, "xenbackd", "--log-level=DEBUG", "-l", "7", "--help", NULL);
 	expect(&r, 0, "xenbackd --log-level=DEBUG -l 7 --help (names in any case, numbers)");
-	run(&r, "xenbackd", "--max-bounce-mib", "64", "--max-device-bounce-mib=8", "--max-persistent-grants", "4096",
-	    "--max-device-persistent-grants", "1024", "--max-device-requests", "256", "--help", NULL);
+	run(&r, "xenbackd", "--max-bounce-mib", "64", "--max-device-bounce-mib=8", "--max-persistent-grants",
+	    "4096", "--max-device-persistent-grants", "1024", "--max-device-requests", "256", "--help", NULL);
 	expect(&r, 0, "xenbackd with every budget flag, then --help");
-	tap_ok(has(r.out, "--max-device-bounce-mib") && has(r.out, "default: 256"), "--help lists the budgets and defaults");
+	tap_ok(has(r.out, "--max-device-bounce-mib") && has(r.out, "default: 256"),
+	       "--help lists the budgets and defaults");
 	run(&r, "xenbackd", "--max-device-bounce-mib", "0", NULL);
 	expect(&r, 2, "xenbackd --max-device-bounce-mib 0");
 	run(&r, "xenbackd", "--max-device-requests", "-3", NULL);

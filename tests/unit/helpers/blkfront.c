@@ -7,6 +7,7 @@
 
 #include "blkfront.h"
 #include "platform.h"
+#include "userspace/backends/blk/blk_backend.h"
 
 uint32_t sfront_word(uint32_t seed, uint64_t index)
 {
@@ -196,4 +197,45 @@ unsigned int sfront_run(struct sfront *f, unsigned int qi, unsigned int n,
 	}
 	xenback_sim_evtchn_take(f->t->sim, f->domid, q->port);
 	return got;
+}
+
+void sfront_push(struct sfront *f, unsigned int qi)
+{
+	int notify;
+
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&f->q[qi].ring, notify);
+	(void)notify; /* always: the test may have consumed the backend's req_event */
+	xenback_sim_evtchn_notify(f->t->sim, f->domid, f->q[qi].port);
+}
+
+int16_t sfront_status(struct sfront *f)
+{
+	int16_t st = 99;
+
+	if (sfront_run(f, 0, 1, &st, NULL) != 1)
+		return 99;
+	return st;
+}
+
+void sfront_detach(struct sfront *f, const char *type)
+{
+	xbt_offline(f->t, type, f->domid, f->devid);
+	xbt_fe_set_state(f->t, type, f->domid, f->devid, XENBACK_STATE_CLOSED);
+	xbt_settle(f->t);
+}
+
+void sfront_bus(struct xbt *t, int log_level)
+{
+	xbt_init(t, log_level);
+	xenback_backend_register(t->bus, &xenback_blk_qdisk_info);
+}
+
+bool sfront_image(char *tmpl, long bytes)
+{
+	int fd = mkstemp(tmpl);
+	bool ok = fd >= 0 && ftruncate(fd, bytes) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
 }

@@ -43,6 +43,17 @@ void sfront_queue_raw(struct sfront *f, unsigned int qi, const blkif_request_t *
  * number received; statuses[i]/ids[i] filled in order of arrival. */
 unsigned int sfront_run(struct sfront *f, unsigned int qi, unsigned int n,
 			int16_t *statuses, uint64_t *ids);
+/* Push and notify queue qi without waiting. */
+void sfront_push(struct sfront *f, unsigned int qi);
+/* sfront_run() for the one request queued on queue 0: its status, or 99
+ * if no response came. */
+int16_t sfront_status(struct sfront *f);
+/* The frontend goes (toolstack offline, frontend Closed), settled. */
+void sfront_detach(struct sfront *f, const char *type);
+/* A bus on the simulated platform serving the block backend's "qdisk". */
+void sfront_bus(struct xbt *t, int log_level);
+/* mkstemp(tmpl) sized to bytes; false on failure. */
+bool sfront_image(char *tmpl, long bytes);
 /* Operation of the last response sfront_run() consumed. */
 extern uint8_t sfront_last_op;
 /* Fill/check data page i with a pattern derived from seed. */

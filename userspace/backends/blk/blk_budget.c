@@ -32,16 +32,16 @@ static struct xenback_blk_limits lim = {
 	.device_persistent_grants = XENBACK_BLK_DEVICE_PERSISTENT_GRANTS_DEFAULT,
 	.device_requests = XENBACK_BLK_DEVICE_REQUESTS_DEFAULT,
 };
-static uint64_t bounce_used;      /* bytes of bounce buffers in use, all devices */
+static uint64_t bounce_used; /* bytes of bounce buffers in use, all devices */
 /* Buffers of requests the kernel still held at a teardown that could not
  * wait for them: never freed, reachable from here. */
 static struct blk_leak {
 	struct blk_leak *next;
 	void *buf;
 	size_t len;
-} *leaked;
-static uint32_t pgrants_used;     /* persistent mappings, all devices */
-static struct blk_dev *waiters;   /* throttled on the daemon-wide bounce budget */
+} * leaked;
+static uint32_t pgrants_used; /* persistent mappings, all devices */
+static struct blk_dev *waiters; /* throttled on the daemon-wide bounce budget */
 
 void xenback_blk_get_limits(struct xenback_blk_limits *out)
 {
