@@ -45,9 +45,16 @@ static struct blk_pgrant *lookup(struct blk_queue *q, uint32_t gref, int *err)
 
 int blk_persist_resolve(struct blk_queue *q, struct blk_req *r)
 {
-	unsigned int i;
+	unsigned int i, mask = q->d->lbs - 1;
 	int err = 0;
 
+	/* O_DIRECT on a device with large sectors needs every piece of the
+	 * vector aligned to them: a request split otherwise goes through one
+	 * contiguous bounce buffer. */
+	for (i = 0; mask >= BLK_SECTOR && i < r->nseg; i++)
+		if (((r->seg[i].first_sect * BLK_SECTOR) & mask) ||
+		    (((unsigned int)r->seg[i].last_sect + 1) * BLK_SECTOR & mask))
+			return -EINVAL;
 	for (i = 0; i < r->nseg; i++) {
 		struct blk_pgrant *p = lookup(q, r->seg[i].gref, &err);
 
