@@ -291,6 +291,8 @@ void blk_budget_bounce_put(struct blk_dev *d, struct blk_req *r);
  * list, still counted against the daemon-wide budget); the slot forgets
  * it. Returns its size. */
 size_t blk_budget_bounce_leak(struct blk_dev *d, struct blk_req *r);
+/* Bytes leaked so, since the process started. */
+uint64_t blk_budget_leaked(void);
 /* Every idle slot's kept buffer freed (teardown, or memory pressure). */
 void blk_budget_bounce_trim(struct blk_dev *d);
 /* One more persistent mapping for d within the per-device and daemon-wide

@@ -39,7 +39,8 @@ static struct blk_leak {
 	struct blk_leak *next;
 	void *buf;
 	size_t len;
-} * leaked;
+} *leaked;
+static uint64_t leaked_bytes;
 static uint32_t pgrants_used; /* persistent mappings, all devices */
 static struct blk_dev *waiters; /* throttled on the daemon-wide bounce budget */
 
@@ -108,6 +109,7 @@ size_t blk_budget_bounce_leak(struct blk_dev *d, struct blk_req *r)
 		*l = (struct blk_leak){ .next = leaked, .buf = r->buf, .len = len };
 		leaked = l;
 	}
+	leaked_bytes += len;
 	if (r->buf_charged)
 		d->bounce_inflight -= len; /* bounce_used keeps it: the memory is gone */
 	else
@@ -117,6 +119,11 @@ size_t blk_budget_bounce_leak(struct blk_dev *d, struct blk_req *r)
 	r->buf_cap = 0;
 	r->buf_charged = false;
 	return len;
+}
+
+uint64_t blk_budget_leaked(void)
+{
+	return leaked_bytes;
 }
 
 void blk_budget_bounce_trim(struct blk_dev *d)
