@@ -203,10 +203,20 @@ struct xenback_backend_info {
 	int (*create)(struct xenback_backend *be, const struct xenback_opts *opts);
 	/* Releases what create() made. Called only for created devices. */
 	void (*destroy)(struct xenback_backend *be);
-	/* Frontend is Initialised: map rings, bind channels. 0 -> Connected. */
+	/* Frontend is Initialised: map rings, bind channels. 0 -> Connected.
+	 * A failure (a negative return, or xenback_device_fail() called from
+	 * inside connect()) is a connect error, not the device's end: the
+	 * library calls disconnect(), moves the backend to Closing (as
+	 * blkback does) and shows the error in xenback_bus_foreach(); when
+	 * the frontend comes back to Initialising (through Closed) the device
+	 * returns to InitWait and connect() runs again on the next
+	 * Initialised. A frontend looping connect/fail is shut down by the
+	 * flap limit (xenback_bus_config.flap_limit). */
 	int (*connect)(struct xenback_device *dev);
-	/* Undo connect(); grants and channels left over are released by the
-	 * library afterwards. */
+	/* Undo connect(). Also called after a connect() that failed half way,
+	 * so it must cope with a partial connect: release exactly what was
+	 * taken (fds, bus fds, buffers), skip what was not. Grants and
+	 * channels left over are released by the library afterwards. */
 	void (*disconnect)(struct xenback_device *dev);
 	unsigned int flags;
 	/* Room for callbacks added later (see xenback_bus_config.reserved):
@@ -245,7 +255,8 @@ bool xenback_backend_try_device_destroy(struct xenback_device *dev);
 int xenback_backend_set_error(struct xenback_backend *be, int err,
 			      const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* 0 for live or declined instances, the negative errno of a failed one. */
+/* 0 for declined instances and live ones that connected, the negative
+ * errno of a failed one or of a live device's last failed connect. */
 int xenback_backend_get_error(struct xenback_backend *be, const char **msg);
 uint32_t xenback_backend_frontend_id(struct xenback_backend *be);
 uint32_t xenback_backend_devid(struct xenback_backend *be);
@@ -312,7 +323,10 @@ void xenback_device_log(struct xenback_device *dev, int level,
 			const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Shut this device alone down with an error (logged, kept in the registry
- * as failed until its node goes). Returns err. */
+ * as failed until its node goes). Returns err. Called from inside the
+ * type's connect() it is a connect error instead (see
+ * xenback_backend_info.connect): the device stays, goes Closing and may
+ * connect again; the first reason given is the one shown. */
 int xenback_device_fail(struct xenback_device *dev, int err,
 			const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -359,7 +373,9 @@ struct xenback_device_info {
 	uint32_t devid;
 	int state;          /* backend XenbusState, -1 if no device */
 	int frontend_state; /* -1 if unknown */
-	int error;          /* 0, or the negative errno of a failed device */
+	int error;          /* 0, or the negative errno of a failed device, or
+			     * of a live device's last failed connect
+			     * (cleared by a connect that succeeds) */
 	const char *error_msg;
 	bool declined;
 	unsigned int grants_mapped;

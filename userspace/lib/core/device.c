@@ -2,10 +2,12 @@
 /*
  * A device and its XenbusState machine (xen/io/xenbus.h), backend side:
  *   create -> features published + InitWait (one transaction)
- *   frontend Initialised/Connected -> connect() -> Connected
+ *   frontend Initialised/Connected -> connect() -> Connected; a failed
+ *   connect() -> disconnect() -> Closing (the frontend may retry)
  *   frontend Closing -> disconnect() -> Closing; frontend Closed -> Closed,
  *   and the device is destroyed if online=0
- *   backend Closed, online=1, frontend back to Initialising -> InitWait
+ *   backend Closed (or Closing), online=1, frontend back to Initialising
+ *   -> InitWait
  *   online=0 while not connected -> Closed and destroyed
  */
 #include <errno.h>
@@ -346,12 +348,16 @@ XB_EXPORT int xenback_device_fail(struct xenback_device *dev, int err, const cha
 
 	if (err >= 0)
 		err = -EIO;
-	if (dev->dead)
-		return err;
+	if (dev->dead || (dev->in_connect && dev->connect_err))
+		return err; /* the first reason stands */
 	va_start(ap, fmt);
 	xb_backend_vset_error_msg(be, fmt, ap);
 	va_end(ap);
 	be->error = err;
+	if (dev->in_connect) { /* a connect error: try_connect() handles it */
+		dev->connect_err = err;
+		return err;
+	}
 	xb_error(be->bus, err, "%s/%s: shut down: %s", DEV_TYPE(dev), be->name,
 		 be->error_msg ? be->error_msg : strerror(-err));
 	dev->dead = true;
@@ -373,6 +379,31 @@ static void destroy_instance(struct xenback_device *dev)
 {
 	DEV_LOG(dev, XENBACK_LOG_INFO, "offline: destroying");
 	xb_backend_forget(dev->be, true);
+}
+
+/*
+ * A failed connect() is not the device's end (blkback's way): what it
+ * took is given back through the type's disconnect(), which copes with a
+ * partial connect, the backend goes Closing, and the frontend may come
+ * back through Closed/Initialising to InitWait and try again. The flap
+ * limit bounds a frontend that loops. The error stays shown until a
+ * connect succeeds.
+ */
+static void connect_failed(struct xenback_device *dev, int err)
+{
+	struct xenback_backend *be = dev->be;
+
+	if (!dev->connect_err) { /* connect() returned it without a reason */
+		free(be->error_msg);
+		be->error_msg = xb_strdup_printf("connect failed: %s", strerror(-err));
+	}
+	be->error = err;
+	xb_error(be->bus, err, "%s/%s: connect failed: %s; Closing, the frontend may retry",
+		 DEV_TYPE(dev), be->name, be->error_msg ? be->error_msg : strerror(-err));
+	dev->connected = true; /* disconnect() is owed, even for a partial connect */
+	disconnect(dev);
+	if (!dev->dead)
+		xb_device_set_state(dev, XENBACK_STATE_CLOSING);
 }
 
 static void try_connect(struct xenback_device *dev)
@@ -400,14 +431,16 @@ static void try_connect(struct xenback_device *dev)
 			return;
 	}
 	if (be->type->info->connect) {
+		dev->in_connect = true;
+		dev->connect_err = 0;
 		r = be->type->info->connect(dev);
-		if (r < 0 || dev->dead) {
-			xb_device_release_io(dev);
-			if (!dev->dead)
-				xenback_device_fail(dev, r, "connect failed: %s", strerror(-r));
+		dev->in_connect = false;
+		if (r < 0 || dev->connect_err) {
+			connect_failed(dev, dev->connect_err ? dev->connect_err : r);
 			return;
 		}
 	}
+	be->error = 0; /* a connect error before this one is over */
 	dev->connected = true;
 	xb_device_set_state(dev, XENBACK_STATE_CONNECTED);
 }
@@ -467,7 +500,8 @@ void xb_device_frontend_changed(struct xenback_device *dev)
 	dev->fe_state = (int)s;
 	switch (s) {
 	case XENBACK_STATE_INITIALISING:
-		if (dev->state == XENBACK_STATE_CLOSED && dev->online)
+		if ((dev->state == XENBACK_STATE_CLOSED || dev->state == XENBACK_STATE_CLOSING) &&
+		    dev->online)
 			xb_device_set_state(dev, XENBACK_STATE_INITWAIT); /* reconnect */
 		break;
 	case XENBACK_STATE_INITIALISED:

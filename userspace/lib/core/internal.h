@@ -102,6 +102,8 @@ struct xenback_device {
 	bool watching_fe;
 	bool in_create;               /* buffer xenback_device_printf() */
 	bool dead;                    /* failed: torn down by xb_bus_reap() */
+	bool in_connect;              /* inside the type's connect() */
+	int connect_err;              /* xenback_device_fail() inside connect() */
 	struct xenback_device *dead_next;
 	unsigned int state_echoes;    /* our own state writes not yet seen */
 	char *fe_state_path;
