@@ -36,6 +36,14 @@
  * When the node disappears the instance goes too; a re-added node is tried
  * afresh.
  *
+ * A guest that dies: nothing is created for a frontend domain that does
+ * not exist (/local/domain/<domid> absent). When a domain dies
+ * (@releaseDomain) its devices are torn down (Closed written), and every
+ * instance of a node the toolstack left behind is kept holding nothing,
+ * with error -ESRCH and the text "domain gone" (xenback_bus_foreach(),
+ * xenbackctl list), until its node goes; events for such a node create
+ * nothing.
+ *
  * A name is "<frontend-domid>/<devid>", the node's path under
  * backend/<type>/.
  *
@@ -242,9 +250,13 @@ const char **xenback_backend_get_types(struct xenback_bus *bus,
 /* O(1). True for created, failed and declined instances alike. */
 bool xenback_backend_exists(struct xenback_bus *bus, const char *type,
 			    const char *name);
-/* Creates an instance and runs the type's create(). On failure the instance
- * is kept with its error and never created again while its node exists
- * (QEMU commit eb6ae7a682), and the error returned. */
+/* Creates an instance and runs the type's create(), after the checks
+ * enumeration applies: the node exists (else -ENOENT, nothing kept), the
+ * frontend domain exists (else -ESRCH, kept as "domain gone"), and the
+ * node's frontend lies inside /local/domain/<domid>/ with a matching
+ * frontend-id (else -EINVAL). On failure the instance is kept with its
+ * error and never created again while its node exists (QEMU commit
+ * eb6ae7a682), and the error returned. */
 int xenback_backend_device_create(struct xenback_bus *bus, const char *type,
 				  const char *name,
 				  const struct xenback_opts *opts);
@@ -373,7 +385,9 @@ struct xenback_device_info {
 	uint32_t devid;
 	int state;          /* backend XenbusState, -1 if no device */
 	int frontend_state; /* -1 if unknown */
-	int error;          /* 0, or the negative errno of a failed device, or
+	int error;          /* 0, or the negative errno of a failed device
+			     * (-ESRCH, "domain gone": its frontend domain
+			     * died; the record holds nothing), or
 			     * of a live device's last failed connect
 			     * (cleared by a connect that succeeds) */
 	const char *error_msg;

@@ -126,27 +126,6 @@ static int node_read(struct xenback_backend *be, struct node *n)
 	return -EAGAIN;
 }
 
-/* The frontend must live in the frontend domain's own tree. */
-static int frontend_check(struct xenback_backend *be, const struct node *n)
-{
-	char prefix[40];
-	size_t pl;
-
-	if (!n->frontend || !n->has_fe_id)
-		return xenback_backend_set_error(be, -EINVAL, "frontend or frontend-id missing or not a domain id");
-	if (n->frontend_id != be->key.domid)
-		return xenback_backend_set_error(be, -EINVAL, "frontend-id %lu does not match domain %u",
-						 n->frontend_id, be->key.domid);
-	pl = (size_t)snprintf(prefix, sizeof(prefix), "/local/domain/%u/", be->key.domid);
-	if (strncmp(n->frontend, prefix, pl) || strlen(n->frontend) <= pl ||
-	    strstr(n->frontend, "//") || strstr(n->frontend, "/.") ||
-	    n->frontend[strlen(n->frontend) - 1] == '/' ||
-	    strlen(n->frontend) > 256)
-		return xenback_backend_set_error(be, -EINVAL, "frontend path outside domain %u",
-						 be->key.domid);
-	return 0;
-}
-
 /* Read the node and run create(); be exists, has no device and no error. */
 static void attempt_create(struct xenback_backend *be)
 {
@@ -170,14 +149,16 @@ static void attempt_create(struct xenback_backend *be)
 		xb_backend_forget(be, true);
 		return;
 	}
-	if (r == 0)
-		r = frontend_check(be, &n);
-	else
+	if (r == 0) {
+		r = xb_backend_admit(be, n.frontend, n.has_fe_id, n.frontend_id);
+	} else {
 		xenback_backend_set_error(be, r, "reading backend node: %s", strerror(-r));
-	if (r < 0) {
 		be->error = r;
-		xb_error(bus, r, "%s/%s: refused: %s", be->type->info->type, be->name,
-			 be->error_msg);
+	}
+	if (r < 0) {
+		if (!be->gone)
+			xb_error(bus, r, "%s/%s: refused: %s", be->type->info->type, be->name,
+				 be->error_msg);
 		node_clear(&n);
 		return;
 	}
@@ -356,30 +337,27 @@ int xb_enum_rescan(struct xenback_bus *bus)
 
 /* ---------------------------------------------- events */
 
+/* Domains that died: their devices are torn down, and every record of a
+ * node the toolstack left behind stays as "domain gone", holding nothing,
+ * until the node goes (more events for it create nothing). */
 static void release_domains(struct xenback_bus *bus)
 {
 	struct xb_dom *d, *dtmp;
-	char path[40];
-	char *v;
 
 	HASH_ITER(hh, bus->doms, d, dtmp) {
-		struct xenback_backend *be, *next;
-		int r;
+		struct xenback_backend *be;
+		unsigned int devs = 0;
 
-		snprintf(path, sizeof(path), "/local/domain/%u", d->domid);
-		r = xb_xs_read(bus, XB_TXN_NULL, path, &v);
-		if (r == 0)
-			free(v);
-		if (r != -ENOENT)
+		if (d->gone || xb_domain_exists(bus, d->domid) != 0)
 			continue;
-		xb_log(bus, XENBACK_LOG_INFO, "domain %u is gone: tearing its devices down",
-		       d->domid);
-		/* Forgetting the last instance frees d; next is NULL by then. */
-		for (be = d->list; be; be = next) {
-			next = be->dom_next;
-			if (be->dev)
-				xb_backend_forget(be, true);
+		for (be = d->list; be; be = be->dom_next) {
+			devs += be->dev != NULL;
+			xb_backend_set_gone(be);
 		}
+		d->gone = true;
+		xb_log(bus, XENBACK_LOG_NOTICE, "domain %u is gone: %u device(s) torn down, "
+		       "%u node(s) left by the toolstack listed as 'domain gone'",
+		       d->domid, devs, d->count);
 	}
 }
 

@@ -38,6 +38,7 @@ struct xb_key {
 struct xb_dom {
 	uint32_t domid;
 	unsigned int count;
+	bool gone;                    /* died: its records are "domain gone" */
 	struct xenback_backend *list; /* instances, linked by dom_next */
 	UT_hash_handle hh;
 };
@@ -58,6 +59,7 @@ struct xenback_backend {
 	int error;                    /* < 0: failed (kept, never re-created) */
 	char *error_msg;
 	bool declined;
+	bool gone;                    /* its frontend domain is gone (error -ESRCH) */
 	bool retry;                   /* waiting for the retry timer */
 	uint32_t seen;                /* scan generation (mark and sweep) */
 	unsigned int retries;
@@ -201,6 +203,19 @@ struct xenback_backend *xb_backend_new(struct xenback_bus *bus, struct xb_type *
  * forgets the record. */
 void xb_backend_forget(struct xenback_backend *be, bool node_exists);
 int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opts);
+/* The frontend domain is gone: tear the device down (Closed written), drop
+ * what the record held, keep it as "domain gone" (error -ESRCH). */
+void xb_backend_set_gone(struct xenback_backend *be);
+struct xb_dom *xb_dom_find(struct xenback_bus *bus, uint32_t domid);
+
+/* node_check.c: 1 if /local/domain/<domid> exists, 0 if not, or < 0. */
+int xb_domain_exists(struct xenback_bus *bus, uint32_t domid);
+/* Before create(), for enumeration and the public create alike: the
+ * frontend domain exists (else the record is marked gone, -ESRCH) and the
+ * frontend node is inside it with a matching frontend-id (else -EINVAL).
+ * On failure be->error and its text are set; the caller logs. */
+int xb_backend_admit(struct xenback_backend *be, const char *frontend, bool has_id,
+		     unsigned long frontend_id);
 int xb_parse_name(const char *name, uint32_t *domid, uint32_t *devid);
 
 /* enumerate.c */
