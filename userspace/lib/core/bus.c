@@ -168,7 +168,7 @@ static int drain_watches(struct xenback_bus *bus)
 		if (r == -EAGAIN)
 			return n;
 		if (r == -ENOBUFS) {
-			xb_enum_rescan(bus);
+			xb_enum_rescan(bus, "watch events lost");
 			n++;
 			continue;
 		}
@@ -186,7 +186,7 @@ void xb_bus_arm_timer(struct xenback_bus *bus)
 {
 	struct itimerspec its = { 0 };
 
-	if (!bus->retry_list || bus->timer_armed)
+	if ((!bus->retry_list && !bus->rescan_pending) || bus->timer_armed)
 		return;
 	its.it_value.tv_sec = bus->cfg.retry_delay_ms / 1000;
 	its.it_value.tv_nsec = (long)(bus->cfg.retry_delay_ms % 1000) * 1000000L;

@@ -251,8 +251,22 @@ static void sweep(struct xenback_bus *bus, struct xb_type *t, bool one_dom, uint
 	HASH_ITER(hh, bus->instances, be, tmp) {
 		if (be->type == t && (!one_dom || be->key.domid == domid) &&
 		    be->seen != bus->scan_gen)
-			xb_backend_forget(be, false);
+			xb_backend_forget(be, true); /* Closed only if the node exists */
 	}
+}
+
+/* A scan that could not read a directory forgets nothing: the records it
+ * would have swept are kept (marked seen) and the scan runs again later. */
+static void scan_failed(struct xenback_bus *bus, struct xb_type *t, bool one_dom,
+			uint32_t domid)
+{
+	struct xenback_backend *be, *tmp;
+
+	HASH_ITER(hh, bus->instances, be, tmp)
+		if (be->type == t && (!one_dom || be->key.domid == domid))
+			be->seen = bus->scan_gen;
+	bus->rescan_pending = true;
+	xb_bus_arm_timer(bus);
 }
 
 static void scan_domain(struct xenback_bus *bus, struct xb_type *t, uint32_t domid)
@@ -266,7 +280,9 @@ static void scan_domain(struct xenback_bus *bus, struct xb_type *t, uint32_t dom
 	snprintf(path, sizeof(path), "%s/%u", t->watch_path, domid);
 	r = xb_xs_directory(bus, XB_TXN_NULL, path, &devs, &n);
 	if (r < 0 && r != -ENOENT) {
-		xb_log(bus, XENBACK_LOG_WARNING, "scan %s: %s", path, strerror(-r));
+		xb_log(bus, XENBACK_LOG_WARNING, "scan %s: %s: keeping its devices, retrying later",
+		       path, strerror(-r));
+		scan_failed(bus, t, true, domid);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -288,8 +304,11 @@ int xb_enum_scan_type(struct xenback_bus *bus, struct xb_type *t)
 
 	bus->scan_gen++;
 	r = xb_xs_directory(bus, XB_TXN_NULL, t->watch_path, &doms, &n);
-	if (r < 0 && r != -ENOENT)
-		return xb_error(bus, r, "scan %s: %s", t->watch_path, strerror(-r));
+	if (r < 0 && r != -ENOENT) {
+		scan_failed(bus, t, false, 0);
+		return xb_error(bus, r, "scan %s: %s: keeping its devices, retrying later",
+				t->watch_path, strerror(-r));
+	}
 	for (i = 0; i < n; i++) {
 		if (xb_parse_uint(doms[i], XB_DOMID_MAX, &domid) < 0) {
 			xb_log(bus, XENBACK_LOG_WARNING, "%s/%s: bad domain id, ignored",
@@ -314,13 +333,14 @@ int xb_enum_watch_type(struct xenback_bus *bus, struct xb_type *t)
 	return xb_enum_scan_type(bus, t);
 }
 
-int xb_enum_rescan(struct xenback_bus *bus)
+int xb_enum_rescan(struct xenback_bus *bus, const char *why)
 {
 	struct xenback_backend *be, *tmp;
 	uint32_t i;
 	int r, ret = 0;
 
-	xb_log(bus, XENBACK_LOG_NOTICE, "watch events lost: rescanning");
+	xb_log(bus, XENBACK_LOG_NOTICE, "%s: rescanning", why);
+	bus->rescan_pending = false;
 	for (i = 0; i < bus->ntypes; i++) {
 		r = xb_enum_scan_type(bus, bus->type_vec[i]);
 		if (r < 0)
@@ -475,8 +495,11 @@ void xb_retry_cancel(struct xenback_backend *be)
 
 void xb_enum_retry(struct xenback_bus *bus)
 {
-	struct xenback_backend *list = bus->retry_list, *be;
+	struct xenback_backend *list, *be;
 
+	if (bus->rescan_pending) /* first: it may forget records on the list */
+		xb_enum_rescan(bus, "a scan failed");
+	list = bus->retry_list;
 	bus->retry_list = NULL;
 	while ((be = list)) {
 		list = be->retry_next;

@@ -152,6 +152,7 @@ struct xenback_bus {
 	struct xb_kick kick;
 	bool dispatching;
 	struct xenback_backend *retry_list;
+	bool rescan_pending;          /* a scan failed: rescan from the timer */
 	bool timer_armed;
 	struct xenback_device *dead_list;
 	uint32_t scan_gen;
@@ -221,7 +222,9 @@ int xb_parse_name(const char *name, uint32_t *domid, uint32_t *devid);
 /* enumerate.c */
 int xb_enum_watch_type(struct xenback_bus *bus, struct xb_type *t);
 int xb_enum_scan_type(struct xenback_bus *bus, struct xb_type *t);
-int xb_enum_rescan(struct xenback_bus *bus);
+/* Full scan of every type, frontends and domains re-checked (lost events,
+ * or a scan that failed: why says which). */
+int xb_enum_rescan(struct xenback_bus *bus, const char *why);
 void xb_enum_event(struct xenback_bus *bus, const char *path, const char *token);
 void xb_enum_retry(struct xenback_bus *bus);
 void xb_retry_schedule(struct xenback_backend *be);
