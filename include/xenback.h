@@ -34,7 +34,23 @@
  * create() that returns 0 without attaching a device *declines* it (QEMU's
  * console ignoring non-ioemu consoles): remembered the same way, no error.
  * When the node disappears the instance goes too; a re-added node is tried
- * afresh.
+ * afresh, exactly once, even if the daemon reads the removal's watch event
+ * only after the re-add:
+ *  - the node of an instance without a device (failed, declined, domain
+ *    gone) gets the key "xenback-record" ("failed", "declined",
+ *    "domain-gone"), written only while the node exists. Removal takes it
+ *    away and the toolstack's new node has none, so an event for the node
+ *    or its state that finds the node without the key is a new node: the
+ *    instance is forgotten and the node tried afresh (marked again if it
+ *    fails again). If the key cannot be written (logged), only the node's
+ *    removal is noticed.
+ *  - a live device's node reads state Initialising (1) only until the
+ *    device publishes InitWait; reading 1 afterwards (an event for the
+ *    node or its state, or before any state write of ours, in the same
+ *    transaction) means the toolstack wrote a new node (forced removal, a
+ *    reused domid): the old device is torn down without writing into the
+ *    new node, its ring unmapped and channel unbound, and the new node
+ *    tried afresh.
  *
  * A guest that dies: nothing is created for a frontend domain that does
  * not exist (/local/domain/<domid> absent). When a domain dies
@@ -276,7 +292,7 @@ uint32_t xenback_backend_devid(struct xenback_backend *be);
 /* ---------------------------------------------------------------- options */
 
 /* Options of a device: every key of its backend node except state, online,
- * frontend, frontend-id and hotplug-status. */
+ * frontend, frontend-id, hotplug-status and xenback-record. */
 const char *xenback_opts_get(const struct xenback_opts *o, const char *key);
 unsigned int xenback_opts_count(const struct xenback_opts *o);
 /* i-th key/value, sorted by key; NULL past the end. */

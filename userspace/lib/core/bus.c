@@ -101,6 +101,7 @@ XB_EXPORT void xenback_bus_free(struct xenback_bus *bus)
 	if (!bus)
 		return;
 	xb_evtchn_flush(bus); /* the last round's notifies and re-arms */
+	bus->closing = true;
 	xb_bus_reap(bus);
 	HASH_ITER(hh, bus->instances, be, tmp)
 		xb_backend_forget(be, true); /* frontends are told Closed */

@@ -186,28 +186,22 @@ XB_EXPORT int xenback_device_read_frontend_uint(struct xenback_device *dev,
 int xb_device_set_state(struct xenback_device *dev, int state)
 {
 	struct xenback_bus *bus = dev->be->bus;
-	const struct xb_xs_ops *xs = bus->plat->xs;
-	char path[XB_PATH_MAX];
-	unsigned int attempt;
-	int r = -EAGAIN;
-	xb_txn_t t;
-	char *v;
+	char path[XB_PATH_MAX], val[16];
+	int r;
 
 	snprintf(path, sizeof(path), "%s/state", dev->be->path);
-	for (attempt = 0; attempt < bus->cfg.txn_retries && r == -EAGAIN; attempt++) {
-		r = xs->txn_start(bus->plat->xs_h, &t);
-		if (r < 0)
-			break;
-		r = xb_xs_read(bus, t, path, &v);
-		if (r == 0) {
-			free(v);
-			r = xb_xs_printf(bus, t, path, "%d", state);
+	snprintf(val, sizeof(val), "%d", state);
+	r = xb_node_write(bus, dev->be->path, path, val,
+			  dev->state != XENBACK_STATE_INITIALISING);
+	if (r == -ESTALE) { /* a new node at our path: not ours to write */
+		DEV_LOG(dev, XENBACK_LOG_NOTICE, "its node was written anew by the toolstack");
+		if (!dev->dead) {
+			dev->renewed = true;
+			dev->dead = true;
+			dev->dead_next = bus->dead_list;
+			bus->dead_list = dev;
 		}
-		if (r < 0) {
-			xs->txn_end(bus->plat->xs_h, t, true);
-			continue;
-		}
-		r = xs->txn_end(bus->plat->xs_h, t, false);
+		return r;
 	}
 	if (r < 0) {
 		DEV_LOG(dev, r == -ENOENT ? XENBACK_LOG_DEBUG : XENBACK_LOG_WARNING,
@@ -301,7 +295,9 @@ void xb_device_teardown(struct xenback_device *dev, bool write_closed)
 {
 	struct xenback_backend *be = dev->be;
 	struct xenback_bus *bus = be->bus;
+	bool queued = dev->dead; /* on bus->dead_list */
 
+	dev->dead = true; /* no new failure or renewal queues it */
 	disconnect(dev);
 	if (dev->watching_fe)
 		bus->plat->xs->unwatch(bus->plat->xs_h, dev->fe_state_path, dev->fe_token);
@@ -313,7 +309,7 @@ void xb_device_teardown(struct xenback_device *dev, bool write_closed)
 			be->type->info->destroy(be);
 		be->dev = NULL;
 	}
-	if (dev->dead) {
+	if (queued) {
 		struct xenback_device **pp;
 
 		for (pp = &bus->dead_list; *pp; pp = &(*pp)->dead_next)
@@ -370,8 +366,17 @@ void xb_bus_reap(struct xenback_bus *bus)
 {
 	struct xenback_device *dev;
 
-	while ((dev = bus->dead_list))
+	while ((dev = bus->dead_list)) {
+		struct xenback_backend *be = dev->be;
+
+		if (dev->renewed && !bus->closing) {
+			xb_enum_node_renewed(be); /* tears dev down, unlinks it */
+			continue;
+		}
 		xb_device_teardown(dev, true); /* unlinks dev; the record stays, failed */
+		if (!bus->closing)
+			xb_gen_mark(be);
+	}
 }
 
 /* Destroy the device and forget its instance (offline, or node gone). */
@@ -546,6 +551,10 @@ void xb_device_backend_changed(struct xenback_device *dev, const char *key)
 	}
 	if (r < 0) {
 		DEV_LOG(dev, XENBACK_LOG_WARNING, "bad %s written by the toolstack, ignored", key);
+		return;
+	}
+	if (!strcmp(key, "state") && xb_gen_check_state(dev, v) == XB_GEN_NEW) {
+		xb_enum_node_renewed(dev->be); /* frees dev */
 		return;
 	}
 	if (!strcmp(key, "online")) {

@@ -93,7 +93,7 @@ static int node_read(struct xenback_backend *be, struct node *n)
 			for (i = 0; r == 0 && i < nk; i++) {
 				char *val;
 
-				if (!strcmp(keys[i], "hotplug-status"))
+				if (!strcmp(keys[i], "hotplug-status") || !strcmp(keys[i], XB_MARK_KEY))
 					continue; /* not an option, not needed to create */
 				if ((size_t)snprintf(path, sizeof(path), "%s/%s", be->path,
 						     keys[i]) >= sizeof(path)) {
@@ -126,6 +126,9 @@ static int node_read(struct xenback_backend *be, struct node *n)
 	return -EAGAIN;
 }
 
+static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t domid,
+			 uint32_t devid, enum node_key k);
+
 /* Read the node and run create(); be exists, has no device and no error. */
 static void attempt_create(struct xenback_backend *be)
 {
@@ -156,9 +159,11 @@ static void attempt_create(struct xenback_backend *be)
 		be->error = r;
 	}
 	if (r < 0) {
-		if (!be->gone)
+		if (!be->gone) {
 			xb_error(bus, r, "%s/%s: refused: %s", be->type->info->type, be->name,
 				 be->error_msg);
+			xb_gen_mark(be);
+		}
 		node_clear(&n);
 		return;
 	}
@@ -169,30 +174,66 @@ static void attempt_create(struct xenback_backend *be)
 	node_clear(&n);
 }
 
-/* ---------------------------------------------- one device, by event */
-
-static void node_gone_or_changed(struct xenback_backend *be, enum node_key k)
+void xb_enum_node_renewed(struct xenback_backend *be)
 {
 	struct xenback_bus *bus = be->bus;
+	struct xb_type *t = be->type;
+	uint32_t domid = be->key.domid, devid = be->key.devid;
+
+	xb_log(bus, XENBACK_LOG_NOTICE, "%s/%s: its node was removed and written anew: "
+	       "%s, trying the new node", t->info->type, be->name,
+	       be->dev ? "old device torn down" : "old record forgotten");
+	xb_backend_forget(be, false); /* nothing written into the new node */
+	check_device(bus, t, domid, devid, KEY_NODE);
+}
+
+/* ---------------------------------------------- one device, by event */
+
+/* A live device's node itself changed: removed, or written anew. */
+static void live_node_event(struct xenback_backend *be)
+{
 	char path[XB_PATH_MAX];
+	unsigned long st;
 	char *v;
 	int r;
 
+	snprintf(path, sizeof(path), "%s/state", be->path);
+	r = xb_xs_read(be->bus, XB_TXN_NULL, path, &v);
+	if (r == -ENOENT) {
+		xb_backend_forget(be, false);
+		return;
+	}
+	if (r < 0)
+		return;
+	r = xb_parse_uint(v, XENBACK_STATE_RECONFIGURED, &st);
+	free(v);
+	if (r == 0 && xb_gen_check_state(be->dev, st) == XB_GEN_NEW)
+		xb_enum_node_renewed(be);
+}
+
+static void node_gone_or_changed(struct xenback_backend *be, enum node_key k)
+{
 	if (be->dev && k != KEY_NODE) {
 		xb_device_backend_changed(be->dev, k == KEY_STATE ? "state" :
 					  k == KEY_ONLINE ? "online" : "hotplug-status");
 		return;
 	}
-	if (k != KEY_NODE)
-		return; /* failed/declined/retrying: only removal matters */
-	snprintf(path, sizeof(path), "%s/state", be->path);
-	r = xb_xs_read(bus, XB_TXN_NULL, path, &v);
-	if (r == -ENOENT) {
-		xb_backend_forget(be, false);
+	if (be->dev) {
+		live_node_event(be);
 		return;
 	}
-	if (r == 0)
-		free(v); /* still there: a directory-level event changes nothing */
+	if (k != KEY_NODE && k != KEY_STATE)
+		return; /* failed/declined/gone/retrying: only the node and its state tell */
+	switch (xb_gen_check_record(be)) {
+	case XB_GEN_GONE:
+		xb_backend_forget(be, false);
+		break;
+	case XB_GEN_NEW:
+		xb_enum_node_renewed(be);
+		break;
+	case XB_GEN_SAME:
+		break;
+	}
 }
 
 static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t domid,
@@ -509,6 +550,7 @@ void xb_enum_retry(struct xenback_bus *bus)
 				"xenstore transactions kept failing (%u retries)", XB_MAX_RETRIES);
 			xb_error(bus, -EAGAIN, "%s/%s: refused: %s", be->type->info->type,
 				 be->name, be->error_msg);
+			xb_gen_mark(be);
 			continue;
 		}
 		attempt_create(be);

@@ -60,6 +60,7 @@ struct xenback_backend {
 	char *error_msg;
 	bool declined;
 	bool gone;                    /* its frontend domain is gone (error -ESRCH) */
+	bool marked;                  /* its node carries XB_MARK_KEY (generation.c) */
 	bool retry;                   /* waiting for the retry timer */
 	uint32_t seen;                /* scan generation (mark and sweep) */
 	unsigned int retries;
@@ -104,6 +105,7 @@ struct xenback_device {
 	bool watching_fe;
 	bool in_create;               /* buffer xenback_device_printf() */
 	bool dead;                    /* failed: torn down by xb_bus_reap() */
+	bool renewed;                 /* dead: its node was written anew */
 	bool in_connect;              /* inside the type's connect() */
 	int connect_err;              /* xenback_device_fail() inside connect() */
 	struct xenback_device *dead_next;
@@ -151,6 +153,7 @@ struct xenback_bus {
 	struct xb_fdw *fd_graves;     /* freed after the dispatch round */
 	struct xb_kick kick;
 	bool dispatching;
+	bool closing;                 /* xenback_bus_free() runs */
 	struct xenback_backend *retry_list;
 	bool rescan_pending;          /* a scan failed: rescan from the timer */
 	bool timer_armed;
@@ -192,6 +195,22 @@ int xb_xs_printf(struct xenback_bus *bus, xb_txn_t t, const char *path,
 int xb_xs_directory(struct xenback_bus *bus, xb_txn_t t, const char *path,
 		    char ***names, unsigned int *n);
 int xb_parse_uint(const char *s, unsigned long max, unsigned long *v);
+/* Write path = val in one transaction with a read of node/state, only if
+ * the node exists (-ENOENT: gone, nothing written), retried on EAGAIN.
+ * refuse_new: a state of Initialising means a new node the toolstack
+ * wrote (generation.c): -ESTALE, nothing written. */
+int xb_node_write(struct xenback_bus *bus, const char *node, const char *path,
+		  const char *val, bool refuse_new);
+
+/* generation.c: old node or new one at the same path */
+#define XB_MARK_KEY "xenback-record"
+enum xb_gen { XB_GEN_SAME, XB_GEN_NEW, XB_GEN_GONE };
+/* Mark the node of a record without a device (failed, declined, gone). */
+void xb_gen_mark(struct xenback_backend *be);
+/* A record without a device: its node, a new one, or none. */
+enum xb_gen xb_gen_check_record(struct xenback_backend *be);
+/* A live device whose node's state reads state. */
+enum xb_gen xb_gen_check_state(const struct xenback_device *dev, unsigned long state);
 
 /* registry.c */
 struct xb_type *xb_type_by_idx(struct xenback_bus *bus, uint32_t idx);
@@ -228,6 +247,9 @@ int xb_enum_rescan(struct xenback_bus *bus, const char *why);
 void xb_enum_event(struct xenback_bus *bus, const char *path, const char *token);
 void xb_enum_retry(struct xenback_bus *bus);
 void xb_retry_schedule(struct xenback_backend *be);
+/* be's node was written anew: forget be (its device torn down, nothing
+ * written into the new node) and try the new node afresh. */
+void xb_enum_node_renewed(struct xenback_backend *be);
 void xb_retry_cancel(struct xenback_backend *be);
 
 /* device.c: the XenbusState machine */

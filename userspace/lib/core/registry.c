@@ -220,6 +220,7 @@ void xb_backend_set_gone(struct xenback_backend *be)
 	be->error = -ESRCH;
 	free(be->error_msg);
 	be->error_msg = strdup("domain gone");
+	xb_gen_mark(be);
 }
 
 int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opts)
@@ -242,11 +243,13 @@ int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opt
 		be->error = r;
 		if (!be->error_msg)
 			be->error_msg = xb_strdup_printf("create failed: %s", strerror(-r));
+		xb_gen_mark(be);
 		return xb_error(bus, r, "%s/%s: %s", type, be->name, be->error_msg);
 	}
 	if (!be->dev) {
 		be->declined = true;
 		xb_log(bus, XENBACK_LOG_DEBUG, "%s/%s: declined", type, be->name);
+		xb_gen_mark(be);
 		return 0;
 	}
 	r = xb_device_publish(be->dev);
@@ -255,6 +258,7 @@ int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opt
 		be->error = r;
 		free(be->error_msg);
 		be->error_msg = xb_strdup_printf("publishing InitWait failed: %s", strerror(-r));
+		xb_gen_mark(be);
 		return xb_error(bus, r, "%s/%s: %s", type, be->name, be->error_msg);
 	}
 	xb_log(bus, XENBACK_LOG_INFO, "%s/%s: created, InitWait", type, be->name);
@@ -356,6 +360,8 @@ XB_EXPORT int xenback_backend_device_create(struct xenback_bus *bus, const char 
 	r = xb_backend_admit(be, fe, has_id, fe_id);
 	if (r < 0) {
 		free(fe);
+		if (!be->gone)
+			xb_gen_mark(be);
 		return xb_error(bus, r, "device_create: %s/%s: refused: %s", type, name,
 				be->error_msg ? be->error_msg : strerror(-r));
 	}
