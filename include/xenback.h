@@ -192,7 +192,13 @@ int xenback_bus_start(struct xenback_bus *bus);
 /* One fd for the whole bus (xenstore, event channels, timers): poll it for
  * POLLIN, then call xenback_bus_dispatch(). */
 int xenback_bus_fd(const struct xenback_bus *bus);
-/* Handles everything pending without blocking. Returns the number of
+/* Handles what is pending without blocking, within a round's budgets:
+ * at most 1024 xenstore watch events are read per round, repeats coalesced
+ * (one entry per node and watch, one per device for its frontend's state
+ * subtree: a guest rewriting its state 100,000 times costs one read per
+ * round), at most 256 coalesced events handled per round, at most 4096
+ * held. What a round leaves keeps the bus fd readable, so the next round
+ * comes at once (a poll or run_once does not wait). Returns the number of
  * events handled (>= 0) or a negative errno for a bus-wide failure. */
 int xenback_bus_dispatch(struct xenback_bus *bus);
 /* Blocks up to timeout_ms (-1: forever) for the bus fd, then dispatches.

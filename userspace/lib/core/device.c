@@ -522,7 +522,7 @@ void xb_device_frontend_changed(struct xenback_device *dev)
 	}
 }
 
-void xb_device_backend_changed(struct xenback_device *dev, const char *key)
+void xb_device_backend_changed(struct xenback_device *dev, const char *key, unsigned int n)
 {
 	struct xenback_bus *bus = dev->be->bus;
 	char path[XB_PATH_MAX];
@@ -532,8 +532,12 @@ void xb_device_backend_changed(struct xenback_device *dev, const char *key)
 	if (dev->dead)
 		return;
 	if (!strcmp(key, "state") && dev->state_echoes) {
-		dev->state_echoes--; /* our own write coming back */
-		return;
+		/* Our own writes coming back (n events coalesced into one). */
+		if (n <= dev->state_echoes) {
+			dev->state_echoes -= n;
+			return;
+		}
+		dev->state_echoes = 0; /* and someone else's: read it */
 	}
 	snprintf(path, sizeof(path), "%s/%s", dev->be->path, key);
 	if (!strcmp(key, "hotplug-status")) {

@@ -127,7 +127,7 @@ static int node_read(struct xenback_backend *be, struct node *n)
 }
 
 static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t domid,
-			 uint32_t devid, enum node_key k);
+			 uint32_t devid, enum node_key k, unsigned int n);
 
 /* Read the node and run create(); be exists, has no device and no error. */
 static void attempt_create(struct xenback_backend *be)
@@ -184,7 +184,7 @@ void xb_enum_node_renewed(struct xenback_backend *be)
 	       "%s, trying the new node", t->info->type, be->name,
 	       be->dev ? "old device torn down" : "old record forgotten");
 	xb_backend_forget(be, false); /* nothing written into the new node */
-	check_device(bus, t, domid, devid, KEY_NODE);
+	check_device(bus, t, domid, devid, KEY_NODE, 1);
 }
 
 /* ---------------------------------------------- one device, by event */
@@ -211,11 +211,11 @@ static void live_node_event(struct xenback_backend *be)
 		xb_enum_node_renewed(be);
 }
 
-static void node_gone_or_changed(struct xenback_backend *be, enum node_key k)
+static void node_gone_or_changed(struct xenback_backend *be, enum node_key k, unsigned int n)
 {
 	if (be->dev && k != KEY_NODE) {
 		xb_device_backend_changed(be->dev, k == KEY_STATE ? "state" :
-					  k == KEY_ONLINE ? "online" : "hotplug-status");
+					  k == KEY_ONLINE ? "online" : "hotplug-status", n);
 		return;
 	}
 	if (be->dev) {
@@ -237,7 +237,7 @@ static void node_gone_or_changed(struct xenback_backend *be, enum node_key k)
 }
 
 static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t domid,
-			 uint32_t devid, enum node_key k)
+			 uint32_t devid, enum node_key k, unsigned int n)
 {
 	struct xenback_backend *be = xb_backend_find(bus, t->idx, domid, devid);
 	char path[XB_PATH_MAX];
@@ -246,7 +246,7 @@ static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t do
 
 	if (be) {
 		be->seen = bus->scan_gen;
-		node_gone_or_changed(be, k);
+		node_gone_or_changed(be, k, n);
 		return;
 	}
 	if (k == KEY_OTHER || k == KEY_HOTPLUG)
@@ -331,7 +331,7 @@ static void scan_domain(struct xenback_bus *bus, struct xb_type *t, uint32_t dom
 			xb_log(bus, XENBACK_LOG_WARNING, "%s/%s: bad devid, ignored", path, devs[i]);
 			continue;
 		}
-		check_device(bus, t, domid, (uint32_t)devid, KEY_NODE);
+		check_device(bus, t, domid, (uint32_t)devid, KEY_NODE, 1);
 	}
 	free(devs);
 }
@@ -392,7 +392,7 @@ int xb_enum_rescan(struct xenback_bus *bus, const char *why)
 		if (be->dev && be->dev->watching_fe)
 			xb_device_frontend_changed(be->dev);
 	}
-	xb_enum_event(bus, "@releaseDomain", "r");
+	xb_enum_event(bus, "@releaseDomain", "r", 1);
 	return ret;
 }
 
@@ -422,7 +422,8 @@ static void release_domains(struct xenback_bus *bus)
 	}
 }
 
-static void type_event(struct xenback_bus *bus, struct xb_type *t, const char *path)
+static void type_event(struct xenback_bus *bus, struct xb_type *t, const char *path,
+		       unsigned int n_events)
 {
 	const char *rest = path + t->watch_len;
 	char dom[16], dev[16], key[64];
@@ -472,7 +473,7 @@ static void type_event(struct xenback_bus *bus, struct xb_type *t, const char *p
 		memcpy(key, p, n);
 		key[n] = 0;
 	}
-	check_device(bus, t, (uint32_t)domid, (uint32_t)devid, classify(key));
+	check_device(bus, t, (uint32_t)domid, (uint32_t)devid, classify(key), n_events);
 }
 
 static void frontend_event(struct xenback_bus *bus, const char *token)
@@ -488,7 +489,8 @@ static void frontend_event(struct xenback_bus *bus, const char *token)
 		xb_device_frontend_changed(be->dev);
 }
 
-void xb_enum_event(struct xenback_bus *bus, const char *path, const char *token)
+void xb_enum_event(struct xenback_bus *bus, const char *path, const char *token,
+		   unsigned int n)
 {
 	unsigned int idx;
 	int end = 0;
@@ -497,7 +499,7 @@ void xb_enum_event(struct xenback_bus *bus, const char *path, const char *token)
 	case 'b':
 		if (sscanf(token, "b/%u%n", &idx, &end) == 1 && !token[end] &&
 		    idx < bus->ntypes)
-			type_event(bus, bus->type_vec[idx], path);
+			type_event(bus, bus->type_vec[idx], path, n);
 		break;
 	case 'f':
 		frontend_event(bus, token);

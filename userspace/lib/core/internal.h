@@ -121,6 +121,18 @@ struct xenback_device {
 	max_align_t priv[];
 };
 
+/* Watch events read, coalesced, not handled yet (watch_queue.c). */
+struct xb_wev;
+struct xb_watchq {
+	struct xb_wev *hash;          /* by coalescing key */
+	struct xb_wev *head, **tail;  /* oldest first */
+	unsigned int n;
+};
+/* Budgets of one round (documented in xenback.h). */
+#define XB_WATCH_READ_BUDGET 1024u    /* events read from xenstore */
+#define XB_WATCH_HANDLE_BUDGET 256u   /* coalesced events handled */
+#define XB_WATCH_PENDING_MAX 4096u    /* coalesced events held */
+
 /* An extra fd in the bus's epoll set. */
 struct xb_fdw {
 	int fd;
@@ -139,6 +151,10 @@ struct xenback_bus {
 				       * kwait, else epfd itself) */
 	bool kwait;                   /* event channels' kick_wait: one call per round */
 	int timerfd;
+	int pending_fd;               /* eventfd: a round left work (timeout 0) */
+	bool pending_set;
+	bool watch_ready;             /* xenstore or pending_fd woke this round */
+	struct xb_watchq wq;
 	int xs_fd, ev_fd;
 	bool started;
 	bool release_watch;
@@ -244,7 +260,10 @@ int xb_enum_scan_type(struct xenback_bus *bus, struct xb_type *t);
 /* Full scan of every type, frontends and domains re-checked (lost events,
  * or a scan that failed: why says which). */
 int xb_enum_rescan(struct xenback_bus *bus, const char *why);
-void xb_enum_event(struct xenback_bus *bus, const char *path, const char *token);
+/* n: events coalesced into this one (the device's own state writes are
+ * counted off it). */
+void xb_enum_event(struct xenback_bus *bus, const char *path, const char *token,
+		   unsigned int n);
 void xb_enum_retry(struct xenback_bus *bus);
 void xb_retry_schedule(struct xenback_backend *be);
 /* be's node was written anew: forget be (its device torn down, nothing
@@ -255,13 +274,22 @@ void xb_retry_cancel(struct xenback_backend *be);
 /* device.c: the XenbusState machine */
 int xb_device_publish(struct xenback_device *dev);
 void xb_device_frontend_changed(struct xenback_device *dev);
-void xb_device_backend_changed(struct xenback_device *dev, const char *key);
+void xb_device_backend_changed(struct xenback_device *dev, const char *key, unsigned int n);
 /* Tears a device down: disconnect, release, state Closed (if write_closed),
  * unwatch, type destroy(), free. */
 void xb_device_teardown(struct xenback_device *dev, bool write_closed);
 void xb_device_free(struct xenback_device *dev);
 int xb_device_set_state(struct xenback_device *dev, int state);
 
+/* watch_queue.c */
+void xb_watchq_init(struct xb_watchq *q);
+void xb_watchq_clear(struct xb_watchq *q);
+/* One round's watch events within the budgets; returns how many were
+ * handled or a negative errno for a bus-wide failure. */
+int xb_watch_round(struct xenback_bus *bus);
+
+/* bus.c: make the next round come at once (work left over). */
+void xb_bus_signal_pending(struct xenback_bus *bus);
 /* Arms the retry timer if devices wait for it. */
 void xb_bus_arm_timer(struct xenback_bus *bus);
 /* Frees devices failed from inside callbacks (deferred teardown). */
