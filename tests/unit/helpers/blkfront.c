@@ -56,33 +56,31 @@ bool sfront_check(struct sfront *f, unsigned int first, unsigned int n, uint32_t
 
 bool sfront_persistent;
 uint8_t sfront_last_op;
+const char *sfront_omit;
 
-long sfront_attach(struct sfront *f, struct xbt *t, uint32_t domid, uint32_t devid,
-		   const char *image, const char *mode, unsigned int nq, unsigned int order)
+/* key (a full path) ends with "/" sfront_omit: the test left it out. */
+static bool omitted(const struct sfront *f, const char *key)
 {
-	struct xenback_platform *plat = xenback_sim_platform(t->sim);
-	char params[256], k1[64], k2[64];
-	const char *extra[] = { params, k1, NULL };
-	unsigned int i, j, pages = 1u << order;
+	size_t kl = strlen(key), ol = sfront_omit ? strlen(sfront_omit) : 0;
 
-	memset(f, 0, sizeof(*f));
-	f->t = t;
-	f->domid = domid;
-	f->devid = devid;
-	f->nq = nq;
-	f->order = order;
-	snprintf(params, sizeof(params), "params=aio:%s", image);
-	snprintf(k1, sizeof(k1), "mode=%s", mode);
-	(void)k2;
-	xbt_add(t, "qdisk", domid, devid, extra);
-	xbt_settle(t);
-	for (i = 0; i < SF_DATA_PAGES; i++)
-		xenback_sim_grant_page(t->sim, domid, 0, &f->data[i], &f->data_ref[i]);
-	xenback_sim_grant_page(t->sim, domid, 0, &f->ind, &f->ind_ref);
+	(void)f;
+	return ol && kl > ol && key[kl - ol - 1] == '/' && !strcmp(key + kl - ol, sfront_omit);
+}
+
+/* The frontend's half of a connect: grant rings, allocate ports, write the
+ * keys blkfront writes (but sfront_omit) and Initialised. */
+void sfront_connect(struct sfront *f)
+{
+	struct xbt *t = f->t;
+	struct xenback_platform *plat = xenback_sim_platform(t->sim);
+	uint32_t domid = f->domid, devid = f->devid;
+	unsigned int i, j, pages = 1u << f->order, nq = f->nq;
+
+	sfront_release(f);
 	xenback_sim_batch_begin(t->sim);
 	for (i = 0; i < nq; i++) {
 		struct sfront_q *q = &f->q[i];
-		char base[128];
+		char base[128], key[160];
 		void *page;
 
 		for (j = 0; j < pages; j++)
@@ -97,23 +95,62 @@ long sfront_attach(struct sfront *f, struct xbt *t, uint32_t domid, uint32_t dev
 		else
 			snprintf(base, sizeof(base), FE, domid, devid);
 		for (j = 0; j < pages; j++) {
-			if (order)
-				xenback_sim_write(t->sim, xbt_path("%s/ring-ref%u", base, j), "%u", q->refs[j]);
+			if (f->order)
+				snprintf(key, sizeof(key), "%s/ring-ref%u", base, j);
 			else
-				xenback_sim_write(t->sim, xbt_path("%s/ring-ref", base), "%u", q->refs[j]);
+				snprintf(key, sizeof(key), "%s/ring-ref", base);
+			if (!omitted(f, key))
+				xenback_sim_write(t->sim, key, "%u", q->refs[j]);
 		}
 		xenback_sim_write(t->sim, xbt_path("%s/event-channel", base), "%u", q->port);
 	}
 	if (nq > 1)
 		xenback_sim_write(t->sim, xbt_path(FE "/multi-queue-num-queues", domid, devid), "%u", nq);
-	if (order)
-		xenback_sim_write(t->sim, xbt_path(FE "/ring-page-order", domid, devid), "%u", order);
+	if (f->order)
+		xenback_sim_write(t->sim, xbt_path(FE "/ring-page-order", domid, devid), "%u", f->order);
 	xenback_sim_write(t->sim, xbt_path(FE "/protocol", domid, devid), "x86_64-abi");
 	xenback_sim_write(t->sim, xbt_path(FE "/feature-persistent", domid, devid), "%d",
 			  sfront_persistent ? 1 : 0);
 	xenback_sim_write(t->sim, xbt_path(FE "/state", domid, devid), "3");
 	xenback_sim_batch_end(t->sim);
 	xbt_settle(t);
+}
+
+void sfront_release(struct sfront *f)
+{
+	struct xenback_platform *plat = xenback_sim_platform(f->t->sim);
+	unsigned int i;
+
+	for (i = 0; i < f->nq; i++) {
+		struct sfront_q *q = &f->q[i];
+
+		if (q->sring)
+			plat->gnt->unmap(plat->gnt_h, q->sring, 1u << f->order);
+		q->sring = NULL;
+	}
+}
+
+long sfront_attach(struct sfront *f, struct xbt *t, uint32_t domid, uint32_t devid,
+		   const char *image, const char *mode, unsigned int nq, unsigned int order)
+{
+	char params[256], k1[64];
+	const char *extra[] = { params, k1, NULL };
+	unsigned int i;
+
+	memset(f, 0, sizeof(*f));
+	f->t = t;
+	f->domid = domid;
+	f->devid = devid;
+	f->nq = nq;
+	f->order = order;
+	snprintf(params, sizeof(params), "params=aio:%s", image);
+	snprintf(k1, sizeof(k1), "mode=%s", mode);
+	xbt_add(t, "qdisk", domid, devid, extra);
+	xbt_settle(t);
+	for (i = 0; i < SF_DATA_PAGES; i++)
+		xenback_sim_grant_page(t->sim, domid, 0, &f->data[i], &f->data_ref[i]);
+	xenback_sim_grant_page(t->sim, domid, 0, &f->ind, &f->ind_ref);
+	sfront_connect(f);
 	return xbt_be_state(t, "qdisk", domid, devid);
 }
 

@@ -29,10 +29,19 @@ struct sfront {
 
 /* Set before sfront_attach(): the frontend offers feature-persistent. */
 extern bool sfront_persistent;
+/* Set before connecting: a frontend key the frontend leaves out (relative
+ * to its node, e.g. "queue-1/ring-ref"); NULL: none. */
+extern const char *sfront_omit;
 /* Toolstack adds a qdisk node for image (mode "w" or "r"); the frontend
  * connects with nq queues of 2^order pages. Returns the backend state. */
 long sfront_attach(struct sfront *f, struct xbt *t, uint32_t domid, uint32_t devid,
 		   const char *image, const char *mode, unsigned int nq, unsigned int order);
+/* The frontend (re)connects on its own: fresh rings and ports, the keys
+ * (but sfront_omit), Initialised; settles. Releases the old views first. */
+void sfront_connect(struct sfront *f);
+/* Unmaps the frontend's own views of its rings (they count as mapped
+ * grants of the simulated platform). */
+void sfront_release(struct sfront *f);
 /* Queue a request (not pushed). seg_sectors: sectors per segment (1..8). */
 void sfront_queue_rw(struct sfront *f, unsigned int qi, uint8_t op, uint64_t sector,
 		     unsigned int nseg, unsigned int seg_sectors, uint64_t id);
