@@ -137,7 +137,7 @@ $(B)/unit/test-xenback-dm-qmp: $(call san,userspace/tools/xenback-dm/qmp.c)
 $(B)/unit/test-xenback-dm-qmp: UNIT_TOOL_LIBS := $(NL_LIBS)
 
 unit-build: $(UNIT_BINS)
-unit-check: $(UNIT_BINS) $(SOLIBS)
+unit-check: $(UNIT_BINS) $(SOLIBS) $(TOOL_BINS) # test-tool-options runs the tools
 	@scripts/run-tap.sh unit $(UNIT_BINS) $(UNIT_SH)
 
 # ---------------------------------------------------------------- the rest
@@ -159,7 +159,7 @@ abi-dump: $(SOLIBS)
 CHECK_DEPS  += $(SOLIBS)
 CHECK_TESTS += scripts/abi-check.sh
 
-check: $(UNIT_BINS) $(CHECK_DEPS)
+check: $(UNIT_BINS) $(TOOL_BINS) $(CHECK_DEPS)
 	@scripts/run-tap.sh all $(UNIT_BINS) $(UNIT_SH) $(CHECK_TESTS)
 
 # make demo: real Xen in QEMU (scripts/xen-demo.sh); make demo-sim: the
