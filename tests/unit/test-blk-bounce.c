@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Bounce-buffer memory (issue 10, item 1): a frontend without persistent
- * grants makes the disk hold bounce buffers; they shrink back to the
- * steady size once answered, the device and the daemon stay within their
+ * grants makes the disk hold bounce buffers; once answered they go back to
+ * the process's pool, which is no device's and trims itself to nothing
+ * once idle (blk_pool.c; test-blk-pool), the device and the daemon stay within their
  * budgets however many 1 MiB requests the rings hold (the device is
  * throttled, its requests wait and are all answered, none failed), and
  * what the device holds is accounted (MEM, REQUESTS, FDS, THROTTLED).
@@ -102,6 +103,7 @@ static void run_all(struct sfront *f, unsigned int n, struct peak *p)
 static void test_shrink(struct xbt *t, const char *img)
 {
 	struct xenback_device_info *u;
+	struct blk_pool_stats ps;
 	struct sfront f;
 	struct peak p;
 	unsigned int i;
@@ -129,10 +131,16 @@ static void test_shrink(struct xbt *t, const char *img)
 	tap_ok(u->throttled > 0,
 	       "64 MiB of reads on a 32 MiB budget: the device was throttled (%llu)",
 	       (unsigned long long)u->throttled);
-	tap_ok(u->mem_bytes <= BLK_BOUNCE_STEADY,
-	       "idle: accounted memory back to the steady size (%llu <= %u)",
-	       (unsigned long long)u->mem_bytes, BLK_BOUNCE_STEADY);
+	tap_eq(u->mem_bytes, 0, "idle: the device accounts no bounce memory (%llu)",
+	       (unsigned long long)u->mem_bytes);
 	tap_eq(u->requests_inflight, 0, "idle: no request in flight");
+	/* The buffers went back to the daemon-wide pool, which frees what
+	 * stays idle, by halves, every trim interval (short here). */
+	blk_pool_set_trim_ms(10);
+	for (i = 0, blk_pool_stats(&ps); i < 3000 && ps.idle_bytes; i++, blk_pool_stats(&ps))
+		xenback_bus_run_once(t->bus, 10);
+	blk_pool_set_trim_ms(0);
+	tap_eq(ps.idle_bytes, 0, "idle: the pool trimmed its idle buffers to nothing");
 	tap_ok(rss() < rss0 + (8u << 20),
 	       "idle: resident memory back within 8 MiB of before (grew %lld KiB)",
 	       (long long)(rss() - rss0) / 1024);
@@ -186,8 +194,8 @@ static void test_budget(struct xbt *t, const char *img)
 	f[0].nq = 1;
 	run_all(&f[0], 16, &p);
 	tap_ok(p.got == 16 && p.okay == 16, "... and disk 1's 16 all OKAY too");
-	tap_ok(xenback_bus_usage(t->bus, XENBACK_USAGE_MEM) <= 2 * BLK_BOUNCE_STEADY,
-	       "idle: the bus's bounce memory back to the steady sizes");
+	tap_eq(xenback_bus_usage(t->bus, XENBACK_USAGE_MEM), 0,
+	       "idle: no device accounts bounce memory (the pool's idle buffers are no device's)");
 	xenback_blk_set_limits(&old);
 	free(f);
 }

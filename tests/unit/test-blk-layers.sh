@@ -17,6 +17,7 @@ stages=(
 	blk_grant.c          # the batched grant copy (the data stage's and completion's)
 	blk_respond.c        # responses, push, notify
 	blk_budget.c         # budgets: bounce bytes, persistent mappings, requests; accounting
+	blk_pool.c           # the process's pool of bounce buffers: size classes, reuse, trim
 )
 # Set-up and tear-down, outside the path and outside the order: they may
 # reference any stage (blk_connect.c binds blk_event.c's handlers, starts and

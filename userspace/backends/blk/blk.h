@@ -25,6 +25,8 @@
  *   blk_budget.c   the budgets (blk_backend.h): bounce-buffer bytes,
  *                  persistent mappings and requests in flight, per device
  *                  and daemon-wide; what a device holds, accounted
+ *   blk_pool.c     the process's pool of bounce buffers: size classes,
+ *                  reused, counted in the budget, trimmed when idle
  *
  * Nothing calls back up: the engine hands each finished request forward
  * to the completion stage; the response stage returns which queues got
@@ -74,14 +76,11 @@
 /* Fairness: requests one queue takes from its ring in one round; the rest
  * wait for the next round (the engine's eventfd is raised to get one). */
 #define BLK_RING_ROUND_BUDGET 64
-/* Bounce buffers: a slot keeps its buffer for reuse only up to this size,
- * and a device keeps at most BLK_BOUNCE_STEADY bytes of them while idle
- * (its steady size); the rest are freed when their request is answered.
- * Buffers from BLK_BOUNCE_MMAP_MIN up are mmap()ed, so freeing them
- * returns the memory to the system. */
-#define BLK_BOUNCE_KEEP (128u << 10)
-#define BLK_BOUNCE_STEADY (256u << 10)
-#define BLK_BOUNCE_MMAP_MIN (128u << 10)
+/* Bounce buffers come from one pool for the process (blk_pool.c): size
+ * classes, powers of two from 4 KiB to BLK_MAX_REQ_BYTES, reused; what
+ * stayed idle a whole trim interval is freed by halves. */
+#define BLK_POOL_CLASSES 9
+#define BLK_POOL_TRIM_MS 1000
 /* Teardown waits this long in all for I/O the kernel still holds, then
  * leaks those requests' buffers (logged) rather than free them. */
 #define BLK_TEARDOWN_WAIT_MS 250
@@ -100,10 +99,8 @@ struct blk_req {
 	uint64_t nr_sectors;           /* discard */
 	uint32_t bytes;
 	struct blkif_request_segment seg[BLK_MAX_INDIRECT_SEGS];
-	void *buf;                     /* bounce buffer, page aligned */
-	size_t buf_cap;
-	bool buf_mmap;                 /* ... mmap()ed (else posix_memalign()) */
-	bool buf_charged;              /* ... in use: counted in flight */
+	void *buf;                     /* bounce buffer from the pool, page aligned */
+	size_t buf_cap;                /* ... its size class */
 	bool in_engine;                /* queued on the io_uring, not reaped */
 	bool preflush;                 /* FLUSH_DISKCACHE with data: flush, then write */
 	bool persistent;               /* I/O straight into mapped guest pages */
@@ -167,8 +164,8 @@ struct blk_dev {
 	bool fd_accounted;             /* the image fd counted (XENBACK_USAGE_FDS) */
 	unsigned int inflight;         /* requests taken, not answered (all queues) */
 	/* Budgets (blk_budget.c). */
-	uint64_t bounce_inflight;      /* bytes of buffers in use */
-	uint64_t bounce_kept;          /* bytes of idle buffers kept for reuse */
+	uint64_t bounce_inflight;      /* bytes of its requests' bounce buffers */
+	bool pool_attached;            /* counted by blk_pool_attach() */
 	unsigned int npgrants;         /* persistent mappings (all queues) */
 	struct blk_req *parked, *parked_tail; /* waiting for bounce memory, FIFO */
 	bool waiting;                  /* on the daemon-wide waiters list */
@@ -284,8 +281,8 @@ unsigned int blk_respond(struct blk_dev *d);
  * throttled; memory freed by this device or another resumes it);
  * -ENOMEM: no memory. */
 int blk_budget_bounce_get(struct blk_dev *d, struct blk_req *r);
-/* r answered: its buffer back (kept for reuse up to the steady size, else
- * freed); devices waiting on the daemon-wide budget are kicked. */
+/* r answered: its buffer back to the pool; devices waiting on the
+ * daemon-wide budget are kicked. */
 void blk_budget_bounce_put(struct blk_dev *d, struct blk_req *r);
 /* r's buffer, which the kernel may still write, is never freed (kept on a
  * list, still counted against the daemon-wide budget); the slot forgets
@@ -293,8 +290,6 @@ void blk_budget_bounce_put(struct blk_dev *d, struct blk_req *r);
 size_t blk_budget_bounce_leak(struct blk_dev *d, struct blk_req *r);
 /* Bytes leaked so, since the process started. */
 uint64_t blk_budget_leaked(void);
-/* Every idle slot's kept buffer freed (teardown, or memory pressure). */
-void blk_budget_bounce_trim(struct blk_dev *d);
 /* One more persistent mapping for d within the per-device and daemon-wide
  * caps? (Counted if so; blk_budget_pgrant_put() returns them.) */
 bool blk_budget_pgrant_get(struct blk_dev *d);
@@ -303,5 +298,30 @@ void blk_budget_pgrant_put(struct blk_dev *d, unsigned int n);
 bool blk_budget_request_ok(const struct blk_dev *d);
 /* d goes away: off the waiters list. */
 void blk_budget_forget(struct blk_dev *d);
+
+/* blk_pool.c */
+/* The pool's size class for n bytes (a power of two, 4 KiB..1 MiB); 0 if
+ * n is larger than the largest. */
+size_t blk_pool_class(size_t n);
+/* A buffer of class size: an idle one, else a new one, after freeing idle
+ * buffers while idle + in use + size would pass limit (the daemon-wide
+ * budget). The caller keeps in use + size within limit. NULL: no memory. */
+void *blk_pool_get(size_t size, uint64_t limit);
+/* An answered request's buffer back (idle; freed if no disk is left). */
+void blk_pool_put(void *buf, size_t size);
+/* A disk connected on bus: the trim timer lives in a bus with disks.
+ * blk_pool_detach() when it goes; the last one frees everything idle. */
+int blk_pool_attach(struct xenback_bus *bus);
+void blk_pool_detach(struct xenback_bus *bus);
+struct blk_pool_stats {
+	uint64_t allocs;               /* buffers allocated (pool empty) */
+	uint64_t hits;                 /* buffers reused from the pool */
+	uint64_t frees;                /* buffers freed (trimmed) */
+	uint64_t idle_bytes;           /* held idle now */
+	uint64_t used_bytes;           /* in use now (leaked ones included) */
+};
+void blk_pool_stats(struct blk_pool_stats *s);
+/* The trim interval (0: BLK_POOL_TRIM_MS); for tests. */
+void blk_pool_set_trim_ms(unsigned int ms);
 
 #endif

@@ -24,10 +24,10 @@ extern const struct xenback_backend_info xenback_blk_vbd_info;
  * request budget its queues stop taking requests until responses free some.
  */
 struct xenback_blk_limits {
-	/* Bounce-buffer bytes of requests in flight, all devices (a device
-	 * keeps at most 256 KiB of idle buffers besides). */
+	/* Bounce-buffer bytes, all devices: those of requests in flight and
+	 * the pool's idle ones (blk_pool.c: reused, trimmed when idle). */
 	uint64_t bounce_bytes;
-	/* Bounce-buffer bytes one device holds (in flight and kept). At least
+	/* Bounce-buffer bytes of one device's requests in flight. At least
 	 * 1 MiB (the largest request), at most bounce_bytes. */
 	uint64_t device_bounce_bytes;
 	/* Persistent-grant mappings (one mmap each), all devices; keep it well

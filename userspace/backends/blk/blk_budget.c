@@ -6,20 +6,18 @@
  * persistent mappings, requests in flight (REQUESTS, counted by the ring
  * and response stages), throttles (THROTTLED).
  *
- * Bounce buffers: a request takes one for its bytes when it needs one and
- * gives it back when answered. A slot keeps a buffer of up to
- * BLK_BOUNCE_KEEP for its next request while the device keeps less than
- * BLK_BOUNCE_STEADY idle; anything else is freed then, so a burst of large
- * requests leaves the device at its steady size. A request that would pass
- * the device's budget (in use + kept) first costs the device its kept
- * buffers, then waits; one that would pass the daemon-wide budget (bytes
- * in use, all devices) waits, and its device goes on the waiters list:
- * whoever frees memory kicks them (their engine eventfd, so the bus runs
- * them next round). The limits are process-wide, like the memory.
+ * Bounce buffers: a request takes one of its size class from the process's
+ * pool (blk_pool.c) when it needs one and gives it back when answered; the
+ * device accounts the buffers of its requests in flight, the pool's idle
+ * buffers are no device's (they count in the daemon-wide budget, and the
+ * pool trims them). A request that would pass the device's budget waits
+ * for the device's own answers; one that would pass the daemon-wide budget
+ * (bytes in use, all devices) waits, and its device goes on the waiters
+ * list: whoever frees memory kicks them (their engine eventfd, so the bus
+ * runs them next round). The limits are process-wide, like the memory.
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "blk.h"
@@ -32,7 +30,6 @@ static struct xenback_blk_limits lim = {
 	.device_persistent_grants = XENBACK_BLK_DEVICE_PERSISTENT_GRANTS_DEFAULT,
 	.device_requests = XENBACK_BLK_DEVICE_REQUESTS_DEFAULT,
 };
-static uint64_t bounce_used; /* bytes of bounce buffers in use, all devices */
 /* Buffers of requests the kernel still held at a teardown that could not
  * wait for them: never freed, reachable from here. */
 static struct blk_leak {
@@ -64,39 +61,6 @@ static void account_mem(struct blk_dev *d, int64_t delta)
 	xenback_device_account(d->dev, XENBACK_USAGE_MEM, delta);
 }
 
-static void buf_free(struct blk_dev *d, struct blk_req *r)
-{
-	if (!r->buf)
-		return;
-	if (r->buf_mmap)
-		munmap(r->buf, r->buf_cap);
-	else
-		free(r->buf);
-	account_mem(d, -(int64_t)r->buf_cap);
-	r->buf = NULL;
-	r->buf_cap = 0;
-}
-
-static int buf_alloc(struct blk_dev *d, struct blk_req *r, size_t n)
-{
-	void *p;
-
-	if (n >= BLK_BOUNCE_MMAP_MIN) {
-		p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			return -ENOMEM;
-		r->buf_mmap = true;
-	} else {
-		if (posix_memalign(&p, BLK_PAGE, n))
-			return -ENOMEM;
-		r->buf_mmap = false;
-	}
-	r->buf = p;
-	r->buf_cap = n;
-	account_mem(d, (int64_t)n);
-	return 0;
-}
-
 size_t blk_budget_bounce_leak(struct blk_dev *d, struct blk_req *r)
 {
 	struct blk_leak *l;
@@ -110,39 +74,16 @@ size_t blk_budget_bounce_leak(struct blk_dev *d, struct blk_req *r)
 		leaked = l;
 	}
 	leaked_bytes += len;
-	if (r->buf_charged)
-		d->bounce_inflight -= len; /* bounce_used keeps it: the memory is gone */
-	else
-		d->bounce_kept -= len;
+	d->bounce_inflight -= len; /* still in use in the pool: the memory is gone */
 	account_mem(d, -(int64_t)len);
 	r->buf = NULL;
 	r->buf_cap = 0;
-	r->buf_charged = false;
 	return len;
 }
 
 uint64_t blk_budget_leaked(void)
 {
 	return leaked_bytes;
-}
-
-void blk_budget_bounce_trim(struct blk_dev *d)
-{
-	unsigned int i, j;
-
-	for (i = 0; i < d->nqueues && d->bounce_kept; i++) {
-		struct blk_queue *q = &d->q[i];
-		unsigned int size = q->slots ? RING_SIZE(&q->ring) : 0;
-
-		for (j = 0; j < size; j++) {
-			struct blk_req *r = &q->slots[j];
-
-			if (r->buf && !r->buf_charged) {
-				d->bounce_kept -= r->buf_cap;
-				buf_free(d, r);
-			}
-		}
-	}
 }
 
 /* d waits for the daemon-wide budget: kicked when memory frees. */
@@ -156,35 +97,33 @@ static int wait_daemon(struct blk_dev *d)
 	return -EAGAIN;
 }
 
+/* Bytes of bounce buffers in use, all devices (leaked ones included). */
+static uint64_t bounce_used(void)
+{
+	struct blk_pool_stats s;
+
+	blk_pool_stats(&s);
+	return s.used_bytes;
+}
+
 int blk_budget_bounce_get(struct blk_dev *d, struct blk_req *r)
 {
-	size_t need = ((size_t)r->bytes + BLK_PAGE - 1) & ~(size_t)(BLK_PAGE - 1);
-	int e;
+	size_t size = blk_pool_class(r->bytes);
 
-	if (r->buf_charged)
+	if (r->buf)
 		return 0;
-	if (r->buf && r->buf_cap < need) {
-		d->bounce_kept -= r->buf_cap;
-		buf_free(d, r);
-	}
-	if (r->buf) { /* its kept buffer fits: the device's total is unchanged */
-		if (bounce_used + r->buf_cap > lim.bounce_bytes)
-			return wait_daemon(d);
-		d->bounce_kept -= r->buf_cap;
-	} else {
-		if (d->bounce_inflight + d->bounce_kept + need > lim.device_bounce_bytes)
-			blk_budget_bounce_trim(d);
-		if (d->bounce_inflight + d->bounce_kept + need > lim.device_bounce_bytes)
-			return -EAGAIN; /* this device's own answers resume it */
-		if (bounce_used + need > lim.bounce_bytes)
-			return wait_daemon(d);
-		e = buf_alloc(d, r, need);
-		if (e < 0)
-			return e;
-	}
-	r->buf_charged = true;
-	d->bounce_inflight += r->buf_cap;
-	bounce_used += r->buf_cap;
+	if (!size)
+		return -ENOMEM; /* larger than any request: validated before */
+	if (d->bounce_inflight + size > lim.device_bounce_bytes)
+		return -EAGAIN; /* this device's own answers resume it */
+	if (bounce_used() + size > lim.bounce_bytes)
+		return wait_daemon(d);
+	r->buf = blk_pool_get(size, lim.bounce_bytes);
+	if (!r->buf)
+		return -ENOMEM;
+	r->buf_cap = size;
+	d->bounce_inflight += size;
+	account_mem(d, (int64_t)size);
 	return 0;
 }
 
@@ -207,15 +146,13 @@ static void kick_waiters(void)
 
 void blk_budget_bounce_put(struct blk_dev *d, struct blk_req *r)
 {
-	if (!r->buf_charged)
+	if (!r->buf)
 		return;
-	r->buf_charged = false;
+	blk_pool_put(r->buf, r->buf_cap);
 	d->bounce_inflight -= r->buf_cap;
-	bounce_used -= r->buf_cap;
-	if (r->buf_cap <= BLK_BOUNCE_KEEP && d->bounce_kept + r->buf_cap <= BLK_BOUNCE_STEADY)
-		d->bounce_kept += r->buf_cap;
-	else
-		buf_free(d, r);
+	account_mem(d, -(int64_t)r->buf_cap);
+	r->buf = NULL;
+	r->buf_cap = 0;
 	if (waiters)
 		kick_waiters();
 }

@@ -102,6 +102,10 @@ int blk_connect(struct xenback_device *dev)
 	r = blk_engine_init(d, blk_engine_event);
 	if (r < 0)
 		return xenback_device_fail(dev, r, "io_uring: %s", strerror(-r));
+	r = blk_pool_attach(xenback_device_get_bus(dev));
+	if (r < 0)
+		return xenback_device_fail(dev, r, "bounce-buffer pool: %s", strerror(-r));
+	d->pool_attached = true;
 	for (i = 0; i < d->nqueues; i++) {
 		r = queue_connect(d, &d->q[i], (unsigned int)order);
 		if (r < 0)
@@ -120,7 +124,7 @@ void blk_disconnect(struct xenback_device *dev)
 	blk_engine_fini(d);
 	blk_budget_forget(d);
 	/* Requests taken and never answered (the rings go): their buffers
-	 * back, then every kept one freed. */
+	 * back to the pool. */
 	for (i = 0; i < d->nqueues; i++) {
 		struct blk_queue *q = &d->q[i];
 		unsigned int size = q->slots ? RING_SIZE(&q->ring) : 0;
@@ -128,7 +132,9 @@ void blk_disconnect(struct xenback_device *dev)
 		for (j = 0; j < size; j++)
 			blk_budget_bounce_put(d, &q->slots[j]);
 	}
-	blk_budget_bounce_trim(d);
+	if (d->pool_attached)
+		blk_pool_detach(xenback_device_get_bus(dev));
+	d->pool_attached = false;
 	for (i = 0; i < d->nqueues; i++) {
 		struct blk_queue *q = &d->q[i];
 
