@@ -6,7 +6,10 @@
  * answered with an error instead of issuing a failing O_DIRECT I/O.
  * Discard on a block device is BLKDISCARD; where the storage has none the
  * answer is BLKIF_RSP_EOPNOTSUPP (blkfront then turns discard off), not an
- * error. Tried on a loop device with 4096-byte sectors (skipped where no
+ * error. The BLKDISCARD runs on the discard thread, never on the daemon's
+ * one thread; a disk torn down while its discard runs leaves it to the
+ * thread, which closes what it holds when the ioctl returns. Tried on a
+ * loop device with 4096-byte sectors (skipped where no
  * loop device can be set up), and on the completion stage directly (a
  * loop device's discard cannot be turned off and back on again: a
  * discard_max_bytes of 0 sticks to the device). */
@@ -116,9 +119,43 @@ static void test_split(struct xbt *t, const char *dev)
 	sfront_persistent = false;
 }
 
+/* A discard still running when its disk goes: teardown waits a bounded
+ * time, then leaves it to the discard thread, which answers nothing and
+ * closes its own fd of the device once the ioctl returns. */
+static void test_slow_discard(struct xbt *t, const char *dev)
+{
+	struct blk_discard_stats s0, s;
+	struct sfront f;
+	int fds0 = fd_count(), i;
+	unsigned int got;
+
+	tap_eq(sfront_attach(&f, t, 113, 51712, dev, "w", 1, 0),
+	       XENBACK_STATE_CONNECTED, "another disk on the loop device Connected");
+	blk_discard_stats(&s0);
+	blk_discard_hold(true);
+	discard(&f, 16, 8, 9);
+	got = sfront_run(&f, 0, 1, NULL, NULL);
+	blk_discard_stats(&s);
+	tap_ok(!got && s.queued == s0.queued + 1,
+	       "a discard the thread is slow with: unanswered, the daemon's thread goes on");
+	sfront_detach(&f, "qdisk");
+	xbt_rm(t, "qdisk", 113, 51712);
+	xbt_settle(t);
+	blk_discard_stats(&s);
+	tap_eq(s.orphaned, s0.orphaned + 1, "the disk torn down meanwhile: the discard left to the thread");
+	blk_discard_hold(false);
+	for (i = 0; i < 500 && s.orphans_freed == s0.orphans_freed; i++) {
+		usleep(10000);
+		blk_discard_stats(&s);
+	}
+	tap_eq(s.orphans_freed, s0.orphans_freed + 1, "... which freed it when the ioctl returned");
+	tap_eq(fd_count(), fds0, "... and closed its fd: no fd gained or lost");
+}
+
 static void test_loop(struct xbt *t, const char *file)
 {
 	char dev[32];
+	struct blk_discard_stats ds0, ds1;
 	struct sfront f;
 	blkif_request_t req;
 	int lfd, fds0;
@@ -155,15 +192,21 @@ static void test_loop(struct xbt *t, const char *file)
 	req.seg[0] = (struct blkif_request_segment){ f.data_ref[0], 0, 0 };
 	sfront_queue_raw(&f, 0, &req);
 	tap_eq(sfront_status(&f), BLKIF_RSP_ERROR, "read of one 512-byte sector: ERROR");
+	blk_discard_stats(&ds0);
 	discard(&f, 8, 8, 5);
 	tap_eq(sfront_status(&f), BLKIF_RSP_OKAY,
 	       "discard of 4 KiB at sector 8 (BLKDISCARD): OKAY");
+	blk_discard_stats(&ds1);
+	tap_ok(ds1.queued == ds0.queued + 1 && ds1.done == ds0.done + 1,
+	       "... done by the discard thread, not the daemon's thread (%llu queued, %llu done)",
+	       (unsigned long long)(ds1.queued - ds0.queued), (unsigned long long)(ds1.done - ds0.done));
 	memset(f.data[0], 0xff, 4096);
 	sfront_queue_rw(&f, 0, BLKIF_OP_READ, 8, 1, 8, 6);
 	tap_ok(sfront_status(&f) == BLKIF_RSP_OKAY && zeroes(&f, 0), "... it reads back as zeroes");
 	discard(&f, 9, 8, 7);
 	tap_eq(sfront_status(&f), BLKIF_RSP_ERROR, "discard not on a 4096-byte boundary: ERROR");
 	test_split(t, dev); /* while f holds the device (it goes with its last user) */
+	test_slow_discard(t, dev);
 	sfront_detach(&f, "qdisk");
 	xbt_rm(t, "qdisk", 111, 51712);
 	xbt_settle(t);

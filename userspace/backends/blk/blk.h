@@ -17,6 +17,8 @@
  *                  io_uring, one io_uring_submit() per round, reaping
  *   blk_engine_inplace.c  in place: memcpy through a mapping of the image,
  *                  or preadv/pwritev
+ *   blk_discard.c  BLKDISCARD on a block device, on a worker thread; done
+ *                  ones reaped from the engine's eventfd like io_uring's
  *   blk_complete.c completion: the engine's result becomes a status; read
  *                  data goes back to the guest with one batched grant copy
  *   blk_grant.c    the batched grant copy (both directions)
@@ -97,6 +99,7 @@ struct blk_req {
 	uint16_t nseg;
 	uint64_t sector;
 	uint64_t nr_sectors;           /* discard */
+	int discard_res;               /* ... its result from the discard thread */
 	uint32_t bytes;
 	struct blkif_request_segment seg[BLK_MAX_INDIRECT_SEGS];
 	void *buf;                     /* bounce buffer from the pool, page aligned */
@@ -159,6 +162,8 @@ struct blk_dev {
 	bool efd_added;                /* ... in the bus's epoll set */
 	unsigned int sq_pending;
 	unsigned int uring_inflight;   /* SQEs queued and not reaped */
+	struct blk_discard *discard;   /* block device: discards on the worker
+					 * thread (blk_discard.c) */
 	unsigned int lbs, pbs;         /* logical, physical block size (bytes) */
 	bool blockdev;
 	bool fd_accounted;             /* the image fd counted (XENBACK_USAGE_FDS) */
@@ -251,6 +256,27 @@ void blk_inplace_unmap(struct blk_dev *d);
  * SIGBUS in the mapping fails the request and drops the mapping (back to
  * preadv/pwritev). */
 void blk_inplace_rw(struct blk_dev *d, struct blk_req *r);
+
+/* blk_discard.c */
+/* r's BLKDISCARD queued for the discard thread (started on first use); its
+ * result comes back through blk_discard_reap(). < 0: not queued. */
+int blk_discard_submit(struct blk_dev *d, struct blk_req *r);
+/* After the engine's eventfd fired: every discard of d the thread finished
+ * to blk_complete_io(). */
+void blk_discard_reap(struct blk_dev *d);
+/* d goes (before its eventfd closes): discards not started are dropped; one
+ * running is waited for up to BLK_TEARDOWN_WAIT_MS, then left to the thread
+ * (logged), which frees what it holds when the ioctl returns. */
+void blk_discard_fini(struct blk_dev *d);
+struct blk_discard_stats {
+	uint64_t queued, done;         /* discards given to the thread, finished */
+	uint64_t orphaned;             /* still running at their device's teardown */
+	uint64_t orphans_freed;        /* ... and since finished */
+};
+void blk_discard_stats(struct blk_discard_stats *s);
+/* For tests: a discard the thread took waits while held before its ioctl
+ * (a discard that takes long). */
+void blk_discard_hold(bool on);
 
 /* blk_complete.c */
 /* r is answered with status (nothing more to do). */

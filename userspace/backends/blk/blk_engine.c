@@ -10,8 +10,9 @@
  * FLUSH_DISKCACHE with data is a flush linked to the write (IOSQE_IO_LINK:
  * the write starts once the flush succeeded, and fails if it did not).
  * Discard is fallocate(PUNCH_HOLE) on a file; on a block device it is
- * ioctl(BLKDISCARD), done at once: io_uring has no discard before Linux
- * 6.12, and PUNCH_HOLE on a block device writes zeroes instead.
+ * ioctl(BLKDISCARD) on the discard thread (blk_discard.c): io_uring has no
+ * discard before Linux 6.12, and PUNCH_HOLE on a block device writes
+ * zeroes instead. The thread raises the same eventfd when one is done.
  *
  * Teardown (blk_engine_fini()) never frees memory the kernel may still
  * write: it cancels what is queued, waits at most BLK_TEARDOWN_WAIT_MS in
@@ -95,6 +96,7 @@ int blk_engine_reap(struct blk_dev *d, int fd)
 		return -errno;
 	while (reap(d))
 		;
+	blk_discard_reap(d);
 	return 0;
 }
 
@@ -109,8 +111,9 @@ static struct io_uring_sqe *sqe_get(struct blk_dev *d)
 	return sqe;
 }
 
-/* BLKDISCARD on a block device, now; EOPNOTSUPP (no discard there) goes
- * to the guest as such, so that blkfront turns discard off. */
+/* BLKDISCARD on a block device, now: only if the discard thread cannot
+ * take it. EOPNOTSUPP (no discard there) goes to the guest as such, so
+ * that blkfront turns discard off. */
 static void discard_blockdev(struct blk_dev *d, struct blk_req *r)
 {
 	uint64_t range[2] = { r->sector * BLK_SECTOR, r->nr_sectors * BLK_SECTOR };
@@ -128,7 +131,8 @@ int blk_engine_submit(struct blk_dev *d, struct blk_req *r)
 		return 0;
 	}
 	if (r->io_op == BLKIF_OP_DISCARD && d->blockdev) {
-		discard_blockdev(d, r);
+		if (blk_discard_submit(d, r) < 0)
+			discard_blockdev(d, r);
 		return 0;
 	}
 	if (!d->uring_ok)
@@ -264,6 +268,7 @@ static void leak_inflight(struct blk_dev *d)
 
 void blk_engine_fini(struct blk_dev *d)
 {
+	blk_discard_fini(d); /* it writes to the eventfd */
 	if (!d->uring_ok)
 		goto out;
 	blk_engine_flush(d);
