@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -152,6 +154,84 @@ static void test_slow_discard(struct xbt *t, const char *dev)
 	tap_eq(fd_count(), fds0, "... and closed its fd: no fd gained or lost");
 }
 
+static void put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* feature-discard is offered on a block device only if its queue can
+ * discard (discard_max_bytes, read through a sysfs tree: a fake one here,
+ * as a real loop device's limit cannot be set back once lowered to 0);
+ * for a partition, its disk's queue. */
+static void test_no_discard(struct xbt *t, const char *dev)
+{
+	char root[64] = "/tmp/xenback-sysfs-XXXXXX", p[128], q[256];
+	struct stat st;
+	struct sfront f;
+
+	if (!mkdtemp(root) || stat(dev, &st) < 0) {
+		tap_skip("a fake sysfs tree", "cannot make one");
+		return;
+	}
+	snprintf(p, sizeof(p), "%s/dev", root);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/dev/block", root);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/dev/block/%u:%u", root, major(st.st_rdev), minor(st.st_rdev));
+	mkdir(p, 0700);
+	snprintf(q, sizeof(q), "%s/queue", p);
+	mkdir(q, 0700);
+	snprintf(q, sizeof(q), "%s/queue/discard_max_bytes", p);
+	put_file(q, "0\n");
+	blk_image_set_sysfs(root);
+	tap_eq(sfront_attach(&f, t, 114, 51712, dev, "w", 1, 0), XENBACK_STATE_CONNECTED,
+	       "a disk whose queue cannot discard (discard_max_bytes 0) Connected");
+	tap_eq(be_int(t, 114, "feature-discard"), -1, "... no feature-discard offered");
+	discard(&f, 8, 8, 1);
+	tap_eq(sfront_status(&f), BLKIF_RSP_ERROR, "... a discard anyway: ERROR");
+	sfront_detach(&f, "qdisk");
+	xbt_rm(t, "qdisk", 114, 51712);
+	xbt_settle(t);
+	put_file(q, "4294966784\n");
+	tap_eq(sfront_attach(&f, t, 115, 51712, dev, "w", 1, 0), XENBACK_STATE_CONNECTED,
+	       "discard_max_bytes 4294966784: Connected");
+	tap_eq(be_int(t, 115, "feature-discard"), 1, "... feature-discard offered");
+	sfront_detach(&f, "qdisk");
+	xbt_rm(t, "qdisk", 115, 51712);
+	xbt_settle(t);
+	/* A partition's node has no queue of its own: its disk's. */
+	unlink(q);
+	snprintf(q, sizeof(q), "%s/queue", p);
+	rmdir(q);
+	rmdir(p);
+	snprintf(q, sizeof(q), "%s/devices", root);
+	mkdir(q, 0700);
+	snprintf(q, sizeof(q), "%s/devices/disk", root);
+	mkdir(q, 0700);
+	snprintf(q, sizeof(q), "%s/devices/disk/part1", root);
+	mkdir(q, 0700);
+	if (symlink(q, p) < 0)
+		tap_diag("symlink %s: %s", p, strerror(errno));
+	snprintf(q, sizeof(q), "%s/devices/disk/queue", root);
+	mkdir(q, 0700);
+	snprintf(q, sizeof(q), "%s/devices/disk/queue/discard_max_bytes", root);
+	put_file(q, "0\n");
+	tap_eq(sfront_attach(&f, t, 116, 51712, dev, "w", 1, 0), XENBACK_STATE_CONNECTED,
+	       "a partition of a disk that cannot discard: Connected");
+	tap_eq(be_int(t, 116, "feature-discard"), -1, "... no feature-discard offered");
+	sfront_detach(&f, "qdisk");
+	xbt_rm(t, "qdisk", 116, 51712);
+	xbt_settle(t);
+	blk_image_set_sysfs(NULL);
+	if (system(xbt_path("rm -rf %s", root)) != 0)
+		tap_diag("cannot remove %s", root);
+}
+
 static void test_loop(struct xbt *t, const char *file)
 {
 	char dev[32];
@@ -174,6 +254,7 @@ static void test_loop(struct xbt *t, const char *file)
 	tap_eq(be_int(t, 111, "sector-size"), 4096, "sector-size: the logical block size, 4096");
 	tap_eq(be_int(t, 111, "physical-sector-size"), 4096, "physical-sector-size: 4096");
 	tap_eq(be_int(t, 111, "sectors"), 8192, "sectors: still 512-byte units (4 MiB)");
+	tap_eq(be_int(t, 111, "feature-discard"), 1, "feature-discard: the loop device can discard");
 	sfront_fill(&f, 0, 2, 11);
 	sfront_queue_rw(&f, 0, BLKIF_OP_WRITE, 8, 2, 8, 1);
 	tap_eq(sfront_status(&f), BLKIF_RSP_OKAY, "aligned 8 KiB write at sector 8: OKAY");
@@ -207,6 +288,7 @@ static void test_loop(struct xbt *t, const char *file)
 	tap_eq(sfront_status(&f), BLKIF_RSP_ERROR, "discard not on a 4096-byte boundary: ERROR");
 	test_split(t, dev); /* while f holds the device (it goes with its last user) */
 	test_slow_discard(t, dev);
+	test_no_discard(t, dev);
 	sfront_detach(&f, "qdisk");
 	xbt_rm(t, "qdisk", 111, 51712);
 	xbt_settle(t);

@@ -189,6 +189,9 @@ void blk_image_close(struct blk_dev *d);
  * rather than through io_uring (XENBACK_BLK_INLINE=0/1 overrides). */
 bool blk_image_in_memory(int fd, bool direct);
 
+/* Where sysfs is (NULL: /sys); for tests. */
+void blk_image_set_sysfs(const char *root);
+
 /* blk_connect.c */
 int blk_connect(struct xenback_device *dev);
 void blk_disconnect(struct xenback_device *dev);

@@ -4,14 +4,47 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
 #include "blk.h"
+
+static const char *sysfs = "/sys";
+
+void blk_image_set_sysfs(const char *root)
+{
+	sysfs = root ? root : "/sys";
+}
+
+/* Can the block device rdev discard? Its queue's discard_max_bytes is not
+ * 0 (a partition has no queue of its own: its disk's, one level up).
+ * Unknown (no sysfs) counts as no: discard is offered only where it works. */
+static bool blockdev_discards(dev_t rdev)
+{
+	static const char *const where[] = { "queue", "../queue" };
+	unsigned long long max = 0;
+	char path[160];
+	unsigned int i;
+	FILE *f = NULL;
+
+	for (i = 0; i < 2 && !f; i++) {
+		snprintf(path, sizeof(path), "%s/dev/block/%u:%u/%s/discard_max_bytes", sysfs,
+			 major(rdev), minor(rdev), where[i]);
+		f = fopen(path, "re");
+	}
+	if (!f)
+		return false;
+	if (fscanf(f, "%llu", &max) != 1)
+		max = 0;
+	fclose(f);
+	return max > 0;
+}
 
 static const char *image_path(const char *params)
 {
@@ -94,7 +127,9 @@ int blk_image_open(struct blk_dev *d, const char *params, const char *mode,
 	}
 	d->sectors = bytes / d->lbs * (d->lbs / BLK_SECTOR); /* whole logical blocks */
 	d->inline_rw = blk_image_in_memory(d->fd, d->direct);
-	d->can_discard = !d->readonly;
+	/* Discard: PUNCH_HOLE on a file; BLKDISCARD on a block device whose
+	 * queue can discard. */
+	d->can_discard = !d->readonly && (!d->blockdev || blockdev_discards(st.st_rdev));
 	d->path = strdup(path);
 	if (!d->path) {
 		errno = ENOMEM;
