@@ -15,7 +15,6 @@
  * discard_max_bytes of 0 sticks to the device). */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/loop.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,44 +26,13 @@
 #include "tap.h"
 #include "helpers/blkfront.h"
 #include "helpers/fdcount.h"
+#include "helpers/loopdev.h"
 #include "userspace/backends/blk/blk_backend.h"
 
 static long be_int(struct xbt *t, uint32_t domid, const char *key)
 {
 	return xenback_sim_read_int(t->sim, xbt_path("/local/domain/0/backend/qdisk/%u/51712/%s",
 						     domid, key));
-}
-
-/* A loop device over file with 4096-byte sectors, detached when its last
- * user closes it; its path in dev. -1 if none can be set up here. */
-static int loop_4k(const char *file, char *dev, size_t len)
-{
-	struct loop_config cfg;
-	int ctl, n, lfd, ffd;
-
-	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	if (ctl < 0)
-		return -1;
-	n = ioctl(ctl, LOOP_CTL_GET_FREE);
-	close(ctl);
-	if (n < 0)
-		return -1;
-	snprintf(dev, len, "/dev/loop%d", n);
-	lfd = open(dev, O_RDWR | O_CLOEXEC);
-	ffd = open(file, O_RDWR | O_CLOEXEC);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.fd = (uint32_t)ffd;
-	cfg.block_size = 4096;
-	cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR;
-	if (lfd < 0 || ffd < 0 || ioctl(lfd, LOOP_CONFIGURE, &cfg) < 0) {
-		if (lfd >= 0)
-			close(lfd);
-		if (ffd >= 0)
-			close(ffd);
-		return -1;
-	}
-	close(ffd);
-	return lfd;
 }
 
 static void discard(struct sfront *f, uint64_t sector, uint64_t n, uint64_t id)
@@ -240,7 +208,7 @@ static void test_loop(struct xbt *t, const char *file)
 	blkif_request_t req;
 	int lfd, fds0;
 
-	lfd = loop_4k(file, dev, sizeof(dev));
+	lfd = loop_attach(file, 4096, dev, sizeof(dev));
 	if (lfd < 0) {
 		tap_skip("a loop device with 4096-byte sectors", "no loop device here (%s)",
 			 strerror(errno));

@@ -81,6 +81,42 @@ bool blk_image_in_memory(int fd, bool direct)
 	return sf.f_type == 0x01021994 /* TMPFS_MAGIC */ || sf.f_type == 0x858458f6 /* RAMFS_MAGIC */;
 }
 
+/*
+ * A regular file opened O_DIRECT can only do I/O aligned as its file system
+ * and disk require: on a disk with 4096-byte sectors, 4096. statx()'s
+ * STATX_DIOALIGN (Linux 6.1) says so; that becomes the logical block size
+ * (sector-size, the alignment requests are held to), as BLKSSZGET does for
+ * a block device. Unknown (older kernel, or a file system that does not
+ * say): 512. An alignment no blkif frontend can meet (above a page), or no
+ * direct I/O at all for this file: the file is opened again without
+ * O_DIRECT (buffered I/O, which takes any alignment).
+ */
+static int file_dio_align(struct blk_dev *d, const char *path, int flags)
+{
+	struct statx stx;
+	unsigned int a;
+	int fd;
+
+	if (statx(d->fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_DIOALIGN))
+		return 0; /* unknown: 512 */
+	a = stx.stx_dio_offset_align;
+	if (a && a <= BLK_PAGE && !(a & (a - 1)) && stx.stx_dio_mem_align <= BLK_PAGE) {
+		if (a > BLK_SECTOR)
+			d->lbs = d->pbs = a;
+		return 0;
+	}
+	xenback_device_log(d->dev, XENBACK_LOG_WARNING,
+			   "%s: direct I/O needs %u-byte alignment: buffered I/O instead", path, a);
+	fd = open(path, flags);
+	if (fd < 0)
+		return -1;
+	close(d->fd);
+	d->fd = fd;
+	d->direct = false;
+	return 0;
+}
+
 int blk_image_open(struct blk_dev *d, const char *params, const char *mode,
 		   struct xenback_backend *be)
 {
@@ -121,6 +157,8 @@ int blk_image_open(struct blk_dev *d, const char *params, const char *mode,
 			d->pbs = pbs;
 	} else if (S_ISREG(st.st_mode)) {
 		bytes = (uint64_t)st.st_size;
+		if (d->direct && file_dio_align(d, path, flags) < 0)
+			goto fail;
 	} else {
 		errno = EINVAL;
 		goto fail;
