@@ -73,6 +73,10 @@
 #define BLK_URING_ENTRIES 256
 /* Persistent grants kept mapped per queue (blkback's default too). */
 #define BLK_MAX_PGRANTS 1056
+/* At a mapping cap, a queue unmaps up to this many of its least recently
+ * used grants that no request in flight uses, at most once per
+ * BLK_RING_ROUND_BUDGET requests it takes (blk_persist.c). */
+#define BLK_PGRANT_PURGE 64
 /* The largest request: BLK_MAX_INDIRECT_SEGS full pages. */
 #define BLK_MAX_REQ_BYTES (BLK_MAX_INDIRECT_SEGS * BLK_PAGE)
 /* Fairness: requests one queue takes from its ring in one round; the rest
@@ -106,7 +110,9 @@ struct blk_req {
 	size_t buf_cap;                /* ... its size class */
 	bool in_engine;                /* queued on the io_uring, not reaped */
 	bool preflush;                 /* FLUSH_DISKCACHE with data: flush, then write */
-	bool persistent;               /* I/O straight into mapped guest pages */
+	bool persistent;               /* I/O straight into mapped guest pages
+					 * (until answered) */
+	uint64_t use_seq;              /* ... its pages' last use (blk_persist.c) */
 	struct iovec iov[BLK_MAX_INDIRECT_SEGS];
 	struct blk_req *next;          /* free list / batch lists */
 };
@@ -115,6 +121,8 @@ struct blk_req {
 struct blk_pgrant {
 	uint32_t gref;
 	void *addr;
+	uint64_t used;                 /* use_seq of the last request using it */
+	struct blk_pgrant *lru_prev, *lru_next; /* least recently used first */
 	UT_hash_handle hh;
 };
 
@@ -136,8 +144,11 @@ struct blk_queue {
 	bool budgeted;                 /* took its per-round budget: resumed from
 					 * the engine's eventfd, next round */
 	struct blk_pgrant *pgrants;    /* by gref */
+	struct blk_pgrant *lru_head, *lru_tail;
 	unsigned int npgrants;
-	uint64_t pgrant_maps, pgrant_hits, copies;
+	uint64_t use_seq;              /* requests resolved persistently, counted */
+	uint64_t purge_next;           /* q->requests from which a purge may run */
+	uint64_t pgrant_maps, pgrant_hits, pgrant_purged, copies;
 	uint64_t requests, responses, notifies;
 	uint64_t inline_rw;            /* reads/writes done in place (memory-backed image) */
 };

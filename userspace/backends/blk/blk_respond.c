@@ -23,6 +23,7 @@ unsigned int blk_respond(struct blk_dev *d)
 		q->ring.rsp_prod_pvt++;
 		q->responses++;
 		blk_budget_bounce_put(d, r);
+		r->persistent = false; /* done with the guest's mapped pages */
 		r->next = q->free;
 		q->free = r;
 		q->inflight--;
