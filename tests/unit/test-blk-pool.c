@@ -13,6 +13,7 @@
 
 #include "tap.h"
 #include "helpers/blkfront.h"
+#include "helpers/fdcount.h"
 #include "userspace/backends/blk/blk_backend.h"
 
 /* n requests of op, nseg pages each, queued and answered on queue 0. */
@@ -117,6 +118,45 @@ static void test_trim(struct xbt *t, const char *img)
 	sfront_detach(&f, "qdisk");
 }
 
+/* Two buses in the process: the trim timer lives in the first one's
+ * epoll set, and moves to the other when the first has no disk left; the
+ * last disk gone, the pool holds nothing and its timer's fd is closed. */
+static void test_two_buses(struct xbt *t, const char *img)
+{
+	struct blk_pool_stats s;
+	struct sfront f, g;
+	struct xbt t2;
+	unsigned int okay = 0, rounds;
+	int fds0 = fd_count();
+
+	sfront_bus(&t2, XENBACK_LOG_ERR);
+	tap_eq(sfront_attach(&f, t, 74, 51712, img, "w", 1, 1), XENBACK_STATE_CONNECTED,
+	       "a disk on the first bus Connected");
+	tap_eq(sfront_attach(&g, &t2, 75, 51712, img, "w", 1, 1), XENBACK_STATE_CONNECTED,
+	       "a disk on a second bus Connected");
+	blk_pool_set_trim_ms(20);
+	batch(&g, BLKIF_OP_READ, 16, 256, &okay);
+	sfront_detach(&f, "qdisk");
+	blk_pool_stats(&s);
+	tap_ok(okay == 16 && s.idle_bytes >= (8u << 20),
+	       "a burst on the second bus, the first bus's disk gone: %llu MiB idle",
+	       (unsigned long long)s.idle_bytes >> 20);
+	for (rounds = 0; rounds < 3000 && s.idle_bytes; rounds++) {
+		xenback_bus_run_once(t2.bus, 10);
+		blk_pool_stats(&s);
+	}
+	tap_eq(s.idle_bytes, 0, "the timer moved to the second bus and trimmed the pool there");
+	batch(&g, BLKIF_OP_READ, 4, 256, &okay);
+	sfront_detach(&g, "qdisk");
+	blk_pool_stats(&s);
+	tap_eq(s.idle_bytes, 0, "the last disk gone: nothing idle kept");
+	xbt_rm(t, "qdisk", 74, 51712);
+	xbt_settle(t);
+	xbt_fini(&t2);
+	tap_eq(fd_count(), fds0, "... and no fd kept (the timer's closed)");
+	blk_pool_set_trim_ms(0);
+}
+
 int main(void)
 {
 	char img[64] = "/tmp/xenback-pool-XXXXXX";
@@ -129,6 +169,7 @@ int main(void)
 	test_steady(&t, img);
 	test_budget(&t, img);
 	test_trim(&t, img);
+	test_two_buses(&t, img);
 	xbt_fini(&t);
 	unlink(img);
 	return tap_done();
