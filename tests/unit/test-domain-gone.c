@@ -107,6 +107,20 @@ static void test_death(struct xbt *t)
 	xbt_settle(t);
 	tap_eq(vtest.create, creates, "more events for the leftover nodes: nothing created again");
 	tap_eq(fd_count(), fds, "fds back at the baseline");
+	/* The domid is reused: the toolstack writes the new domain's node
+	 * over a leftover one; the new device lives, and dies with its domain. */
+	destroys = vtest.destroy;
+	xbt_rm(t, "vtest", 21, 0);
+	xbt_add(t, "vtest", 21, 0, NULL);
+	xbt_settle(t);
+	tap_eq(vtest.create, creates + 1, "domid 21 reused: the new node is created");
+	xbt_fe_connect(t, "vtest", 21, 0);
+	xbt_settle(t);
+	tap_eq(xbt_be_state(t, "vtest", 21, 0), XENBACK_STATE_CONNECTED, "and connects");
+	xenback_sim_domain_destroy(t->sim, 21);
+	xbt_settle(t);
+	tap_eq(vtest.destroy - destroys, 1, "the new domain dies: its device is torn down too");
+	tap_eq(gone(t, 21).with_device, 0, "nothing held for domain 21");
 	for (i = 0; i < 4; i++)
 		xbt_rm(t, "vtest", 21, i);
 	xbt_settle(t);
