@@ -411,30 +411,6 @@ int xb_enum_rescan(struct xenback_bus *bus, const char *why)
 
 /* ---------------------------------------------- events */
 
-/* Domains that died: their devices are torn down, and every record of a
- * node the toolstack left behind stays as "domain gone", holding nothing,
- * until the node goes (more events for it create nothing). */
-static void release_domains(struct xenback_bus *bus)
-{
-	struct xb_dom *d, *dtmp;
-
-	HASH_ITER(hh, bus->doms, d, dtmp) {
-		struct xenback_backend *be;
-		unsigned int devs = 0;
-
-		if (d->gone || xb_domain_exists(bus, d->domid) != 0)
-			continue;
-		for (be = d->list; be; be = be->dom_next) {
-			devs += be->dev != NULL;
-			xb_backend_set_gone(be);
-		}
-		d->gone = true;
-		xb_log(bus, XENBACK_LOG_NOTICE, "domain %u is gone: %u device(s) torn down, "
-		       "%u node(s) left by the toolstack listed as 'domain gone'",
-		       d->domid, devs, d->count);
-	}
-}
-
 static void type_event(struct xenback_bus *bus, struct xb_type *t, const char *path,
 		       unsigned int n_events)
 {
@@ -518,7 +494,7 @@ void xb_enum_event(struct xenback_bus *bus, const char *path, const char *token,
 		frontend_event(bus, token);
 		break;
 	case 'r':
-		release_domains(bus);
+		xb_release_domains(bus);
 		break;
 	}
 }
