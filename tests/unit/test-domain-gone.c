@@ -64,6 +64,12 @@ static void test_absent_domain(struct xbt *t)
 	xenback_sim_rm(t->sim, "/local/domain/20");
 	xbt_settle(t);
 	tap_eq(vtest.create, creates, "a second node of the dead domain: no create()");
+	xenback_sim_write(t->sim, xbt_path(BE "/frontend", 20u, 3u), "/local/domain/20/device/vtest/3");
+	xenback_sim_write(t->sim, xbt_path(BE "/frontend-id", 20u, 3u), "20");
+	tap_eq(xenback_backend_device_create(t->bus, "vtest", "20/3", NULL), -ESRCH,
+	       "device_create() for the dead domain: -ESRCH, no create()");
+	tap_eq(vtest.create, creates, "(create() count unchanged)");
+	xbt_rm(t, "vtest", 20, 3);
 	tap_eq(fd_count(), fds, "no fd held for the dead domain");
 	xbt_rm(t, "vtest", 20, 1);
 	xbt_rm(t, "vtest", 20, 2);
