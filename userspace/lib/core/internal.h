@@ -56,7 +56,8 @@ struct xenback_backend {
 	char *fe_path;                /* frontend node ("" if unknown) */
 	struct xenback_device *dev;   /* attached device, or NULL */
 	struct xenback_device *pending; /* made in create(), not attached yet */
-	int error;                    /* < 0: failed (kept, never re-created) */
+	int error;                    /* < 0 without a device: failed (kept, never
+				       * re-created); with one: its last connect error */
 	char *error_msg;
 	bool declined;
 	bool gone;                    /* its frontend domain is gone (error -ESRCH) */
