@@ -16,7 +16,7 @@ SHELL := /bin/bash
 # DEPS is the installer (tests/unit/test-deps-first-run.sh fakes it);
 # XB_DEPS_DONE keeps sub-makes from checking again.
 DEPS        ?= scripts/deps.sh
-DEPS_GOALS  := check unit-check vm-check xen-check demo demo-sim bench bench-% abi-check lint
+DEPS_GOALS  := check unit-check vm-check xen-check demo demo-sim bench bench-% abi-check lint fuzz fuzz-check
 ifneq ($(XB_DEPS_DONE),1)
 ifneq ($(filter $(DEPS_GOALS),$(MAKECMDGOALS)),)
 DEPS_RC := $(shell $(DEPS) --check-or-install >&2; echo $$?)
@@ -147,6 +147,7 @@ include tests/xen/xen.mk
 include tests/bench/xen-bench.mk
 include tests/bench/bench.mk
 include scripts/lint.mk
+include tests/fuzz/fuzz.mk
 
 # ---------------------------------------------------------------- ABI
 # The shared libraries against the committed dumps (userspace/lib/abi/);
