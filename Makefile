@@ -135,6 +135,8 @@ $(B)/unit/%: $(B)/san/tests/unit/%.o $(call san,$(UNIT_HELP)) $(UNIT_LIBS)
 # A tool's own code under unit test: xenback-dm's QMP (json-c).
 $(B)/unit/test-xenback-dm-qmp: $(call san,userspace/tools/xenback-dm/qmp.c)
 $(B)/unit/test-xenback-dm-qmp: UNIT_TOOL_LIBS := $(NL_LIBS)
+$(B)/unit/test-xenback-dm-server: $(call san,userspace/tools/xenback-dm/server.c userspace/tools/xenback-dm/qmp.c)
+$(B)/unit/test-xenback-dm-server: UNIT_TOOL_LIBS := $(NL_LIBS)
 
 unit-build: $(UNIT_BINS)
 unit-check: $(UNIT_BINS) $(SOLIBS)
