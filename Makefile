@@ -137,6 +137,9 @@ $(B)/unit/test-xenback-dm-qmp: $(call san,userspace/tools/xenback-dm/qmp.c)
 $(B)/unit/test-xenback-dm-qmp: UNIT_TOOL_LIBS := $(NL_LIBS)
 $(B)/unit/test-xenback-dm-server: $(call san,userspace/tools/xenback-dm/server.c userspace/tools/xenback-dm/qmp.c)
 $(B)/unit/test-xenback-dm-server: UNIT_TOOL_LIBS := $(NL_LIBS)
+# xenbackd's control socket on the simulated bus.
+$(B)/unit/test-control: $(call san,userspace/tools/xenbackd/control.c)
+$(B)/unit/test-control: UNIT_TOOL_LIBS := $(NL_LIBS)
 
 unit-build: $(UNIT_BINS)
 unit-check: $(UNIT_BINS) $(SOLIBS)
