@@ -154,7 +154,7 @@ static void test_xenbackd(void)
 	struct run r;
 
 	if (!built("xenbackd"))
-		return skip(9, "xenbackd");
+		return skip(12, "xenbackd");
 	run(&r, "xenbackd", "--help", NULL);
 	expect(&r, 0, "xenbackd --help");
 	run(&r, "xenbackd", "-h", NULL);
@@ -177,6 +177,12 @@ static void test_xenbackd(void)
 	expect(&r, 0, "xenbackd -t qdisk,vbd -f -l notice -n -d 0 -s -c P -h");
 	run(&r, "xenbackd", "--log-level=DEBUG", "-l", "7", "--help", NULL);
 	expect(&r, 0, "xenbackd --log-level=DEBUG -l 7 --help (names in any case, numbers)");
+	run(&r, "xenbackd", "--control-mode", "0660", "--control-timeout", "500", "--help", NULL);
+	expect(&r, 0, "xenbackd --control-mode 0660 --control-timeout 500 --help");
+	run(&r, "xenbackd", "--control-mode", "1777", NULL);
+	expect(&r, 2, "xenbackd --control-mode 1777 (beyond the permission bits)");
+	run(&r, "xenbackd", "--control-timeout", "0", NULL);
+	expect(&r, 2, "xenbackd --control-timeout 0");
 }
 
 static void test_xenbackctl(void)
