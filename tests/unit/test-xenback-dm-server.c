@@ -2,7 +2,7 @@
 /*
  * xenback-dm's sockets and loop (userspace/tools/xenback-dm/server.c) with
  * its QMP (qmp.c), xenstore replaced by a pipe: a byte on it is the
- * guest's domain going away. A QMP peer that floods commands and reads its
+ * guest's domain going away. QMP peers that flood commands and read their
  * replies slowly, or never, must not wedge the loop: other clients are
  * answered, and the domain's end still ends it.
  */
@@ -116,7 +116,7 @@ int main(void)
 	struct dm dm = { .domid = 5, .no_xs = true, .qmp_fd = -1, .stat_fd = -1,
 			 .qmp = { .status = "running" } };
 	size_t sent = 0;
-	int a, b, st = -1;
+	int a, b, cfd, st = -1;
 	double t0;
 	pid_t pid;
 	char junk[4096];
@@ -170,7 +170,16 @@ int main(void)
 		       read_until(b, "\"status\": \"running\"", a),
 	       "a client that reads slowly does not keep another from its replies");
 
-	/* The domain goes away while A still trickles. */
+	/* C floods too and never reads at all. */
+	cfd = client(path);
+	if (cfd >= 0) {
+		fcntl(cfd, F_SETFL, O_NONBLOCK);
+		for (t0 = now(); now() - t0 < 0.5;)
+			if (write(cfd, junk, sizeof(junk)) < 0)
+				usleep(1000);
+	}
+
+	/* The domain goes away while A still trickles and C reads nothing. */
 	if (write(death[1], "x", 1) != 1)
 		tap_diag("cannot write the death pipe");
 	t0 = now();
@@ -187,7 +196,8 @@ int main(void)
 			  "(still running after 20 s)");
 	} else {
 		tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		       "the domain's end ends xenback-dm while a client trickles its replies");
+		       "the domain's end ends xenback-dm while a client trickles its replies and "
+		       "another reads none");
 	}
 	{
 		char buf[16384];
@@ -204,6 +214,8 @@ int main(void)
 		close(a);
 	if (b >= 0)
 		close(b);
+	if (cfd >= 0)
+		close(cfd);
 	unlink(log);
 	rmdir(dir);
 	return tap_done();
