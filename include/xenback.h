@@ -269,7 +269,7 @@ int xenback_backend_register(struct xenback_bus *bus,
 /* Registered type names; free() the array (not the strings). */
 const char **xenback_backend_get_types(struct xenback_bus *bus,
 				       unsigned int *nr);
-/* O(1). True for created, failed and declined instances alike. */
+/* O(1). True for created, failed, declined and "domain gone" instances. */
 bool xenback_backend_exists(struct xenback_bus *bus, const char *type,
 			    const char *name);
 /* Creates an instance and runs the type's create(), after the checks

@@ -13,7 +13,6 @@
 #include "tap.h"
 #include "helpers/blkfront.h"
 #include "helpers/fdcount.h"
-#include "userspace/backends/blk/blk_backend.h"
 
 #define CYCLES 20
 
@@ -23,14 +22,9 @@ int main(void)
 	struct sfront f, g;
 	char img[64] = "/tmp/xenback-leak-XXXXXX";
 	unsigned int i, grants, ports, bad_fds = 0, bad_maps = 0, failed = 0;
-	int fd, fds;
+	int fds;
 
-	fd = mkstemp(img);
-	if (fd < 0 || ftruncate(fd, 1 << 20) < 0)
-		return printf("Bail out! no image\n"), 1;
-	close(fd);
-	xbt_init(&t, XENBACK_LOG_ERR - 1);
-	xenback_backend_register(t.bus, &xenback_blk_qdisk_info);
+	sfront_bus_init(&t, img, XENBACK_LOG_ERR - 1);
 	tap_eq(sfront_attach(&g, &t, 41, 51712, img, "w", 1, 0), XENBACK_STATE_CONNECTED,
 	       "a bystander disk is Connected");
 	grants = xenback_sim_grants_mapped(t.sim);

@@ -13,7 +13,6 @@
 #include "tap.h"
 #include "helpers/blkfront.h"
 #include "helpers/fdcount.h"
-#include "userspace/backends/blk/blk_backend.h"
 
 #define FE "/local/domain/%u/device/%s/%u"
 
@@ -111,14 +110,8 @@ int main(void)
 {
 	struct xbt t;
 	char img[64] = "/tmp/xenback-retry-XXXXXX";
-	int fd;
 
-	fd = mkstemp(img);
-	if (fd < 0 || ftruncate(fd, 1 << 20) < 0)
-		return printf("Bail out! no image\n"), 1;
-	close(fd);
-	xbt_init(&t, XENBACK_LOG_ERR - 1);
-	xenback_backend_register(t.bus, &xenback_blk_qdisk_info);
+	sfront_bus_init(&t, img, XENBACK_LOG_ERR - 1);
 	test_vtest(&t);
 	test_loop(&t);
 	test_blk(&t, img);

@@ -64,6 +64,12 @@ static void test_absent_domain(struct xbt *t)
 	xenback_sim_rm(t->sim, "/local/domain/20");
 	xbt_settle(t);
 	tap_eq(vtest.create, creates, "a second node of the dead domain: no create()");
+	xenback_sim_write(t->sim, xbt_path(BE "/frontend", 20u, 3u), "/local/domain/20/device/vtest/3");
+	xenback_sim_write(t->sim, xbt_path(BE "/frontend-id", 20u, 3u), "20");
+	tap_eq(xenback_backend_device_create(t->bus, "vtest", "20/3", NULL), -ESRCH,
+	       "device_create() for the dead domain: -ESRCH, no create()");
+	tap_eq(vtest.create, creates, "(create() count unchanged)");
+	xbt_rm(t, "vtest", 20, 3);
 	tap_eq(fd_count(), fds, "no fd held for the dead domain");
 	xbt_rm(t, "vtest", 20, 1);
 	xbt_rm(t, "vtest", 20, 2);
@@ -107,6 +113,20 @@ static void test_death(struct xbt *t)
 	xbt_settle(t);
 	tap_eq(vtest.create, creates, "more events for the leftover nodes: nothing created again");
 	tap_eq(fd_count(), fds, "fds back at the baseline");
+	/* The domid is reused: the toolstack writes the new domain's node
+	 * over a leftover one; the new device lives, and dies with its domain. */
+	destroys = vtest.destroy;
+	xbt_rm(t, "vtest", 21, 0);
+	xbt_add(t, "vtest", 21, 0, NULL);
+	xbt_settle(t);
+	tap_eq(vtest.create, creates + 1, "domid 21 reused: the new node is created");
+	xbt_fe_connect(t, "vtest", 21, 0);
+	xbt_settle(t);
+	tap_eq(xbt_be_state(t, "vtest", 21, 0), XENBACK_STATE_CONNECTED, "and connects");
+	xenback_sim_domain_destroy(t->sim, 21);
+	xbt_settle(t);
+	tap_eq(vtest.destroy - destroys, 1, "the new domain dies: its device is torn down too");
+	tap_eq(gone(t, 21).with_device, 0, "nothing held for domain 21");
 	for (i = 0; i < 4; i++)
 		xbt_rm(t, "vtest", 21, i);
 	xbt_settle(t);

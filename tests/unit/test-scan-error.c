@@ -61,6 +61,14 @@ int main(void)
 	run(&t, 20);
 	tap_ok(!xbt_exists(&t, "vtest", 30, 2), "a removed node is still forgotten");
 	tap_eq(xbt_be_state(&t, "vtest", 30, 1), XENBACK_STATE_CONNECTED, "30/1 Connected throughout");
+
+	/* A new node's events come while reads fail: found by the retry. */
+	xenback_sim_fail_requests(t.sim, XENBACK_SIM_READ, 2, -EIO);
+	xbt_add(&t, "vtest", 32, 1, NULL);
+	xbt_settle(&t);
+	run(&t, 20);
+	tap_eq(xbt_be_state(&t, "vtest", 32, 1), XENBACK_STATE_INITWAIT,
+	       "EIO reading a new node's state: the retry creates it");
 	xbt_fini(&t);
 	return tap_done();
 }

@@ -54,6 +54,19 @@ bool sfront_check(struct sfront *f, unsigned int first, unsigned int n, uint32_t
 
 #define FE "/local/domain/%u/device/qdisk/%u"
 
+void sfront_bus_init(struct xbt *t, char *img, int log_level)
+{
+	int fd = mkstemp(img);
+
+	if (fd < 0 || ftruncate(fd, 1 << 20) < 0) {
+		printf("Bail out! no image\n");
+		exit(1);
+	}
+	close(fd);
+	xbt_init(t, log_level);
+	xenback_backend_register(t->bus, &xenback_blk_qdisk_info);
+}
+
 bool sfront_persistent;
 uint8_t sfront_last_op;
 const char *sfront_omit;

@@ -29,6 +29,10 @@ struct sfront {
 
 /* Set before sfront_attach(): the frontend offers feature-persistent. */
 extern bool sfront_persistent;
+/* A 1 MiB image file from img (a mkstemp template, renamed in place) and a
+ * simulated bus (xbt_init) with the qdisk type registered; bails out if
+ * the image cannot be made. unlink(img) when done. */
+void sfront_bus_init(struct xbt *t, char *img, int log_level);
 /* Set before connecting: a frontend key the frontend leaves out (relative
  * to its node, e.g. "queue-1/ring-ref"); NULL: none. */
 extern const char *sfront_omit;

@@ -398,13 +398,16 @@ static void connect_failed(struct xenback_device *dev, int err)
 {
 	struct xenback_backend *be = dev->be;
 
+	const char *why;
+
 	if (!dev->connect_err) { /* connect() returned it without a reason */
 		free(be->error_msg);
 		be->error_msg = xb_strdup_printf("connect failed: %s", strerror(-err));
 	}
+	why = dev->connect_err && be->error_msg ? be->error_msg : strerror(-err);
 	be->error = err;
 	xb_error(be->bus, err, "%s/%s: connect failed: %s; Closing, the frontend may retry",
-		 DEV_TYPE(dev), be->name, be->error_msg ? be->error_msg : strerror(-err));
+		 DEV_TYPE(dev), be->name, why);
 	dev->connected = true; /* disconnect() is owed, even for a partial connect */
 	disconnect(dev);
 	if (!dev->dead)

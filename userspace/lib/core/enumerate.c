@@ -236,6 +236,22 @@ static void node_gone_or_changed(struct xenback_backend *be, enum node_key k, un
 	}
 }
 
+/* A read for a node failed: hostile values are ignored, but a xenstore
+ * error may have hidden a new node: rescan later. */
+static void read_failed(struct xenback_bus *bus, struct xb_type *t, uint32_t domid,
+			uint32_t devid, const char *key, int r)
+{
+	bool bad_value = r == -EINVAL || r == -ERANGE || r == -E2BIG;
+
+	xb_log(bus, XENBACK_LOG_WARNING, "%s/%u/%u: %s %s (%s), %s", t->info->type, domid,
+	       devid, bad_value ? "bad" : "cannot read", key, strerror(-r),
+	       bad_value ? "ignored" : "retrying later");
+	if (!bad_value) {
+		bus->rescan_pending = true;
+		xb_bus_arm_timer(bus);
+	}
+}
+
 static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t domid,
 			 uint32_t devid, enum node_key k, unsigned int n)
 {
@@ -256,8 +272,7 @@ static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t do
 	if (r == -ENOENT)
 		return;
 	if (r < 0) {
-		xb_log(bus, XENBACK_LOG_WARNING, "%s/%u/%u: bad state (%s), ignored",
-		       t->info->type, domid, devid, strerror(-r));
+		read_failed(bus, t, domid, devid, "state", r);
 		return;
 	}
 	if (state != XENBACK_STATE_INITIALISING)
@@ -267,16 +282,14 @@ static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t do
 	if (r == -ENOENT)
 		return;
 	if (r < 0) {
-		xb_log(bus, XENBACK_LOG_WARNING, "%s/%u/%u: bad online (%s), ignored",
-		       t->info->type, domid, devid, strerror(-r));
+		read_failed(bus, t, domid, devid, "online", r);
 		return;
 	}
 	if (online != 1)
 		return;
 	be = xb_backend_new(bus, t, domid, devid);
 	if (!be) {
-		xb_error(bus, -ENOMEM, "out of memory creating %s/%u/%u", t->info->type,
-			 domid, devid);
+		read_failed(bus, t, domid, devid, "its record", -ENOMEM);
 		return;
 	}
 	be->seen = bus->scan_gen;
@@ -398,30 +411,6 @@ int xb_enum_rescan(struct xenback_bus *bus, const char *why)
 
 /* ---------------------------------------------- events */
 
-/* Domains that died: their devices are torn down, and every record of a
- * node the toolstack left behind stays as "domain gone", holding nothing,
- * until the node goes (more events for it create nothing). */
-static void release_domains(struct xenback_bus *bus)
-{
-	struct xb_dom *d, *dtmp;
-
-	HASH_ITER(hh, bus->doms, d, dtmp) {
-		struct xenback_backend *be;
-		unsigned int devs = 0;
-
-		if (d->gone || xb_domain_exists(bus, d->domid) != 0)
-			continue;
-		for (be = d->list; be; be = be->dom_next) {
-			devs += be->dev != NULL;
-			xb_backend_set_gone(be);
-		}
-		d->gone = true;
-		xb_log(bus, XENBACK_LOG_NOTICE, "domain %u is gone: %u device(s) torn down, "
-		       "%u node(s) left by the toolstack listed as 'domain gone'",
-		       d->domid, devs, d->count);
-	}
-}
-
 static void type_event(struct xenback_bus *bus, struct xb_type *t, const char *path,
 		       unsigned int n_events)
 {
@@ -505,7 +494,7 @@ void xb_enum_event(struct xenback_bus *bus, const char *path, const char *token,
 		frontend_event(bus, token);
 		break;
 	case 'r':
-		release_domains(bus);
+		xb_release_domains(bus);
 		break;
 	}
 }

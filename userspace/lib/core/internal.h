@@ -56,7 +56,8 @@ struct xenback_backend {
 	char *fe_path;                /* frontend node ("" if unknown) */
 	struct xenback_device *dev;   /* attached device, or NULL */
 	struct xenback_device *pending; /* made in create(), not attached yet */
-	int error;                    /* < 0: failed (kept, never re-created) */
+	int error;                    /* < 0 without a device: failed (kept, never
+				       * re-created); with one: its last connect error */
 	char *error_msg;
 	bool declined;
 	bool gone;                    /* its frontend domain is gone (error -ESRCH) */
@@ -239,10 +240,13 @@ struct xenback_backend *xb_backend_new(struct xenback_bus *bus, struct xb_type *
  * forgets the record. */
 void xb_backend_forget(struct xenback_backend *be, bool node_exists);
 int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opts);
-/* The frontend domain is gone: tear the device down (Closed written), drop
- * what the record held, keep it as "domain gone" (error -ESRCH). */
-void xb_backend_set_gone(struct xenback_backend *be);
 struct xb_dom *xb_dom_find(struct xenback_bus *bus, uint32_t domid);
+
+/* domain_gone.c: the frontend domain is gone: tear the device down (Closed
+ * written), drop what the record held, keep it as "domain gone" (-ESRCH). */
+void xb_backend_set_gone(struct xenback_backend *be);
+/* @releaseDomain: every domain with records that no longer exists. */
+void xb_release_domains(struct xenback_bus *bus);
 
 /* node_check.c: 1 if /local/domain/<domid> exists, 0 if not, or < 0. */
 int xb_domain_exists(struct xenback_bus *bus, uint32_t domid);

@@ -58,11 +58,16 @@ int xb_backend_admit(struct xenback_backend *be, const char *frontend, bool has_
 		xb_backend_set_gone(be);
 		return -ESRCH;
 	}
-	if (r < 0)
+	if (r < 0) {
 		r = xenback_backend_set_error(be, r, "reading /local/domain/%u: %s",
 					      be->key.domid, strerror(-r));
-	else
+	} else {
+		struct xb_dom *d = xb_dom_find(be->bus, be->key.domid);
+
+		if (d)
+			d->gone = false; /* alive (again: a reused domid) */
 		r = frontend_check(be, frontend, has_id, frontend_id);
+	}
 	if (r < 0)
 		be->error = r;
 	return r;

@@ -205,24 +205,6 @@ struct xb_dom *xb_dom_find(struct xenback_bus *bus, uint32_t domid)
 	return d;
 }
 
-void xb_backend_set_gone(struct xenback_backend *be)
-{
-	if (!be->gone)
-		xb_log(be->bus, XENBACK_LOG_NOTICE, "%s/%s: frontend domain %u is gone: %s",
-		       be->type->info->type, be->name, be->key.domid,
-		       be->dev ? "device torn down" : be->error || be->declined ?
-		       "record kept as 'domain gone'" : "nothing created");
-	if (be->dev)
-		xb_device_teardown(be->dev, true);
-	xb_retry_cancel(be);
-	be->gone = true;
-	be->declined = false;
-	be->error = -ESRCH;
-	free(be->error_msg);
-	be->error_msg = strdup("domain gone");
-	xb_gen_mark(be);
-}
-
 int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opts)
 {
 	struct xenback_bus *bus = be->bus;

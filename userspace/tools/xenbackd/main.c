@@ -38,6 +38,9 @@ static void usage(FILE *f)
 		"                            (default: notice)\n"
 		"  -s, --syslog              log to syslog instead of stderr\n"
 		"  -c, --control PATH        control socket (default: " XENBACKD_CONTROL_DEFAULT ")\n"
+		"      --control-mode MODE   its permission bits, octal (default: 0600, root only)\n"
+		"      --control-timeout MS  a control client idle this long is dropped\n"
+		"                            (default: 10000)\n"
 		"  -n, --no-module           event channels through libxenevtchn even if\n"
 		"                            /dev/xenback is present\n"
 		"  -f, --foreground          accepted for compatibility: xenbackd never forks\n"
@@ -105,6 +108,7 @@ static int register_types(struct xenback_bus *bus, char *list)
 struct xbd_args {
 	struct xenback_bus_config cfg;
 	const char *control;
+	struct xbd_control_opts control_opts;
 	char types[256];
 	unsigned int pflags;
 	struct xenback_blk_limits lim;
@@ -165,6 +169,8 @@ static int parse_args(int argc, char **argv, struct xbd_args *a)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "syslog", no_argument, NULL, 's' },
 		{ "control", required_argument, NULL, 'c' },
+		{ "control-mode", required_argument, NULL, 'M' },
+		{ "control-timeout", required_argument, NULL, 'T' },
 		{ "no-module", no_argument, NULL, 'n' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -215,6 +221,21 @@ static int parse_args(int argc, char **argv, struct xbd_args *a)
 			break;
 		case 'c':
 			a->control = optarg;
+			break;
+		case 'M':
+		case 'T':
+			errno = 0;
+			v = strtoul(optarg, &end, c == 'M' ? 8 : 10);
+			if (errno || *end || !*optarg || *optarg == '-' ||
+			    (c == 'M' ? v > 0777 : !v || v > 86400000)) {
+				fprintf(stderr, "xenbackd: bad --control-%s '%s'\n",
+					c == 'M' ? "mode" : "timeout", optarg);
+				goto bad;
+			}
+			if (c == 'M')
+				a->control_opts.mode = (mode_t)v;
+			else
+				a->control_opts.idle_timeout_ms = (unsigned int)v;
 			break;
 		case 'n':
 			a->pflags |= XENBACK_PLATFORM_NO_MODULE;
@@ -288,7 +309,7 @@ static int serve(struct xbd_args *a)
 	}
 	if (register_types(bus, a->types) < 0)
 		goto out;
-	r = xbd_control_open(bus, a->control, &ctl);
+	r = xbd_control_open(bus, a->control, &a->control_opts, &ctl);
 	if (r < 0) {
 		fprintf(stderr, "xenbackd: control socket %s: %s\n", a->control, strerror(-r));
 		goto out;
@@ -328,6 +349,7 @@ int main(int argc, char **argv)
 	int r;
 
 	xenback_blk_get_limits(&a.lim);
+	xbd_control_defaults(&a.control_opts);
 	r = parse_args(argc, argv, &a);
 	return r >= 0 ? r : serve(&a);
 }
