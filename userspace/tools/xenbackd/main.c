@@ -257,11 +257,10 @@ int main(int argc, char **argv)
 	struct xbd_args a = {
 		.cfg = { .log_level = XENBACK_LOG_NOTICE, .log = log_stderr },
 		.control = XENBACKD_CONTROL_DEFAULT,
+		.control_opts = XBD_CONTROL_OPTS_DEFAULT,
 		.types = "qdisk",
 	};
-	int r;
+	int r = parse_args(argc, argv, &a);
 
-	xbd_control_defaults(&a.control_opts);
-	r = parse_args(argc, argv, &a);
 	return r >= 0 ? r : serve(&a);
 }
