@@ -4,7 +4,7 @@
  * simulated bus: the socket exists with its final mode from the moment
  * bind() makes it, whatever the umask; a reply of thousands of devices
  * (far more than a socket buffer holds) reaches a client that reads it
- * late, whole; an idle client is dropped
+ * late, whole; an idle client, or one not reading its reply, is dropped
  * after the timeout; clients past the limit are refused; each device
  * shows what it holds, and the bus its totals.
  */
@@ -299,6 +299,24 @@ static void test_idle_and_limit(struct xbd_control *ctl)
 	tap_ok(extra >= 0 && closed_within(extra, 100), "a 5th client past the limit of 4: closed");
 	for (i = 0; i < 4; i++)
 		tap_ok(more[i] >= 0 && closed_within(more[i], 5000), "idle client %d dropped", i);
+	/* A client that asks for the list and does not read it: dropped
+	 * after the timeout too; it finds part of the reply, then the end. */
+	fd = client();
+	if (fd >= 0 && write(fd, "list\n", 5) == 5) {
+		size_t full = 0;
+
+		pump(100); /* 1 s, five idle timeouts */
+		reply = read_all(fd, &len);
+		full = reply ? strlen(reply) : 0;
+		tap_ok(reply && len == full && len > 0 && !strstr(reply, "}]}"),
+		       "a client not reading its reply is dropped after the timeout (%zu bytes "
+		       "of it sent)", len);
+		free(reply);
+	} else {
+		tap_ok(0, "a client not reading its reply is dropped after the timeout");
+	}
+	if (fd >= 0)
+		close(fd);
 	fd = client();
 	reply = fd >= 0 && write(fd, "bogus\n", 6) == 6 ? read_all(fd, &len) : NULL;
 	tap_ok(reply && strstr(reply, "\"unknown command\""), "and then a new client is answered");

@@ -351,9 +351,7 @@ static int listen_at(const char *path, mode_t mode)
 
 void xbd_control_defaults(struct xbd_control_opts *o)
 {
-	*o = (struct xbd_control_opts){ .mode = XBD_CONTROL_MODE,
-					.idle_timeout_ms = XBD_CONTROL_IDLE_MS,
-					.max_clients = XBD_CONTROL_MAX_CLIENTS };
+	*o = (struct xbd_control_opts)XBD_CONTROL_OPTS_DEFAULT;
 }
 
 int xbd_control_open(struct xenback_bus *bus, const char *path,

@@ -344,12 +344,12 @@ int main(int argc, char **argv)
 	struct xbd_args a = {
 		.cfg = { .log_level = XENBACK_LOG_NOTICE, .log = log_stderr },
 		.control = XENBACKD_CONTROL_DEFAULT,
+		.control_opts = XBD_CONTROL_OPTS_DEFAULT,
 		.types = "qdisk",
 	};
 	int r;
 
 	xenback_blk_get_limits(&a.lim);
-	xbd_control_defaults(&a.control_opts);
 	r = parse_args(argc, argv, &a);
 	return r >= 0 ? r : serve(&a);
 }

@@ -16,6 +16,9 @@ struct xbd_control_opts {
 	unsigned int idle_timeout_ms;
 	unsigned int max_clients;
 };
+#define XBD_CONTROL_OPTS_DEFAULT \
+	{ .mode = XBD_CONTROL_MODE, .idle_timeout_ms = XBD_CONTROL_IDLE_MS, \
+	  .max_clients = XBD_CONTROL_MAX_CLIENTS }
 void xbd_control_defaults(struct xbd_control_opts *o);
 struct xbd_control;
 /* -EINVAL: bad opts; else 0 or a negative errno (the socket not made). */
