@@ -99,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 3:
 			next_str(&p, end, a, sizeof(a));
 			next_str(&p, end, b, sizeof(b));
-			xb_enum_event(t.bus, a, b);
+			xb_enum_event(t.bus, a, b, 1 + sub % 3u); /* 1..3 coalesced */
 			break;
 		case 4:
 			p += p < end;
