@@ -26,6 +26,7 @@
 
 #include "helpers/blkfront.h"
 #include "userspace/backends/blk/blk_backend.h"
+#include "userspace/lib/core/internal.h"
 
 #define SLOT_BYTES sizeof(blkif_request_t)
 #define NDISKS 2
@@ -113,6 +114,16 @@ static void fill_indirect(const struct sfront *f, const uint8_t *data, size_t n,
 			s[i].gref = gref_of(f, s[i].gref);
 }
 
+/* What the disks hold once every request is answered: nothing in flight. */
+static int held(const struct xenback_device_info *i, void *arg)
+{
+	uint64_t *sum = arg;
+
+	sum[0] += i->requests_inflight;
+	sum[1] += i->mem_bytes;
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -169,9 +180,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	xenback_sim_evtchn_take(t.sim, f->domid, q->port);
 	if (got != n || xbt_be_state(&t, "qdisk", f->domid, f->devid) != XENBACK_STATE_CONNECTED) {
+		struct xb_type *ty = xb_type_by_name(t.bus, "qdisk");
+		struct xenback_backend *be = ty ? xb_backend_find(t.bus, ty->idx, f->domid, f->devid) : NULL;
+
 		fprintf(stderr, "fuzz-blk-ring: %u requests, %u responses, backend state %ld\n", n,
 			got, xbt_be_state(&t, "qdisk", f->domid, f->devid));
+		if (be && be->dev) {
+			struct blk_dev *d = xenback_device_priv(be->dev);
+			struct blk_queue *bq = &d->q[0];
+
+			fprintf(stderr, "fuzz-blk-ring: queue: inflight %u stalled %d throttled %d "
+				"budgeted %d req_cons %u rsp_prod_pvt %u; uring_inflight %u "
+				"sq_pending %u\n", bq->inflight, bq->stalled, bq->throttled,
+				bq->budgeted, bq->ring.req_cons, bq->ring.rsp_prod_pvt,
+				d->uring_inflight, d->sq_pending);
+		}
 		abort();
+	}
+	{
+		uint64_t sum[2] = { 0, 0 };
+
+		xenback_bus_foreach(t.bus, held, sum);
+		if (sum[0] || sum[1]) {
+			fprintf(stderr, "fuzz-blk-ring: all answered, yet %llu requests and %llu bytes "
+				"still accounted in flight\n", (unsigned long long)sum[0],
+				(unsigned long long)sum[1]);
+			abort();
+		}
 	}
 	return 0;
 }
