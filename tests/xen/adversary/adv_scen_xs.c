@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Scenarios on the handshake and the frontend's state node: layouts out of
+ * range, state flapping and same-value rewrite floods, connect/vanish/
+ * reconnect loops. Each ends by checking that the device can still be
+ * brought back by a well-formed reconnect (blkback allows it). */
+#include <stdio.h>
+#include <string.h>
+
+#include "adv.h"
+
+/* A valid connect and one read; prints the point. */
+static int reconnect_works(struct adv *a, const char *scen)
+{
+	int s, st = ADV_NO_ANSWER;
+
+	s = adv_reset(a, 10);
+	if (s == XenbusStateInitWait && adv_connect(a, 1, 0) == 0) {
+		if (!a->data && adv_data_share(a, 1) < 0)
+			return 1;
+		st = adv_rw1(a, BLKIF_OP_READ, 0, 0, 5);
+	}
+	printf("%sok - %s: afterwards a well-formed reconnect works (backend state %d after the reset, read %d)\n",
+	       st == BLKIF_RSP_OKAY ? "" : "not ", scen, s, st);
+	return st != BLKIF_RSP_OKAY;
+}
+
+static int bad_layout(struct adv *a, const char *what, unsigned int queues, unsigned int order)
+{
+	struct adv_layout l = { .queues = queues, .order = order, .force_keys = true };
+	int s, r;
+
+	adv_clear_keys(a);
+	if (adv_rings_setup(a, &l) < 0)
+		return 1;
+	s = adv_handshake(a, &l, 8);
+	r = s == XenbusStateClosing || s == XenbusStateClosed;
+	printf("%sok - ring-params: %s refused (backend state %d)\n", r ? "" : "not ", what, s);
+	s = adv_reset(a, 10);
+	printf("%sok - ring-params: after %s the backend offers InitWait again (state %d)\n",
+	       s == XenbusStateInitWait ? "" : "not ", what, s);
+	return !r || s != XenbusStateInitWait;
+}
+
+int adv_scen_ring_params(struct adv *a)
+{
+	char what[64];
+	int bad = 0;
+
+	snprintf(what, sizeof(what), "ring-page-order %u (max %u)", a->max_order + 1, a->max_order);
+	bad |= bad_layout(a, what, 1, a->max_order + 1);
+	bad |= bad_layout(a, "ring-page-order 4294967295", 1, 4294967295u);
+	bad |= bad_layout(a, "multi-queue-num-queues 0", 0, 0);
+	snprintf(what, sizeof(what), "multi-queue-num-queues %u (max %u)", a->max_queues + 1, a->max_queues);
+	bad |= bad_layout(a, what, a->max_queues + 1, 0);
+	bad |= bad_layout(a, "multi-queue-num-queues 1000", 1000, 0);
+	bad |= reconnect_works(a, "ring-params");
+	return bad;
+}
+
+int adv_scen_state_flood(struct adv *a)
+{
+	static const char *junk[] = { "0", "1", "2", "3", "4", "5", "6", "7", "", "99", "-1", "abc", "4 " };
+	unsigned int flaps = 0, same = 0, i = 0;
+	double end;
+
+	if (adv_connect(a, 1, 0) < 0)
+		return 1;
+	for (end = adv_now() + 3; adv_now() < end; flaps++)
+		adv_xs_write(a, a->fe, "state", "%s", junk[i++ % (sizeof(junk) / sizeof(junk[0]))]);
+	adv_set_state(a, XenbusStateConnected);
+	for (end = adv_now() + 5; adv_now() < end; same++)
+		adv_set_state(a, XenbusStateConnected);
+	ADV_NOTE("state-flood: %u state flaps in 3 s, then %u same-value rewrites in 5 s; backend state %d\n",
+		 flaps, same, adv_xs_state(a, a->be));
+	return reconnect_works(a, "state-flood");
+}
+
+/* Connected, a read, then gone: odd rounds vanish (ring pages ungranted and
+ * ports closed without a word, then Closed/Initialising as a rebooted
+ * driver would write), even rounds close properly. */
+int adv_scen_reconnect(struct adv *a)
+{
+	unsigned int round, good = 0, rounds = 12;
+
+	if (adv_data_share(a, 1) < 0)
+		return 1;
+	for (round = 0; round < rounds; round++) {
+		int st = ADV_NO_ANSWER, s;
+
+		if (adv_connect(a, 1, 0) == 0)
+			st = adv_rw1(a, BLKIF_OP_READ, 0, 0, 5);
+		good += st == BLKIF_RSP_OKAY;
+		if (round & 1)
+			adv_rings_teardown(a, true);
+		else
+			adv_close(a, 5);
+		s = adv_reset(a, 10);
+		if (st != BLKIF_RSP_OKAY || s != XenbusStateInitWait)
+			ADV_NOTE("reconnect: round %u (%s): read %d, then backend state %d\n", round,
+				 round & 1 ? "vanish" : "close", st, s);
+	}
+	printf("%sok - reconnect: %u of %u connect/vanish/reconnect rounds reached Connected and read OKAY\n",
+	       good == rounds ? "" : "not ", good, rounds);
+	return good != rounds;
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* xenstore for the adversary: its own frontend nodes and the backend's. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "adv.h"
+
+double adv_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+char *adv_xs_read(struct adv *a, const char *dir, const char *key)
+{
+	char path[256];
+	unsigned int len;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	return xs_read(a->xs, XBT_NULL, path, &len);
+}
+
+int adv_xs_write(struct adv *a, const char *dir, const char *key, const char *fmt, ...)
+{
+	char path[256], val[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	return xs_write(a->xs, XBT_NULL, path, val, (unsigned int)strlen(val)) ? 0 : -1;
+}
+
+void adv_rm(struct adv *a, const char *key)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", a->fe, key);
+	xs_rm(a->xs, XBT_NULL, path);
+}
+
+static long read_num(struct adv *a, const char *dir, const char *key, long dflt)
+{
+	char *s = adv_xs_read(a, dir, key), *end;
+	long v;
+
+	if (!s)
+		return dflt;
+	v = strtol(s, &end, 10);
+	if (end == s)
+		v = dflt;
+	free(s);
+	return v;
+}
+
+int adv_xs_state(struct adv *a, const char *dir)
+{
+	return (int)read_num(a, dir, "state", -1);
+}
+
+int adv_set_state(struct adv *a, int state)
+{
+	return adv_xs_write(a, a->fe, "state", "%d", state);
+}
+
+int adv_wait_backend(struct adv *a, unsigned int mask, double seconds)
+{
+	double end = adv_now() + seconds;
+	int s;
+
+	for (;;) {
+		s = adv_xs_state(a, a->be);
+		if (s >= 0 && s < 32 && (mask & (1u << s)))
+			return s;
+		if (adv_now() > end)
+			return s;
+		usleep(20000);
+	}
+}
+
+void adv_read_features(struct adv *a)
+{
+	a->sectors = (uint64_t)read_num(a, a->be, "sectors", 0);
+	a->sector_size = (unsigned int)read_num(a, a->be, "sector-size", 512);
+	a->max_indirect = (unsigned int)read_num(a, a->be, "feature-max-indirect-segments", 0);
+	a->max_order = (unsigned int)read_num(a, a->be, "max-ring-page-order", 0);
+	a->max_queues = (unsigned int)read_num(a, a->be, "multi-queue-max-queues", 1);
+	a->flush = read_num(a, a->be, "feature-flush-cache", 0) == 1;
+	a->discard = read_num(a, a->be, "feature-discard", 0) == 1;
+	ADV_NOTE("backend %s: sectors=%llu sector-size=%u max-indirect=%u max-ring-page-order=%u "
+		 "max-queues=%u flush=%d discard=%d\n",
+		 a->be, (unsigned long long)a->sectors, a->sector_size, a->max_indirect, a->max_order,
+		 a->max_queues, a->flush, a->discard);
+}
+
+int adv_xs_open(struct adv *a, unsigned int devid)
+{
+	char *domid, *be;
+	unsigned int len;
+	long id;
+
+	a->devid = devid;
+	a->xs = xs_open(0);
+	if (!a->xs) {
+		ADV_NOTOK("adversary: xs_open(0) (/dev/xen/xenbus)\n");
+		return -1;
+	}
+	domid = xs_read(a->xs, XBT_NULL, "domid", &len);
+	if (!domid) {
+		ADV_NOTOK("adversary: read my domid\n");
+		return -1;
+	}
+	snprintf(a->fe, sizeof(a->fe), "/local/domain/%s/device/vbd/%u", domid, devid);
+	free(domid);
+	be = adv_xs_read(a, a->fe, "backend");
+	id = read_num(a, a->fe, "backend-id", -1);
+	if (!be || id < 0) {
+		free(be);
+		ADV_NOTOK("adversary: %s has no backend/backend-id\n", a->fe);
+		return -1;
+	}
+	snprintf(a->be, sizeof(a->be), "%s", be);
+	free(be);
+	a->backend_id = (unsigned int)id;
+	return 0;
+}

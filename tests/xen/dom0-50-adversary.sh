@@ -1,0 +1,159 @@
+#!/bin/sh
+# One hostile guest hurts only itself (issue 10's adversarial suite): a PV
+# domU booted without xen-blkfront runs a userspace blkif frontend
+# (tests/xen/adversary/, xb-adversary) against a disk xl block-attach gives
+# it, one scenario per disk, while a second, well-behaved domU's Linux
+# blkfront runs fio with crc32c verification on its own xenbackd disk.
+# Per scenario: the good guest's fio sees no error and verifies; xenbackd
+# stays up (kill -0, control socket) with its RSS, fds and mappings inside
+# the bounds below; the hostile device alone is answered with errors or shut
+# down (the hostile guest's own points), with a log line naming it.
+#
+# Bounds: xenbackd has no budgets yet (issue 10 adds them), so these are
+# fixed and generous, over what xenbackd held after the baseline run (good
+# guest connected): RSS + XB_ADV_RSS_MB (64 MiB), fds + XB_ADV_FDS (16),
+# mappings (/proc/<pid>/maps lines) + XB_ADV_MAPS (64; the hostile frontend
+# asks for no persistent grants: its rings, io_uring and the image are all it
+# can make xenbackd map). Peaks are sampled every second during the attack.
+# The good guest's IOPS under attack over its baseline is printed (TAP
+# diagnostic and "BENCH adversary-iops ..."), never asserted: the project's
+# rule is that no test asserts a timing.
+# XB_ADV_SCENARIOS: which scenarios (default all, "big" last: on a daemon
+# without a memory budget it takes dom0's memory). XB_ADV_RT: fio seconds.
+# shellcheck source=dom0-lib.sh
+. /xen/tests/dom0-lib.sh
+have_xenbackd "adversary: tests on real Xen" || exit 0
+FIOCPIO=/xen/domU/initramfs-fio.cpio
+[ -s $FIOCPIO ] || { skip "adversary: the well-behaved guest" "no fio in the build (scripts/packages.txt: fio)"; exit 0; }
+SCEN=${XB_ADV_SCENARIOS:-req-prod bad-segments bad-indirect revoke flush-data discard-end ring-params state-flood reconnect big}
+RT=${XB_ADV_RT:-10}
+loaded=0
+if [ -e /xen/xenback.ko ] && [ ! -c /dev/xenback ]; then
+	insmod /xen/xenback.ko; point $? "adversary: xenback.ko loaded"
+	loaded=1
+fi
+LOG=$W/xenbackd-adv.log
+xenbackd --types qdisk --foreground --log-level info > $LOG 2>&1 &
+xpid=$!
+wait_for 10 test -S /run/xenback/xenbackd.sock; point $? "adversary: xenbackd started (pid $xpid)"
+alive() { kill -0 $xpid 2>/dev/null && xenbackctl list >/dev/null 2>&1; }
+rss() { awk '/^VmRSS:/ { print $2 }' /proc/$xpid/status 2>/dev/null || echo 0; } # KiB
+nfds() { find /proc/$xpid/fd -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+nmaps() { wc -l < /proc/$xpid/maps 2>/dev/null || echo 0; }
+cpu() { awk '{ print $14 + $15 }' /proc/$xpid/stat 2>/dev/null || echo 0; } # ticks
+# sample_peaks: in the background, the peaks of rss/fds/maps to $W/adv.peak
+# until $W/adv.sampling goes away
+sample_peaks() {
+	: > $W/adv.sampling
+	(
+		pr=0 pf=0 pm=0
+		while [ -e $W/adv.sampling ]; do
+			r=$(rss) f=$(nfds) m=$(nmaps)
+			[ "${r:-0}" -gt "$pr" ] && pr=$r
+			[ "${f:-0}" -gt "$pf" ] && pf=$f
+			[ "${m:-0}" -gt "$pm" ] && pm=$m
+			echo "$pr $pf $pm" > $W/adv.peak
+			sleep 1
+		done
+	) &
+	spid=$!
+}
+sample_stop() { rm -f $W/adv.sampling; wait $spid 2>/dev/null; }
+
+# the well-behaved guest: Linux blkfront, fio (384 MiB: fio's libraries
+# live in its initramfs)
+gimg=$W/adv-good.img
+truncate -s 16M $gimg
+g=advgood
+XB_EXTRA_CFG="device_model_override = \"$DM\"" guest_cfg $g "format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=$gimg"
+sed -i -e "s|^ramdisk = .*|ramdisk = \"$FIOCPIO\"|" -e 's/^memory = .*/memory = 384/' $W/$g.cfg
+t0=$(now)
+guest_create $g; point $? "adversary: xl create of the well-behaved guest ($(since "$t0") s)"
+gid=$(domid $g) || { kill $xpid; exit 0; }
+guest_ready $g 180; point $? "adversary: well-behaved guest $gid booted"
+connected "/local/domain/0/backend/qdisk/$gid/51712" "/local/domain/$gid/device/vbd/51712"
+point $? "adversary: the good guest's xvda Connected"
+
+# the hostile guest: no xen-blkfront, no disk until each scenario attaches one
+h=advbad
+XB_EXTRA_CFG="device_model_override = \"$DM\"" guest_cfg $h
+sed -i 's/^cmdline = "\(.*\)"/cmdline = "\1 xb.noblkfront"/' $W/$h.cfg
+t0=$(now)
+guest_create $h; point $? "adversary: xl create of the hostile guest, no xen-blkfront ($(since "$t0") s)"
+hid=$(domid $h) || { kill $xpid; exit 0; }
+guest_ready $h; point $? "adversary: hostile guest $hid booted"
+
+# fio_iops <tag>: the good guest's write IOPS for that run
+fio_iops() { tr -d '\r' < "$(glog $g)" | awk -v t="tag=$1" '$1 == "XB-FIO" && $2 == t { sub(/^iops=/, "", $5); print $5 }' | tail -n 1; }
+XB_GUEST_TIMEOUT=$((RT + 90)) guest_run $g goodio xvda "$RT" baseline
+base=$(fio_iops baseline)
+note "adversary: baseline: the good guest alone, ${base:-?} write IOPS"
+rss0=$(rss) fds0=$(nfds) maps0=$(nmaps)
+note "adversary: xenbackd after the baseline: RSS $rss0 KiB, $fds0 fds, $maps0 mappings"
+rss_max=$((rss0 + ${XB_ADV_RSS_MB:-64} * 1024)) fds_max=$((fds0 + ${XB_ADV_FDS:-16})) maps_max=$((maps0 + ${XB_ADV_MAPS:-64}))
+
+k=0
+for s in $SCEN; do
+	k=$((k + 1))
+	echo "# --- adversary scenario $s"
+	vd=xvd$(echo abcdefghijklmnopqrstuvwxyz | cut -c$((k + 1)))
+	devid=$((51712 + 16 * k))
+	img=$W/adv-$s.img
+	truncate -s 8M "$img"
+	if ! alive; then
+		notok "adversary $s: xenbackd is up before the scenario"
+		continue
+	fi
+	t0=$(now)
+	timeout 60 xl block-attach $h "format=raw,vdev=$vd,access=rw,backendtype=qdisk,target=$img" > $W/adv-attach.log 2>&1
+	point $? "adversary $s: xl block-attach $vd to the hostile guest ($(since "$t0") s)"
+	sed 's/^/# xl block-attach: /' $W/adv-attach.log | head -n 5
+	bpath=/local/domain/0/backend/qdisk/$hid/$devid
+	wait_for 30 xs_is "$bpath/state" 2; point $? "adversary $s: its backend waits for the frontend (InitWait)"
+	n0=$(wc -l < $LOG) c0=$(cpu)
+	sample_peaks
+	guest_send $g goodio xvda "$RT" "$s"
+	gc=$(cat $W/$g.n)
+	sleep 2
+	XB_GUEST_TIMEOUT=150 guest_run $h adv $devid "$s"
+	XB_GUEST_TIMEOUT=$((RT + 90)) guest_wait $g "$gc" goodio
+	sample_stop
+	read -r prss pfds pmaps < $W/adv.peak
+	iops=$(fio_iops "$s")
+	ratio=$(awk -v a="${iops:-0}" -v b="${base:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }')
+	# a ratio, never asserted (timings are not asserted in this project)
+	note "adversary $s: the good guest kept ${iops:-?} of ${base:-?} write IOPS (ratio $ratio; the issue asks >= 0.9, not asserted)"
+	echo "BENCH adversary-iops scenario=$s baseline_iops=${base:-0} attack_iops=${iops:-0} ratio=$ratio"
+	note "adversary $s: xenbackd CPU $(( $(cpu) - c0 )) ticks during the scenario"
+	alive; point $? "adversary $s: xenbackd is up and its control socket answers"
+	[ "${prss:-0}" -le $rss_max ]; point $? "adversary $s: xenbackd's RSS peak ${prss:-?} KiB <= $rss_max KiB (baseline $rss0 + ${XB_ADV_RSS_MB:-64} MiB; fixed bound, no budget yet)"
+	[ "${pfds:-0}" -le $fds_max ]; point $? "adversary $s: xenbackd's open fds peak ${pfds:-?} <= $fds_max (baseline $fds0 + ${XB_ADV_FDS:-16}; fixed bound)"
+	[ "${pmaps:-0}" -le $maps_max ]; point $? "adversary $s: xenbackd's mappings peak ${pmaps:-?} <= $maps_max (baseline $maps0 + ${XB_ADV_MAPS:-64}; fixed bound)"
+	tail -n +$((n0 + 1)) $LOG > "$W/adv-$s.log"
+	why=$(grep -E "qdisk/$hid/${devid}[: ]" "$W/adv-$s.log")
+	[ -n "$why" ]; point $? "adversary $s: xenbackd's log says what the hostile device did"
+	echo "$why" | grep . | head -n 8 | sed "s/^/# xenbackd ($s): /"
+	other=$(grep -iE 'error|warn|fail' "$W/adv-$s.log" | grep -vE "qdisk/$hid/")
+	[ -z "$other" ]; point $? "adversary $s: no error in xenbackd's log about anything but the hostile guest"
+	[ -n "$other" ] && echo "$other" | head -n 5 | sed "s/^/# xenbackd ($s, other): /"
+	xbctl_devs | awk -v d="$hid" -v n="$devid" '$2 == d && $3 == n' | sed "s/^/# registry ($s): /"
+	timeout 30 xl block-detach $h $devid > $W/adv-detach.log 2>&1
+	rc=$?
+	[ $rc = 0 ] || { sed 's/^/# xl block-detach: /' $W/adv-detach.log | head -n 5; timeout 30 xl block-detach -f $h $devid >/dev/null 2>&1; }
+	point $rc "adversary $s: xl block-detach of the hostile disk"
+done
+
+guest_stop $h
+guest_stop $g
+alive; point $? "adversary: xenbackd up after both guests are gone"
+registry_empty() { xenbackctl list >/dev/null 2>&1 && [ -z "$(xbctl_devs)" ]; }
+wait_for 15 registry_empty
+registry_empty; point $? "adversary: registry empty after both guests are gone"
+xbctl_devs | sed 's/^/# left in the registry: /'
+note "adversary: xenbackd at the end: RSS $(rss) KiB, $(nfds) fds, $(nmaps) mappings"
+kill -TERM $xpid
+wait_for 10 sh -c "! kill -0 $xpid"; point $? "adversary: xenbackd exits on SIGTERM"
+grep -ciE 'error|warn' $LOG | sed 's/^/# xenbackd log: error or warning lines: /'
+tail -n 15 $LOG | sed 's/^/# xenbackd: /'
+[ $loaded = 1 ] && { rmmod xenback; point $? "adversary: rmmod xenback"; }
+exit 0
