@@ -11,8 +11,8 @@
 #       (tests/xen/domU-*.sh), their TAP helpers (tests/xen/tap-lib.sh), the
 #       test pattern.
 # domU-fio: the domU archive followed by an overlay with fio and its
-#       libraries (tests/xen/dom0-50-adversary.sh's well-behaved guest; newc
-#       archives concatenate). usage: mkinitramfs-xen.sh domU-fio <out> <domU.cpio>
+#       libraries, gzipped (tests/xen/dom0-50-adversary.sh's well-behaved
+#       guest; newc archives concatenate). usage: mkinitramfs-xen.sh domU-fio <out> <domU.cpio>
 # dom0: busybox, the Xen userspace from xen-utils-4.17 (xl, xenstored,
 #       xenconsoled, xen-init-dom0, xenstore-*) with every ldd library and
 #       libgcc_s.so.1, the Xen kernel modules (+ xen-blkback, loop, brd for the
@@ -86,7 +86,10 @@ domU-fio)
 	[ -s "$base" ] || { echo "$0: domU-fio needs the domU initramfs" >&2; exit 2; }
 	fio=$(command -v fio) || { echo "$0: fio not installed" >&2; exit 1; }
 	"$top/scripts/mkinitramfs-vm.sh" -o "$wd/overlay.cpio" -i "$top/tests/xen/domU-init.sh" -l "$fio:/usr/bin/fio"
-	cat "$base" "$wd/overlay.cpio" > "$out.$$" && mv "$out.$$" "$out"
+	# gzip: fio's libraries are ~85 MiB, and dom0 (512 MiB) holds this file in
+	# its initramfs; the domU kernel inflates a gzip member of a concatenated
+	# initramfs by itself.
+	{ cat "$base" && gzip -6 -c "$wd/overlay.cpio"; } > "$out.$$" && mv "$out.$$" "$out"
 	exit 0 ;;
 dom0)
 	domu=${3:-}
