@@ -27,7 +27,7 @@ have_xenbackd "adversary: tests on real Xen" || exit 0
 FIOCPIO=/xen/domU/initramfs-fio.cpio
 [ -s $FIOCPIO ] || { skip "adversary: the well-behaved guest" "no fio in the build (scripts/packages.txt: fio)"; exit 0; }
 SCEN=$(echo "${XB_ADV_SCENARIOS:-req-prod,bad-segments,bad-indirect,revoke,flush-data,discard-end,ring-params,state-flood,reconnect,big}" | tr , ' ')
-RT=${XB_ADV_RT:-10}
+RT=${XB_ADV_RT:-6}
 loaded=0
 if [ -e /xen/xenback.ko ] && [ ! -c /dev/xenback ]; then
 	insmod /xen/xenback.ko; point $? "adversary: xenback.ko loaded"
@@ -88,15 +88,15 @@ guest_ready $h; point $? "adversary: hostile guest $hid booted"
 
 # fio_iops <tag>: the good guest's write IOPS for that run
 fio_iops() { tr -d '\r' < "$(glog $g)" | awk -v t="tag=$1" '$1 == "XB-FIO" && $2 == t { sub(/^iops=/, "", $5); print $5 }' | tail -n 1; }
+c0=$(cpu)
 XB_GUEST_TIMEOUT=$((RT + 90)) guest_run $g goodio xvda "$RT" baseline
-XB_GUEST_TIMEOUT=$((RT + 90)) guest_run $g goodio xvda 5 noverify noverify
 base=$(fio_iops baseline)
-note "adversary: baseline: the good guest alone, ${base:-?} write IOPS"
+note "adversary: baseline: the good guest alone, ${base:-?} write IOPS; xenbackd CPU $(( $(cpu) - c0 )) ticks"
 rss0=$(rss) fds0=$(nfds) maps0=$(nmaps)
 note "adversary: xenbackd after the baseline: RSS $rss0 KiB, $fds0 fds, $maps0 mappings"
 rss_max=$((rss0 + ${XB_ADV_RSS_MB:-64} * 1024)) fds_max=$((fds0 + ${XB_ADV_FDS:-16})) maps_max=$((maps0 + ${XB_ADV_MAPS:-64}))
 
-k=0
+k=0 tall=$(now)
 for s in $SCEN; do
 	k=$((k + 1))
 	echo "# --- adversary scenario $s"
@@ -108,7 +108,7 @@ for s in $SCEN; do
 		notok "adversary $s: xenbackd is up before the scenario"
 		continue
 	fi
-	t0=$(now)
+	t0=$(now) ts=$(now)
 	timeout 60 xl block-attach $h "format=raw,vdev=$vd,access=rw,backendtype=qdisk,target=$img" > $W/adv-attach.log 2>&1
 	point $? "adversary $s: xl block-attach $vd to the hostile guest ($(since "$t0") s)"
 	sed 's/^/# xl block-attach: /' $W/adv-attach.log | head -n 5
@@ -118,9 +118,12 @@ for s in $SCEN; do
 	sample_peaks
 	guest_send $g goodio xvda "$RT" "$s"
 	gc=$(cat $W/$g.n)
-	sleep 2
+	sleep 1 # fio's start
+	ta=$(now)
 	XB_GUEST_TIMEOUT=150 guest_run $h adv $devid "$s"
+	tattack=$(since "$ta") ta=$(now)
 	XB_GUEST_TIMEOUT=$((RT + 90)) guest_wait $g "$gc" goodio
+	tfio=$(since "$ta")
 	sample_stop
 	read -r prss pfds pmaps < $W/adv.peak
 	iops=$(fio_iops "$s")
@@ -134,9 +137,12 @@ for s in $SCEN; do
 	[ "${pfds:-0}" -le $fds_max ]; point $? "adversary $s: xenbackd's open fds peak ${pfds:-?} <= $fds_max (baseline $fds0 + ${XB_ADV_FDS:-16}; fixed bound)"
 	[ "${pmaps:-0}" -le $maps_max ]; point $? "adversary $s: xenbackd's mappings peak ${pmaps:-?} <= $maps_max (baseline $maps0 + ${XB_ADV_MAPS:-64}; fixed bound)"
 	tail -n +$((n0 + 1)) $LOG > "$W/adv-$s.log"
-	why=$(grep -E "qdisk/$hid/${devid}[: ]" "$W/adv-$s.log")
-	[ -n "$why" ]; point $? "adversary $s: xenbackd's log says what the hostile device did"
-	echo "$why" | grep . | head -n 8 | sed "s/^/# xenbackd ($s): /"
+	# a reason: a line naming the device beyond the routine info lines
+	# (created, connected, closed, destroyed), or one that names a refusal
+	grep -E "qdisk/$hid/${devid}[: ]" "$W/adv-$s.log" | sed "s/^/# xenbackd ($s): /" | head -n 8
+	why=$(grep -E "qdisk/$hid/${devid}[: ]" "$W/adv-$s.log" |
+		awk '!/: (info|debug): / || /refus|bad|invalid|out of range|limit|budget|throttl|denied|malformed/')
+	[ -n "$why" ]; point $? "adversary $s: xenbackd's log says why it refused the hostile device's requests (a line beyond info)"
 	other=$(grep -iE 'error|warn|fail' "$W/adv-$s.log" | grep -vE "qdisk/$hid/")
 	[ -z "$other" ]; point $? "adversary $s: no error in xenbackd's log about anything but the hostile guest"
 	[ -n "$other" ] && echo "$other" | head -n 5 | sed "s/^/# xenbackd ($s, other): /"
@@ -145,7 +151,9 @@ for s in $SCEN; do
 	rc=$?
 	[ $rc = 0 ] || { sed 's/^/# xl block-detach: /' $W/adv-detach.log | head -n 5; timeout 30 xl block-detach -f $h $devid >/dev/null 2>&1; }
 	point $rc "adversary $s: xl block-detach of the hostile disk"
+	note "adversary $s: $(since "$ts") s in all (attack $tattack s, then fio's end $tfio s)"
 done
+note "adversary: the scenarios took $(since "$tall") s"
 
 guest_stop $h
 guest_stop $g
