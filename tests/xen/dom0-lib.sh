@@ -109,7 +109,7 @@ guest_wait() {
 	tr -d '\r' < "$(glog "$_g")" | awk -v c="$_c" -v g="$_g" '
 		$1 == "XB-CMD" && $2 == c { on = 1; next }
 		$1 == "XB-END" && $2 == c { sub(/^rc=/, "", $3); rc = $3; on = 0; next }
-		!on { next }
+		!on || $1 == "XB-FIO-STAT" { next }
 		/^(not )?ok / { p = $0; sub(/^(not )?ok *(- *)?/, "", p)
 			printf "%sok - %s: %s\n", ($1 == "ok" ? "" : "not "), g, p; next }
 		{ print "# " g ": " $0 }
