@@ -87,6 +87,9 @@ int adv_set_state(struct adv *a, int state);
 int adv_wait_backend(struct adv *a, unsigned int mask, double seconds);
 void adv_read_features(struct adv *a);
 void adv_rm(struct adv *a, const char *key);
+/* The same value written to one of our nodes as fast as xenstore takes it,
+ * for seconds; returns the writes answered. */
+unsigned long adv_xs_flood(struct adv *a, const char *key, const char *value, double seconds);
 double adv_now(void);
 
 /* adv_ring.c */
