@@ -309,7 +309,7 @@ int adv_scen_big(struct adv *a)
 	}
 	ADV_NOTE("big: %u requests of %u KiB on %u queue(s) of %u page(s)\n", sent, segs * 4, a->nqueues,
 		 1u << order);
-	adv_collect(a, sent, 90, &t, NULL, 0);
+	adv_collect(a, sent, 60, &t, NULL, 0);
 	adv_tally_print("big", &t);
 	printf("%sok - big: all %u requests of %u KiB answered in %.1f s (%u answered; OKAY %u, ERROR %u)%s\n",
 	       t.answered == sent || shut_down(a) ? "" : "not ", sent, segs * 4, adv_now() - t0,
