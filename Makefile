@@ -16,7 +16,7 @@ SHELL := /bin/bash
 # DEPS is the installer (tests/unit/test-deps-first-run.sh fakes it);
 # XB_DEPS_DONE keeps sub-makes from checking again.
 DEPS        ?= scripts/deps.sh
-DEPS_GOALS  := check unit-check vm-check xen-check demo demo-sim bench bench-% abi-check lint
+DEPS_GOALS  := check unit-check vm-check xen-check demo demo-sim bench bench-% abi-check lint fuzz fuzz-check
 ifneq ($(XB_DEPS_DONE),1)
 ifneq ($(filter $(DEPS_GOALS),$(MAKECMDGOALS)),)
 DEPS_RC := $(shell $(DEPS) --check-or-install >&2; echo $$?)
@@ -135,9 +135,14 @@ $(B)/unit/%: $(B)/san/tests/unit/%.o $(call san,$(UNIT_HELP)) $(UNIT_LIBS)
 # A tool's own code under unit test: xenback-dm's QMP (json-c).
 $(B)/unit/test-xenback-dm-qmp: $(call san,userspace/tools/xenback-dm/qmp.c)
 $(B)/unit/test-xenback-dm-qmp: UNIT_TOOL_LIBS := $(NL_LIBS)
+$(B)/unit/test-xenback-dm-server: $(call san,userspace/tools/xenback-dm/server.c userspace/tools/xenback-dm/qmp.c)
+$(B)/unit/test-xenback-dm-server: UNIT_TOOL_LIBS := $(NL_LIBS)
+# xenbackd's control socket on the simulated bus.
+$(B)/unit/test-control: $(call san,userspace/tools/xenbackd/control.c)
+$(B)/unit/test-control: UNIT_TOOL_LIBS := $(NL_LIBS)
 
 unit-build: $(UNIT_BINS)
-unit-check: $(UNIT_BINS) $(SOLIBS)
+unit-check: $(UNIT_BINS) $(SOLIBS) $(TOOL_BINS) # test-tool-options runs the tools
 	@scripts/run-tap.sh unit $(UNIT_BINS) $(UNIT_SH)
 
 # ---------------------------------------------------------------- the rest
@@ -147,6 +152,7 @@ include tests/xen/xen.mk
 include tests/bench/xen-bench.mk
 include tests/bench/bench.mk
 include scripts/lint.mk
+include tests/fuzz/fuzz.mk
 
 # ---------------------------------------------------------------- ABI
 # The shared libraries against the committed dumps (userspace/lib/abi/);
@@ -159,7 +165,7 @@ abi-dump: $(SOLIBS)
 CHECK_DEPS  += $(SOLIBS)
 CHECK_TESTS += scripts/abi-check.sh
 
-check: $(UNIT_BINS) $(CHECK_DEPS)
+check: $(UNIT_BINS) $(TOOL_BINS) $(CHECK_DEPS)
 	@scripts/run-tap.sh all $(UNIT_BINS) $(UNIT_SH) $(CHECK_TESTS)
 
 # make demo: real Xen in QEMU (scripts/xen-demo.sh); make demo-sim: the

@@ -34,7 +34,31 @@
  * create() that returns 0 without attaching a device *declines* it (QEMU's
  * console ignoring non-ioemu consoles): remembered the same way, no error.
  * When the node disappears the instance goes too; a re-added node is tried
- * afresh.
+ * afresh, exactly once, even if the daemon reads the removal's watch event
+ * only after the re-add:
+ *  - the node of an instance without a device (failed, declined, domain
+ *    gone) gets the key "xenback-record" ("failed", "declined",
+ *    "domain-gone"), written only while the node exists. Removal takes it
+ *    away and the toolstack's new node has none, so an event for the node
+ *    or its state that finds the node without the key is a new node: the
+ *    instance is forgotten and the node tried afresh (marked again if it
+ *    fails again). If the key cannot be written (logged), only the node's
+ *    removal is noticed.
+ *  - a live device's node reads state Initialising (1) only until the
+ *    device publishes InitWait; reading 1 afterwards (an event for the
+ *    node or its state, or before any state write of ours, in the same
+ *    transaction) means the toolstack wrote a new node (forced removal, a
+ *    reused domid): the old device is torn down without writing into the
+ *    new node, its ring unmapped and channel unbound, and the new node
+ *    tried afresh.
+ *
+ * A guest that dies: nothing is created for a frontend domain that does
+ * not exist (/local/domain/<domid> absent). When a domain dies
+ * (@releaseDomain) its devices are torn down (Closed written), and every
+ * instance of a node the toolstack left behind is kept holding nothing,
+ * with error -ESRCH and the text "domain gone" (xenback_bus_foreach(),
+ * xenbackctl list), until its node goes; events for such a node create
+ * nothing.
  *
  * A name is "<frontend-domid>/<devid>", the node's path under
  * backend/<type>/.
@@ -168,7 +192,13 @@ int xenback_bus_start(struct xenback_bus *bus);
 /* One fd for the whole bus (xenstore, event channels, timers): poll it for
  * POLLIN, then call xenback_bus_dispatch(). */
 int xenback_bus_fd(const struct xenback_bus *bus);
-/* Handles everything pending without blocking. Returns the number of
+/* Handles what is pending without blocking, within a round's budgets:
+ * at most 1024 xenstore watch events are read per round, repeats coalesced
+ * (one entry per node and watch, one per device for its frontend's state
+ * subtree: a guest rewriting its state 100,000 times costs one read per
+ * round), at most 256 coalesced events handled per round, at most 4096
+ * held. What a round leaves keeps the bus fd readable, so the next round
+ * comes at once (a poll or run_once does not wait). Returns the number of
  * events handled (>= 0) or a negative errno for a bus-wide failure. */
 int xenback_bus_dispatch(struct xenback_bus *bus);
 /* Blocks up to timeout_ms (-1: forever) for the bus fd, then dispatches.
@@ -203,10 +233,20 @@ struct xenback_backend_info {
 	int (*create)(struct xenback_backend *be, const struct xenback_opts *opts);
 	/* Releases what create() made. Called only for created devices. */
 	void (*destroy)(struct xenback_backend *be);
-	/* Frontend is Initialised: map rings, bind channels. 0 -> Connected. */
+	/* Frontend is Initialised: map rings, bind channels. 0 -> Connected.
+	 * A failure (a negative return, or xenback_device_fail() called from
+	 * inside connect()) is a connect error, not the device's end: the
+	 * library calls disconnect(), moves the backend to Closing (as
+	 * blkback does) and shows the error in xenback_bus_foreach(); when
+	 * the frontend comes back to Initialising (through Closed) the device
+	 * returns to InitWait and connect() runs again on the next
+	 * Initialised. A frontend looping connect/fail is shut down by the
+	 * flap limit (xenback_bus_config.flap_limit). */
 	int (*connect)(struct xenback_device *dev);
-	/* Undo connect(); grants and channels left over are released by the
-	 * library afterwards. */
+	/* Undo connect(). Also called after a connect() that failed half way,
+	 * so it must cope with a partial connect: release exactly what was
+	 * taken (fds, bus fds, buffers), skip what was not. Grants and
+	 * channels left over are released by the library afterwards. */
 	void (*disconnect)(struct xenback_device *dev);
 	unsigned int flags;
 	/* Room for callbacks added later (see xenback_bus_config.reserved):
@@ -229,12 +269,16 @@ int xenback_backend_register(struct xenback_bus *bus,
 /* Registered type names; free() the array (not the strings). */
 const char **xenback_backend_get_types(struct xenback_bus *bus,
 				       unsigned int *nr);
-/* O(1). True for created, failed and declined instances alike. */
+/* O(1). True for created, failed, declined and "domain gone" instances. */
 bool xenback_backend_exists(struct xenback_bus *bus, const char *type,
 			    const char *name);
-/* Creates an instance and runs the type's create(). On failure the instance
- * is kept with its error and never created again while its node exists
- * (QEMU commit eb6ae7a682), and the error returned. */
+/* Creates an instance and runs the type's create(), after the checks
+ * enumeration applies: the node exists (else -ENOENT, nothing kept), the
+ * frontend domain exists (else -ESRCH, kept as "domain gone"), and the
+ * node's frontend lies inside /local/domain/<domid>/ with a matching
+ * frontend-id (else -EINVAL). On failure the instance is kept with its
+ * error and never created again while its node exists (QEMU commit
+ * eb6ae7a682), and the error returned. */
 int xenback_backend_device_create(struct xenback_bus *bus, const char *type,
 				  const char *name,
 				  const struct xenback_opts *opts);
@@ -245,7 +289,8 @@ bool xenback_backend_try_device_destroy(struct xenback_device *dev);
 int xenback_backend_set_error(struct xenback_backend *be, int err,
 			      const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* 0 for live or declined instances, the negative errno of a failed one. */
+/* 0 for declined instances and live ones that connected, the negative
+ * errno of a failed one or of a live device's last failed connect. */
 int xenback_backend_get_error(struct xenback_backend *be, const char **msg);
 uint32_t xenback_backend_frontend_id(struct xenback_backend *be);
 uint32_t xenback_backend_devid(struct xenback_backend *be);
@@ -253,7 +298,7 @@ uint32_t xenback_backend_devid(struct xenback_backend *be);
 /* ---------------------------------------------------------------- options */
 
 /* Options of a device: every key of its backend node except state, online,
- * frontend, frontend-id and hotplug-status. */
+ * frontend, frontend-id, hotplug-status and xenback-record. */
 const char *xenback_opts_get(const struct xenback_opts *o, const char *key);
 unsigned int xenback_opts_count(const struct xenback_opts *o);
 /* i-th key/value, sorted by key; NULL past the end. */
@@ -312,7 +357,10 @@ void xenback_device_log(struct xenback_device *dev, int level,
 			const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Shut this device alone down with an error (logged, kept in the registry
- * as failed until its node goes). Returns err. */
+ * as failed until its node goes). Returns err. Called from inside the
+ * type's connect() it is a connect error instead (see
+ * xenback_backend_info.connect): the device stays, goes Closing and may
+ * connect again; the first reason given is the one shown. */
 int xenback_device_fail(struct xenback_device *dev, int err,
 			const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -359,7 +407,11 @@ struct xenback_device_info {
 	uint32_t devid;
 	int state;          /* backend XenbusState, -1 if no device */
 	int frontend_state; /* -1 if unknown */
-	int error;          /* 0, or the negative errno of a failed device */
+	int error;          /* 0, or the negative errno of a failed device
+			     * (-ESRCH, "domain gone": its frontend domain
+			     * died; the record holds nothing), or
+			     * of a live device's last failed connect
+			     * (cleared by a connect that succeeds) */
 	const char *error_msg;
 	bool declined;
 	unsigned int grants_mapped;

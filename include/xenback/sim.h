@@ -91,6 +91,23 @@ int xenback_sim_grant_end(struct xenback_sim *sim, uint32_t domid,
 /* Grants currently mapped by the backend side. */
 unsigned int xenback_sim_grants_mapped(const struct xenback_sim *sim);
 
+/* ------------------------------------- grants, backend side: faults */
+/* The next n backend-side grant copies fail as a whole with err (< 0, e.g.
+ * -ENOMEM, -EFAULT): nothing is copied and no segment's status is written,
+ * as when the real gntdev ioctl fails. */
+void xenback_sim_fail_grant_copies(struct xenback_sim *sim, unsigned int n, int err);
+/* In the next backend-side grant copy of more than idx segments, segment
+ * idx (of that batch) reports status (a GNTST_* value < 0; the others run). */
+void xenback_sim_fail_grant_copy_segment(struct xenback_sim *sim, unsigned int idx,
+					 int16_t status);
+/* The next n backend-side grant maps fail with err (< 0, e.g. -ENOMEM as
+ * when vm.max_map_count is reached), mapping nothing. */
+void xenback_sim_fail_grant_maps(struct xenback_sim *sim, unsigned int n, int err);
+/* fn(arg) runs once, inside the next backend-side grant map, before it
+ * maps: the frontend acting while the backend is in the middle of a round
+ * (as another CPU would), which one thread cannot do otherwise. */
+void xenback_sim_on_grant_map(struct xenback_sim *sim, void (*fn)(void *arg), void *arg);
+
 /* ---------------------------------------- event channels, frontend side */
 /* An unbound port of domid that remote_domid may bind to. */
 int xenback_sim_evtchn_alloc_unbound(struct xenback_sim *sim, uint32_t domid,

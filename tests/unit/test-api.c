@@ -55,9 +55,17 @@ int main(void)
 
 	o = xenback_opts_new();
 	xenback_opts_set(o, "mode", "w");
-	/* Nodes the toolstack wrote but enumeration leaves alone (not Initialising). */
+	/* Nodes the toolstack wrote but enumeration leaves alone (not
+	 * Initialising). The public create applies enumeration's checks
+	 * (issue 10 item 14): a frontend domain that exists, a frontend in it
+	 * and a matching frontend-id, so the nodes name them. */
+	xenback_sim_write(t.sim, "/local/domain/4/name", "guest4");
 	xenback_sim_write(t.sim, "/local/domain/0/backend/spy/4/51712/state", "3");
+	xenback_sim_write(t.sim, "/local/domain/0/backend/spy/4/51712/frontend", "/local/domain/4/device/spy/51712");
+	xenback_sim_write(t.sim, "/local/domain/0/backend/spy/4/51712/frontend-id", "4");
 	xenback_sim_write(t.sim, "/local/domain/0/backend/spy/4/1/state", "3");
+	xenback_sim_write(t.sim, "/local/domain/0/backend/spy/4/1/frontend", "/local/domain/4/device/spy/1");
+	xenback_sim_write(t.sim, "/local/domain/0/backend/spy/4/1/frontend-id", "4");
 	xbt_settle(&t);
 	tap_ok(!xenback_backend_exists(t.bus, "spy", "4/51712"), "exists() false before create");
 	tap_eq(xenback_backend_device_create(t.bus, "spy", "4/9", o), -ENOENT,

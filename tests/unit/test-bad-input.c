@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "helpers/fdcount.h"
 #include "helpers/simbus.h"
 
 #define BE "/local/domain/0/backend/vtest"
@@ -120,16 +121,46 @@ static void test_bad_frontend_states(struct xbt *t)
 int main(void)
 {
 	struct xbt t;
+	unsigned int creates;
+	int fds;
 
 	xbt_init(&t, XENBACK_LOG_ERR);
 	xbt_add(&t, "vtest", 10, 1, NULL); /* the bystander */
 	xbt_fe_connect(&t, "vtest", 10, 1);
 	xbt_settle(&t);
 
+	fds = fd_count();
 	test_bad_nodes(&t);
+	tap_eq(fd_count(), fds, "bad nodes: fds back at the baseline");
 	test_bad_frontends(&t);
+	tap_eq(fd_count(), fds, "bad frontends: fds back at the baseline");
 	test_xenstore_errors(&t);
+	tap_eq(fd_count(), fds, "xenstore errors: fds back at the baseline");
 	test_bad_frontend_states(&t);
+	tap_eq(fd_count(), fds, "bad frontend states: fds back at the baseline");
+
+	/* The public create applies enumeration's frontend checks. */
+	fds = fd_count();
+	creates = vtest.create;
+	xenback_sim_batch_begin(t.sim);
+	xenback_sim_write(t.sim, BE "/19/1/frontend", "/local/domain/14/device/vtest/1");
+	xenback_sim_write(t.sim, BE "/19/1/frontend-id", "19");
+	xenback_sim_write(t.sim, BE "/19/2/frontend", "/local/domain/19/device/vtest/2");
+	xenback_sim_write(t.sim, BE "/19/2/frontend-id", "14");
+	xenback_sim_write(t.sim, BE "/19/3/frontend", "/local/domain/19/../14/x");
+	xenback_sim_write(t.sim, BE "/19/3/frontend-id", "19");
+	xenback_sim_write(t.sim, "/local/domain/19/name", "guest19");
+	xenback_sim_batch_end(t.sim);
+	tap_eq(xenback_backend_device_create(t.bus, "vtest", "19/1", NULL), -EINVAL,
+	       "device_create() with a frontend in another domain: -EINVAL");
+	tap_eq(xenback_backend_device_create(t.bus, "vtest", "19/2", NULL), -EINVAL,
+	       "device_create() with a mismatched frontend-id: -EINVAL");
+	tap_eq(xenback_backend_device_create(t.bus, "vtest", "19/3", NULL), -EINVAL,
+	       "device_create() with .. in the frontend path: -EINVAL");
+	tap_eq(vtest.create, creates, "and create() never ran");
+	tap_eq(xbt_error(&t, "vtest", 19, 1), -EINVAL, "the refused instance is kept with its error");
+	xbt_settle(&t);
+	tap_eq(fd_count(), fds, "public create refusals: fds back at the baseline");
 
 	/* Public API with bad names. */
 	tap_eq(xenback_backend_device_create(t.bus, "vtest", "1/", NULL), -EINVAL, "device_create(\"1/\") -> -EINVAL");

@@ -9,6 +9,7 @@
 
 #include "tap.h"
 #include "helpers/blkfront.h"
+#include "helpers/fdcount.h"
 #include "userspace/backends/blk/blk_backend.h"
 
 static int16_t one(struct sfront *f, const blkif_request_t *req)
@@ -103,7 +104,7 @@ int main(void)
 	struct xbt t;
 	struct sfront f, g;
 	char img[64] = "/tmp/xenback-bad-XXXXXX";
-	int fd;
+	int fd, fds, fds_f;
 
 	fd = mkstemp(img);
 	if (fd < 0 || ftruncate(fd, 1 << 20) < 0)
@@ -111,12 +112,19 @@ int main(void)
 	close(fd);
 	xbt_init(&t, XENBACK_LOG_ERR);
 	xenback_backend_register(t.bus, &xenback_blk_qdisk_info);
-	sfront_attach(&f, &t, 31, 51712, img, "w", 1, 0);
+	/* The other disk first: the daemon-wide fds a connected disk brings
+	 * (the bounce-buffer pool's trim timer) are open before f comes. */
 	tap_eq(sfront_attach(&g, &t, 32, 51712, img, "w", 1, 0), XENBACK_STATE_CONNECTED,
-	       "two disks Connected");
+	       "the other disk Connected");
+	fds_f = fd_count(); /* f's fds come on top of these */
+	tap_eq(sfront_attach(&f, &t, 31, 51712, img, "w", 1, 0), XENBACK_STATE_CONNECTED,
+	       "the disk under attack Connected");
+	fds = fd_count();
 	test_direct(&f);
 	test_indirect(&f);
+	tap_eq(fd_count(), fds, "bad requests: no fd taken or lost");
 	test_ring_overflow(&t, &f, &g);
+	tap_eq(fd_count(), fds_f, "the shut-down disk gave back every fd it held");
 	xbt_fini(&t);
 	unlink(img);
 	return tap_done();

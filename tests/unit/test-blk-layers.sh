@@ -13,9 +13,12 @@ stages=(
 	blk_persist.c        # persistent grants, mapped once
 	blk_engine.c         # the I/O engine: in place or io_uring, submit, reap
 	blk_engine_inplace.c # in place: memcpy through the mapped image, or preadv/pwritev
+	blk_discard.c        # BLKDISCARD on a block device, on the discard thread
 	blk_complete.c       # completion: result -> status, read data back to the guest
 	blk_grant.c          # the batched grant copy (the data stage's and completion's)
 	blk_respond.c        # responses, push, notify
+	blk_budget.c         # budgets: bounce bytes, persistent mappings, requests; accounting
+	blk_pool.c           # the process's pool of bounce buffers: size classes, reuse, trim
 )
 # Set-up and tear-down, outside the path and outside the order: they may
 # reference any stage (blk_connect.c binds blk_event.c's handlers, starts and

@@ -32,6 +32,11 @@ int main(void)
 	tap_eq(xbt_error(&t, "vtest", 3, 0), 0, "with no error recorded");
 	tap_eq(xbt_be_state(&t, "vtest", 3, 0), XENBACK_STATE_INITIALISING,
 	       "its node is left alone (state stays Initialising)");
+	/* Only the generation mark is written (issue 10 item 8). */
+	msg = xenback_sim_read(t.sim, "/local/domain/0/backend/vtest/3/0/xenback-record");
+	tap_ok(msg && !strcmp(msg, "declined"), "the node is marked xenback-record=declined");
+	free((char *)msg);
+	msg = NULL;
 	for (i = 0; i < 100; i++)
 		xenback_sim_write(t.sim, "/local/domain/0/backend/vtest/3/0/state", "1");
 	xbt_settle(&t);

@@ -27,12 +27,19 @@ int main(void)
 	xenback_sim_domain_destroy(t.sim, 7);
 	xbt_settle(&t);
 	tap_eq(vtest.destroy, 4, "domain 7 died: its 4 devices destroyed");
-	tap_eq(xenback_bus_count(t.bus), 4, "4 devices left");
+	/* The toolstack has not removed domain 7's nodes yet: their records
+	 * stay, holding nothing, listed as "domain gone" (issue 10 item 15). */
+	tap_eq(xenback_bus_count(t.bus), 8, "domain 7's 4 records kept as 'domain gone'");
+	tap_eq(xbt_error(&t, "vtest", 7, 0), -ESRCH, "with error -ESRCH");
 	for (i = 0; i < 4 && xbt_exists(&t, "vtest", 8, i); i++)
 		;
 	tap_eq(i, 4, "domain 8's devices untouched");
 	tap_eq(xenback_sim_ports_bound(t.sim), 1, "domain 7's port unbound, domain 8's kept");
 	tap_eq(xbt_be_state(&t, "vtest", 8, 0), XENBACK_STATE_CONNECTED, "domain 8 still Connected");
+	for (i = 0; i < 4; i++)
+		xbt_rm(&t, "vtest", 7, i);
+	xbt_settle(&t);
+	tap_eq(xenback_bus_count(t.bus), 4, "the toolstack removes domain 7's nodes: 4 devices left");
 	xbt_fini(&t);
 	return tap_done();
 }

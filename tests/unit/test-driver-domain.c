@@ -14,6 +14,9 @@ static void add(struct xenback_sim *sim, uint32_t bdom, uint32_t fdom, uint32_t 
 	char p[160];
 
 	xenback_sim_batch_begin(sim);
+	/* The frontend domain exists: nothing is created for one that does
+	 * not (issue 10 item 15). */
+	xenback_sim_write(sim, xbt_path("/local/domain/%u/name", fdom), "guest%u", fdom);
 	snprintf(p, sizeof(p), "%s/frontend", be);
 	xenback_sim_write(sim, p, "/local/domain/%u/device/vtest/%u", fdom, dev);
 	snprintf(p, sizeof(p), "%s/frontend-id", be);

@@ -215,6 +215,54 @@ static void test_many(void)
 	tap_eq(xenback_sim_grants_mapped(sim), 10001, "10,001 mapped");
 }
 
+static int hooked;
+static void hook(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* Injected faults: a whole copy fails before any status is written; one
+ * segment fails; maps fail; each only as many times as asked. */
+static void test_faults(void)
+{
+	struct xenback_grant_copy segs[2];
+	char buf[2][8];
+	uint32_t ref;
+	void *fe, *be;
+
+	xenback_sim_grant_page(sim, 12, 0, &fe, &ref);
+	memcpy(fe, "abcdefg", 8);
+	for (int i = 0; i < 2; i++)
+		segs[i] = (struct xenback_grant_copy){ .domid = 12, .ref = ref, .len = 8,
+						       .buf = buf[i], .status = 77 };
+	memset(buf, 0, sizeof(buf));
+	xenback_sim_fail_grant_copies(sim, 1, -ENOMEM);
+	tap_eq(gnt->copy(h, segs, 2), -ENOMEM, "injected whole-copy failure: -ENOMEM");
+	tap_ok(segs[0].status == 77 && segs[1].status == 77 && !buf[0][0] && !buf[1][0],
+	       "... no status written, nothing copied");
+	tap_eq(gnt->copy(h, segs, 2), 0, "the next copy runs");
+	tap_ok(!segs[0].status && !segs[1].status && !strcmp(buf[1], "abcdefg"), "... and copies");
+	xenback_sim_fail_grant_copies(sim, 1, 0);
+	tap_eq(gnt->copy(h, segs, 2), -EIO, "an err >= 0 becomes -EIO");
+	xenback_sim_fail_grant_copy_segment(sim, 1, -1);
+	tap_eq(gnt->copy(h, segs, 2), 0, "segment fault: the call succeeds");
+	tap_ok(segs[0].status == 0 && segs[1].status == -1, "... segment 1 alone reports GNTST_general_error");
+	gnt->copy(h, segs, 2);
+	tap_ok(!segs[1].status, "a segment fault fires once");
+	xenback_sim_fail_grant_maps(sim, 2, -ENOMEM);
+	tap_eq(gnt->map(h, 12, &ref, 1, true, &be), -ENOMEM, "injected map failure: -ENOMEM");
+	tap_eq(gnt->map(h, 12, &ref, 1, true, &be), -ENOMEM, "... twice");
+	tap_eq(gnt->map(h, 12, &ref, 1, true, &be), 0, "the third map works");
+	gnt->unmap(h, be, 1);
+	xenback_sim_on_grant_map(sim, hook, &hooked);
+	gnt->map(h, 12, &ref, 1, true, &be);
+	gnt->unmap(h, be, 1);
+	gnt->map(h, 12, &ref, 1, true, &be);
+	gnt->unmap(h, be, 1);
+	tap_eq(hooked, 1, "a map hook runs once, inside the next map");
+	xenback_sim_grant_end(sim, 12, ref);
+}
+
 int main(void)
 {
 	sim = xenback_sim_new();
@@ -223,6 +271,7 @@ int main(void)
 	test_share();
 	test_errors();
 	test_copy();
+	test_faults();
 	test_death_and_close();
 	test_many();
 	xenback_sim_free(sim);

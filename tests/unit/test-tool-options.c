@@ -154,7 +154,7 @@ static void test_xenbackd(void)
 	struct run r;
 
 	if (!built("xenbackd"))
-		return skip(9, "xenbackd");
+		return skip(17, "xenbackd");
 	run(&r, "xenbackd", "--help", NULL);
 	expect(&r, 0, "xenbackd --help");
 	run(&r, "xenbackd", "-h", NULL);
@@ -177,6 +177,23 @@ static void test_xenbackd(void)
 	expect(&r, 0, "xenbackd -t qdisk,vbd -f -l notice -n -d 0 -s -c P -h");
 	run(&r, "xenbackd", "--log-level=DEBUG", "-l", "7", "--help", NULL);
 	expect(&r, 0, "xenbackd --log-level=DEBUG -l 7 --help (names in any case, numbers)");
+	run(&r, "xenbackd", "--max-bounce-mib", "64", "--max-device-bounce-mib=8", "--max-persistent-grants",
+	    "4096", "--max-device-persistent-grants", "1024", "--max-device-requests", "256", "--help", NULL);
+	expect(&r, 0, "xenbackd with every budget flag, then --help");
+	tap_ok(has(r.out, "--max-device-bounce-mib") && has(r.out, "default: 256"),
+	       "--help lists the budgets and defaults");
+	run(&r, "xenbackd", "--max-device-bounce-mib", "0", NULL);
+	expect(&r, 2, "xenbackd --max-device-bounce-mib 0");
+	run(&r, "xenbackd", "--max-device-requests", "-3", NULL);
+	expect(&r, 2, "xenbackd --max-device-requests -3");
+	run(&r, "xenbackd", "--max-bounce-mib", "4", "--max-device-bounce-mib", "8", NULL);
+	expect(&r, 2, "xenbackd: a disk's bounce budget above the daemon's");
+	run(&r, "xenbackd", "--control-mode", "0660", "--control-timeout", "500", "--help", NULL);
+	expect(&r, 0, "xenbackd --control-mode 0660 --control-timeout 500 --help");
+	run(&r, "xenbackd", "--control-mode", "1777", NULL);
+	expect(&r, 2, "xenbackd --control-mode 1777 (beyond the permission bits)");
+	run(&r, "xenbackd", "--control-timeout", "0", NULL);
+	expect(&r, 2, "xenbackd --control-timeout 0");
 }
 
 static void test_xenbackctl(void)
@@ -302,8 +319,7 @@ static const char greeting[] = "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0
 			       "\"major\": 7}, \"package\": \"xenback-dm\"}, \"capabilities\": []}}\r\n";
 
 /* libxl 4.17's command line for a PV guest (as the xen tier's logs show
- * it), with path= sockets; then the same with a listening fd and -S, as
- * libxl passes them with dm_restrict. */
+ * it), with path= sockets; then the same with a listening fd and -S. */
 static void test_dm_libxl(void)
 {
 	char qmp_path[128], stat_path[128], log[128], chq[256], chs[256], out[4096];
@@ -348,7 +364,7 @@ static void test_dm_libxl(void)
 	if (sfd >= 0)
 		close(sfd);
 
-	/* -chardev socket,id=libxl-cmd,fd=N,server,nowait -S ... -runas ... */
+	/* -chardev socket,id=libxl-cmd,fd=N,server,nowait -S ... */
 	{
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 		char ch[64];
@@ -356,9 +372,7 @@ static void test_dm_libxl(void)
 		const char *args[] = { "-xen-domid", "3", "-no-shutdown", "-chardev", ch, "-S", "-mon",
 				       "chardev=libxl-cmd,mode=control", "-nodefaults", "-no-user-config",
 				       "-xen-attach", "-name", "xby", "-vnc", "none", "-display", "none",
-				       "-nographic", "-xen-domid-restrict", "-chroot", "/var/run/xen/qemu-root-3",
-				       "-machine", "xenpv", "-m", "256", "-runas", "1000:1000",
-				       "--no-xenstore", NULL };
+				       "-nographic", "-machine", "xenpv", "-m", "256", "--no-xenstore", NULL };
 
 		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/qmp-fd", tmp);
 		bind(lfd, (struct sockaddr *)&sa, sizeof(sa));
@@ -397,14 +411,44 @@ static void test_dm_libxl(void)
 	}
 }
 
+/* dm_restrict=1: libxl adds -runas, -chroot and -xen-domid-restrict (and
+ * -S). None would be enforced: refused, exit 1, the reason on stderr (the
+ * guest's qemu-dm log), no socket made, nothing announced. */
+static void test_dm_restrict(void)
+{
+	char qmp_path[128], ch[256];
+	struct run r;
+
+	snprintf(qmp_path, sizeof(qmp_path), "%s/qmp-libxl-4", tmp);
+	snprintf(ch, sizeof(ch), "socket,id=libxl-cmd,path=%s,server=on,wait=off", qmp_path);
+	run(&r, "xenback-dm", "-xen-domid", "4", "-no-shutdown", "-chardev", ch, "-S", "-mon",
+	    "chardev=libxl-cmd,mode=control", "-nodefaults", "-xen-attach", "-name", "xbr",
+	    "-xen-domid-restrict", "-chroot", "/var/run/xen/qemu-root-4", "-machine", "xenpv",
+	    "-runas", "1000:1000", "--no-xenstore", NULL);
+	tap_ok(r.status == 1 &&
+		       has(r.err, "refusing -xen-domid-restrict -chroot /var/run/xen/qemu-root-4 "
+				  "-runas 1000:1000 (the guest's dm_restrict=1)") &&
+		       has(r.err, "would keep running as root") && has(r.err, "dm_restrict=0"),
+	       "xenback-dm with dm_restrict's options: refused, exit 1, says what is not enforced (%d)",
+	       r.status);
+	tap_ok(access(qmp_path, F_OK) != 0, "... and made no QMP socket (libxl sees it fail)");
+	run(&r, "xenback-dm", "-xen-domid", "4", "--runas", "xen-qemuuser-range-base",
+	    "--no-xenstore", NULL);
+	tap_ok(r.status == 1 && has(r.err, "refusing -runas xen-qemuuser-range-base"),
+	       "xenback-dm --runas alone: refused too (%d)", r.status);
+}
+
 static void test_dm(void)
 {
 	struct run r;
 
 	if (!built("xenback-dm"))
-		return skip(20, "xenback-dm");
+		return skip(24, "xenback-dm");
 	run(&r, "xenback-dm", "--help", NULL);
 	expect(&r, 0, "xenback-dm --help");
+	tap_ok(has(r.out, "Refused (exit 1): -runas, -chroot, -xen-domid-restrict") &&
+		       has(r.out, "dm_restrict=0"),
+	       "xenback-dm --help says dm_restrict's options are refused, and what to do");
 	run(&r, "xenback-dm", "-h", NULL);
 	expect(&r, 0, "xenback-dm -h");
 	run(&r, "xenback-dm", "-help", NULL);
@@ -428,6 +472,7 @@ static void test_dm(void)
 	    "--no-xenstore", NULL);
 	tap_ok(r.status == 1 && has(r.err, "cannot listen on /nonexistent/dir/q"),
 	       "xenback-dm: a socket it cannot create: exit 1, logged (%d)", r.status);
+	test_dm_restrict();
 	test_dm_libxl();
 }
 

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "tap.h"
 #include "userspace/tools/xenback-dm/qmp.h"
 
@@ -278,11 +280,61 @@ static void test_huge(void)
 	qmp_conn_free(c);
 }
 
+/* Every reply is one line of strict JSON, whatever the command name holds:
+ * each control character, quotes, backslashes, '/', DEL, UTF-8; the name
+ * comes back unchanged in the error's desc. */
+static void test_escaped(void)
+{
+	struct qmp_conn *c = conn();
+	unsigned int ch, bad = 0, n = 0;
+
+	for (ch = 1; ch < 0x80; ch++) {
+		json_object *in = json_object_new_object(), *out = NULL, *err, *desc;
+		char name[64], want[96];
+		const char *msg;
+		size_t len;
+
+		snprintf(name, sizeof(name), "a\"b\\c/%c\xc3\xa9%c", (char)ch, (char)ch);
+		json_object_object_add(in, "execute", json_object_new_string(name));
+		json_object_object_add(in, "id", json_object_new_string(name));
+		msg = json_object_to_json_string_ext(in, JSON_C_TO_STRING_PLAIN);
+		sink_clear(&k);
+		qmp_conn_input(c, msg, strlen(msg));
+		qmp_conn_input(c, "\n", 1);
+		len = k.len;
+		snprintf(want, sizeof(want), "xenback-dm does not implement %s", name);
+		if (len >= 2 && !memcmp(k.out + len - 2, "\r\n", 2) && !memchr(k.out, '\n', len - 1)) {
+			json_tokener *tok = json_tokener_new();
+
+			json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+			out = json_tokener_parse_ex(tok, k.out, (int)len - 2);
+			if (json_tokener_get_error(tok) != json_tokener_success) {
+				json_object_put(out);
+				out = NULL;
+			}
+			json_tokener_free(tok);
+		}
+		if (!out || !json_object_object_get_ex(out, "error", &err) ||
+		    !json_object_object_get_ex(err, "desc", &desc) ||
+		    strcmp(json_object_get_string(desc), want)) {
+			if (!bad++)
+				tap_diag("char 0x%02x: reply %s", ch, k.out);
+		}
+		json_object_put(out);
+		json_object_put(in);
+		n++;
+	}
+	tap_ok(!bad, "%u command names with quotes, backslashes and control characters: each "
+		     "reply is one line of strict JSON with the name intact (%u bad)", n, bad);
+	qmp_conn_free(c);
+}
+
 int main(void)
 {
 	test_libxl();
 	test_framing();
 	test_refusals();
 	test_huge();
+	test_escaped();
 	return tap_done();
 }

@@ -7,6 +7,7 @@
 
 #include "blkfront.h"
 #include "platform.h"
+#include "userspace/backends/blk/blk_backend.h"
 
 uint32_t sfront_word(uint32_t seed, uint64_t index)
 {
@@ -53,35 +54,46 @@ bool sfront_check(struct sfront *f, unsigned int first, unsigned int n, uint32_t
 
 #define FE "/local/domain/%u/device/qdisk/%u"
 
+void sfront_bus_init(struct xbt *t, char *img, int log_level)
+{
+	int fd = mkstemp(img);
+
+	if (fd < 0 || ftruncate(fd, 1 << 20) < 0) {
+		printf("Bail out! no image\n");
+		exit(1);
+	}
+	close(fd);
+	xbt_init(t, log_level);
+	xenback_backend_register(t->bus, &xenback_blk_qdisk_info);
+}
+
 bool sfront_persistent;
 uint8_t sfront_last_op;
+const char *sfront_omit;
 
-long sfront_attach(struct sfront *f, struct xbt *t, uint32_t domid, uint32_t devid,
-		   const char *image, const char *mode, unsigned int nq, unsigned int order)
+/* key (a full path) ends with "/" sfront_omit: the test left it out. */
+static bool omitted(const struct sfront *f, const char *key)
 {
-	struct xenback_platform *plat = xenback_sim_platform(t->sim);
-	char params[256], k1[64], k2[64];
-	const char *extra[] = { params, k1, NULL };
-	unsigned int i, j, pages = 1u << order;
+	size_t kl = strlen(key), ol = sfront_omit ? strlen(sfront_omit) : 0;
 
-	memset(f, 0, sizeof(*f));
-	f->t = t;
-	f->domid = domid;
-	f->devid = devid;
-	f->nq = nq;
-	f->order = order;
-	snprintf(params, sizeof(params), "params=aio:%s", image);
-	snprintf(k1, sizeof(k1), "mode=%s", mode);
-	(void)k2;
-	xbt_add(t, "qdisk", domid, devid, extra);
-	xbt_settle(t);
-	for (i = 0; i < SF_DATA_PAGES; i++)
-		xenback_sim_grant_page(t->sim, domid, 0, &f->data[i], &f->data_ref[i]);
-	xenback_sim_grant_page(t->sim, domid, 0, &f->ind, &f->ind_ref);
+	(void)f;
+	return ol && kl > ol && key[kl - ol - 1] == '/' && !strcmp(key + kl - ol, sfront_omit);
+}
+
+/* The frontend's half of a connect: grant rings, allocate ports, write the
+ * keys blkfront writes (but sfront_omit) and Initialised. */
+void sfront_connect(struct sfront *f)
+{
+	struct xbt *t = f->t;
+	struct xenback_platform *plat = xenback_sim_platform(t->sim);
+	uint32_t domid = f->domid, devid = f->devid;
+	unsigned int i, j, pages = 1u << f->order, nq = f->nq;
+
+	sfront_release(f);
 	xenback_sim_batch_begin(t->sim);
 	for (i = 0; i < nq; i++) {
 		struct sfront_q *q = &f->q[i];
-		char base[128];
+		char base[128], key[160];
 		void *page;
 
 		for (j = 0; j < pages; j++)
@@ -96,23 +108,62 @@ long sfront_attach(struct sfront *f, struct xbt *t, uint32_t domid, uint32_t dev
 		else
 			snprintf(base, sizeof(base), FE, domid, devid);
 		for (j = 0; j < pages; j++) {
-			if (order)
-				xenback_sim_write(t->sim, xbt_path("%s/ring-ref%u", base, j), "%u", q->refs[j]);
+			if (f->order)
+				snprintf(key, sizeof(key), "%s/ring-ref%u", base, j);
 			else
-				xenback_sim_write(t->sim, xbt_path("%s/ring-ref", base), "%u", q->refs[j]);
+				snprintf(key, sizeof(key), "%s/ring-ref", base);
+			if (!omitted(f, key))
+				xenback_sim_write(t->sim, key, "%u", q->refs[j]);
 		}
 		xenback_sim_write(t->sim, xbt_path("%s/event-channel", base), "%u", q->port);
 	}
 	if (nq > 1)
 		xenback_sim_write(t->sim, xbt_path(FE "/multi-queue-num-queues", domid, devid), "%u", nq);
-	if (order)
-		xenback_sim_write(t->sim, xbt_path(FE "/ring-page-order", domid, devid), "%u", order);
+	if (f->order)
+		xenback_sim_write(t->sim, xbt_path(FE "/ring-page-order", domid, devid), "%u", f->order);
 	xenback_sim_write(t->sim, xbt_path(FE "/protocol", domid, devid), "x86_64-abi");
 	xenback_sim_write(t->sim, xbt_path(FE "/feature-persistent", domid, devid), "%d",
 			  sfront_persistent ? 1 : 0);
 	xenback_sim_write(t->sim, xbt_path(FE "/state", domid, devid), "3");
 	xenback_sim_batch_end(t->sim);
 	xbt_settle(t);
+}
+
+void sfront_release(struct sfront *f)
+{
+	struct xenback_platform *plat = xenback_sim_platform(f->t->sim);
+	unsigned int i;
+
+	for (i = 0; i < f->nq; i++) {
+		struct sfront_q *q = &f->q[i];
+
+		if (q->sring)
+			plat->gnt->unmap(plat->gnt_h, q->sring, 1u << f->order);
+		q->sring = NULL;
+	}
+}
+
+long sfront_attach(struct sfront *f, struct xbt *t, uint32_t domid, uint32_t devid,
+		   const char *image, const char *mode, unsigned int nq, unsigned int order)
+{
+	char params[256], k1[64];
+	const char *extra[] = { params, k1, NULL };
+	unsigned int i;
+
+	memset(f, 0, sizeof(*f));
+	f->t = t;
+	f->domid = domid;
+	f->devid = devid;
+	f->nq = nq;
+	f->order = order;
+	snprintf(params, sizeof(params), "params=aio:%s", image);
+	snprintf(k1, sizeof(k1), "mode=%s", mode);
+	xbt_add(t, "qdisk", domid, devid, extra);
+	xbt_settle(t);
+	for (i = 0; i < SF_DATA_PAGES; i++)
+		xenback_sim_grant_page(t->sim, domid, 0, &f->data[i], &f->data_ref[i]);
+	xenback_sim_grant_page(t->sim, domid, 0, &f->ind, &f->ind_ref);
+	sfront_connect(f);
 	return xbt_be_state(t, "qdisk", domid, devid);
 }
 
@@ -196,4 +247,45 @@ unsigned int sfront_run(struct sfront *f, unsigned int qi, unsigned int n,
 	}
 	xenback_sim_evtchn_take(f->t->sim, f->domid, q->port);
 	return got;
+}
+
+void sfront_push(struct sfront *f, unsigned int qi)
+{
+	int notify;
+
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&f->q[qi].ring, notify);
+	(void)notify; /* always: the test may have consumed the backend's req_event */
+	xenback_sim_evtchn_notify(f->t->sim, f->domid, f->q[qi].port);
+}
+
+int16_t sfront_status(struct sfront *f)
+{
+	int16_t st = 99;
+
+	if (sfront_run(f, 0, 1, &st, NULL) != 1)
+		return 99;
+	return st;
+}
+
+void sfront_detach(struct sfront *f, const char *type)
+{
+	xbt_offline(f->t, type, f->domid, f->devid);
+	xbt_fe_set_state(f->t, type, f->domid, f->devid, XENBACK_STATE_CLOSED);
+	xbt_settle(f->t);
+}
+
+void sfront_bus(struct xbt *t, int log_level)
+{
+	xbt_init(t, log_level);
+	xenback_backend_register(t->bus, &xenback_blk_qdisk_info);
+}
+
+bool sfront_image(char *tmpl, long bytes)
+{
+	int fd = mkstemp(tmpl);
+	bool ok = fd >= 0 && ftruncate(fd, bytes) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
 }

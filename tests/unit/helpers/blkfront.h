@@ -29,10 +29,23 @@ struct sfront {
 
 /* Set before sfront_attach(): the frontend offers feature-persistent. */
 extern bool sfront_persistent;
+/* A 1 MiB image file from img (a mkstemp template, renamed in place) and a
+ * simulated bus (xbt_init) with the qdisk type registered; bails out if
+ * the image cannot be made. unlink(img) when done. */
+void sfront_bus_init(struct xbt *t, char *img, int log_level);
+/* Set before connecting: a frontend key the frontend leaves out (relative
+ * to its node, e.g. "queue-1/ring-ref"); NULL: none. */
+extern const char *sfront_omit;
 /* Toolstack adds a qdisk node for image (mode "w" or "r"); the frontend
  * connects with nq queues of 2^order pages. Returns the backend state. */
 long sfront_attach(struct sfront *f, struct xbt *t, uint32_t domid, uint32_t devid,
 		   const char *image, const char *mode, unsigned int nq, unsigned int order);
+/* The frontend (re)connects on its own: fresh rings and ports, the keys
+ * (but sfront_omit), Initialised; settles. Releases the old views first. */
+void sfront_connect(struct sfront *f);
+/* Unmaps the frontend's own views of its rings (they count as mapped
+ * grants of the simulated platform). */
+void sfront_release(struct sfront *f);
 /* Queue a request (not pushed). seg_sectors: sectors per segment (1..8). */
 void sfront_queue_rw(struct sfront *f, unsigned int qi, uint8_t op, uint64_t sector,
 		     unsigned int nseg, unsigned int seg_sectors, uint64_t id);
@@ -43,6 +56,17 @@ void sfront_queue_raw(struct sfront *f, unsigned int qi, const blkif_request_t *
  * number received; statuses[i]/ids[i] filled in order of arrival. */
 unsigned int sfront_run(struct sfront *f, unsigned int qi, unsigned int n,
 			int16_t *statuses, uint64_t *ids);
+/* Push and notify queue qi without waiting. */
+void sfront_push(struct sfront *f, unsigned int qi);
+/* sfront_run() for the one request queued on queue 0: its status, or 99
+ * if no response came. */
+int16_t sfront_status(struct sfront *f);
+/* The frontend goes (toolstack offline, frontend Closed), settled. */
+void sfront_detach(struct sfront *f, const char *type);
+/* A bus on the simulated platform serving the block backend's "qdisk". */
+void sfront_bus(struct xbt *t, int log_level);
+/* mkstemp(tmpl) sized to bytes; false on failure. */
+bool sfront_image(char *tmpl, long bytes);
 /* Operation of the last response sfront_run() consumed. */
 extern uint8_t sfront_last_op;
 /* Fill/check data page i with a pattern derived from seed. */

@@ -17,11 +17,18 @@
  *                  io_uring, one io_uring_submit() per round, reaping
  *   blk_engine_inplace.c  in place: memcpy through a mapping of the image,
  *                  or preadv/pwritev
+ *   blk_discard.c  BLKDISCARD on a block device, on a worker thread; done
+ *                  ones reaped from the engine's eventfd like io_uring's
  *   blk_complete.c completion: the engine's result becomes a status; read
  *                  data goes back to the guest with one batched grant copy
  *   blk_grant.c    the batched grant copy (both directions)
  *   blk_respond.c  responses pushed once per queue; the frontend notified
  *                  only if it asked (RING_PUSH_RESPONSES_AND_CHECK_NOTIFY)
+ *   blk_budget.c   the budgets (blk_backend.h): bounce-buffer bytes,
+ *                  persistent mappings and requests in flight, per device
+ *                  and daemon-wide; what a device holds, accounted
+ *   blk_pool.c     the process's pool of bounce buffers: size classes,
+ *                  reused, counted in the budget, trimmed when idle
  *
  * Nothing calls back up: the engine hands each finished request forward
  * to the completion stage; the response stage returns which queues got
@@ -66,6 +73,23 @@
 #define BLK_URING_ENTRIES 256
 /* Persistent grants kept mapped per queue (blkback's default too). */
 #define BLK_MAX_PGRANTS 1056
+/* At a mapping cap, a queue unmaps up to this many of its least recently
+ * used grants that no request in flight uses, at most once per
+ * BLK_RING_ROUND_BUDGET requests it takes (blk_persist.c). */
+#define BLK_PGRANT_PURGE 64
+/* The largest request: BLK_MAX_INDIRECT_SEGS full pages. */
+#define BLK_MAX_REQ_BYTES (BLK_MAX_INDIRECT_SEGS * BLK_PAGE)
+/* Fairness: requests one queue takes from its ring in one round; the rest
+ * wait for the next round (the engine's eventfd is raised to get one). */
+#define BLK_RING_ROUND_BUDGET 64
+/* Bounce buffers come from one pool for the process (blk_pool.c): size
+ * classes, powers of two from 4 KiB to BLK_MAX_REQ_BYTES, reused; what
+ * stayed idle a whole trim interval is freed by halves. */
+#define BLK_POOL_CLASSES 9
+#define BLK_POOL_TRIM_MS 1000
+/* Teardown waits this long in all for I/O the kernel still holds, then
+ * leaks those requests' buffers (logged) rather than free them. */
+#define BLK_TEARDOWN_WAIT_MS 250
 
 struct blk_dev;
 
@@ -79,11 +103,16 @@ struct blk_req {
 	uint16_t nseg;
 	uint64_t sector;
 	uint64_t nr_sectors;           /* discard */
+	int discard_res;               /* ... its result from the discard thread */
 	uint32_t bytes;
 	struct blkif_request_segment seg[BLK_MAX_INDIRECT_SEGS];
-	void *buf;                     /* bounce buffer, page aligned */
-	size_t buf_cap;
-	bool persistent;               /* I/O straight into mapped guest pages */
+	void *buf;                     /* bounce buffer from the pool, page aligned */
+	size_t buf_cap;                /* ... its size class */
+	bool in_engine;                /* queued on the io_uring, not reaped */
+	bool preflush;                 /* FLUSH_DISKCACHE with data: flush, then write */
+	bool persistent;               /* I/O straight into mapped guest pages
+					 * (until answered) */
+	uint64_t use_seq;              /* ... its pages' last use (blk_persist.c) */
 	struct iovec iov[BLK_MAX_INDIRECT_SEGS];
 	struct blk_req *next;          /* free list / batch lists */
 };
@@ -92,6 +121,8 @@ struct blk_req {
 struct blk_pgrant {
 	uint32_t gref;
 	void *addr;
+	uint64_t used;                 /* use_seq of the last request using it */
+	struct blk_pgrant *lru_prev, *lru_next; /* least recently used first */
 	UT_hash_handle hh;
 };
 
@@ -105,11 +136,19 @@ struct blk_queue {
 	struct blk_req *slots;         /* RING_SIZE of them */
 	struct blk_req *free;
 	unsigned int inflight;
-	bool stalled;                  /* out of slots: blk_event.c resumes it once
-					 * responses have freed some */
+	bool stalled;                  /* out of slots (or the device at its
+					 * request budget): blk_event.c resumes it
+					 * once responses have freed some */
+	bool throttled;                /* the device waits for bounce memory:
+					 * resumed once its parked requests went on */
+	bool budgeted;                 /* took its per-round budget: resumed from
+					 * the engine's eventfd, next round */
 	struct blk_pgrant *pgrants;    /* by gref */
+	struct blk_pgrant *lru_head, *lru_tail;
 	unsigned int npgrants;
-	uint64_t pgrant_maps, pgrant_hits, copies;
+	uint64_t use_seq;              /* requests resolved persistently, counted */
+	uint64_t purge_next;           /* q->requests from which a purge may run */
+	uint64_t pgrant_maps, pgrant_hits, pgrant_purged, copies;
 	uint64_t requests, responses, notifies;
 	uint64_t inline_rw;            /* reads/writes done in place (memory-backed image) */
 };
@@ -129,8 +168,24 @@ struct blk_dev {
 	struct blk_queue q[BLK_MAX_QUEUES];
 	struct io_uring uring;
 	bool uring_ok;
-	int efd;                       /* the engine's eventfd: io_uring completions */
+	int efd;                       /* the engine's eventfd: io_uring completions,
+					 * and kicks for another round */
+	bool efd_added;                /* ... in the bus's epoll set */
 	unsigned int sq_pending;
+	unsigned int uring_inflight;   /* SQEs queued and not reaped */
+	struct blk_discard *discard;   /* block device: discards on the worker
+					 * thread (blk_discard.c) */
+	unsigned int lbs, pbs;         /* logical, physical block size (bytes) */
+	bool blockdev;
+	bool fd_accounted;             /* the image fd counted (XENBACK_USAGE_FDS) */
+	unsigned int inflight;         /* requests taken, not answered (all queues) */
+	/* Budgets (blk_budget.c). */
+	uint64_t bounce_inflight;      /* bytes of its requests' bounce buffers */
+	bool pool_attached;            /* counted by blk_pool_attach() */
+	unsigned int npgrants;         /* persistent mappings (all queues) */
+	struct blk_req *parked, *parked_tail; /* waiting for bounce memory, FIFO */
+	bool waiting;                  /* on the daemon-wide waiters list */
+	struct blk_dev *wait_next;
 	struct blk_req *done_reads;    /* completed reads awaiting copy to the guest */
 	struct blk_req *done;          /* completed, awaiting response */
 };
@@ -144,6 +199,9 @@ void blk_image_close(struct blk_dev *d);
 /* A regular file on tmpfs/ramfs opened without O_DIRECT: served in place
  * rather than through io_uring (XENBACK_BLK_INLINE=0/1 overrides). */
 bool blk_image_in_memory(int fd, bool direct);
+
+/* Where sysfs is (NULL: /sys); for tests. */
+void blk_image_set_sysfs(const char *root);
 
 /* blk_connect.c */
 int blk_connect(struct xenback_device *dev);
@@ -175,9 +233,13 @@ void blk_data_route(struct blk_dev *d, struct blk_req *r, struct blk_req **write
  * all, then to the engine. */
 void blk_data_writes(struct blk_dev *d, struct blk_req *writes);
 
+/* Parked requests (waiting for bounce memory) go on while the budgets
+ * allow, in order; the round's writes fetched. True if any went on. */
+bool blk_data_resume(struct blk_dev *d);
+
 /* blk_persist.c */
-/* 0: r->iov points into persistently mapped guest pages; -ENOSPC: cache
- * full, use grant copy; other < 0: a segment cannot be mapped. */
+/* 0: r->iov points into persistently mapped guest pages; < 0: use grant
+ * copy (-ENOSPC: a cap is reached; else the mapping failed). */
 int blk_persist_resolve(struct blk_queue *q, struct blk_req *r);
 void blk_persist_release(struct blk_queue *q);
 
@@ -194,6 +256,9 @@ int blk_engine_flush(struct blk_dev *d);
 /* After an event on the eventfd fd: every completion to blk_complete_io().
  * < 0: the eventfd could not be read (nothing reaped). */
 int blk_engine_reap(struct blk_dev *d, int fd);
+/* Raise the engine's eventfd: the bus runs blk_engine_event() for d in its
+ * next round (a queue that took its per-round budget goes on there). */
+void blk_engine_kick(struct blk_dev *d);
 
 /* blk_engine_inplace.c */
 /* Map an in-place image (d->inline_rw, regular file) unless
@@ -205,6 +270,27 @@ void blk_inplace_unmap(struct blk_dev *d);
  * SIGBUS in the mapping fails the request and drops the mapping (back to
  * preadv/pwritev). */
 void blk_inplace_rw(struct blk_dev *d, struct blk_req *r);
+
+/* blk_discard.c */
+/* r's BLKDISCARD queued for the discard thread (started on first use); its
+ * result comes back through blk_discard_reap(). < 0: not queued. */
+int blk_discard_submit(struct blk_dev *d, struct blk_req *r);
+/* After the engine's eventfd fired: every discard of d the thread finished
+ * to blk_complete_io(). */
+void blk_discard_reap(struct blk_dev *d);
+/* d goes (before its eventfd closes): discards not started are dropped; one
+ * running is waited for up to BLK_TEARDOWN_WAIT_MS, then left to the thread
+ * (logged), which frees what it holds when the ioctl returns. */
+void blk_discard_fini(struct blk_dev *d);
+struct blk_discard_stats {
+	uint64_t queued, done;         /* discards given to the thread, finished */
+	uint64_t orphaned;             /* still running at their device's teardown */
+	uint64_t orphans_freed;        /* ... and since finished */
+};
+void blk_discard_stats(struct blk_discard_stats *s);
+/* For tests: a discard the thread took waits while held before its ioctl
+ * (a discard that takes long). */
+void blk_discard_hold(bool on);
 
 /* blk_complete.c */
 /* r is answered with status (nothing more to do). */
@@ -228,5 +314,54 @@ int blk_grant_copy(struct blk_dev *d, struct blk_req *list, bool to_guest);
  * asked. Returns a mask of the queues that got responses (1u << q->idx):
  * their slots are free again. */
 unsigned int blk_respond(struct blk_dev *d);
+
+/* blk_budget.c */
+/* r's bounce buffer for r->bytes, within the device's and the daemon's
+ * budgets: 0; -EAGAIN: a budget is reached, r waits (the device is
+ * throttled; memory freed by this device or another resumes it);
+ * -ENOMEM: no memory. */
+int blk_budget_bounce_get(struct blk_dev *d, struct blk_req *r);
+/* r answered: its buffer back to the pool; devices waiting on the
+ * daemon-wide budget are kicked. */
+void blk_budget_bounce_put(struct blk_dev *d, struct blk_req *r);
+/* r's buffer, which the kernel may still write, is never freed (kept on a
+ * list, still counted against the daemon-wide budget); the slot forgets
+ * it. Returns its size. */
+size_t blk_budget_bounce_leak(struct blk_dev *d, struct blk_req *r);
+/* Bytes leaked so, since the process started. */
+uint64_t blk_budget_leaked(void);
+/* One more persistent mapping for d within the per-device and daemon-wide
+ * caps? (Counted if so; blk_budget_pgrant_put() returns them.) */
+bool blk_budget_pgrant_get(struct blk_dev *d);
+void blk_budget_pgrant_put(struct blk_dev *d, unsigned int n);
+/* May d take one more request (requests-in-flight budget)? */
+bool blk_budget_request_ok(const struct blk_dev *d);
+/* d goes away: off the waiters list. */
+void blk_budget_forget(struct blk_dev *d);
+
+/* blk_pool.c */
+/* The pool's size class for n bytes (a power of two, 4 KiB..1 MiB); 0 if
+ * n is larger than the largest. */
+size_t blk_pool_class(size_t n);
+/* A buffer of class size: an idle one, else a new one, after freeing idle
+ * buffers while idle + in use + size would pass limit (the daemon-wide
+ * budget). The caller keeps in use + size within limit. NULL: no memory. */
+void *blk_pool_get(size_t size, uint64_t limit);
+/* An answered request's buffer back (idle; freed if no disk is left). */
+void blk_pool_put(void *buf, size_t size);
+/* A disk connected on bus: the trim timer lives in a bus with disks.
+ * blk_pool_detach() when it goes; the last one frees everything idle. */
+int blk_pool_attach(struct xenback_bus *bus);
+void blk_pool_detach(struct xenback_bus *bus);
+struct blk_pool_stats {
+	uint64_t allocs;               /* buffers allocated (pool empty) */
+	uint64_t hits;                 /* buffers reused from the pool */
+	uint64_t frees;                /* buffers freed (trimmed) */
+	uint64_t idle_bytes;           /* held idle now */
+	uint64_t used_bytes;           /* in use now (leaked ones included) */
+};
+void blk_pool_stats(struct blk_pool_stats *s);
+/* The trim interval (0: BLK_POOL_TRIM_MS); for tests. */
+void blk_pool_set_trim_ms(unsigned int ms);
 
 #endif

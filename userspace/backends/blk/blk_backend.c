@@ -24,8 +24,11 @@ static int blk_create(struct xenback_backend *be, const struct xenback_opts *opt
 	if (r < 0)
 		return r; /* the unattached device is freed by the library */
 	xenback_device_printf(dev, "sectors", "%llu", (unsigned long long)d->sectors);
-	xenback_device_printf(dev, "sector-size", "%u", BLK_SECTOR);
-	xenback_device_printf(dev, "physical-sector-size", "%u", BLK_SECTOR);
+	/* "sectors" and every sector_number are in 512-byte units (Linux
+	 * blkback and blkfront); sector-size is the logical block size, to
+	 * which requests must be aligned. */
+	xenback_device_printf(dev, "sector-size", "%u", d->lbs);
+	xenback_device_printf(dev, "physical-sector-size", "%u", d->pbs);
 	xenback_device_printf(dev, "info", "%u", d->readonly ? VDISK_READONLY : 0);
 	xenback_device_printf(dev, "feature-flush-cache", "1");
 	xenback_device_printf(dev, "feature-barrier", "0");
@@ -35,7 +38,7 @@ static int blk_create(struct xenback_backend *be, const struct xenback_opts *opt
 	xenback_device_printf(dev, "multi-queue-max-queues", "%u", BLK_MAX_QUEUES);
 	if (d->can_discard) {
 		xenback_device_printf(dev, "feature-discard", "1");
-		xenback_device_printf(dev, "discard-granularity", "%u", BLK_PAGE);
+		xenback_device_printf(dev, "discard-granularity", "%u", d->pbs > BLK_PAGE ? d->pbs : BLK_PAGE);
 		xenback_device_printf(dev, "discard-alignment", "0");
 		xenback_device_printf(dev, "discard-secure", "0");
 	}

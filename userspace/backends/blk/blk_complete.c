@@ -6,6 +6,8 @@
  * answered (blk_respond.c). Requests the earlier stages refuse arrive here
  * with their error status.
  */
+#include <errno.h>
+
 #include "blk.h"
 
 void blk_complete(struct blk_dev *d, struct blk_req *r, int16_t status)
@@ -30,6 +32,12 @@ void blk_complete_io(struct blk_dev *d, struct blk_req *r, long res)
 	if (ok && r->io_op == BLKIF_OP_READ && !r->persistent) {
 		r->next = d->done_reads;
 		d->done_reads = r;
+		return;
+	}
+	/* No discard on this storage: EOPNOTSUPP, so blkfront stops sending
+	 * discards (it turns them off on that answer, not on an error). */
+	if (r->io_op == BLKIF_OP_DISCARD && res == -EOPNOTSUPP) {
+		blk_complete(d, r, BLKIF_RSP_EOPNOTSUPP);
 		return;
 	}
 	blk_complete(d, r, ok ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR);

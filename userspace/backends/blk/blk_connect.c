@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Connect: read the frontend's ring layout (multi-page rings, multiple
- * queues), map the rings, bind the channels, start io_uring. */
+ * queues), map the rings, bind the channels, start io_uring. Disconnect
+ * undoes whatever connect got to, in any state it stopped in, and again
+ * harmlessly: the library calls it after a failed connect too. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +77,8 @@ int blk_connect(struct xenback_device *dev)
 	char *proto = NULL;
 	int r;
 
+	if (d->nqueues || d->uring_ok || d->efd >= 0)
+		blk_disconnect(dev); /* what an earlier connect left */
 	if (xenback_device_read_frontend(dev, "protocol", &proto) == 0) {
 		bool native = !strcmp(proto, XEN_IO_PROTO_ABI_NATIVE);
 
@@ -98,6 +102,10 @@ int blk_connect(struct xenback_device *dev)
 	r = blk_engine_init(d, blk_engine_event);
 	if (r < 0)
 		return xenback_device_fail(dev, r, "io_uring: %s", strerror(-r));
+	r = blk_pool_attach(xenback_device_get_bus(dev));
+	if (r < 0)
+		return xenback_device_fail(dev, r, "bounce-buffer pool: %s", strerror(-r));
+	d->pool_attached = true;
 	for (i = 0; i < d->nqueues; i++) {
 		r = queue_connect(d, &d->q[i], (unsigned int)order);
 		if (r < 0)
@@ -109,23 +117,39 @@ int blk_connect(struct xenback_device *dev)
 void blk_disconnect(struct xenback_device *dev)
 {
 	struct blk_dev *d = xenback_device_priv(dev);
-	unsigned int i;
+	unsigned int i, j;
 
-	blk_engine_fini(d); /* waits for I/O in flight: buffers and rings stay valid */
+	/* I/O in flight: cancelled, waited for (bounded); buffers the kernel
+	 * may still write are leaked, not freed (blk_engine.c). */
+	blk_engine_fini(d);
+	blk_budget_forget(d);
+	/* Requests taken and never answered (the rings go): their buffers
+	 * back to the pool. */
 	for (i = 0; i < d->nqueues; i++) {
 		struct blk_queue *q = &d->q[i];
-		unsigned int j, size = q->slots ? RING_SIZE(&q->ring) : 0;
+		unsigned int size = q->slots ? RING_SIZE(&q->ring) : 0;
 
-		blk_persist_release(q);
+		for (j = 0; j < size; j++)
+			blk_budget_bounce_put(d, &q->slots[j]);
+	}
+	if (d->pool_attached)
+		blk_pool_detach(xenback_device_get_bus(dev));
+	d->pool_attached = false;
+	for (i = 0; i < d->nqueues; i++) {
+		struct blk_queue *q = &d->q[i];
+
+		if (q->d)
+			blk_persist_release(q);
 		if (q->ch)
 			xenback_evtchn_unbind(q->ch);
 		if (q->sring)
 			xenback_device_unmap_grants(dev, q->sring);
-		for (j = 0; j < size; j++)
-			free(q->slots[j].buf);
 		free(q->slots);
 		memset(q, 0, sizeof(*q));
 	}
+	xenback_device_account(dev, XENBACK_USAGE_REQUESTS, -(int64_t)d->inflight);
+	d->inflight = 0;
 	d->nqueues = 0;
 	d->done = d->done_reads = NULL;
+	d->parked = d->parked_tail = NULL;
 }

@@ -2,50 +2,39 @@
 /*
  * Data movement on the way in: a valid read or write either does its I/O
  * straight into the guest's persistently mapped pages (blk_persist.c) or
- * goes through the request's bounce buffer, whose write data is fetched
- * with one batched grant copy per round (blk_grant.c). Then the engine.
- * (Read data goes back to the guest at completion: blk_complete.c.)
+ * goes through a bounce buffer (blk_budget.c), whose write data is
+ * fetched with one batched grant copy per round (blk_grant.c). Then the
+ * engine. (Read data goes back to the guest at completion: blk_complete.c.)
+ *
+ * Any failure to map persistently (a cap reached, or the mapping itself
+ * failed) falls back to grant copy for that request: a bad grant then
+ * fails in the copy, as it would without persistent grants. A request
+ * whose bounce buffer would pass a budget is parked, in order, and the
+ * device throttled: its queues stop taking requests (blk_ring.c) until
+ * blk_data_resume(), run at the end of a round, has sent every parked
+ * request on.
  */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "blk.h"
 
-static int buf_reserve(struct blk_req *r)
+static void park(struct blk_dev *d, struct blk_req *r)
 {
-	size_t need = ((size_t)r->bytes + BLK_PAGE - 1) & ~(size_t)(BLK_PAGE - 1);
-	void *p;
-
-	if (need <= r->buf_cap)
-		return 0;
-	if (posix_memalign(&p, BLK_PAGE, need))
-		return -ENOMEM;
-	free(r->buf);
-	r->buf = p;
-	r->buf_cap = need;
-	return 0;
+	if (!d->parked)
+		xenback_device_account(d->dev, XENBACK_USAGE_THROTTLED, 1);
+	r->next = NULL;
+	if (d->parked_tail)
+		d->parked_tail->next = r;
+	else
+		d->parked = r;
+	d->parked_tail = r;
 }
 
-void blk_data_route(struct blk_dev *d, struct blk_req *r, struct blk_req **writes)
+/* r has its bounce buffer: writes onto *writes (data fetched first), reads
+ * to the engine. */
+static void bounce_on(struct blk_dev *d, struct blk_req *r, struct blk_req **writes)
 {
-	r->persistent = false;
-	if (d->persistent) {
-		int e = blk_persist_resolve(r->q, r);
-
-		if (e == 0) {
-			if (blk_engine_submit(d, r) < 0)
-				blk_complete(d, r, BLKIF_RSP_ERROR);
-			return;
-		}
-		if (e != -ENOSPC) {
-			blk_complete(d, r, BLKIF_RSP_ERROR);
-			return;
-		}
-	}
-	if (buf_reserve(r) < 0) {
-		blk_complete(d, r, BLKIF_RSP_ERROR);
-		return;
-	}
 	r->q->copies++;
 	if (r->io_op == BLKIF_OP_WRITE) {
 		r->next = *writes;
@@ -53,6 +42,51 @@ void blk_data_route(struct blk_dev *d, struct blk_req *r, struct blk_req **write
 	} else if (blk_engine_submit(d, r) < 0) {
 		blk_complete(d, r, BLKIF_RSP_ERROR);
 	}
+}
+
+void blk_data_route(struct blk_dev *d, struct blk_req *r, struct blk_req **writes)
+{
+	int e;
+
+	r->persistent = false;
+	if (d->persistent && blk_persist_resolve(r->q, r) == 0) {
+		if (blk_engine_submit(d, r) < 0)
+			blk_complete(d, r, BLKIF_RSP_ERROR);
+		return;
+	}
+	r->persistent = false;
+	e = d->parked ? -EAGAIN : blk_budget_bounce_get(d, r); /* keep the order */
+	if (e == -EAGAIN)
+		park(d, r);
+	else if (e < 0)
+		blk_complete(d, r, BLKIF_RSP_ERROR);
+	else
+		bounce_on(d, r, writes);
+}
+
+bool blk_data_resume(struct blk_dev *d)
+{
+	struct blk_req *writes = NULL, *r;
+	bool any = false;
+	int e;
+
+	while ((r = d->parked)) {
+		e = blk_budget_bounce_get(d, r);
+		if (e == -EAGAIN)
+			break;
+		d->parked = r->next;
+		if (!d->parked)
+			d->parked_tail = NULL;
+		r->next = NULL;
+		any = true;
+		if (e < 0)
+			blk_complete(d, r, BLKIF_RSP_ERROR);
+		else
+			bounce_on(d, r, &writes);
+	}
+	if (writes)
+		blk_data_writes(d, writes);
+	return any;
 }
 
 void blk_data_writes(struct blk_dev *d, struct blk_req *writes)

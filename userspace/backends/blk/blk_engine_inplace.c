@@ -162,6 +162,10 @@ void blk_inplace_rw(struct blk_dev *d, struct blk_req *r)
 	bool rd = r->io_op == BLKIF_OP_READ;
 	ssize_t n;
 
+	if (r->preflush && fdatasync(d->fd) < 0) { /* FLUSH_DISKCACHE with data */
+		blk_complete_io(d, r, -errno);
+		return;
+	}
 	if (d->map)
 		n = map_rw(d, r) == 0 ? (ssize_t)r->bytes : -1;
 	else if (r->persistent)

@@ -4,20 +4,34 @@
  * the pipeline (blk.h lists the stages):
  *   the queue's event channel: requests taken from the ring, their I/O
  *     queued and submitted; what finished in the round is answered;
- *   the engine's eventfd: io_uring completions reaped and answered.
- * A queue that ran out of slots stopped taking requests (q->stalled); once
- * a round's responses free some of its slots, it is resumed from here, as
- * if its event channel had fired: the response stage never calls back up.
+ *   the engine's eventfd: io_uring completions reaped and answered; also
+ *     raised as a kick, for another round (below).
+ * A queue stops taking requests when it runs out of slots or its device
+ * reaches its request budget (q->stalled), when its device waits for
+ * bounce memory (q->throttled), or when it took its per-round budget
+ * (q->budgeted). It is resumed from here, as if its event channel had
+ * fired: a stalled queue once a round answered requests, a throttled one
+ * once its device's parked requests went on (memory freed by its own
+ * answers, or by another device, which kicks it), a budgeted one in the
+ * next round, from the kick it raised: one busy ring cannot hold the one
+ * thread for long. The later stages never call back up.
  */
 #include "blk.h"
 
-static void resume(struct blk_dev *d, unsigned int answered);
+static void resume(struct blk_dev *d, unsigned int answered, bool next_round);
 
 /* What a round finished: answered (the response stage notifies the
- * frontends that asked), then stalled queues with free slots resumed. */
-static void round_end(struct blk_dev *d)
+ * frontends that asked), parked requests sent on if the memory they wait
+ * for is there now, then queues resumed. */
+static void round_end(struct blk_dev *d, bool next_round)
 {
-	resume(d, blk_complete_round(d));
+	unsigned int answered = blk_complete_round(d);
+
+	if (d->parked && blk_data_resume(d)) {
+		blk_engine_flush(d);
+		answered |= blk_complete_round(d);
+	}
+	resume(d, answered, next_round);
 }
 
 bool blk_queue_event(struct xenback_evtchn *ch, void *arg)
@@ -27,10 +41,15 @@ bool blk_queue_event(struct xenback_evtchn *ch, void *arg)
 	bool work = false;
 
 	(void)ch;
-	if (blk_ring_consume(q, &work) < 0)
-		return work; /* the device has failed */
+	if (blk_ring_consume(q, &work) < 0) {
+		/* The device has failed: what the round took is answered (with
+		 * errors for what it had not sent on), nothing resumed. */
+		blk_engine_flush(d);
+		blk_complete_round(d);
+		return work;
+	}
 	blk_engine_flush(d);
-	round_end(d);
+	round_end(d, false);
 	return work;
 }
 
@@ -41,20 +60,21 @@ void blk_engine_event(int fd, uint32_t events, void *arg)
 	(void)events;
 	if (blk_engine_reap(d, fd) < 0)
 		return;
-	round_end(d);
+	round_end(d, true);
 }
 
-/* answered: the queues that got responses (blk_respond()). */
-static void resume(struct blk_dev *d, unsigned int answered)
+/* answered: the queues that got responses (blk_respond()); next_round:
+ * called from the engine's eventfd (where budgeted queues go on). */
+static void resume(struct blk_dev *d, unsigned int answered, bool next_round)
 {
 	unsigned int i;
 
 	for (i = 0; i < d->nqueues; i++) {
 		struct blk_queue *q = &d->q[i];
+		bool go = (q->stalled && answered) || (q->throttled && !d->parked) ||
+			  (q->budgeted && next_round);
 
-		if ((answered & 1u << i) && q->stalled) {
-			q->stalled = false;
+		if (go && q->ch)
 			blk_queue_event(q->ch, q);
-		}
 	}
 }

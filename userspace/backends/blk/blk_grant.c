@@ -43,10 +43,12 @@ int blk_grant_copy(struct blk_dev *d, struct blk_req *list, bool to_guest)
 		}
 	}
 	ret = xenback_device_grant_copy(d->dev, segs, n);
+	/* A call that failed as a whole (-ENOMEM, -EFAULT, ...) wrote no
+	 * status: every request of the batch failed, none moved its data. */
 	k = 0;
 	for (r = list; r; r = r->next)
 		for (i = 0; i < r->nseg; i++, k++)
-			if (segs[k].status || ret == -EINVAL || ret == -ENOSYS)
+			if (ret < 0 || segs[k].status)
 				r->status = BLKIF_RSP_ERROR;
 	free(segs);
 	return ret;

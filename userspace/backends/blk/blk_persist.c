@@ -3,15 +3,102 @@
  * Persistent grants (feature-persistent): a frontend that offers it reuses
  * a pool of granted pages, so each page is mapped once and I/O goes
  * straight between the image and the guest's pages: no grant operation
- * and no copy per request once the pool is mapped. Bounded per queue; past
- * the bound, requests fall back to grant copy.
+ * and no copy per request once the pool is mapped. Bounded per queue
+ * (BLK_MAX_PGRANTS), per device and daemon-wide (blk_budget.c): every
+ * mapping is an mmap, and vm.max_map_count is one limit for the whole
+ * process. When a bound is reached, the queue first unmaps a batch of its
+ * least recently used grants (at most BLK_PGRANT_PURGE, at most once per
+ * BLK_RING_ROUND_BUDGET requests it takes), so a guest whose working set
+ * moved gets its fast path back; a grant that a request in flight may use
+ * is never unmapped. Past a bound still, or when a mapping fails, the
+ * request falls back to grant copy.
+ *
+ * In use: each request resolved here takes the next q->use_seq and stamps
+ * every grant it uses with it (moving it to the end of the LRU list, which
+ * stays ordered by stamp). A grant whose stamp is older than that of every
+ * request in flight through mapped pages (and of the request being
+ * resolved) was last used by a request since answered: it may go.
  */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "blk.h"
 
-static struct blk_pgrant *lookup(struct blk_queue *q, uint32_t gref, int *err)
+static void lru_del(struct blk_queue *q, struct blk_pgrant *p)
+{
+	if (p->lru_prev)
+		p->lru_prev->lru_next = p->lru_next;
+	else
+		q->lru_head = p->lru_next;
+	if (p->lru_next)
+		p->lru_next->lru_prev = p->lru_prev;
+	else
+		q->lru_tail = p->lru_prev;
+	p->lru_prev = p->lru_next = NULL;
+}
+
+/* p used by r now: stamped, to the end of the list. */
+static void touch(struct blk_queue *q, struct blk_pgrant *p, const struct blk_req *r)
+{
+	p->used = r->use_seq;
+	if (q->lru_tail == p)
+		return;
+	if (q->lru_head == p || p->lru_prev)
+		lru_del(q, p);
+	p->lru_prev = q->lru_tail;
+	if (q->lru_tail)
+		q->lru_tail->lru_next = p;
+	else
+		q->lru_head = p;
+	q->lru_tail = p;
+}
+
+static void unmap(struct blk_queue *q, struct blk_pgrant *p)
+{
+	lru_del(q, p);
+	HASH_DEL(q->pgrants, p);
+	xenback_device_unmap_grants(q->d->dev, p->addr);
+	free(p);
+}
+
+/* A cap is reached while r resolves: up to BLK_PGRANT_PURGE of q's least
+ * recently used grants that no request in flight uses are unmapped, at most
+ * once per BLK_RING_ROUND_BUDGET requests q takes. The number unmapped. */
+static unsigned int purge(struct blk_queue *q, const struct blk_req *r)
+{
+	uint64_t oldest = r->use_seq;
+	unsigned int i, size = RING_SIZE(&q->ring), n = 0;
+	struct blk_pgrant *p;
+
+	if (q->requests < q->purge_next)
+		return 0;
+	q->purge_next = q->requests + BLK_RING_ROUND_BUDGET;
+	for (i = 0; i < size; i++)
+		if (q->slots[i].persistent && q->slots[i].use_seq < oldest)
+			oldest = q->slots[i].use_seq;
+	while (n < BLK_PGRANT_PURGE && (p = q->lru_head) && p->used < oldest) {
+		unmap(q, p);
+		n++;
+	}
+	if (n) {
+		blk_budget_pgrant_put(q->d, n);
+		q->npgrants -= n;
+		q->pgrant_purged += n;
+	}
+	return n;
+}
+
+/* Room for one more mapping on q within every cap (counted if so), after a
+ * purge if need be. */
+static bool room(struct blk_queue *q, const struct blk_req *r)
+{
+	if (q->npgrants < BLK_MAX_PGRANTS && blk_budget_pgrant_get(q->d))
+		return true;
+	return purge(q, r) && q->npgrants < BLK_MAX_PGRANTS && blk_budget_pgrant_get(q->d);
+}
+
+static struct blk_pgrant *lookup(struct blk_queue *q, const struct blk_req *req, uint32_t gref,
+				 int *err)
 {
 	struct blk_pgrant *p;
 	int r;
@@ -19,25 +106,24 @@ static struct blk_pgrant *lookup(struct blk_queue *q, uint32_t gref, int *err)
 	HASH_FIND(hh, q->pgrants, &gref, sizeof(gref), p);
 	if (p) {
 		q->pgrant_hits++;
+		touch(q, p, req);
 		return p;
 	}
-	if (q->npgrants >= BLK_MAX_PGRANTS) {
+	if (!room(q, req)) {
 		*err = -ENOSPC;
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
-	if (!p) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	r = xenback_device_map_grants(q->d->dev, &gref, 1, true, &p->addr);
+	r = p ? xenback_device_map_grants(q->d->dev, &gref, 1, true, &p->addr) : -ENOMEM;
 	if (r < 0) {
+		blk_budget_pgrant_put(q->d, 1);
 		free(p);
 		*err = r;
 		return NULL;
 	}
 	p->gref = gref;
 	HASH_ADD(hh, q->pgrants, gref, sizeof(p->gref), p);
+	touch(q, p, req);
 	q->npgrants++;
 	q->pgrant_maps++;
 	return p;
@@ -45,11 +131,19 @@ static struct blk_pgrant *lookup(struct blk_queue *q, uint32_t gref, int *err)
 
 int blk_persist_resolve(struct blk_queue *q, struct blk_req *r)
 {
-	unsigned int i;
+	unsigned int i, mask = q->d->lbs - 1;
 	int err = 0;
 
+	/* O_DIRECT on a device with large sectors needs every piece of the
+	 * vector aligned to them: a request split otherwise goes through one
+	 * contiguous bounce buffer. */
+	for (i = 0; mask >= BLK_SECTOR && i < r->nseg; i++)
+		if (((r->seg[i].first_sect * BLK_SECTOR) & mask) ||
+		    (((unsigned int)r->seg[i].last_sect + 1) * BLK_SECTOR & mask))
+			return -EINVAL;
+	r->use_seq = ++q->use_seq;
 	for (i = 0; i < r->nseg; i++) {
-		struct blk_pgrant *p = lookup(q, r->seg[i].gref, &err);
+		struct blk_pgrant *p = lookup(q, r, r->seg[i].gref, &err);
 
 		if (!p)
 			return err;
@@ -64,10 +158,8 @@ void blk_persist_release(struct blk_queue *q)
 {
 	struct blk_pgrant *p, *tmp;
 
-	HASH_ITER(hh, q->pgrants, p, tmp) {
-		HASH_DEL(q->pgrants, p);
-		xenback_device_unmap_grants(q->d->dev, p->addr);
-		free(p);
-	}
+	HASH_ITER(hh, q->pgrants, p, tmp)
+		unmap(q, p);
+	blk_budget_pgrant_put(q->d, q->npgrants);
 	q->npgrants = 0;
 }

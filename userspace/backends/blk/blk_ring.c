@@ -9,16 +9,19 @@
 
 #include "blk.h"
 
+/* A free slot, unless q has none or the device is at its request budget. */
 static struct blk_req *slot_get(struct blk_queue *q)
 {
 	struct blk_req *r = q->free;
 
-	if (r) {
+	if (r && blk_budget_request_ok(q->d)) {
 		q->free = r->next;
 		r->next = NULL;
 		q->inflight++;
+		q->d->inflight++;
+		return r;
 	}
-	return r;
+	return NULL;
 }
 
 /* Segments -> byte count; 0 if any segment is malformed. */
@@ -36,13 +39,25 @@ static uint32_t seg_bytes(const struct blk_req *r)
 	return bytes;
 }
 
-/* Read/write whose segments are in r->seg: segment and range checks. */
+/* sector_number is in 512-byte units whatever the device's logical block
+ * size (as Linux blkfront and blkback use it); an I/O the device cannot do
+ * (O_DIRECT on a 4096-byte-sector disk) is refused here rather than tried. */
+static bool aligned(const struct blk_dev *d, uint64_t sector, uint64_t bytes)
+{
+	uint64_t mask = d->lbs - 1;
+
+	return !((sector * BLK_SECTOR) & mask) && !(bytes & mask);
+}
+
+/* Read/write whose segments are in r->seg: segment, range and alignment
+ * checks. */
 static bool rw_ok(struct blk_dev *d, struct blk_req *r)
 {
 	r->bytes = seg_bytes(r);
 	if (!r->nseg || !r->bytes)
 		return false;
-	return r->sector <= d->sectors && r->bytes / BLK_SECTOR <= d->sectors - r->sector;
+	return r->sector <= d->sectors && r->bytes / BLK_SECTOR <= d->sectors - r->sector &&
+	       aligned(d, r->sector, r->bytes);
 }
 
 enum take { TAKE_DONE, TAKE_SUBMIT, TAKE_RW, TAKE_INDIRECT };
@@ -75,12 +90,23 @@ static enum take take(struct blk_dev *d, struct blk_req *r, const union blk_ring
 	r->id = req->id;
 	r->op = req->operation;
 	r->status = BLKIF_RSP_OKAY;
+	r->preflush = false;
 	switch (req->operation) {
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		if (!req->nr_segments) {
+			r->io_op = BLKIF_OP_FLUSH_DISKCACHE;
+			r->nseg = 0;
+			return TAKE_SUBMIT;
+		}
+		/* With data (blkfront's REQ_PREFLUSH/REQ_FUA writes): flush,
+		 * then write the data, as blkback does. */
+		r->preflush = true;
+		/* fall through */
 	case BLKIF_OP_READ:
 	case BLKIF_OP_WRITE:
 		if (req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST)
 			break;
-		r->io_op = req->operation;
+		r->io_op = r->preflush ? BLKIF_OP_WRITE : req->operation;
 		r->nseg = req->nr_segments;
 		r->sector = req->sector_number;
 		memcpy(r->seg, req->seg, r->nseg * sizeof(r->seg[0]));
@@ -101,17 +127,15 @@ static enum take take(struct blk_dev *d, struct blk_req *r, const union blk_ring
 			break;
 		r->seg[0].gref = ind->indirect_grefs[0]; /* descriptor page, fetched next */
 		return TAKE_INDIRECT;
-	case BLKIF_OP_FLUSH_DISKCACHE:
-		r->io_op = BLKIF_OP_FLUSH_DISKCACHE;
-		r->nseg = 0;
-		return TAKE_SUBMIT;
 	case BLKIF_OP_DISCARD:
 		r->io_op = BLKIF_OP_DISCARD;
 		r->nseg = 0;
 		r->sector = disc->sector_number;
 		r->nr_sectors = disc->nr_sectors;
 		if (!d->can_discard || r->sector > d->sectors ||
-		    r->nr_sectors > d->sectors - r->sector)
+		    r->nr_sectors > d->sectors - r->sector ||
+		    r->nr_sectors > UINT64_MAX / BLK_SECTOR ||
+		    !aligned(d, r->sector, r->nr_sectors * BLK_SECTOR))
 			break;
 		return TAKE_SUBMIT;
 	default:
@@ -128,6 +152,7 @@ static void fetch_indirect(struct blk_dev *d, struct blk_req *list, struct blk_r
 	struct xenback_grant_copy segs[64];
 	struct blk_req *r, *next, *batch[64];
 	unsigned int n = 0, i;
+	int ret;
 
 	for (r = list; r; r = next) {
 		next = r->next;
@@ -138,12 +163,13 @@ static void fetch_indirect(struct blk_dev *d, struct blk_req *list, struct blk_r
 		};
 		if (++n < 64 && next)
 			continue;
-		xenback_device_grant_copy(d->dev, segs, n);
+		/* Failed as a whole: no status written, no descriptor read. */
+		ret = xenback_device_grant_copy(d->dev, segs, n);
 		for (i = 0; i < n; i++) {
 			struct blk_req *b = batch[i];
 
 			b->next = NULL;
-			if (segs[i].status || !rw_ok(d, b))
+			if (ret < 0 || segs[i].status || !rw_ok(d, b))
 				blk_complete(d, b, BLKIF_RSP_ERROR);
 			else
 				blk_data_route(d, b, writes);
@@ -152,12 +178,28 @@ static void fetch_indirect(struct blk_dev *d, struct blk_req *list, struct blk_r
 	}
 }
 
+/* Requests the round took but had not sent on when the frontend broke the
+ * ring protocol: answered with an error, so none stays counted in flight
+ * or holds its slot. */
+static void abandon(struct blk_dev *d, struct blk_req *list)
+{
+	struct blk_req *r, *next;
+
+	for (r = list; r; r = next) {
+		next = r->next;
+		r->next = NULL;
+		blk_complete(d, r, BLKIF_RSP_ERROR);
+	}
+}
+
 int blk_ring_consume(struct blk_queue *q, bool *work)
 {
 	struct blk_dev *d = q->d;
 	struct blk_req *writes = NULL, *indirect = NULL, *r;
-	int more;
+	unsigned int taken = 0;
+	int more, ret = 0;
 
+	q->stalled = q->throttled = q->budgeted = false; /* this call says anew */
 	for (;;) {
 		RING_IDX rc = q->ring.req_cons, rp = q->ring.sring->req_prod;
 
@@ -166,11 +208,23 @@ int blk_ring_consume(struct blk_queue *q, bool *work)
 			xenback_device_fail(d->dev, -EPROTO,
 					    "queue %u: frontend req_prod %u runs %u ahead of responses (ring of %u)",
 					    q->idx, rp, rp - q->ring.rsp_prod_pvt, RING_SIZE(&q->ring));
-			return -EPROTO;
+			abandon(d, indirect);
+			abandon(d, writes);
+			indirect = writes = NULL;
+			ret = -EPROTO;
+			break;
 		}
 		while (rc != rp) {
 			union blk_ring_req req;
 
+			if (d->parked) { /* the device waits for memory */
+				q->throttled = true;
+				break;
+			}
+			if (taken == BLK_RING_ROUND_BUDGET) { /* the rest next round */
+				q->budgeted = true;
+				break;
+			}
 			r = RING_REQUEST_CONS_OVERFLOW(&q->ring, rc) ? NULL : slot_get(q);
 			if (!r) {
 				q->stalled = true;
@@ -182,6 +236,7 @@ int blk_ring_consume(struct blk_queue *q, bool *work)
 			__asm__ __volatile__("" ::: "memory");
 			q->ring.req_cons = ++rc;
 			q->requests++;
+			taken++;
 			*work = true;
 			switch (take(d, r, &req)) {
 			case TAKE_DONE:
@@ -200,15 +255,18 @@ int blk_ring_consume(struct blk_queue *q, bool *work)
 				break;
 			}
 		}
-		if (q->stalled)
+		if (q->stalled || q->throttled || q->budgeted)
 			break;
 		RING_FINAL_CHECK_FOR_REQUESTS(&q->ring, more);
 		if (!more)
 			break;
 	}
+	xenback_device_account(d->dev, XENBACK_USAGE_REQUESTS, taken);
 	if (indirect)
 		fetch_indirect(d, indirect, &writes);
 	if (writes)
 		blk_data_writes(d, writes);
-	return 0;
+	if (q->budgeted)
+		blk_engine_kick(d);
+	return ret;
 }

@@ -1,19 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The bus: one pollable fd (an epoll set of the xenstore watch fd, the
- * event-channel fd and a retry timer) and a dispatch call. No threads.
+ * event-channel fd, a retry timer and a "work left" eventfd) and a
+ * dispatch call. No threads.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "internal.h"
 
 /* epoll tags: small numbers for the bus's own sources, else a struct xb_fdw *. */
-enum { SRC_XS = 1, SRC_EVTCHN, SRC_TIMER, SRC_OTHER, SRC_MAX = 16 };
+enum { SRC_XS = 1, SRC_EVTCHN, SRC_TIMER, SRC_OTHER, SRC_PENDING, SRC_MAX = 16 };
 
 static int ep_add(int epfd, int fd, uint64_t tag)
 {
@@ -51,10 +53,12 @@ XB_EXPORT int xenback_bus_new(struct xenback_platform *plat,
 	if (!bus->cfg.retry_delay_ms)
 		bus->cfg.retry_delay_ms = 100;
 	bus->xs_fd = bus->ev_fd = -1;
+	xb_watchq_init(&bus->wq);
 	bus->epfd = epoll_create1(EPOLL_CLOEXEC);
 	bus->src_fd = bus->epfd;
 	bus->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (bus->epfd < 0 || bus->timerfd < 0) {
+	bus->pending_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (bus->epfd < 0 || bus->timerfd < 0 || bus->pending_fd < 0) {
 		r = -errno;
 		goto fail;
 	}
@@ -78,6 +82,8 @@ XB_EXPORT int xenback_bus_new(struct xenback_platform *plat,
 			goto fail;
 	}
 	r = ep_add(bus->src_fd, bus->timerfd, SRC_TIMER);
+	if (r == 0)
+		r = ep_add(bus->src_fd, bus->pending_fd, SRC_PENDING);
 	if (r < 0)
 		goto fail;
 	*out = bus;
@@ -89,6 +95,8 @@ fail:
 		close(bus->epfd);
 	if (bus->timerfd >= 0)
 		close(bus->timerfd);
+	if (bus->pending_fd >= 0)
+		close(bus->pending_fd);
 	free(bus);
 	return r;
 }
@@ -101,6 +109,7 @@ XB_EXPORT void xenback_bus_free(struct xenback_bus *bus)
 	if (!bus)
 		return;
 	xb_evtchn_flush(bus); /* the last round's notifies and re-arms */
+	bus->closing = true;
 	xb_bus_reap(bus);
 	HASH_ITER(hh, bus->instances, be, tmp)
 		xb_backend_forget(be, true); /* frontends are told Closed */
@@ -124,6 +133,8 @@ XB_EXPORT void xenback_bus_free(struct xenback_bus *bus)
 		close(bus->src_fd);
 	close(bus->epfd);
 	close(bus->timerfd);
+	close(bus->pending_fd);
+	xb_watchq_clear(&bus->wq);
 	free(bus);
 }
 
@@ -157,36 +168,36 @@ XB_EXPORT uint32_t xenback_bus_backend_domid(const struct xenback_bus *bus)
 	return bus->cfg.backend_domid;
 }
 
-static int drain_watches(struct xenback_bus *bus)
+void xb_bus_signal_pending(struct xenback_bus *bus)
 {
-	const struct xb_xs_ops *xs = bus->plat->xs;
-	char *path, *token;
-	int n = 0, r;
+	uint64_t one = 1;
 
-	for (;;) {
-		r = xs->read_watch(bus->plat->xs_h, &path, &token);
-		if (r == -EAGAIN)
-			return n;
-		if (r == -ENOBUFS) {
-			xb_enum_rescan(bus);
-			n++;
-			continue;
-		}
-		if (r < 0)
-			return xb_error(bus, r, "reading watch events: %s", strerror(-r));
-		xb_enum_event(bus, path, token);
-		free(path);
-		free(token);
-		xb_bus_reap(bus);
-		n++;
-	}
+	if (!bus->pending_set && write(bus->pending_fd, &one, sizeof(one)) == sizeof(one))
+		bus->pending_set = true;
+}
+
+static void pending_clear(struct xenback_bus *bus)
+{
+	uint64_t v;
+
+	if (read(bus->pending_fd, &v, sizeof(v)) == sizeof(v) || !bus->pending_set)
+		bus->pending_set = false;
+}
+
+/* The round's watch events, once per round whatever woke it. */
+static int watches(struct xenback_bus *bus)
+{
+	if (!bus->watch_ready)
+		return 0;
+	bus->watch_ready = false;
+	return xb_watch_round(bus);
 }
 
 void xb_bus_arm_timer(struct xenback_bus *bus)
 {
 	struct itimerspec its = { 0 };
 
-	if (!bus->retry_list || bus->timer_armed)
+	if ((!bus->retry_list && !bus->rescan_pending) || bus->timer_armed)
 		return;
 	its.it_value.tv_sec = bus->cfg.retry_delay_ms / 1000;
 	its.it_value.tv_nsec = (long)(bus->cfg.retry_delay_ms % 1000) * 1000000L;
@@ -211,10 +222,11 @@ static int handle(struct xenback_bus *bus, const struct epoll_event *evs, int n)
 			handled += r;
 			break;
 		case SRC_XS:
-			r = drain_watches(bus);
-			if (r < 0)
-				return r;
-			handled += r;
+			bus->watch_ready = true; /* handled once, at the round's end */
+			break;
+		case SRC_PENDING:
+			pending_clear(bus);
+			bus->watch_ready = true;
 			break;
 		case SRC_EVTCHN:
 			xb_evtchn_dispatch(bus);
@@ -270,6 +282,10 @@ static int kwait_round(struct xenback_bus *bus, int timeout_ms)
 	if (r & XB_WAIT_OTHER) {
 		n = epoll_wait(bus->src_fd, evs, (int)(sizeof(evs) / sizeof(evs[0])), 0);
 		n = n > 0 ? handle(bus, evs, n) : 0;
+		if (n >= 0) {
+			r = watches(bus);
+			n = r < 0 ? r : n + r;
+		}
 		handled = n < 0 ? n : handled + n;
 	}
 	return handled;
@@ -294,6 +310,10 @@ static int dispatch_round(struct xenback_bus *bus, int timeout_ms)
 			return errno == EINTR ? 0 : -errno;
 		bus->dispatching = true;
 		handled = handle(bus, evs, n);
+		if (handled >= 0) {
+			n = watches(bus);
+			handled = n < 0 ? n : handled + n;
+		}
 		xb_evtchn_flush(bus);
 	}
 	bus->dispatching = false;

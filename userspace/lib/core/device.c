@@ -2,10 +2,12 @@
 /*
  * A device and its XenbusState machine (xen/io/xenbus.h), backend side:
  *   create -> features published + InitWait (one transaction)
- *   frontend Initialised/Connected -> connect() -> Connected
+ *   frontend Initialised/Connected -> connect() -> Connected; a failed
+ *   connect() -> disconnect() -> Closing (the frontend may retry)
  *   frontend Closing -> disconnect() -> Closing; frontend Closed -> Closed,
  *   and the device is destroyed if online=0
- *   backend Closed, online=1, frontend back to Initialising -> InitWait
+ *   backend Closed (or Closing), online=1, frontend back to Initialising
+ *   -> InitWait
  *   online=0 while not connected -> Closed and destroyed
  */
 #include <errno.h>
@@ -184,28 +186,22 @@ XB_EXPORT int xenback_device_read_frontend_uint(struct xenback_device *dev,
 int xb_device_set_state(struct xenback_device *dev, int state)
 {
 	struct xenback_bus *bus = dev->be->bus;
-	const struct xb_xs_ops *xs = bus->plat->xs;
-	char path[XB_PATH_MAX];
-	unsigned int attempt;
-	int r = -EAGAIN;
-	xb_txn_t t;
-	char *v;
+	char path[XB_PATH_MAX], val[16];
+	int r;
 
 	snprintf(path, sizeof(path), "%s/state", dev->be->path);
-	for (attempt = 0; attempt < bus->cfg.txn_retries && r == -EAGAIN; attempt++) {
-		r = xs->txn_start(bus->plat->xs_h, &t);
-		if (r < 0)
-			break;
-		r = xb_xs_read(bus, t, path, &v);
-		if (r == 0) {
-			free(v);
-			r = xb_xs_printf(bus, t, path, "%d", state);
+	snprintf(val, sizeof(val), "%d", state);
+	r = xb_node_write(bus, dev->be->path, path, val,
+			  dev->state != XENBACK_STATE_INITIALISING);
+	if (r == -ESTALE) { /* a new node at our path: not ours to write */
+		DEV_LOG(dev, XENBACK_LOG_NOTICE, "its node was written anew by the toolstack");
+		if (!dev->dead) {
+			dev->renewed = true;
+			dev->dead = true;
+			dev->dead_next = bus->dead_list;
+			bus->dead_list = dev;
 		}
-		if (r < 0) {
-			xs->txn_end(bus->plat->xs_h, t, true);
-			continue;
-		}
-		r = xs->txn_end(bus->plat->xs_h, t, false);
+		return r;
 	}
 	if (r < 0) {
 		DEV_LOG(dev, r == -ENOENT ? XENBACK_LOG_DEBUG : XENBACK_LOG_WARNING,
@@ -299,7 +295,9 @@ void xb_device_teardown(struct xenback_device *dev, bool write_closed)
 {
 	struct xenback_backend *be = dev->be;
 	struct xenback_bus *bus = be->bus;
+	bool queued = dev->dead; /* on bus->dead_list */
 
+	dev->dead = true; /* no new failure or renewal queues it */
 	disconnect(dev);
 	if (dev->watching_fe)
 		bus->plat->xs->unwatch(bus->plat->xs_h, dev->fe_state_path, dev->fe_token);
@@ -311,7 +309,7 @@ void xb_device_teardown(struct xenback_device *dev, bool write_closed)
 			be->type->info->destroy(be);
 		be->dev = NULL;
 	}
-	if (dev->dead) {
+	if (queued) {
 		struct xenback_device **pp;
 
 		for (pp = &bus->dead_list; *pp; pp = &(*pp)->dead_next)
@@ -346,12 +344,16 @@ XB_EXPORT int xenback_device_fail(struct xenback_device *dev, int err, const cha
 
 	if (err >= 0)
 		err = -EIO;
-	if (dev->dead)
-		return err;
+	if (dev->dead || (dev->in_connect && dev->connect_err))
+		return err; /* the first reason stands */
 	va_start(ap, fmt);
 	xb_backend_vset_error_msg(be, fmt, ap);
 	va_end(ap);
 	be->error = err;
+	if (dev->in_connect) { /* a connect error: try_connect() handles it */
+		dev->connect_err = err;
+		return err;
+	}
 	xb_error(be->bus, err, "%s/%s: shut down: %s", DEV_TYPE(dev), be->name,
 		 be->error_msg ? be->error_msg : strerror(-err));
 	dev->dead = true;
@@ -364,8 +366,17 @@ void xb_bus_reap(struct xenback_bus *bus)
 {
 	struct xenback_device *dev;
 
-	while ((dev = bus->dead_list))
+	while ((dev = bus->dead_list)) {
+		struct xenback_backend *be = dev->be;
+
+		if (dev->renewed && !bus->closing) {
+			xb_enum_node_renewed(be); /* tears dev down, unlinks it */
+			continue;
+		}
 		xb_device_teardown(dev, true); /* unlinks dev; the record stays, failed */
+		if (!bus->closing)
+			xb_gen_mark(be);
+	}
 }
 
 /* Destroy the device and forget its instance (offline, or node gone). */
@@ -373,6 +384,34 @@ static void destroy_instance(struct xenback_device *dev)
 {
 	DEV_LOG(dev, XENBACK_LOG_INFO, "offline: destroying");
 	xb_backend_forget(dev->be, true);
+}
+
+/*
+ * A failed connect() is not the device's end (blkback's way): what it
+ * took is given back through the type's disconnect(), which copes with a
+ * partial connect, the backend goes Closing, and the frontend may come
+ * back through Closed/Initialising to InitWait and try again. The flap
+ * limit bounds a frontend that loops. The error stays shown until a
+ * connect succeeds.
+ */
+static void connect_failed(struct xenback_device *dev, int err)
+{
+	struct xenback_backend *be = dev->be;
+
+	const char *why;
+
+	if (!dev->connect_err) { /* connect() returned it without a reason */
+		free(be->error_msg);
+		be->error_msg = xb_strdup_printf("connect failed: %s", strerror(-err));
+	}
+	why = dev->connect_err && be->error_msg ? be->error_msg : strerror(-err);
+	be->error = err;
+	xb_error(be->bus, err, "%s/%s: connect failed: %s; Closing, the frontend may retry",
+		 DEV_TYPE(dev), be->name, why);
+	dev->connected = true; /* disconnect() is owed, even for a partial connect */
+	disconnect(dev);
+	if (!dev->dead)
+		xb_device_set_state(dev, XENBACK_STATE_CLOSING);
 }
 
 static void try_connect(struct xenback_device *dev)
@@ -400,14 +439,16 @@ static void try_connect(struct xenback_device *dev)
 			return;
 	}
 	if (be->type->info->connect) {
+		dev->in_connect = true;
+		dev->connect_err = 0;
 		r = be->type->info->connect(dev);
-		if (r < 0 || dev->dead) {
-			xb_device_release_io(dev);
-			if (!dev->dead)
-				xenback_device_fail(dev, r, "connect failed: %s", strerror(-r));
+		dev->in_connect = false;
+		if (r < 0 || dev->connect_err) {
+			connect_failed(dev, dev->connect_err ? dev->connect_err : r);
 			return;
 		}
 	}
+	be->error = 0; /* a connect error before this one is over */
 	dev->connected = true;
 	xb_device_set_state(dev, XENBACK_STATE_CONNECTED);
 }
@@ -467,7 +508,8 @@ void xb_device_frontend_changed(struct xenback_device *dev)
 	dev->fe_state = (int)s;
 	switch (s) {
 	case XENBACK_STATE_INITIALISING:
-		if (dev->state == XENBACK_STATE_CLOSED && dev->online)
+		if ((dev->state == XENBACK_STATE_CLOSED || dev->state == XENBACK_STATE_CLOSING) &&
+		    dev->online)
 			xb_device_set_state(dev, XENBACK_STATE_INITWAIT); /* reconnect */
 		break;
 	case XENBACK_STATE_INITIALISED:
@@ -483,7 +525,7 @@ void xb_device_frontend_changed(struct xenback_device *dev)
 	}
 }
 
-void xb_device_backend_changed(struct xenback_device *dev, const char *key)
+void xb_device_backend_changed(struct xenback_device *dev, const char *key, unsigned int n)
 {
 	struct xenback_bus *bus = dev->be->bus;
 	char path[XB_PATH_MAX];
@@ -493,8 +535,12 @@ void xb_device_backend_changed(struct xenback_device *dev, const char *key)
 	if (dev->dead)
 		return;
 	if (!strcmp(key, "state") && dev->state_echoes) {
-		dev->state_echoes--; /* our own write coming back */
-		return;
+		/* Our own writes coming back (n events coalesced into one). */
+		if (n <= dev->state_echoes) {
+			dev->state_echoes -= n;
+			return;
+		}
+		dev->state_echoes = 0; /* and someone else's: read it */
 	}
 	snprintf(path, sizeof(path), "%s/%s", dev->be->path, key);
 	if (!strcmp(key, "hotplug-status")) {
@@ -512,6 +558,10 @@ void xb_device_backend_changed(struct xenback_device *dev, const char *key)
 	}
 	if (r < 0) {
 		DEV_LOG(dev, XENBACK_LOG_WARNING, "bad %s written by the toolstack, ignored", key);
+		return;
+	}
+	if (!strcmp(key, "state") && xb_gen_check_state(dev, v) == XB_GEN_NEW) {
+		xb_enum_node_renewed(dev->be); /* frees dev */
 		return;
 	}
 	if (!strcmp(key, "online")) {

@@ -93,7 +93,7 @@ static int node_read(struct xenback_backend *be, struct node *n)
 			for (i = 0; r == 0 && i < nk; i++) {
 				char *val;
 
-				if (!strcmp(keys[i], "hotplug-status"))
+				if (!strcmp(keys[i], "hotplug-status") || !strcmp(keys[i], XB_MARK_KEY))
 					continue; /* not an option, not needed to create */
 				if ((size_t)snprintf(path, sizeof(path), "%s/%s", be->path,
 						     keys[i]) >= sizeof(path)) {
@@ -126,26 +126,8 @@ static int node_read(struct xenback_backend *be, struct node *n)
 	return -EAGAIN;
 }
 
-/* The frontend must live in the frontend domain's own tree. */
-static int frontend_check(struct xenback_backend *be, const struct node *n)
-{
-	char prefix[40];
-	size_t pl;
-
-	if (!n->frontend || !n->has_fe_id)
-		return xenback_backend_set_error(be, -EINVAL, "frontend or frontend-id missing or not a domain id");
-	if (n->frontend_id != be->key.domid)
-		return xenback_backend_set_error(be, -EINVAL, "frontend-id %lu does not match domain %u",
-						 n->frontend_id, be->key.domid);
-	pl = (size_t)snprintf(prefix, sizeof(prefix), "/local/domain/%u/", be->key.domid);
-	if (strncmp(n->frontend, prefix, pl) || strlen(n->frontend) <= pl ||
-	    strstr(n->frontend, "//") || strstr(n->frontend, "/.") ||
-	    n->frontend[strlen(n->frontend) - 1] == '/' ||
-	    strlen(n->frontend) > 256)
-		return xenback_backend_set_error(be, -EINVAL, "frontend path outside domain %u",
-						 be->key.domid);
-	return 0;
-}
+static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t domid,
+			 uint32_t devid, enum node_key k, unsigned int n);
 
 /* Read the node and run create(); be exists, has no device and no error. */
 static void attempt_create(struct xenback_backend *be)
@@ -170,14 +152,18 @@ static void attempt_create(struct xenback_backend *be)
 		xb_backend_forget(be, true);
 		return;
 	}
-	if (r == 0)
-		r = frontend_check(be, &n);
-	else
+	if (r == 0) {
+		r = xb_backend_admit(be, n.frontend, n.has_fe_id, n.frontend_id);
+	} else {
 		xenback_backend_set_error(be, r, "reading backend node: %s", strerror(-r));
-	if (r < 0) {
 		be->error = r;
-		xb_error(bus, r, "%s/%s: refused: %s", be->type->info->type, be->name,
-			 be->error_msg);
+	}
+	if (r < 0) {
+		if (!be->gone) {
+			xb_error(bus, r, "%s/%s: refused: %s", be->type->info->type, be->name,
+				 be->error_msg);
+			xb_gen_mark(be);
+		}
 		node_clear(&n);
 		return;
 	}
@@ -188,34 +174,86 @@ static void attempt_create(struct xenback_backend *be)
 	node_clear(&n);
 }
 
-/* ---------------------------------------------- one device, by event */
-
-static void node_gone_or_changed(struct xenback_backend *be, enum node_key k)
+void xb_enum_node_renewed(struct xenback_backend *be)
 {
 	struct xenback_bus *bus = be->bus;
+	struct xb_type *t = be->type;
+	uint32_t domid = be->key.domid, devid = be->key.devid;
+
+	xb_log(bus, XENBACK_LOG_NOTICE, "%s/%s: its node was removed and written anew: "
+	       "%s, trying the new node", t->info->type, be->name,
+	       be->dev ? "old device torn down" : "old record forgotten");
+	xb_backend_forget(be, false); /* nothing written into the new node */
+	check_device(bus, t, domid, devid, KEY_NODE, 1);
+}
+
+/* ---------------------------------------------- one device, by event */
+
+/* A live device's node itself changed: removed, or written anew. */
+static void live_node_event(struct xenback_backend *be)
+{
 	char path[XB_PATH_MAX];
+	unsigned long st;
 	char *v;
 	int r;
 
-	if (be->dev && k != KEY_NODE) {
-		xb_device_backend_changed(be->dev, k == KEY_STATE ? "state" :
-					  k == KEY_ONLINE ? "online" : "hotplug-status");
-		return;
-	}
-	if (k != KEY_NODE)
-		return; /* failed/declined/retrying: only removal matters */
 	snprintf(path, sizeof(path), "%s/state", be->path);
-	r = xb_xs_read(bus, XB_TXN_NULL, path, &v);
+	r = xb_xs_read(be->bus, XB_TXN_NULL, path, &v);
 	if (r == -ENOENT) {
 		xb_backend_forget(be, false);
 		return;
 	}
-	if (r == 0)
-		free(v); /* still there: a directory-level event changes nothing */
+	if (r < 0)
+		return;
+	r = xb_parse_uint(v, XENBACK_STATE_RECONFIGURED, &st);
+	free(v);
+	if (r == 0 && xb_gen_check_state(be->dev, st) == XB_GEN_NEW)
+		xb_enum_node_renewed(be);
+}
+
+static void node_gone_or_changed(struct xenback_backend *be, enum node_key k, unsigned int n)
+{
+	if (be->dev && k != KEY_NODE) {
+		xb_device_backend_changed(be->dev, k == KEY_STATE ? "state" :
+					  k == KEY_ONLINE ? "online" : "hotplug-status", n);
+		return;
+	}
+	if (be->dev) {
+		live_node_event(be);
+		return;
+	}
+	if (k != KEY_NODE && k != KEY_STATE)
+		return; /* failed/declined/gone/retrying: only the node and its state tell */
+	switch (xb_gen_check_record(be)) {
+	case XB_GEN_GONE:
+		xb_backend_forget(be, false);
+		break;
+	case XB_GEN_NEW:
+		xb_enum_node_renewed(be);
+		break;
+	case XB_GEN_SAME:
+		break;
+	}
+}
+
+/* A read for a node failed: hostile values are ignored, but a xenstore
+ * error may have hidden a new node: rescan later. */
+static void read_failed(struct xenback_bus *bus, struct xb_type *t, uint32_t domid,
+			uint32_t devid, const char *key, int r)
+{
+	bool bad_value = r == -EINVAL || r == -ERANGE || r == -E2BIG;
+
+	xb_log(bus, XENBACK_LOG_WARNING, "%s/%u/%u: %s %s (%s), %s", t->info->type, domid,
+	       devid, bad_value ? "bad" : "cannot read", key, strerror(-r),
+	       bad_value ? "ignored" : "retrying later");
+	if (!bad_value) {
+		bus->rescan_pending = true;
+		xb_bus_arm_timer(bus);
+	}
 }
 
 static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t domid,
-			 uint32_t devid, enum node_key k)
+			 uint32_t devid, enum node_key k, unsigned int n)
 {
 	struct xenback_backend *be = xb_backend_find(bus, t->idx, domid, devid);
 	char path[XB_PATH_MAX];
@@ -224,7 +262,7 @@ static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t do
 
 	if (be) {
 		be->seen = bus->scan_gen;
-		node_gone_or_changed(be, k);
+		node_gone_or_changed(be, k, n);
 		return;
 	}
 	if (k == KEY_OTHER || k == KEY_HOTPLUG)
@@ -234,8 +272,7 @@ static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t do
 	if (r == -ENOENT)
 		return;
 	if (r < 0) {
-		xb_log(bus, XENBACK_LOG_WARNING, "%s/%u/%u: bad state (%s), ignored",
-		       t->info->type, domid, devid, strerror(-r));
+		read_failed(bus, t, domid, devid, "state", r);
 		return;
 	}
 	if (state != XENBACK_STATE_INITIALISING)
@@ -245,16 +282,14 @@ static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t do
 	if (r == -ENOENT)
 		return;
 	if (r < 0) {
-		xb_log(bus, XENBACK_LOG_WARNING, "%s/%u/%u: bad online (%s), ignored",
-		       t->info->type, domid, devid, strerror(-r));
+		read_failed(bus, t, domid, devid, "online", r);
 		return;
 	}
 	if (online != 1)
 		return;
 	be = xb_backend_new(bus, t, domid, devid);
 	if (!be) {
-		xb_error(bus, -ENOMEM, "out of memory creating %s/%u/%u", t->info->type,
-			 domid, devid);
+		read_failed(bus, t, domid, devid, "its record", -ENOMEM);
 		return;
 	}
 	be->seen = bus->scan_gen;
@@ -270,8 +305,22 @@ static void sweep(struct xenback_bus *bus, struct xb_type *t, bool one_dom, uint
 	HASH_ITER(hh, bus->instances, be, tmp) {
 		if (be->type == t && (!one_dom || be->key.domid == domid) &&
 		    be->seen != bus->scan_gen)
-			xb_backend_forget(be, false);
+			xb_backend_forget(be, true); /* Closed only if the node exists */
 	}
+}
+
+/* A scan that could not read a directory forgets nothing: the records it
+ * would have swept are kept (marked seen) and the scan runs again later. */
+static void scan_failed(struct xenback_bus *bus, struct xb_type *t, bool one_dom,
+			uint32_t domid)
+{
+	struct xenback_backend *be, *tmp;
+
+	HASH_ITER(hh, bus->instances, be, tmp)
+		if (be->type == t && (!one_dom || be->key.domid == domid))
+			be->seen = bus->scan_gen;
+	bus->rescan_pending = true;
+	xb_bus_arm_timer(bus);
 }
 
 static void scan_domain(struct xenback_bus *bus, struct xb_type *t, uint32_t domid)
@@ -285,7 +334,9 @@ static void scan_domain(struct xenback_bus *bus, struct xb_type *t, uint32_t dom
 	snprintf(path, sizeof(path), "%s/%u", t->watch_path, domid);
 	r = xb_xs_directory(bus, XB_TXN_NULL, path, &devs, &n);
 	if (r < 0 && r != -ENOENT) {
-		xb_log(bus, XENBACK_LOG_WARNING, "scan %s: %s", path, strerror(-r));
+		xb_log(bus, XENBACK_LOG_WARNING, "scan %s: %s: keeping its devices, retrying later",
+		       path, strerror(-r));
+		scan_failed(bus, t, true, domid);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -293,7 +344,7 @@ static void scan_domain(struct xenback_bus *bus, struct xb_type *t, uint32_t dom
 			xb_log(bus, XENBACK_LOG_WARNING, "%s/%s: bad devid, ignored", path, devs[i]);
 			continue;
 		}
-		check_device(bus, t, domid, (uint32_t)devid, KEY_NODE);
+		check_device(bus, t, domid, (uint32_t)devid, KEY_NODE, 1);
 	}
 	free(devs);
 }
@@ -307,8 +358,11 @@ int xb_enum_scan_type(struct xenback_bus *bus, struct xb_type *t)
 
 	bus->scan_gen++;
 	r = xb_xs_directory(bus, XB_TXN_NULL, t->watch_path, &doms, &n);
-	if (r < 0 && r != -ENOENT)
-		return xb_error(bus, r, "scan %s: %s", t->watch_path, strerror(-r));
+	if (r < 0 && r != -ENOENT) {
+		scan_failed(bus, t, false, 0);
+		return xb_error(bus, r, "scan %s: %s: keeping its devices, retrying later",
+				t->watch_path, strerror(-r));
+	}
 	for (i = 0; i < n; i++) {
 		if (xb_parse_uint(doms[i], XB_DOMID_MAX, &domid) < 0) {
 			xb_log(bus, XENBACK_LOG_WARNING, "%s/%s: bad domain id, ignored",
@@ -333,13 +387,14 @@ int xb_enum_watch_type(struct xenback_bus *bus, struct xb_type *t)
 	return xb_enum_scan_type(bus, t);
 }
 
-int xb_enum_rescan(struct xenback_bus *bus)
+int xb_enum_rescan(struct xenback_bus *bus, const char *why)
 {
 	struct xenback_backend *be, *tmp;
 	uint32_t i;
 	int r, ret = 0;
 
-	xb_log(bus, XENBACK_LOG_NOTICE, "watch events lost: rescanning");
+	xb_log(bus, XENBACK_LOG_NOTICE, "%s: rescanning", why);
+	bus->rescan_pending = false;
 	for (i = 0; i < bus->ntypes; i++) {
 		r = xb_enum_scan_type(bus, bus->type_vec[i]);
 		if (r < 0)
@@ -350,40 +405,14 @@ int xb_enum_rescan(struct xenback_bus *bus)
 		if (be->dev && be->dev->watching_fe)
 			xb_device_frontend_changed(be->dev);
 	}
-	xb_enum_event(bus, "@releaseDomain", "r");
+	xb_enum_event(bus, "@releaseDomain", "r", 1);
 	return ret;
 }
 
 /* ---------------------------------------------- events */
 
-static void release_domains(struct xenback_bus *bus)
-{
-	struct xb_dom *d, *dtmp;
-	char path[40];
-	char *v;
-
-	HASH_ITER(hh, bus->doms, d, dtmp) {
-		struct xenback_backend *be, *next;
-		int r;
-
-		snprintf(path, sizeof(path), "/local/domain/%u", d->domid);
-		r = xb_xs_read(bus, XB_TXN_NULL, path, &v);
-		if (r == 0)
-			free(v);
-		if (r != -ENOENT)
-			continue;
-		xb_log(bus, XENBACK_LOG_INFO, "domain %u is gone: tearing its devices down",
-		       d->domid);
-		/* Forgetting the last instance frees d; next is NULL by then. */
-		for (be = d->list; be; be = next) {
-			next = be->dom_next;
-			if (be->dev)
-				xb_backend_forget(be, true);
-		}
-	}
-}
-
-static void type_event(struct xenback_bus *bus, struct xb_type *t, const char *path)
+static void type_event(struct xenback_bus *bus, struct xb_type *t, const char *path,
+		       unsigned int n_events)
 {
 	const char *rest = path + t->watch_len;
 	char dom[16], dev[16], key[64];
@@ -433,7 +462,7 @@ static void type_event(struct xenback_bus *bus, struct xb_type *t, const char *p
 		memcpy(key, p, n);
 		key[n] = 0;
 	}
-	check_device(bus, t, (uint32_t)domid, (uint32_t)devid, classify(key));
+	check_device(bus, t, (uint32_t)domid, (uint32_t)devid, classify(key), n_events);
 }
 
 static void frontend_event(struct xenback_bus *bus, const char *token)
@@ -449,7 +478,8 @@ static void frontend_event(struct xenback_bus *bus, const char *token)
 		xb_device_frontend_changed(be->dev);
 }
 
-void xb_enum_event(struct xenback_bus *bus, const char *path, const char *token)
+void xb_enum_event(struct xenback_bus *bus, const char *path, const char *token,
+		   unsigned int n)
 {
 	unsigned int idx;
 	int end = 0;
@@ -458,13 +488,13 @@ void xb_enum_event(struct xenback_bus *bus, const char *path, const char *token)
 	case 'b':
 		if (sscanf(token, "b/%u%n", &idx, &end) == 1 && !token[end] &&
 		    idx < bus->ntypes)
-			type_event(bus, bus->type_vec[idx], path);
+			type_event(bus, bus->type_vec[idx], path, n);
 		break;
 	case 'f':
 		frontend_event(bus, token);
 		break;
 	case 'r':
-		release_domains(bus);
+		xb_release_domains(bus);
 		break;
 	}
 }
@@ -497,8 +527,11 @@ void xb_retry_cancel(struct xenback_backend *be)
 
 void xb_enum_retry(struct xenback_bus *bus)
 {
-	struct xenback_backend *list = bus->retry_list, *be;
+	struct xenback_backend *list, *be;
 
+	if (bus->rescan_pending) /* first: it may forget records on the list */
+		xb_enum_rescan(bus, "a scan failed");
+	list = bus->retry_list;
 	bus->retry_list = NULL;
 	while ((be = list)) {
 		list = be->retry_next;
@@ -508,6 +541,7 @@ void xb_enum_retry(struct xenback_bus *bus)
 				"xenstore transactions kept failing (%u retries)", XB_MAX_RETRIES);
 			xb_error(bus, -EAGAIN, "%s/%s: refused: %s", be->type->info->type,
 				 be->name, be->error_msg);
+			xb_gen_mark(be);
 			continue;
 		}
 		attempt_create(be);

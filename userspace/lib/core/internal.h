@@ -38,6 +38,7 @@ struct xb_key {
 struct xb_dom {
 	uint32_t domid;
 	unsigned int count;
+	bool gone;                    /* died: its records are "domain gone" */
 	struct xenback_backend *list; /* instances, linked by dom_next */
 	UT_hash_handle hh;
 };
@@ -55,9 +56,12 @@ struct xenback_backend {
 	char *fe_path;                /* frontend node ("" if unknown) */
 	struct xenback_device *dev;   /* attached device, or NULL */
 	struct xenback_device *pending; /* made in create(), not attached yet */
-	int error;                    /* < 0: failed (kept, never re-created) */
+	int error;                    /* < 0 without a device: failed (kept, never
+				       * re-created); with one: its last connect error */
 	char *error_msg;
 	bool declined;
+	bool gone;                    /* its frontend domain is gone (error -ESRCH) */
+	bool marked;                  /* its node carries XB_MARK_KEY (generation.c) */
 	bool retry;                   /* waiting for the retry timer */
 	uint32_t seen;                /* scan generation (mark and sweep) */
 	unsigned int retries;
@@ -102,6 +106,9 @@ struct xenback_device {
 	bool watching_fe;
 	bool in_create;               /* buffer xenback_device_printf() */
 	bool dead;                    /* failed: torn down by xb_bus_reap() */
+	bool renewed;                 /* dead: its node was written anew */
+	bool in_connect;              /* inside the type's connect() */
+	int connect_err;              /* xenback_device_fail() inside connect() */
 	struct xenback_device *dead_next;
 	unsigned int state_echoes;    /* our own state writes not yet seen */
 	char *fe_state_path;
@@ -114,6 +121,18 @@ struct xenback_device {
 	uint64_t usage[XENBACK_USAGE_NR]; /* xenback_device_account() */
 	max_align_t priv[];
 };
+
+/* Watch events read, coalesced, not handled yet (watch_queue.c). */
+struct xb_wev;
+struct xb_watchq {
+	struct xb_wev *hash;          /* by coalescing key */
+	struct xb_wev *head, **tail;  /* oldest first */
+	unsigned int n;
+};
+/* Budgets of one round (documented in xenback.h). */
+#define XB_WATCH_READ_BUDGET 1024u    /* events read from xenstore */
+#define XB_WATCH_HANDLE_BUDGET 256u   /* coalesced events handled */
+#define XB_WATCH_PENDING_MAX 4096u    /* coalesced events held */
 
 /* An extra fd in the bus's epoll set. */
 struct xb_fdw {
@@ -133,6 +152,10 @@ struct xenback_bus {
 				       * kwait, else epfd itself) */
 	bool kwait;                   /* event channels' kick_wait: one call per round */
 	int timerfd;
+	int pending_fd;               /* eventfd: a round left work (timeout 0) */
+	bool pending_set;
+	bool watch_ready;             /* xenstore or pending_fd woke this round */
+	struct xb_watchq wq;
 	int xs_fd, ev_fd;
 	bool started;
 	bool release_watch;
@@ -147,7 +170,9 @@ struct xenback_bus {
 	struct xb_fdw *fd_graves;     /* freed after the dispatch round */
 	struct xb_kick kick;
 	bool dispatching;
+	bool closing;                 /* xenback_bus_free() runs */
 	struct xenback_backend *retry_list;
+	bool rescan_pending;          /* a scan failed: rescan from the timer */
 	bool timer_armed;
 	struct xenback_device *dead_list;
 	uint32_t scan_gen;
@@ -187,6 +212,22 @@ int xb_xs_printf(struct xenback_bus *bus, xb_txn_t t, const char *path,
 int xb_xs_directory(struct xenback_bus *bus, xb_txn_t t, const char *path,
 		    char ***names, unsigned int *n);
 int xb_parse_uint(const char *s, unsigned long max, unsigned long *v);
+/* Write path = val in one transaction with a read of node/state, only if
+ * the node exists (-ENOENT: gone, nothing written), retried on EAGAIN.
+ * refuse_new: a state of Initialising means a new node the toolstack
+ * wrote (generation.c): -ESTALE, nothing written. */
+int xb_node_write(struct xenback_bus *bus, const char *node, const char *path,
+		  const char *val, bool refuse_new);
+
+/* generation.c: old node or new one at the same path */
+#define XB_MARK_KEY "xenback-record"
+enum xb_gen { XB_GEN_SAME, XB_GEN_NEW, XB_GEN_GONE };
+/* Mark the node of a record without a device (failed, declined, gone). */
+void xb_gen_mark(struct xenback_backend *be);
+/* A record without a device: its node, a new one, or none. */
+enum xb_gen xb_gen_check_record(struct xenback_backend *be);
+/* A live device whose node's state reads state. */
+enum xb_gen xb_gen_check_state(const struct xenback_device *dev, unsigned long state);
 
 /* registry.c */
 struct xb_type *xb_type_by_idx(struct xenback_bus *bus, uint32_t idx);
@@ -199,27 +240,60 @@ struct xenback_backend *xb_backend_new(struct xenback_bus *bus, struct xb_type *
  * forgets the record. */
 void xb_backend_forget(struct xenback_backend *be, bool node_exists);
 int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opts);
+struct xb_dom *xb_dom_find(struct xenback_bus *bus, uint32_t domid);
+
+/* domain_gone.c: the frontend domain is gone: tear the device down (Closed
+ * written), drop what the record held, keep it as "domain gone" (-ESRCH). */
+void xb_backend_set_gone(struct xenback_backend *be);
+/* @releaseDomain: every domain with records that no longer exists. */
+void xb_release_domains(struct xenback_bus *bus);
+
+/* node_check.c: 1 if /local/domain/<domid> exists, 0 if not, or < 0. */
+int xb_domain_exists(struct xenback_bus *bus, uint32_t domid);
+/* Before create(), for enumeration and the public create alike: the
+ * frontend domain exists (else the record is marked gone, -ESRCH) and the
+ * frontend node is inside it with a matching frontend-id (else -EINVAL).
+ * On failure be->error and its text are set; the caller logs. */
+int xb_backend_admit(struct xenback_backend *be, const char *frontend, bool has_id,
+		     unsigned long frontend_id);
 int xb_parse_name(const char *name, uint32_t *domid, uint32_t *devid);
 
 /* enumerate.c */
 int xb_enum_watch_type(struct xenback_bus *bus, struct xb_type *t);
 int xb_enum_scan_type(struct xenback_bus *bus, struct xb_type *t);
-int xb_enum_rescan(struct xenback_bus *bus);
-void xb_enum_event(struct xenback_bus *bus, const char *path, const char *token);
+/* Full scan of every type, frontends and domains re-checked (lost events,
+ * or a scan that failed: why says which). */
+int xb_enum_rescan(struct xenback_bus *bus, const char *why);
+/* n: events coalesced into this one (the device's own state writes are
+ * counted off it). */
+void xb_enum_event(struct xenback_bus *bus, const char *path, const char *token,
+		   unsigned int n);
 void xb_enum_retry(struct xenback_bus *bus);
 void xb_retry_schedule(struct xenback_backend *be);
+/* be's node was written anew: forget be (its device torn down, nothing
+ * written into the new node) and try the new node afresh. */
+void xb_enum_node_renewed(struct xenback_backend *be);
 void xb_retry_cancel(struct xenback_backend *be);
 
 /* device.c: the XenbusState machine */
 int xb_device_publish(struct xenback_device *dev);
 void xb_device_frontend_changed(struct xenback_device *dev);
-void xb_device_backend_changed(struct xenback_device *dev, const char *key);
+void xb_device_backend_changed(struct xenback_device *dev, const char *key, unsigned int n);
 /* Tears a device down: disconnect, release, state Closed (if write_closed),
  * unwatch, type destroy(), free. */
 void xb_device_teardown(struct xenback_device *dev, bool write_closed);
 void xb_device_free(struct xenback_device *dev);
 int xb_device_set_state(struct xenback_device *dev, int state);
 
+/* watch_queue.c */
+void xb_watchq_init(struct xb_watchq *q);
+void xb_watchq_clear(struct xb_watchq *q);
+/* One round's watch events within the budgets; returns how many were
+ * handled or a negative errno for a bus-wide failure. */
+int xb_watch_round(struct xenback_bus *bus);
+
+/* bus.c: make the next round come at once (work left over). */
+void xb_bus_signal_pending(struct xenback_bus *bus);
 /* Arms the retry timer if devices wait for it. */
 void xb_bus_arm_timer(struct xenback_bus *bus);
 /* Frees devices failed from inside callbacks (deferred teardown). */

@@ -197,6 +197,14 @@ void xb_backend_forget(struct xenback_backend *be, bool node_exists)
 	free(be);
 }
 
+struct xb_dom *xb_dom_find(struct xenback_bus *bus, uint32_t domid)
+{
+	struct xb_dom *d;
+
+	HASH_FIND(hh, bus->doms, &domid, sizeof(domid), d);
+	return d;
+}
+
 int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opts)
 {
 	struct xenback_bus *bus = be->bus;
@@ -217,11 +225,13 @@ int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opt
 		be->error = r;
 		if (!be->error_msg)
 			be->error_msg = xb_strdup_printf("create failed: %s", strerror(-r));
+		xb_gen_mark(be);
 		return xb_error(bus, r, "%s/%s: %s", type, be->name, be->error_msg);
 	}
 	if (!be->dev) {
 		be->declined = true;
 		xb_log(bus, XENBACK_LOG_DEBUG, "%s/%s: declined", type, be->name);
+		xb_gen_mark(be);
 		return 0;
 	}
 	r = xb_device_publish(be->dev);
@@ -230,6 +240,7 @@ int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opt
 		be->error = r;
 		free(be->error_msg);
 		be->error_msg = xb_strdup_printf("publishing InitWait failed: %s", strerror(-r));
+		xb_gen_mark(be);
 		return xb_error(bus, r, "%s/%s: %s", type, be->name, be->error_msg);
 	}
 	xb_log(bus, XENBACK_LOG_INFO, "%s/%s: created, InitWait", type, be->name);
@@ -295,6 +306,8 @@ XB_EXPORT int xenback_backend_device_create(struct xenback_bus *bus, const char 
 	struct xenback_backend *be;
 	uint32_t domid, devid;
 	char *p, *fe = NULL;
+	unsigned long fe_id = 0;
+	bool has_id;
 	int r;
 
 	if (!t)
@@ -318,12 +331,24 @@ XB_EXPORT int xenback_backend_device_create(struct xenback_bus *bus, const char 
 	be = xb_backend_new(bus, t, domid, devid);
 	if (!be)
 		return -ENOMEM;
+	/* The checks enumeration applies (node_check.c). */
 	p = xb_strdup_printf("%s/frontend", be->path);
-	if (p && xb_xs_read(bus, XB_TXN_NULL, p, &fe) == 0) {
-		free(be->fe_path);
-		be->fe_path = fe;
-	}
+	if (p)
+		xb_xs_read(bus, XB_TXN_NULL, p, &fe);
 	free(p);
+	p = xb_strdup_printf("%s/frontend-id", be->path);
+	has_id = p && xb_xs_read_uint(bus, XB_TXN_NULL, p, XB_DOMID_MAX, &fe_id) == 0;
+	free(p);
+	r = xb_backend_admit(be, fe, has_id, fe_id);
+	if (r < 0) {
+		free(fe);
+		if (!be->gone)
+			xb_gen_mark(be);
+		return xb_error(bus, r, "device_create: %s/%s: refused: %s", type, name,
+				be->error_msg ? be->error_msg : strerror(-r));
+	}
+	free(be->fe_path);
+	be->fe_path = fe;
 	return xb_backend_create(be, opts);
 }
 

@@ -96,3 +96,38 @@ int xb_xs_directory(struct xenback_bus *bus, xb_txn_t t, const char *path,
 		return -E2BIG;
 	return bus->plat->xs->directory(bus->plat->xs_h, t, path, names, n);
 }
+
+int xb_node_write(struct xenback_bus *bus, const char *node, const char *path,
+		  const char *val, bool refuse_new)
+{
+	const struct xb_xs_ops *xs = bus->plat->xs;
+	char state[XB_PATH_MAX];
+	unsigned long st;
+	unsigned int attempt;
+	int r = -EAGAIN;
+	xb_txn_t t;
+	char *v;
+
+	if ((size_t)snprintf(state, sizeof(state), "%s/state", node) >= sizeof(state))
+		return -E2BIG;
+	for (attempt = 0; attempt < bus->cfg.txn_retries && r == -EAGAIN; attempt++) {
+		r = xs->txn_start(bus->plat->xs_h, &t);
+		if (r < 0)
+			break;
+		r = xb_xs_read(bus, t, state, &v);
+		if (r == 0) {
+			if (refuse_new && xb_parse_uint(v, XENBACK_STATE_RECONFIGURED, &st) == 0 &&
+			    st == XENBACK_STATE_INITIALISING)
+				r = -ESTALE;
+			free(v);
+		}
+		if (r == 0)
+			r = xb_xs_write(bus, t, path, val);
+		if (r < 0) {
+			xs->txn_end(bus->plat->xs_h, t, true);
+			continue;
+		}
+		r = xs->txn_end(bus->plat->xs_h, t, false);
+	}
+	return r;
+}

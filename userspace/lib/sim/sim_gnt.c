@@ -187,6 +187,16 @@ static int op_map(void *h, uint32_t domid, const uint32_t *refs,
 
 	if (!refs || !addr || !n || n > (1u << 20))
 		return -EINVAL;
+	if (g->map_hook) {
+		void (*fn)(void *) = g->map_hook;
+
+		g->map_hook = NULL;
+		fn(g->map_hook_arg);
+	}
+	if (g->fail_maps) {
+		g->fail_maps--;
+		return g->map_err;
+	}
 	m = calloc(1, sizeof(*m) + n * sizeof(m->grants[0]));
 	if (!m)
 		return -ENOMEM;
@@ -283,14 +293,62 @@ static int16_t copy_one(struct xenback_sim *sim, struct xenback_grant_copy *s)
 }
 
 /* Like xengnttab_grant_copy(): 0 once the batch ran; the outcome of each
- * segment is in its status. */
+ * segment is in its status. An injected failure of the whole call returns
+ * its error before any status is written (as the real call does when the
+ * ioctl fails: -ENOMEM, -EFAULT), copying nothing. */
 static int op_copy(void *h, struct xenback_grant_copy *segs, unsigned int n)
 {
+	struct sim_gnt *g = &((struct xenback_sim *)h)->gnt;
+
 	if (!segs && n)
 		return -EINVAL;
+	if (g->fail_copies) {
+		g->fail_copies--;
+		return g->copy_err;
+	}
 	for (unsigned int i = 0; i < n; i++)
 		segs[i].status = copy_one(h, &segs[i]);
+	if (g->fail_seg_armed && g->fail_seg < n) {
+		g->fail_seg_armed = false;
+		segs[g->fail_seg].status = g->fail_seg_status;
+	}
 	return 0;
+}
+
+/* ------------------------------------------------------ fault injection */
+
+XB_EXPORT void xenback_sim_fail_grant_copies(struct xenback_sim *sim, unsigned int n, int err)
+{
+	if (!sim)
+		return;
+	sim->gnt.fail_copies = n;
+	sim->gnt.copy_err = err < 0 ? err : -EIO;
+}
+
+XB_EXPORT void xenback_sim_fail_grant_copy_segment(struct xenback_sim *sim, unsigned int idx,
+						   int16_t status)
+{
+	if (!sim)
+		return;
+	sim->gnt.fail_seg_armed = true;
+	sim->gnt.fail_seg = idx;
+	sim->gnt.fail_seg_status = status < 0 ? status : GNTST_general_error;
+}
+
+XB_EXPORT void xenback_sim_on_grant_map(struct xenback_sim *sim, void (*fn)(void *arg), void *arg)
+{
+	if (!sim)
+		return;
+	sim->gnt.map_hook = fn;
+	sim->gnt.map_hook_arg = arg;
+}
+
+XB_EXPORT void xenback_sim_fail_grant_maps(struct xenback_sim *sim, unsigned int n, int err)
+{
+	if (!sim)
+		return;
+	sim->gnt.fail_maps = n;
+	sim->gnt.map_err = err < 0 ? err : -EIO;
 }
 
 /* The backend side closed its handle: its mappings go. */

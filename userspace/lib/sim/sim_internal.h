@@ -51,6 +51,14 @@ struct sim_gnt {
 	struct sim_grant *grants;   /* hash by (domid, ref) */
 	struct sim_mapping *maps;   /* hash by address */
 	unsigned int mapped;
+	/* Fault injection (xenback_sim_fail_grant_*): calls to fail, how. */
+	unsigned int fail_copies, fail_maps;
+	int copy_err, map_err;
+	bool fail_seg_armed;        /* the next copy's segment fail_seg fails */
+	unsigned int fail_seg;
+	int16_t fail_seg_status;
+	void (*map_hook)(void *arg); /* runs once, inside the next map */
+	void *map_hook_arg;
 };
 
 struct sim_evtchn {

@@ -18,9 +18,9 @@
  *   xs.c      xenstore: "running", the domain's end
  *
  * Without a libxl-cmd chardev it serves /var/run/xen/qmp-libxl-<N>. With -S
- * (what libxl passes with dm_restrict) it reports "prelaunch" until QMP "cont"
- * and only then writes "running"; -runas and -xen-domid-restrict are ignored
- * (it keeps its privileges: dm_restrict is not supported, only accepted).
+ * it reports "prelaunch" until QMP "cont" and only then writes "running".
+ * dm_restrict (libxl: -runas, -chroot, -xen-domid-restrict) is refused: it
+ * exits 1 with a message saying why (see refuse_restrict()).
  * Guests whose config needs a real QEMU (vfb/vkb, 9pfs, USB, channels, HVM)
  * cannot use it: it serves none of those.
  * Logs one line per QMP command on stderr (libxl sends it to
@@ -74,6 +74,7 @@ enum {
 	OPT_CHARDEV,
 	OPT_NO_XS,
 	OPT_IGNORED,     /* a QEMU option libxl may pass: accepted, ignored */
+	OPT_RESTRICT,    /* dm_restrict's: refused (refuse_restrict()) */
 };
 
 /* QEMU's options take one dash or two (getopt_long_only). Besides ours,
@@ -89,7 +90,7 @@ static const struct option opts[] = {
 	{ "nodefaults", no_argument, NULL, OPT_IGNORED },
 	{ "no-user-config", no_argument, NULL, OPT_IGNORED },
 	{ "xen-attach", no_argument, NULL, OPT_IGNORED },
-	{ "xen-domid-restrict", no_argument, NULL, OPT_IGNORED },
+	{ "xen-domid-restrict", no_argument, NULL, OPT_RESTRICT },
 	{ "nographic", no_argument, NULL, OPT_IGNORED },
 	{ "sdl", no_argument, NULL, OPT_IGNORED },
 	{ "usb", no_argument, NULL, OPT_IGNORED },
@@ -101,8 +102,8 @@ static const struct option opts[] = {
 	{ "k", required_argument, NULL, OPT_IGNORED },
 	{ "machine", required_argument, NULL, OPT_IGNORED },
 	{ "m", required_argument, NULL, OPT_IGNORED },
-	{ "runas", required_argument, NULL, OPT_IGNORED },
-	{ "chroot", required_argument, NULL, OPT_IGNORED },
+	{ "runas", required_argument, NULL, OPT_RESTRICT },
+	{ "chroot", required_argument, NULL, OPT_RESTRICT },
 	{ "incoming", required_argument, NULL, OPT_IGNORED },
 	{ "device", required_argument, NULL, OPT_IGNORED },
 	{ "drive", required_argument, NULL, OPT_IGNORED },
@@ -133,14 +134,18 @@ static void usage(FILE *f)
 		"                    libxl's QMP socket (default: /var/run/xen/qmp-libxl-N)\n"
 		"  -chardev socket,id=libxenstat-cmd,path=P,...\n"
 		"                    xentop's QMP socket\n"
-		"  -S                report \"prelaunch\" until QMP \"cont\" (libxl's dm_restrict)\n"
+		"  -S                report \"prelaunch\" until QMP \"cont\"\n"
 		"  --no-xenstore     serve QMP only, without xenstore (testing)\n"
 		"  -h, --help        this text\n"
 		"  Accepted and ignored, as libxl passes them to QEMU: -no-shutdown -nodefaults\n"
-		"  -no-user-config -xen-attach -xen-domid-restrict -nographic -sdl -usb -no-acpi,\n"
-		"  and with an argument: -mon -name -vnc -display -k -machine -m -runas -chroot\n"
-		"  -incoming -device -drive -serial -smp -net -netdev -object -boot -spice\n"
-		"  -append -kernel -initrd -usbdevice -soundhw. Options take one dash or two.\n",
+		"  -no-user-config -xen-attach -nographic -sdl -usb -no-acpi, and with an\n"
+		"  argument: -mon -name -vnc -display -k -machine -m -incoming -device -drive\n"
+		"  -serial -smp -net -netdev -object -boot -spice -append -kernel -initrd\n"
+		"  -usbdevice -soundhw. Options take one dash or two.\n"
+		"  Refused (exit 1): -runas, -chroot, -xen-domid-restrict, what libxl passes for\n"
+		"  dm_restrict=1. xenback-dm would not drop root, and the guest's disks are\n"
+		"  served by xenbackd, which dm_restrict does not confine; xenback-dm reads no\n"
+		"  guest data, so there is nothing to gain: set dm_restrict=0 for this guest.\n",
 		prog);
 }
 
@@ -200,14 +205,37 @@ static int chardev(struct dm *dm, const char *arg)
 	return ret;
 }
 
+/*
+ * dm_restrict=1 makes libxl pass -runas, -chroot and -xen-domid-restrict:
+ * the admin asked for a device model that runs unprivileged, confined to
+ * its guest. xenback-dm enforces none of that (it would keep root), and
+ * what a guest does reach is xenbackd, one daemon for every guest that
+ * dm_restrict does not touch. Accepting would lose a requested security
+ * property without a word, so it is refused, with what to do instead, in
+ * the log libxl keeps (qemu-dm-<name>.log); libxl then fails the domain's
+ * creation, as it does when it cannot find dm_restrict's user.
+ */
+static int refuse_restrict(const char *given)
+{
+	fprintf(stderr,
+		"%s: error: refusing%s (the guest's dm_restrict=1):\n"
+		"  none of it would be enforced: xenback-dm would keep running as root, unconfined.\n"
+		"  It serves no device and reads no guest data: the guest's qdisk disks are served\n"
+		"  by xenbackd, which dm_restrict does not confine either. Set dm_restrict=0 for\n"
+		"  this guest (nothing is lost with xenback-dm), or use QEMU.\n",
+		prog, given);
+	return 1;
+}
+
 /* Fills dm from the command line; returns -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, struct dm *dm)
 {
 	bool have_domid = false;
+	char restrict_given[256] = "";
+	int c, idx = -1;
 	long v;
-	int c;
 
-	while ((c = getopt_long_only(argc, argv, "Sh", opts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, "Sh", opts, &idx)) != -1) {
 		switch (c) {
 		case OPT_DOMID:
 			v = parse_num(optarg, 0x7ff0); /* DOMID_FIRST_RESERVED */
@@ -230,6 +258,14 @@ static int parse_args(int argc, char **argv, struct dm *dm)
 			break;
 		case OPT_IGNORED:
 			break;
+		case OPT_RESTRICT: {
+			const char *arg = opts[idx].has_arg ? optarg : NULL;
+			size_t l = strlen(restrict_given);
+
+			snprintf(restrict_given + l, sizeof(restrict_given) - l, " -%s%s%s",
+				 opts[idx].name, arg ? " " : "", arg ? arg : "");
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -245,6 +281,8 @@ static int parse_args(int argc, char **argv, struct dm *dm)
 		fprintf(stderr, "%s: -xen-domid <N> is required\n", prog);
 		goto bad;
 	}
+	if (restrict_given[0])
+		return refuse_restrict(restrict_given);
 	return -1;
 bad:
 	usage(stderr);

@@ -25,6 +25,9 @@ static const struct xenback_backend_info *const known[] = {
 
 static bool running = true;
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -35,10 +38,25 @@ static void usage(FILE *f)
 		"                            (default: notice)\n"
 		"  -s, --syslog              log to syslog instead of stderr\n"
 		"  -c, --control PATH        control socket (default: " XENBACKD_CONTROL_DEFAULT ")\n"
+		"      --control-mode MODE   its permission bits, octal (default: 0600, root only)\n"
+		"      --control-timeout MS  a control client idle this long is dropped\n"
+		"                            (default: 10000)\n"
 		"  -n, --no-module           event channels through libxenevtchn even if\n"
 		"                            /dev/xenback is present\n"
 		"  -f, --foreground          accepted for compatibility: xenbackd never forks\n"
-		"  -h, --help                this text\n");
+		"  -h, --help                this text\n"
+		"Budgets of the block backend (a disk at one is throttled, never failed):\n"
+		"  --max-bounce-mib N        bounce buffers, all disks: in flight and idle\n"
+		"                            in the pool (default: " STR(XENBACK_BLK_BOUNCE_MIB_DEFAULT) ")\n"
+		"  --max-device-bounce-mib N bounce buffers of one disk's requests in flight,\n"
+		"                            >= 1 (default: " STR(XENBACK_BLK_DEVICE_BOUNCE_MIB_DEFAULT) ", or --max-bounce-mib if lower)\n"
+		"  --max-persistent-grants N persistent-grant mappings, all disks; past it,\n"
+		"                            grant copy (default: " STR(XENBACK_BLK_PERSISTENT_GRANTS_DEFAULT) ")\n"
+		"  --max-device-persistent-grants N\n"
+		"                            ... one disk (default: " STR(XENBACK_BLK_DEVICE_PERSISTENT_GRANTS_DEFAULT) ",\n"
+		"                            or --max-persistent-grants if lower)\n"
+		"  --max-device-requests N   requests one disk has in flight\n"
+		"                            (default: " STR(XENBACK_BLK_DEVICE_REQUESTS_DEFAULT) ")\n");
 }
 
 static void log_stderr(void *data, int level, const char *msg)
@@ -90,9 +108,57 @@ static int register_types(struct xenback_bus *bus, char *list)
 struct xbd_args {
 	struct xenback_bus_config cfg;
 	const char *control;
+	struct xbd_control_opts control_opts;
 	char types[256];
 	unsigned int pflags;
+	struct xenback_blk_limits lim;
+	bool dev_bounce_set, dev_pgrants_set;
 };
+
+enum { OPT_BOUNCE = 256, OPT_DEV_BOUNCE, OPT_PGRANTS, OPT_DEV_PGRANTS, OPT_DEV_REQUESTS };
+
+/* A budget's value: 1..max, else -1. */
+static long long budget_arg(const char *name, const char *s, unsigned long long max)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || !*s || *s == '-' || !v || v > max) {
+		fprintf(stderr, "xenbackd: --%s '%s': need a number from 1 to %llu\n", name, s, max);
+		return -1;
+	}
+	return (long long)v;
+}
+
+/* A budget option into a->lim; false if its value is bad. */
+static bool budget_opt(struct xbd_args *a, int c, const char *name, const char *s)
+{
+	long long v = budget_arg(name, s, c <= OPT_DEV_BOUNCE ? 1u << 20 : UINT32_MAX);
+
+	if (v < 0)
+		return false;
+	switch (c) {
+	case OPT_BOUNCE:
+		a->lim.bounce_bytes = (uint64_t)v << 20;
+		break;
+	case OPT_DEV_BOUNCE:
+		a->lim.device_bounce_bytes = (uint64_t)v << 20;
+		a->dev_bounce_set = true;
+		break;
+	case OPT_PGRANTS:
+		a->lim.persistent_grants = (uint32_t)v;
+		break;
+	case OPT_DEV_PGRANTS:
+		a->lim.device_persistent_grants = (uint32_t)v;
+		a->dev_pgrants_set = true;
+		break;
+	default:
+		a->lim.device_requests = (uint32_t)v;
+	}
+	return true;
+}
 
 /* Fills a from the command line; returns -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, struct xbd_args *a)
@@ -103,17 +169,33 @@ static int parse_args(int argc, char **argv, struct xbd_args *a)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "syslog", no_argument, NULL, 's' },
 		{ "control", required_argument, NULL, 'c' },
+		{ "control-mode", required_argument, NULL, 'M' },
+		{ "control-timeout", required_argument, NULL, 'T' },
 		{ "no-module", no_argument, NULL, 'n' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "max-bounce-mib", required_argument, NULL, OPT_BOUNCE },
+		{ "max-device-bounce-mib", required_argument, NULL, OPT_DEV_BOUNCE },
+		{ "max-persistent-grants", required_argument, NULL, OPT_PGRANTS },
+		{ "max-device-persistent-grants", required_argument, NULL, OPT_DEV_PGRANTS },
+		{ "max-device-requests", required_argument, NULL, OPT_DEV_REQUESTS },
 		{ 0 },
 	};
+	int idx = 0;
 	unsigned long v;
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "t:d:l:sc:nfh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:d:l:sc:nfh", opts, &idx)) != -1) {
 		switch (c) {
+		case OPT_BOUNCE:
+		case OPT_DEV_BOUNCE:
+		case OPT_PGRANTS:
+		case OPT_DEV_PGRANTS:
+		case OPT_DEV_REQUESTS:
+			if (!budget_opt(a, c, opts[idx].name, optarg))
+				goto bad;
+			break;
 		case 't':
 			snprintf(a->types, sizeof(a->types), "%s", optarg);
 			break;
@@ -140,6 +222,21 @@ static int parse_args(int argc, char **argv, struct xbd_args *a)
 		case 'c':
 			a->control = optarg;
 			break;
+		case 'M':
+		case 'T':
+			errno = 0;
+			v = strtoul(optarg, &end, c == 'M' ? 8 : 10);
+			if (errno || *end || !*optarg || *optarg == '-' ||
+			    (c == 'M' ? v > 0777 : !v || v > 86400000)) {
+				fprintf(stderr, "xenbackd: bad --control-%s '%s'\n",
+					c == 'M' ? "mode" : "timeout", optarg);
+				goto bad;
+			}
+			if (c == 'M')
+				a->control_opts.mode = (mode_t)v;
+			else
+				a->control_opts.idle_timeout_ms = (unsigned int)v;
+			break;
 		case 'n':
 			a->pflags |= XENBACK_PLATFORM_NO_MODULE;
 			break;
@@ -152,8 +249,19 @@ static int parse_args(int argc, char **argv, struct xbd_args *a)
 			goto bad;
 		}
 	}
-	if (optind == argc)
-		return -1;
+	if (optind == argc) {
+		/* A per-disk default above a lowered daemon-wide budget follows it. */
+		if (!a->dev_bounce_set && a->lim.device_bounce_bytes > a->lim.bounce_bytes)
+			a->lim.device_bounce_bytes = a->lim.bounce_bytes;
+		if (!a->dev_pgrants_set && a->lim.device_persistent_grants > a->lim.persistent_grants)
+			a->lim.device_persistent_grants = a->lim.persistent_grants;
+		if (xenback_blk_set_limits(&a->lim) == 0)
+			return -1;
+		fprintf(stderr, "xenbackd: budgets do not fit: a disk's bounce budget must be at least 1 MiB "
+				"and at most --max-bounce-mib, its persistent grants at most "
+				"--max-persistent-grants\n");
+		goto bad;
+	}
 	fprintf(stderr, "xenbackd: unexpected argument '%s'\n", argv[optind]);
 bad:
 	usage(stderr);
@@ -201,7 +309,7 @@ static int serve(struct xbd_args *a)
 	}
 	if (register_types(bus, a->types) < 0)
 		goto out;
-	r = xbd_control_open(bus, a->control, &ctl);
+	r = xbd_control_open(bus, a->control, &a->control_opts, &ctl);
 	if (r < 0) {
 		fprintf(stderr, "xenbackd: control socket %s: %s\n", a->control, strerror(-r));
 		goto out;
@@ -238,7 +346,10 @@ int main(int argc, char **argv)
 		.control = XENBACKD_CONTROL_DEFAULT,
 		.types = "qdisk",
 	};
-	int r = parse_args(argc, argv, &a);
+	int r;
 
+	xenback_blk_get_limits(&a.lim);
+	xbd_control_defaults(&a.control_opts);
+	r = parse_args(argc, argv, &a);
 	return r >= 0 ? r : serve(&a);
 }
