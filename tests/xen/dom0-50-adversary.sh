@@ -9,12 +9,15 @@
 # the bounds below; the hostile device alone is answered with errors or shut
 # down (the hostile guest's own points), with a log line naming it.
 #
-# Bounds: xenbackd has no budgets yet (issue 10 adds them), so these are
-# fixed and generous, over what xenbackd held after the baseline run (good
-# guest connected): RSS + XB_ADV_RSS_MB (64 MiB), fds + XB_ADV_FDS (16),
-# mappings (/proc/<pid>/maps lines) + XB_ADV_MAPS (64; the hostile frontend
-# asks for no persistent grants: its rings, io_uring and the image are all it
-# can make xenbackd map). Peaks are sampled every second during the attack.
+# Bounds, over what xenbackd held after the baseline run (good guest
+# connected), peaks sampled every second during the attack:
+# - RSS: + the daemon-wide bounce budget xenbackd is started with
+#   (--max-bounce-mib XB_ADV_BOUNCE_MIB, default 64; the hostile disk's own
+#   --max-device-bounce-mib XB_ADV_DEV_BOUNCE_MIB, default 16) + 16 MiB for
+#   everything else; a xenbackd without budget flags gets a fixed 64 MiB;
+# - fds + 16 and mappings (/proc/<pid>/maps lines) + 64: fixed (no budget
+#   for them; the hostile frontend asks for no persistent grants, so its
+#   rings, io_uring and the image are all it can make xenbackd map).
 # The good guest's IOPS under attack over its baseline is printed (TAP
 # diagnostic and "BENCH adversary-iops ..."), never asserted: the project's
 # rule is that no test asserts a timing.
@@ -34,7 +37,13 @@ if [ -e /xen/xenback.ko ] && [ ! -c /dev/xenback ]; then
 	loaded=1
 fi
 LOG=$W/xenbackd-adv.log
-xenbackd --types qdisk --foreground --log-level info > $LOG 2>&1 &
+budget=''
+if xenbackd --help 2>&1 | grep -q -- --max-device-bounce-mib; then
+	budget="--max-bounce-mib ${XB_ADV_BOUNCE_MIB:-64} --max-device-bounce-mib ${XB_ADV_DEV_BOUNCE_MIB:-16}"
+fi
+# $budget: flags or nothing, split on purpose
+# shellcheck disable=SC2086
+xenbackd --types qdisk --foreground --log-level info $budget > $LOG 2>&1 &
 xpid=$!
 wait_for 10 test -S /run/xenback/xenbackd.sock; point $? "adversary: xenbackd started (pid $xpid)"
 alive() { kill -0 $xpid 2>/dev/null && xenbackctl list >/dev/null 2>&1; }
@@ -117,7 +126,12 @@ base=$(iops_between "$b0" "$b1")
 note "adversary: baseline: the good guest alone, $base write IOPS over $RT s; xenbackd CPU $(( $(cpu) - c0 )) ticks"
 rss0=$(rss) fds0=$(nfds) maps0=$(nmaps)
 note "adversary: xenbackd after the baseline: RSS $rss0 KiB, $fds0 fds, $maps0 mappings"
-rss_max=$((rss0 + ${XB_ADV_RSS_MB:-64} * 1024)) fds_max=$((fds0 + ${XB_ADV_FDS:-16})) maps_max=$((maps0 + ${XB_ADV_MAPS:-64}))
+if [ -n "$budget" ]; then
+	rss_add=$(( ${XB_ADV_BOUNCE_MIB:-64} + 16 )) rss_why="--max-bounce-mib ${XB_ADV_BOUNCE_MIB:-64} + 16 MiB"
+else
+	rss_add=64 rss_why="fixed 64 MiB: this xenbackd has no budget flags"
+fi
+rss_max=$((rss0 + rss_add * 1024)) fds_max=$((fds0 + 16)) maps_max=$((maps0 + 64))
 
 # the attack: one fio in the good guest for all of it
 fio_start attack; point $? "adversary: the good guest's fio started for the attack"
@@ -150,7 +164,7 @@ for s in $SCEN; do
 	st1=$(fio_stat attack)
 	read -r prss pfds pmaps < $W/adv.peak
 	fio_running && [ "${st1%% *}" = 0 ] && [ "$(echo "$st1" | cut -d' ' -f2)" -gt "$(echo "$st0" | cut -d' ' -f2)" ]
-	point $? "adversary $s: the good guest's verifying fio runs on with no error and wrote during the attack (KiB ${st0#* } -> ${st1#* }, errors ${st1%% *})"
+	point $? "adversary $s: the good guest's verifying fio runs on with no error and wrote during the attack (KiB, ms: ${st0#* } -> ${st1#* }; errors ${st1%% *})"
 	iops=$(iops_between "$st0" "$st1")
 	ratio=$(awk -v a="${iops:-0}" -v b="${base:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }')
 	# a ratio, never asserted (timings are not asserted in this project)
@@ -159,9 +173,9 @@ for s in $SCEN; do
 	note "adversary $s: xenbackd CPU $(( $(cpu) - c0 )) ticks during the scenario"
 	alive; point $? "adversary $s: xenbackd is up and its control socket answers"
 	kill -0 $xpid 2>/dev/null || dmesg | grep -iE 'out of memory|killed process|oom-kill' | tail -n 3 | sed "s/^/# dom0 dmesg ($s): /"
-	[ "${prss:-0}" -le $rss_max ]; point $? "adversary $s: xenbackd's RSS peak ${prss:-?} KiB <= $rss_max KiB (baseline $rss0 + ${XB_ADV_RSS_MB:-64} MiB; fixed bound, no budget yet)"
-	[ "${pfds:-0}" -le $fds_max ]; point $? "adversary $s: xenbackd's open fds peak ${pfds:-?} <= $fds_max (baseline $fds0 + ${XB_ADV_FDS:-16}; fixed bound)"
-	[ "${pmaps:-0}" -le $maps_max ]; point $? "adversary $s: xenbackd's mappings peak ${pmaps:-?} <= $maps_max (baseline $maps0 + ${XB_ADV_MAPS:-64}; fixed bound)"
+	[ "${prss:-0}" -le $rss_max ]; point $? "adversary $s: xenbackd's RSS peak ${prss:-?} KiB <= $rss_max KiB (baseline $rss0 + $rss_why)"
+	[ "${pfds:-0}" -le $fds_max ]; point $? "adversary $s: xenbackd's open fds peak ${pfds:-?} <= $fds_max (baseline $fds0 + 16; fixed bound)"
+	[ "${pmaps:-0}" -le $maps_max ]; point $? "adversary $s: xenbackd's mappings peak ${pmaps:-?} <= $maps_max (baseline $maps0 + 64; fixed bound)"
 	tail -n +$((n0 + 1)) $LOG > "$W/adv-$s.log"
 	# a reason: a line naming the device beyond the routine info lines
 	# (created, connected, closed, destroyed), or one that names a refusal
@@ -176,7 +190,8 @@ for s in $SCEN; do
 	other=$(grep -iE 'error|warn|fail' "$W/adv-$s.log" | grep -vE "qdisk/$hid/")
 	[ -z "$other" ]; point $? "adversary $s: no error in xenbackd's log about anything but the hostile guest"
 	[ -n "$other" ] && echo "$other" | head -n 5 | sed "s/^/# xenbackd ($s, other): /"
-	xbctl_devs | awk -v d="$hid" -v n="$devid" '$2 == d && $3 == n' | sed "s/^/# registry ($s): /"
+	xenbackctl list --json 2>/dev/null | json_rows devices type frontend_id devid state_name mem_bytes requests_inflight fds throttled error_msg |
+		awk -v d="$hid" -v n="$devid" '$2 == d && $3 == n' | sed "s/^/# registry ($s; type domid devid state mem_bytes requests fds throttled error): /"
 	timeout 30 xl block-detach $h $devid > $W/adv-detach.log 2>&1
 	rc=$?
 	[ $rc = 0 ] || { sed 's/^/# xl block-detach: /' $W/adv-detach.log | head -n 5; timeout 30 xl block-detach -f $h $devid >/dev/null 2>&1; }

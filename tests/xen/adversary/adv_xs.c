@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <poll.h>
 
 #include "adv.h"
 #include <xen/io/xs_wire.h>
@@ -137,13 +138,34 @@ int adv_xs_open(struct adv *a, unsigned int devid)
 	return 0;
 }
 
+/* Reads exactly n bytes within a second; false if they do not come. */
+static bool read_exact(int fd, void *buf, size_t n)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r;
+
+		if (poll(&p, 1, 1000) <= 0)
+			return false;
+		r = read(fd, (char *)buf + got, n - got);
+		if (r <= 0)
+			return false;
+		got += (size_t)r;
+	}
+	return true;
+}
+
 /* Pipelined writes of one node through a raw /dev/xen/xenbus (its own fd:
  * the kernel queues each request and answers later, so a batch goes out
- * without a round trip per write). Returns how many were answered. */
+ * without a round trip per write). The device hands out replies as a byte
+ * stream: each is read as its header, then its payload. Returns how many
+ * writes were answered. */
 unsigned long adv_xs_flood(struct adv *a, const char *key, const char *value, double seconds)
 {
 	char path[256], msg[512], rsp[4096];
-	struct xsd_sockmsg *h = (struct xsd_sockmsg *)msg;
+	struct xsd_sockmsg *h = (struct xsd_sockmsg *)msg, rh;
 	unsigned long done = 0;
 	size_t plen, vlen;
 	double end = adv_now() + seconds;
@@ -162,21 +184,22 @@ unsigned long adv_xs_flood(struct adv *a, const char *key, const char *value, do
 	while (adv_now() < end) {
 		unsigned int i, sent = 0;
 
-		for (i = 0; i < 32; i++) {
+		for (i = 0; i < 16; i++) {
 			h->req_id = (uint32_t)(done + i);
 			if (write(fd, msg, sizeof(*h) + h->len) < 0)
 				break;
 			sent++;
 		}
 		for (i = 0; i < sent; i++) {
-			/* one reply per read() from the xenbus device */
-			if (read(fd, rsp, sizeof(rsp)) <= 0)
-				break;
+			if (!read_exact(fd, &rh, sizeof(rh)) || rh.len > sizeof(rsp) ||
+			    !read_exact(fd, rsp, rh.len))
+				goto out;
 			done++;
 		}
 		if (!sent)
 			break;
 	}
+out:
 	close(fd);
 	return done;
 }
