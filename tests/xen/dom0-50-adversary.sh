@@ -123,6 +123,8 @@ sleep "$RT"
 b1=$(fio_stat baseline)
 fio_stop baseline
 base=$(iops_between "$b0" "$b1")
+c1=$(cpu); sleep 5
+note "adversary: xenbackd CPU while the good guest is idle: $(( $(cpu) - c1 )) ticks in 5 s"
 note "adversary: baseline: the good guest alone, $base write IOPS over $RT s; xenbackd CPU $(( $(cpu) - c0 )) ticks"
 rss0=$(rss) fds0=$(nfds) maps0=$(nmaps)
 note "adversary: xenbackd after the baseline: RSS $rss0 KiB, $fds0 fds, $maps0 mappings"
@@ -179,7 +181,7 @@ for s in $SCEN; do
 	tail -n +$((n0 + 1)) $LOG > "$W/adv-$s.log"
 	# a reason: a line naming the device beyond the routine info lines
 	# (created, connected, closed, destroyed), or one that names a refusal
-	grep -E "qdisk/$hid/${devid}[: ]" "$W/adv-$s.log" | sed "s/^/# xenbackd ($s): /" | head -n 8
+	grep -E "qdisk/$hid/${devid}[: ]" "$W/adv-$s.log" | sed "s/^/# xenbackd ($s): /" | head -n 12
 	why=$(grep -E "qdisk/$hid/${devid}[: ]" "$W/adv-$s.log" |
 		awk '!/: (info|debug): / || /refus|bad|invalid|out of range|limit|budget|throttl|denied|malformed/')
 	if [ "$s" = reconnect ]; then
@@ -208,7 +210,8 @@ registry_empty() { xenbackctl list >/dev/null 2>&1 && [ -z "$(xbctl_devs)" ]; }
 wait_for 15 registry_empty
 registry_empty; point $? "adversary: registry empty after both guests are gone"
 xbctl_devs | sed 's/^/# left in the registry: /'
-note "adversary: xenbackd at the end: RSS $(rss) KiB, $(nfds) fds, $(nmaps) mappings"
+c1=$(cpu); sleep 5
+note "adversary: xenbackd at the end: RSS $(rss) KiB, $(nfds) fds, $(nmaps) mappings; CPU with no guest: $(( $(cpu) - c1 )) ticks in 5 s"
 kill -TERM $xpid
 wait_for 10 sh -c "! kill -0 $xpid"; point $? "adversary: xenbackd exits on SIGTERM"
 grep -ciE 'error|warn' $LOG | sed 's/^/# xenbackd log: error or warning lines: /'

@@ -140,7 +140,8 @@ int adv_connect(struct adv *a, unsigned int queues, unsigned int order)
 	adv_clear_keys(a);
 	if (adv_rings_setup(a, &l) < 0)
 		return -1;
-	s = adv_handshake(a, &l, 15);
+	/* (under TCG a 4-queue connect has taken more than 15 s) */
+	s = adv_handshake(a, &l, 60);
 	if (s != XenbusStateConnected) {
 		ADV_NOTOK("adversary: connect with %u queue(s) of %u page(s): backend state %d, not Connected\n",
 			  queues, 1u << order, s);

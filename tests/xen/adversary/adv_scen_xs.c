@@ -116,18 +116,20 @@ int adv_scen_reconnect(struct adv *a)
 		return 1;
 	for (round = 0; round < rounds; round++) {
 		int st = ADV_NO_ANSWER, s;
+		double t0 = adv_now(), t1, t2;
 
 		if (adv_connect(a, 1, 0) == 0)
 			st = adv_rw1(a, BLKIF_OP_READ, 0, 0, 5);
+		t1 = adv_now();
 		good += st == BLKIF_RSP_OKAY;
 		if (round & 1)
 			adv_rings_teardown(a, true);
 		else
 			adv_close(a, 5);
 		s = adv_reset(a, 8);
-		if (st != BLKIF_RSP_OKAY || s != XenbusStateInitWait)
-			ADV_NOTE("reconnect: round %u (%s): read %d, then backend state %d\n", round,
-				 round & 1 ? "vanish" : "close", st, s);
+		t2 = adv_now();
+		ADV_NOTE("reconnect: round %u (%s): connect and read %.1f s (status %d), close and reset %.1f s (backend state %d)\n",
+			 round, round & 1 ? "vanish" : "close", t1 - t0, st, t2 - t1, s);
 		if (s != XenbusStateInitWait) {
 			round++;
 			break; /* the device did not come back: no more rounds */
