@@ -101,7 +101,8 @@ int adv_scen_state_flood(struct adv *a)
 	ADV_NOTE("state-flood: %u state flaps in 3 s; backend state %d\n", flaps, adv_xs_state(a, a->be));
 	for (i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
 		adv_xs_write(a, a->fe, "state", "%s", junk[i]);
-	ADV_NOTE("state-flood: %u junk states written; backend state %d\n", i, adv_xs_state(a, a->be));
+	ADV_NOTE("state-flood: %u junk states written; backend state %d%s\n", i, adv_xs_state(a, a->be),
+		 adv_xs_state(a, a->be) >= XenbusStateClosing ? " (device shut down)" : "");
 	return reconnect_works(a, "state-flood", false);
 }
 
