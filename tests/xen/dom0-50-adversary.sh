@@ -201,6 +201,14 @@ for s in $SCEN; do
 	rc=$?
 	[ $rc = 0 ] || { sed 's/^/# xl block-detach: /' $W/adv-detach.log | head -n 5; timeout 30 xl block-detach -f $h $devid >/dev/null 2>&1; }
 	point $rc "adversary $s: xl block-detach of the hostile disk"
+	# after the scenario: is xenbackd still busy (state R) with only the
+	# good guest's I/O to do? 10 samples, 0.3 s apart, and its CPU meanwhile
+	c1=$(cpu) nr=0
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		[ "$(awk '{ print $3 }' /proc/$xpid/stat 2>/dev/null)" = R ] && nr=$((nr + 1))
+		sleep 0.3
+	done
+	note "adversary $s: afterwards xenbackd was running in $nr of 10 samples, $(( $(cpu) - c1 )) CPU ticks in ~3 s"
 	note "adversary $s: $(since "$ts") s in all (attack $tattack s)"
 done
 note "adversary: the scenarios took $(since "$tall") s"
