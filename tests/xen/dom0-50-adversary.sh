@@ -187,7 +187,10 @@ for s in $SCEN; do
 	# only where xenbackd refused something (an error status, a refused
 	# layout, a device shut down): reconnecting, or a flush with data that
 	# was written, is legal and needs no reason
-	if ! grep -qE 'answered (ERROR|EOPNOTSUPP)|ERROR [1-9]|refused|shut the device down|device shut down|not Connected' "$W/adv-guest-$s.out"; then
+	reg=$(xenbackctl list --json 2>/dev/null | json_rows devices type frontend_id devid state_name mem_bytes requests_inflight fds throttled error_msg |
+		awk -v d="$hid" -v n="$devid" '$2 == d && $3 == n')
+	if ! grep -qE 'answered (ERROR|EOPNOTSUPP)|ERROR [1-9]|refused|shut the device down|device shut down|not Connected' "$W/adv-guest-$s.out" &&
+		[ "$(echo "$reg" | cut -d' ' -f4)" != failed ]; then
 		note "adversary $s: xenbackd refused nothing the hostile guest did: no reason to log"
 	else
 		[ -n "$why" ]; point $? "adversary $s: xenbackd's log says why it refused the hostile device's requests (a line beyond info)"
@@ -195,8 +198,7 @@ for s in $SCEN; do
 	other=$(grep -iE 'error|warn|fail' "$W/adv-$s.log" | grep -vE "qdisk/$hid/")
 	[ -z "$other" ]; point $? "adversary $s: no error in xenbackd's log about anything but the hostile guest"
 	[ -n "$other" ] && echo "$other" | head -n 5 | sed "s/^/# xenbackd ($s, other): /"
-	xenbackctl list --json 2>/dev/null | json_rows devices type frontend_id devid state_name mem_bytes requests_inflight fds throttled error_msg |
-		awk -v d="$hid" -v n="$devid" '$2 == d && $3 == n' | sed "s/^/# registry ($s; type domid devid state mem_bytes requests fds throttled error): /"
+	echo "$reg" | grep . | sed "s/^/# registry ($s; type domid devid state mem_bytes requests fds throttled error): /"
 	timeout 30 xl block-detach $h $devid > $W/adv-detach.log 2>&1
 	rc=$?
 	[ $rc = 0 ] || { sed 's/^/# xl block-detach: /' $W/adv-detach.log | head -n 5; timeout 30 xl block-detach -f $h $devid >/dev/null 2>&1; }
