@@ -2,11 +2,17 @@
 # Builds the initramfs of the xen tier's domains (uncompressed newc cpio), on
 # top of scripts/mkinitramfs-vm.sh (busybox + files + their ldd libraries).
 # usage: mkinitramfs-xen.sh domU <out.cpio>
-#        mkinitramfs-xen.sh dom0 <out.cpio> <domU.cpio>
-# domU: busybox, xen-blkfront.ko, xenstore-read/-write/-exists (+ libs), the
+#        mkinitramfs-xen.sh domU-fio <out.cpio> <domU.cpio>
+#        mkinitramfs-xen.sh dom0 <out.cpio> <domU.cpio> [<domU-fio.cpio>]
+# domU: busybox, xen-blkfront.ko, xen-evtchn.ko, xen-gntalloc.ko,
+#       xenstore-read/-write/-exists (+ libs), the adversary frontend
+#       build/xen/xb-adversary when built (tests/xen/adversary/), the
 #       domU init (tests/xen/domU-init.sh) and the domU test scripts
 #       (tests/xen/domU-*.sh), their TAP helpers (tests/xen/tap-lib.sh), the
 #       test pattern.
+# domU-fio: the domU archive followed by an overlay with fio and its
+#       libraries, gzipped (tests/xen/dom0-50-adversary.sh's well-behaved
+#       guest; newc archives concatenate). usage: mkinitramfs-xen.sh domU-fio <out> <domU.cpio>
 # dom0: busybox, the Xen userspace from xen-utils-4.17 (xl, xenstored,
 #       xenconsoled, xen-init-dom0, xenstore-*) with every ldd library and
 #       libgcc_s.so.1, the Xen kernel modules (+ xen-blkback, loop, brd for the
@@ -19,7 +25,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:-} out=${2:-}
-if [ -z "$mode" ] || [ -z "$out" ]; then echo "usage: $0 dom0|domU <out.cpio> [<domU.cpio>]" >&2; exit 2; fi
+if [ -z "$mode" ] || [ -z "$out" ]; then echo "usage: $0 dom0|domU|domU-fio <out.cpio> [<domU.cpio> [<domU-fio.cpio>]]" >&2; exit 2; fi
 kver=${XB_KVER:-$(compgen -G '/boot/vmlinuz-*-amd64' | sed 's|/boot/vmlinuz-||' | sort -V | tail -n1 || true)}
 if [ -z "$kver" ] || [ ! -d "/lib/modules/$kver" ]; then echo "$0: no Debian kernel (linux-image-amd64)" >&2; exit 1; fi
 xbin=/usr/lib/xen-4.17/bin
@@ -65,14 +71,26 @@ xs_tools() {
 
 case $mode in
 domU)
-	mods xen-blkfront
+	mods xen-blkfront xen-evtchn xen-gntalloc
 	finish_mods
 	xs_tools
+	adv=$top/build/xen/xb-adversary
+	if [ -x "$adv" ]; then args+=(-l "$adv:/usr/bin/xb-adversary"); else echo "$0: $adv not built (its tests will fail)" >&2; fi
 	args+=(-i "$top/tests/xen/domU-init.sh" -f "$pattern:/xen/pattern.bin")
 	args+=(-f "$top/tests/xen/tap-lib.sh:/xen/tests/tap-lib.sh")
 	for t in "$top"/tests/xen/domU-*.sh; do
 		[ "$t" = "$top/tests/xen/domU-init.sh" ] || args+=(-f "$t:/xen/tests/${t##*/}")
 	done ;;
+domU-fio)
+	base=${3:-}
+	[ -s "$base" ] || { echo "$0: domU-fio needs the domU initramfs" >&2; exit 2; }
+	fio=$(command -v fio) || { echo "$0: fio not installed" >&2; exit 1; }
+	"$top/scripts/mkinitramfs-vm.sh" -o "$wd/overlay.cpio" -i "$top/tests/xen/domU-init.sh" -l "$fio:/usr/bin/fio"
+	# gzip: fio's libraries are ~85 MiB, and dom0 (512 MiB) holds this file in
+	# its initramfs; the domU kernel inflates a gzip member of a concatenated
+	# initramfs by itself.
+	{ cat "$base" && gzip -6 -c "$wd/overlay.cpio"; } > "$out.$$" && mv "$out.$$" "$out"
+	exit 0 ;;
 dom0)
 	domu=${3:-}
 	[ -s "$domu" ] || { echo "$0: dom0 needs the domU initramfs" >&2; exit 2; }
@@ -95,6 +113,8 @@ dom0)
 		rm -f "$wd/vmlinux" "$kgz.$$"
 	fi
 	args+=(-f "$kgz:/xen/domU/vmlinuz" -f "$domu:/xen/domU/initramfs.cpio")
+	domu_fio=${4:-}
+	if [ -s "$domu_fio" ]; then args+=(-f "$domu_fio:/xen/domU/initramfs-fio.cpio"); else echo "domU-fio.cpio (fio)" >> "$wd/missing.early"; fi
 	args+=(-f "$pattern:/xen/pattern.bin")
 	args+=(-i "$top/tests/xen/dom0-init.sh")
 	args+=(-f "$top/tests/xen/tap-lib.sh:/xen/tests/tap-lib.sh")
@@ -102,7 +122,7 @@ dom0)
 		[ -e "$t" ] && [ "$t" != "$top/tests/xen/dom0-init.sh" ] && args+=(-f "$t:/xen/tests/${t##*/}")
 	done
 	missing=$wd/missing
-	: > "$missing"
+	cat "$wd/missing.early" > "$missing" 2>/dev/null || : > "$missing"
 	ours() { # src dst (ldd libs too)
 		if [ -e "$top/$1" ]; then args+=(-l "$top/$1:$2"); else echo "$1" >> "$missing"; fi
 	}
@@ -114,7 +134,7 @@ dom0)
 	args+=(-f "$missing:/xen/missing")
 	[ -s "$missing" ] && echo "mkinitramfs-xen: not built yet (their tests will SKIP): $(paste -sd ' ' "$missing")" >&2 ;;
 *)
-	echo "usage: $0 dom0|domU <out.cpio> [<domU.cpio>]" >&2; exit 2 ;;
+	echo "usage: $0 dom0|domU|domU-fio <out.cpio> [<domU.cpio> [<domU-fio.cpio>]]" >&2; exit 2 ;;
 esac
 args+=(-d var/log/xen -d var/lib/xen -d run/xen -d run/xenstored -d var/lock -d data)
 # A private name, then an atomic rename: two builds of one path (make check and

@@ -5,7 +5,8 @@
 # kernel log, prints XB-DONE and powers off. scripts/xen-run.sh reads this.
 # Kernel command line: xb.tests=<glob> limits which dom0-*.sh run (default all);
 # xb.script_timeout=<s> bounds each dom0-*.sh (default 400);
-# xb.crash=panic panics dom0 on purpose (tests scripts/xen-run.sh).
+# xb.crash=panic panics dom0 on purpose (tests scripts/xen-run.sh);
+# xb.env.<NAME>=<value> exports a knob to the scripts (e.g. XB_ADV_SCENARIOS).
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -45,6 +46,7 @@ for w in $cmdline; do
 	xb.script_timeout=*) script_timeout=${w#xb.script_timeout=} ;;
 	xb.demo=*) demo=${w#xb.demo=} ;; # make demo: tests/xen/dom0-demo.sh instead of the tests
 	xb.crash=*) crash=${w#xb.crash=} ;; # self-test of xen-run.sh's crash detection
+	xb.env.*=*) export "${w#xb.env.}" ;; # a knob for the scripts (XB_XEN_DOM0_ENV)
 	esac
 done
 case $crash in

@@ -81,6 +81,12 @@ guest_ready() { # <name> [seconds]: its init printed XB-DOMU-READY
 # relays its TAP (points prefixed with the guest's name) and other output
 # (as comments); returns its exit status (124 if it did not finish in time).
 guest_run() {
+	guest_send "$@" || return $?
+	guest_wait "$1" "$(cat "$W/$1.n")" "$2"
+}
+# guest_send <name> <test> [args]: starts the command without waiting for it
+# (its number is in $W/<name>.n); guest_wait collects it.
+guest_send() {
 	_g=$1; shift
 	_id=$(domid "$_g") || { notok "$_g: $1 (guest not running)"; return 1; }
 	# A guest still inside an earlier command cannot take this one: fail fast.
@@ -89,8 +95,13 @@ guest_run() {
 	_c=$(( $(cat "$_nf" 2>/dev/null || echo 0) + 1 ))
 	echo $_c > "$_nf"
 	xenstore-write "/local/domain/$_id/data/xb-cmd-$_c" "$*"
+}
+# guest_wait <name> <command number> <test>: waits for that command's end
+# (XB_GUEST_TIMEOUT, default 120 s) and relays its output as guest_run says.
+guest_wait() {
+	_g=$1 _c=$2
 	if ! wait_for "${XB_GUEST_TIMEOUT:-120}" grep -q "^XB-END $_c " "$(glog "$_g")"; then
-		notok "$_g: $1 finished within ${XB_GUEST_TIMEOUT:-120} s"
+		notok "$_g: $3 finished within ${XB_GUEST_TIMEOUT:-120} s"
 		tr -d '\r' < "$(glog "$_g")" | tail -n 20 | sed "s/^/# $_g console: /"
 		touch "$W/$_g.stuck"
 		return 124
@@ -98,7 +109,7 @@ guest_run() {
 	tr -d '\r' < "$(glog "$_g")" | awk -v c="$_c" -v g="$_g" '
 		$1 == "XB-CMD" && $2 == c { on = 1; next }
 		$1 == "XB-END" && $2 == c { sub(/^rc=/, "", $3); rc = $3; on = 0; next }
-		!on { next }
+		!on || $1 == "XB-FIO-STAT" { next }
 		/^(not )?ok / { p = $0; sub(/^(not )?ok *(- *)?/, "", p)
 			printf "%sok - %s: %s\n", ($1 == "ok" ? "" : "not "), g, p; next }
 		{ print "# " g ": " $0 }

@@ -7,6 +7,8 @@
 #   XB_XEN_TIMEOUT=<s>      default 600
 #   XB_XEN_SCRIPT_TIMEOUT=<s> each dom0-*.sh, default 400 (a loaded machine
 #                           needs more: e.g. 1500 with XB_XEN_TIMEOUT=4000)
+#   XB_XEN_DOM0_ENV="A=x B=y"  knobs exported to the dom0 scripts (no spaces
+#                           in values: e.g. XB_ADV_SCENARIOS=big,revoke)
 #   XB_XEN_READY_TIMEOUT=<s> dom0 must be up within this, default 300 (on a
 #                           2-core machine busy with builds beside it, dom0
 #                           was still booting after 150 s once)
@@ -19,6 +21,7 @@ args=(--initrd "$cpio" --timeout "${XB_XEN_TIMEOUT:-600}" --console "$top/build/
 append=
 [ -n "${XB_XEN_TESTS:-}" ] && append="xb.tests=$XB_XEN_TESTS"
 [ -n "${XB_XEN_SCRIPT_TIMEOUT:-}" ] && append="${append:+$append }xb.script_timeout=$XB_XEN_SCRIPT_TIMEOUT"
+for e in ${XB_XEN_DOM0_ENV:-}; do append="${append:+$append }xb.env.$e"; done
 [ -n "$append" ] && args+=(--dom0-append "$append")
 [ "${XB_XEN_VERBOSE:-0}" = 1 ] && args+=(--verbose)
 exec "$top/scripts/xen-run.sh" "${args[@]}"

@@ -12,16 +12,27 @@ XEN_MISSING := $(strip $(if $(wildcard /boot/xen-4.17*-amd64.gz),,xen-hypervisor
                  $(if $(shell command -v busybox 2>/dev/null),,busybox-static) \
                  $(if $(shell command -v cpio 2>/dev/null),,cpio))
 XEN_TESTSRC := $(wildcard tests/xen/*)
+# The adversarial frontend run in a domU (tests/xen/adversary/, dom0-50-adversary.sh).
+ADV_SRC     := $(sort $(wildcard tests/xen/adversary/*.c))
+
+$(XEN_B)/xb-adversary: $(ADV_SRC) tests/xen/adversary/adv.h
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -g $(CFLAGS) -o $@ $(ADV_SRC) $(XEN_LIBS)
 
 .PHONY: xen-check xen-build xen-initramfs
 # Our binaries and module; tests/xen/dom0-40-* runs the vm tier's interdomain
 # program (static) in dom0.
 xen-build: $(B)/xenbackd $(B)/xenback-dm $(B)/xenbackctl $(VM_DIR)/progs/test-interdomain kmod
 
-$(XEN_B)/domU.cpio: scripts/mkinitramfs-xen.sh scripts/mkinitramfs-vm.sh $(XEN_TESTSRC)
+$(XEN_B)/domU.cpio: scripts/mkinitramfs-xen.sh scripts/mkinitramfs-vm.sh $(XEN_TESTSRC) $(XEN_B)/xb-adversary
 	scripts/mkinitramfs-xen.sh domU $@
-xen-initramfs: xen-build $(XEN_B)/domU.cpio
-	scripts/mkinitramfs-xen.sh dom0 $(XEN_B)/dom0.cpio $(XEN_B)/domU.cpio
+# The well-behaved guest of dom0-50-adversary.sh: the domU archive plus fio
+# (left out, and that script skips, when fio is not installed).
+XEN_FIO     := $(if $(shell command -v fio 2>/dev/null),$(XEN_B)/domU-fio.cpio)
+$(XEN_B)/domU-fio.cpio: $(XEN_B)/domU.cpio
+	scripts/mkinitramfs-xen.sh domU-fio $@ $<
+xen-initramfs: xen-build $(XEN_B)/domU.cpio $(XEN_FIO)
+	scripts/mkinitramfs-xen.sh dom0 $(XEN_B)/dom0.cpio $(XEN_B)/domU.cpio $(XEN_FIO)
 
 ifeq ($(XEN_MISSING),)
 xen-check: xen-initramfs

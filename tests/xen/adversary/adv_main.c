@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* xb-adversary <devid> <scenario>: one scenario against the backend of
+ * this domain's vbd <devid>, which must be in InitWait with nothing else
+ * driving it (no xen-blkfront). TAP on stdout; exit 0 if the backend did
+ * what each point expects. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adv.h"
+
+static const struct {
+	const char *name;
+	int (*run)(struct adv *a);
+	const char *what;
+} scenarios[] = {
+	{ "req-prod", adv_scen_req_prod, "req_prod 100000 slots ahead of the ring" },
+	{ "bad-segments", adv_scen_bad_segments, "segments and sectors out of range, nr_segments > 11" },
+	{ "bad-indirect", adv_scen_bad_indirect, "indirect requests: bad counts, bad grant refs" },
+	{ "revoke", adv_scen_revoke, "data grants revoked around the notify" },
+	{ "big", adv_scen_big, "1 MiB reads in every slot of every queue" },
+	{ "flush-data", adv_scen_flush_data, "FLUSH_DISKCACHE with a data segment" },
+	{ "discard-end", adv_scen_discard_end, "discard past the end" },
+	{ "ring-params", adv_scen_ring_params, "ring-page-order and queue counts out of range" },
+	{ "state-flood", adv_scen_state_flood, "state flapping, same-value rewrite flood" },
+	{ "reconnect", adv_scen_reconnect, "connect/vanish/reconnect loops" },
+};
+
+static void usage(void)
+{
+	unsigned int i;
+
+	fprintf(stderr, "usage: xb-adversary <devid> <scenario>\nscenarios:\n");
+	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		fprintf(stderr, "  %-13s %s\n", scenarios[i].name, scenarios[i].what);
+}
+
+int main(int argc, char **argv)
+{
+	struct adv a;
+	unsigned int i;
+	int s, rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc != 3) {
+		usage();
+		return 2;
+	}
+	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		if (!strcmp(argv[2], scenarios[i].name))
+			break;
+	if (i == sizeof(scenarios) / sizeof(scenarios[0])) {
+		usage();
+		return 2;
+	}
+	memset(&a, 0, sizeof(a));
+	if (adv_xs_open(&a, (unsigned int)strtoul(argv[1], NULL, 10)) < 0)
+		return 1;
+	a.xce = xenevtchn_open(NULL, 0);
+	a.xgs = xengntshr_open(NULL, 0);
+	if (!a.xce || !a.xgs) {
+		ADV_NOTOK("adversary: open /dev/xen/evtchn and /dev/xen/gntalloc\n");
+		return 1;
+	}
+	s = adv_wait_backend(&a, 1u << XenbusStateInitWait, 30);
+	if (s != XenbusStateInitWait) {
+		ADV_NOTOK("adversary: backend %s in InitWait (state %d)\n", a.be, s);
+		return 1;
+	}
+	adv_read_features(&a);
+	ADV_NOTE("adversary: scenario %s (%s) on %s\n", scenarios[i].name, scenarios[i].what, a.fe);
+	rc = scenarios[i].run(&a);
+	/* a frontend that is done says so; the backend may already be gone */
+	adv_close(&a, 3);
+	adv_rings_teardown(&a, true);
+	adv_data_unshare(&a);
+	xengntshr_close(a.xgs);
+	xenevtchn_close(a.xce);
+	xs_close(a.xs);
+	ADV_NOTE("adversary: scenario %s done (%s)\n", scenarios[i].name, rc ? "an expectation failed" : "as expected");
+	return rc;
+}
