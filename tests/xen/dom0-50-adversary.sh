@@ -22,14 +22,17 @@
 # diagnostic and "BENCH adversary-iops ..."), never asserted: the project's
 # rule is that no test asserts a timing.
 # XB_ADV_SCENARIOS: which scenarios, comma-separated (default all, "big"
-# last: on a daemon without a memory budget it takes dom0's memory);
+# last: on a daemon without a memory budget it takes dom0's memory;
+# "reconnect" before "state-flood": run right after the flood, reconnect
+# rounds once took 6-46 s each instead of under 1 s, cause not found yet,
+# see issue 10's notes);
 # XB_ADV_RT: seconds of the baseline. From the host: XB_XEN_DOM0_ENV (tests/xen/xen-tier.sh).
 # shellcheck source=dom0-lib.sh
 . /xen/tests/dom0-lib.sh
 have_xenbackd "adversary: tests on real Xen" || exit 0
 FIOCPIO=/xen/domU/initramfs-fio.cpio
 [ -s $FIOCPIO ] || { skip "adversary: the well-behaved guest" "no fio in the build (scripts/packages.txt: fio)"; exit 0; }
-SCEN=$(echo "${XB_ADV_SCENARIOS:-req-prod,bad-segments,bad-indirect,revoke,flush-data,discard-end,ring-params,state-flood,reconnect,big}" | tr , ' ')
+SCEN=$(echo "${XB_ADV_SCENARIOS:-req-prod,bad-segments,bad-indirect,revoke,flush-data,discard-end,ring-params,reconnect,state-flood,big}" | tr , ' ')
 RT=${XB_ADV_RT:-8} # the baseline's seconds
 loaded=0
 if [ -e /xen/xenback.ko ] && [ ! -c /dev/xenback ]; then

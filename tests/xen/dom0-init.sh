@@ -4,7 +4,7 @@
 # XB-DOM0-READY, runs /xen/tests/dom0-tests.sh (TAP on the console), checks the
 # kernel log, prints XB-DONE and powers off. scripts/xen-run.sh reads this.
 # Kernel command line: xb.tests=<glob> limits which dom0-*.sh run (default all);
-# xb.script_timeout=<s> bounds each dom0-*.sh (default 400);
+# xb.script_timeout=<s> bounds each dom0-*.sh (default 1200);
 # xb.crash=panic panics dom0 on purpose (tests scripts/xen-run.sh);
 # xb.env.<NAME>=<value> exports a knob to the scripts (e.g. XB_ADV_SCENARIOS).
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
@@ -38,7 +38,7 @@ xen-init-dom0 >/var/log/xen/xen-init-dom0.log 2>&1 || fail "xen-init-dom0: $(cat
 xenconsoled --log=guest --log-dir=/var/log/xen --pid-file=/run/xenconsoled.pid || fail "xenconsoled did not start"
 echo "XB-DOM0-READY"
 
-tests='' crash='' demo='' script_timeout=400
+tests='' crash='' demo='' script_timeout=1200
 read -r cmdline < /proc/cmdline
 for w in $cmdline; do
 	case $w in

@@ -101,6 +101,7 @@ struct blk_req {
 	uint8_t io_op;                 /* READ/WRITE/FLUSH/DISCARD actually done */
 	int16_t status;
 	uint16_t nseg;
+	const char *why;               /* why it is answered with an error (logged) */
 	uint64_t sector;
 	uint64_t nr_sectors;           /* discard */
 	int discard_res;               /* ... its result from the discard thread */
@@ -155,6 +156,9 @@ struct blk_queue {
 
 struct blk_dev {
 	struct xenback_device *dev;
+	uint64_t refused;              /* requests answered with an error */
+	uint64_t refused_quiet;        /* ... not logged (one line a second) */
+	uint64_t refused_log_ns;       /* when the last line was logged */
 	char *path;
 	int fd;
 	bool readonly, direct, can_discard;

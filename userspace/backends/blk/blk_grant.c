@@ -10,6 +10,12 @@
 
 #include "blk.h"
 
+static void copy_failed(struct blk_req *r)
+{
+	r->status = BLKIF_RSP_ERROR;
+	r->why = "a grant copy of its data failed (bad or revoked grant)";
+}
+
 int blk_grant_copy(struct blk_dev *d, struct blk_req *list, bool to_guest)
 {
 	struct xenback_grant_copy *segs;
@@ -24,7 +30,7 @@ int blk_grant_copy(struct blk_dev *d, struct blk_req *list, bool to_guest)
 	segs = malloc(n * sizeof(*segs));
 	if (!segs) {
 		for (r = list; r; r = r->next)
-			r->status = BLKIF_RSP_ERROR;
+			copy_failed(r);
 		return -ENOMEM;
 	}
 	k = 0;
@@ -49,7 +55,7 @@ int blk_grant_copy(struct blk_dev *d, struct blk_req *list, bool to_guest)
 	for (r = list; r; r = r->next)
 		for (i = 0; i < r->nseg; i++, k++)
 			if (ret < 0 || segs[k].status)
-				r->status = BLKIF_RSP_ERROR;
+				copy_failed(r);
 	free(segs);
 	return ret;
 }

@@ -4,8 +4,44 @@
  * queue's ring and its slot freed; each queue's responses pushed once and
  * its frontend notified only if it asked (RING_PUSH_RESPONSES_AND_CHECK_NOTIFY).
  * The slot's bounce buffer goes back to the budget (blk_budget.c).
+ * A request answered with an error is logged with its reason, at most one
+ * line a second per disk (the rest counted in the next line), so a guest
+ * sending garbage leaves a trace without flooding the log.
  */
+#include <time.h>
+
 #include "blk.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void refused(struct blk_dev *d, const struct blk_req *r)
+{
+	uint64_t now = now_ns();
+	const char *why = r->why ? r->why :
+			  r->status == BLKIF_RSP_EOPNOTSUPP ? "not supported by the storage" :
+			  "its I/O on the image failed or could not be issued";
+
+	d->refused++;
+	if (d->refused_log_ns && now - d->refused_log_ns < 1000000000u) {
+		d->refused_quiet++;
+		return;
+	}
+	xenback_device_log(d->dev, XENBACK_LOG_WARNING,
+			   "queue %u: request %llu (op %u, sector %llu) answered %s: %s "
+			   "(%llu refused in all, %llu not logged since the last line)",
+			   r->q->idx, (unsigned long long)r->id, r->op,
+			   (unsigned long long)r->sector,
+			   r->status == BLKIF_RSP_EOPNOTSUPP ? "EOPNOTSUPP" : "ERROR", why,
+			   (unsigned long long)d->refused, (unsigned long long)d->refused_quiet);
+	d->refused_quiet = 0;
+	d->refused_log_ns = now;
+}
 
 unsigned int blk_respond(struct blk_dev *d)
 {
@@ -20,6 +56,8 @@ unsigned int blk_respond(struct blk_dev *d)
 		rsp->id = r->id;
 		rsp->operation = r->op;
 		rsp->status = r->status;
+		if (r->status != BLKIF_RSP_OKAY)
+			refused(d, r);
 		q->ring.rsp_prod_pvt++;
 		q->responses++;
 		blk_budget_bounce_put(d, r);

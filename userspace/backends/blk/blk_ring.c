@@ -90,6 +90,7 @@ static enum take take(struct blk_dev *d, struct blk_req *r, const union blk_ring
 	r->id = req->id;
 	r->op = req->operation;
 	r->status = BLKIF_RSP_OKAY;
+	r->why = NULL;
 	r->preflush = false;
 	switch (req->operation) {
 	case BLKIF_OP_FLUSH_DISKCACHE:
@@ -104,16 +105,20 @@ static enum take take(struct blk_dev *d, struct blk_req *r, const union blk_ring
 		/* fall through */
 	case BLKIF_OP_READ:
 	case BLKIF_OP_WRITE:
+		r->why = "more than 11 segments";
 		if (req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST)
 			break;
 		r->io_op = r->preflush ? BLKIF_OP_WRITE : req->operation;
 		r->nseg = req->nr_segments;
 		r->sector = req->sector_number;
 		memcpy(r->seg, req->seg, r->nseg * sizeof(r->seg[0]));
+		r->why = "a write to a read-only disk";
 		if (r->io_op == BLKIF_OP_WRITE && d->readonly)
 			break;
+		r->why = "bad segments, sectors past the end or not sector-aligned";
 		if (!rw_ok(d, r))
 			break;
+		r->why = NULL;
 		return TAKE_RW;
 	case BLKIF_OP_INDIRECT:
 		/* Responses carry the indirect op (blkfront checks it). */
@@ -122,23 +127,28 @@ static enum take take(struct blk_dev *d, struct blk_req *r, const union blk_ring
 		r->nseg = ind->nr_segments;
 		r->sector = ind->sector_number;
 		/* We advertise BLK_MAX_INDIRECT_SEGS: one descriptor page. */
+		r->why = "indirect request with a bad operation, segment count or on a read-only disk";
 		if ((r->io_op != BLKIF_OP_READ && r->io_op != BLKIF_OP_WRITE) || !r->nseg ||
 		    r->nseg > BLK_MAX_INDIRECT_SEGS || (r->io_op == BLKIF_OP_WRITE && d->readonly))
 			break;
 		r->seg[0].gref = ind->indirect_grefs[0]; /* descriptor page, fetched next */
+		r->why = NULL;
 		return TAKE_INDIRECT;
 	case BLKIF_OP_DISCARD:
 		r->io_op = BLKIF_OP_DISCARD;
 		r->nseg = 0;
 		r->sector = disc->sector_number;
 		r->nr_sectors = disc->nr_sectors;
+		r->why = "discard not offered, past the end or not aligned";
 		if (!d->can_discard || r->sector > d->sectors ||
 		    r->nr_sectors > d->sectors - r->sector ||
 		    r->nr_sectors > UINT64_MAX / BLK_SECTOR ||
 		    !aligned(d, r->sector, r->nr_sectors * BLK_SECTOR))
 			break;
+		r->why = NULL;
 		return TAKE_SUBMIT;
 	default:
+		r->why = "unknown operation";
 		r->status = BLKIF_RSP_EOPNOTSUPP;
 		return TAKE_DONE;
 	}
@@ -169,8 +179,12 @@ static void fetch_indirect(struct blk_dev *d, struct blk_req *list, struct blk_r
 			struct blk_req *b = batch[i];
 
 			b->next = NULL;
-			if (ret < 0 || segs[i].status || !rw_ok(d, b))
+			if (ret < 0 || segs[i].status || !rw_ok(d, b)) {
+				b->why = ret < 0 || segs[i].status ?
+					 "its indirect descriptor page could not be copied (bad grant)" :
+					 "bad indirect segments, sectors past the end or not aligned";
 				blk_complete(d, b, BLKIF_RSP_ERROR);
+			}
 			else
 				blk_data_route(d, b, writes);
 		}
@@ -188,6 +202,7 @@ static void abandon(struct blk_dev *d, struct blk_req *list)
 	for (r = list; r; r = next) {
 		next = r->next;
 		r->next = NULL;
+		r->why = "the frontend broke the ring protocol";
 		blk_complete(d, r, BLKIF_RSP_ERROR);
 	}
 }
