@@ -79,7 +79,8 @@ static uint32_t gref_of(const struct sfront *f, uint32_t v)
 }
 
 /*
- * A request whose data goes into the ring's own page is the frontend
+ * A request whose data goes into a ring page (both disks belong to one
+ * domain, so either disk's ring) is the frontend
  * overwriting its own ring (its req_event, its req_prod): it hurts only
  * itself (it stops notifying, or the device is failed for a bad req_prod),
  * and the harness could no longer tell whether the backend answered. Such
@@ -87,11 +88,12 @@ static uint32_t gref_of(const struct sfront *f, uint32_t v)
  */
 static uint32_t not_ring(const struct sfront *f, uint32_t ref)
 {
-	unsigned int i;
+	unsigned int i, k;
 
-	for (i = 0; i < (1u << f->order); i++)
-		if (ref == f->q[0].refs[i])
-			return f->data_ref[0];
+	for (k = 0; k < NDISKS; k++) /* one domain: either disk's ring */
+		for (i = 0; i < (1u << disks[k].order); i++)
+			if (ref == disks[k].q[0].refs[i])
+				return f->data_ref[0];
 	return ref;
 }
 
@@ -205,7 +207,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		do {
 			while (RING_HAS_UNCONSUMED_RESPONSES(&q->ring)) {
 				q->ring.rsp_cons++;
-				got++;
+				if (++got > n) {
+					fprintf(stderr, "fuzz-blk-ring: more responses than the %u "
+						"requests\n", n);
+					abort();
+				}
 			}
 			RING_FINAL_CHECK_FOR_RESPONSES(&q->ring, more);
 		} while (more);
