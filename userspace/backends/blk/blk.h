@@ -46,6 +46,7 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <uthash.h>
 
 /* Barriers for xen/io/ring.h (its xen_mb() and friends expand to these):
@@ -63,6 +64,15 @@
 #include <xen/io/protocols.h>
 
 #include "xenback.h"
+
+/* CLOCK_MONOTONIC in ns: the one clock of the backend's time limits. */
+static inline uint64_t blk_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 #define BLK_SECTOR 512u
 #define BLK_PAGE 4096u

@@ -196,10 +196,7 @@ int blk_engine_flush(struct blk_dev *d)
 
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(blk_now_ns() / 1000000u);
 }
 
 /* Ask the kernel to cancel everything queued (I/O already at the device

@@ -8,21 +8,11 @@
  * line a second per disk (the rest counted in the next line), so a guest
  * sending garbage leaves a trace without flooding the log.
  */
-#include <time.h>
-
 #include "blk.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void refused(struct blk_dev *d, const struct blk_req *r)
 {
-	uint64_t now = now_ns();
+	uint64_t now = blk_now_ns();
 	const char *why = r->why ? r->why :
 			  r->status == BLKIF_RSP_EOPNOTSUPP ? "not supported by the storage" :
 			  "its I/O on the image failed or could not be issued";
