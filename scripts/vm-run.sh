@@ -34,6 +34,12 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -n "$kernel" ] || { echo "vm-run.sh: --kernel is required" >&2; exit 2; }
+# One QEMU at a time on this machine (parallel work trees, 2 cores): wait
+# for the others (XB_QEMU_LOCK=none skips the wait).
+if [ "${XB_QEMU_LOCK:-/tmp/xenback-qemu.lock}" != none ]; then
+	exec 9>"${XB_QEMU_LOCK:-/tmp/xenback-qemu.lock}"
+	flock -n 9 || { echo "vm-run.sh: waiting for another QEMU run to end" >&2; flock 9; }
+fi
 qemu=$(command -v qemu-system-x86_64) || { echo "vm-run.sh: qemu-system-x86_64 not found" >&2; exit 2; }
 
 args=(-machine "$machine" -accel tcg -cpu "$cpu" -smp "$smp" -m "$mem"

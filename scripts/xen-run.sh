@@ -41,6 +41,12 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -s "$initrd" ] || { echo "xen-run.sh: --initrd <dom0.cpio> is required" >&2; exit 2; }
+# One QEMU at a time on this machine (parallel work trees, 2 cores): wait
+# for the others (XB_QEMU_LOCK=none skips the wait).
+if [ "${XB_QEMU_LOCK:-/tmp/xenback-qemu.lock}" != none ]; then
+	exec 9>"${XB_QEMU_LOCK:-/tmp/xenback-qemu.lock}"
+	flock -n 9 || { echo "xen-run.sh: waiting for another QEMU run to end" >&2; flock 9; }
+fi
 qemu=$(command -v qemu-system-x86_64) || { echo "xen-run.sh: qemu-system-x86_64 not found (qemu-system-x86)" >&2; exit 2; }
 xengz=$(compgen -G '/boot/xen-4.17*-amd64.gz' | head -n1)
 [ -n "$xengz" ] || { echo "xen-run.sh: /boot/xen-4.17-amd64.gz missing (xen-hypervisor-4.17-amd64)" >&2; exit 2; }
