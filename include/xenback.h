@@ -220,9 +220,38 @@ const char *xenback_bus_error(const struct xenback_bus *bus);
 uint32_t xenback_bus_backend_domid(const struct xenback_bus *bus);
 void xenback_bus_set_log_level(struct xenback_bus *bus, int level);
 
+/* ------------------------------------------- restart, upgrade, crash */
+
+/*
+ * A process that serves devices can stop, be replaced (a new binary) or die
+ * without any frontend noticing: the next process takes the devices over
+ * where this one left them (userspace/DESIGN-restart.md).
+ *
+ * xenback_bus_set_state_dir(): where the bus keeps what must outlive the
+ * process (one file per connected device, xenback_device_keep(); a lock,
+ * so that one process at a time uses the directory). Call it before
+ * xenback_bus_start(). With it, the bus's scans take over nodes a previous
+ * process left: a Connected device is connected again with
+ * xenback_device_reattaching() true (types with XENBACK_TYPE_REATTACH;
+ * others go Closing), a device mid-handshake resumes its handshake, a
+ * Closing one finishes closing, and a node marked failed or declined is
+ * not tried again (the seed's rule holds across a restart). Without it
+ * (the default) the bus creates devices only from Initialising nodes.
+ * -EBUSY: another process holds the directory; -EINVAL: already started.
+ */
+int xenback_bus_set_state_dir(struct xenback_bus *bus, const char *dir);
+/* Frees the bus like xenback_bus_free() but tells no frontend anything:
+ * every connected device's disconnect() runs (rings unmapped, channels
+ * unbound, so each frontend's port is free to be bound again), no state
+ * node is written, and the kept files stay for the next process. */
+void xenback_bus_detach(struct xenback_bus *bus);
+
 /* ---------------------------------------------------------------- types */
 
 #define XENBACK_TYPE_HOTPLUG 1u /* a hotplug script writes hotplug-status */
+/* connect() can take over a device a previous process left Connected
+ * (xenback_device_reattaching(), xenback_device_keep()). */
+#define XENBACK_TYPE_REATTACH 2u
 
 struct xenback_backend_info {
 	const char *type;
@@ -330,6 +359,20 @@ const char *xenback_state_name(int state);
 int xenback_device_new(struct xenback_backend *be, size_t priv_size,
 		       struct xenback_device **out);
 void *xenback_device_priv(struct xenback_device *dev);
+/* Inside connect(): true when the device was Connected under a previous
+ * process (restart, upgrade or crash) and the frontend has been using its
+ * rings: connect() takes them over where that process left them, from what
+ * it kept with xenback_device_keep(), rather than from the start. */
+bool xenback_device_reattaching(const struct xenback_device *dev);
+/* Inside connect(): size bytes of memory that outlive the process, mapped
+ * shared from a file in the bus's state directory (one per device). When
+ * reattaching and the previous process kept the same size, its content is
+ * returned as it was and *kept is true; otherwise the memory is zeroed and
+ * *kept false. Unmapped after disconnect(); the file is removed then,
+ * except by xenback_bus_detach() or the process's death. NULL with errno:
+ * no state directory (EOPNOTSUPP), size 0 or more than 64 MiB (EINVAL),
+ * called twice for one connect (EBUSY), or the file system's error. */
+void *xenback_device_keep(struct xenback_device *dev, size_t size, bool *kept);
 struct xenback_backend *xenback_device_get_backend(struct xenback_device *dev);
 struct xenback_bus *xenback_device_get_bus(struct xenback_device *dev);
 int xenback_device_state(const struct xenback_device *dev);

@@ -52,7 +52,7 @@ XB_EXPORT int xenback_bus_new(struct xenback_platform *plat,
 		bus->cfg.flap_window_ms = 1000;
 	if (!bus->cfg.retry_delay_ms)
 		bus->cfg.retry_delay_ms = 100;
-	bus->xs_fd = bus->ev_fd = -1;
+	bus->xs_fd = bus->ev_fd = bus->state_lock = -1;
 	xb_watchq_init(&bus->wq);
 	bus->epfd = epoll_create1(EPOLL_CLOEXEC);
 	bus->src_fd = bus->epfd;
@@ -101,18 +101,19 @@ fail:
 	return r;
 }
 
-XB_EXPORT void xenback_bus_free(struct xenback_bus *bus)
+static void bus_free(struct xenback_bus *bus, bool detach)
 {
 	struct xenback_backend *be, *tmp;
 	uint32_t i;
 
-	if (!bus)
-		return;
 	xb_evtchn_flush(bus); /* the last round's notifies and re-arms */
 	bus->closing = true;
+	bus->detaching = detach;
 	xb_bus_reap(bus);
+	/* Frontends are told Closed, unless the devices are handed over:
+	 * then no node is written (handover.c). */
 	HASH_ITER(hh, bus->instances, be, tmp)
-		xb_backend_forget(be, true); /* frontends are told Closed */
+		xb_backend_forget(be, !detach);
 	for (i = 0; i < bus->ntypes; i++) {
 		struct xb_type *t = bus->type_vec[i];
 
@@ -135,7 +136,20 @@ XB_EXPORT void xenback_bus_free(struct xenback_bus *bus)
 	close(bus->timerfd);
 	close(bus->pending_fd);
 	xb_watchq_clear(&bus->wq);
+	xb_handover_free(bus);
 	free(bus);
+}
+
+XB_EXPORT void xenback_bus_free(struct xenback_bus *bus)
+{
+	if (bus)
+		bus_free(bus, false);
+}
+
+XB_EXPORT void xenback_bus_detach(struct xenback_bus *bus)
+{
+	if (bus)
+		bus_free(bus, true);
 }
 
 XB_EXPORT int xenback_bus_start(struct xenback_bus *bus)
@@ -155,6 +169,7 @@ XB_EXPORT int xenback_bus_start(struct xenback_bus *bus)
 		if (r < 0)
 			return r;
 	}
+	xb_handover_sweep(bus);
 	return 0;
 }
 

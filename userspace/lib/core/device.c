@@ -215,6 +215,14 @@ int xb_device_set_state(struct xenback_device *dev, int state)
 	return 0;
 }
 
+/* A node taken over from a previous process (handover.c): what create()
+ * buffered is dropped, not published. */
+void xb_device_publish_none(struct xenback_device *dev)
+{
+	dev->in_create = false;
+	free_writes(dev);
+}
+
 /* Features written in create(), hotplug-status and InitWait: one transaction. */
 int xb_device_publish(struct xenback_device *dev)
 {
@@ -277,6 +285,7 @@ static void disconnect(struct xenback_device *dev)
 		dev->be->type->info->disconnect(dev);
 	dev->connected = false;
 	xb_device_release_io(dev);
+	xb_handover_release(dev);
 }
 
 static bool node_exists(struct xenback_device *dev)
@@ -414,12 +423,39 @@ static void connect_failed(struct xenback_device *dev, int err)
 		xb_device_set_state(dev, XENBACK_STATE_CLOSING);
 }
 
+/* A device left Connected by a previous process: connect() takes its
+ * rings over; the frontend sees no state change. */
+static void reattach(struct xenback_device *dev)
+{
+	struct xenback_backend *be = dev->be;
+	int r;
+
+	dev->in_connect = true;
+	dev->connect_err = 0;
+	r = be->type->info->connect(dev);
+	dev->in_connect = false;
+	if (r < 0 || dev->connect_err) {
+		connect_failed(dev, dev->connect_err ? dev->connect_err : r);
+		return;
+	}
+	dev->reattaching = false;
+	be->error = 0;
+	dev->connected = true;
+	DEV_LOG(dev, XENBACK_LOG_NOTICE, "reattached to its rings, still Connected");
+}
+
 static void try_connect(struct xenback_device *dev)
 {
 	struct xenback_backend *be = dev->be;
 	int r;
 
-	if (dev->state != XENBACK_STATE_INITWAIT || dev->dead)
+	if (dev->dead || dev->connected)
+		return;
+	if (dev->state == XENBACK_STATE_CONNECTED && dev->reattaching) {
+		reattach(dev);
+		return;
+	}
+	if (dev->state != XENBACK_STATE_INITWAIT)
 		return;
 	if (!dev->hotplug_ok) {
 		char path[XB_PATH_MAX];

@@ -34,6 +34,7 @@ static enum node_key classify(const char *key)
 struct node {
 	struct xenback_opts *opts;
 	char *frontend;
+	char *mark;                   /* XB_MARK_KEY: a previous process's record */
 	unsigned long frontend_id, state, online;
 	bool has_fe_id, has_state, has_online;
 };
@@ -42,6 +43,7 @@ static void node_clear(struct node *n)
 {
 	xenback_opts_free(n->opts);
 	free(n->frontend);
+	free(n->mark);
 	memset(n, 0, sizeof(*n));
 }
 
@@ -53,6 +55,10 @@ static int node_take(struct node *n, const char *key, char *val)
 		n->has_online = xb_parse_uint(val, 1, &n->online) == 0;
 	} else if (!strcmp(key, "frontend-id")) {
 		n->has_fe_id = xb_parse_uint(val, XB_DOMID_MAX, &n->frontend_id) == 0;
+	} else if (!strcmp(key, XB_MARK_KEY)) {
+		free(n->mark);
+		n->mark = val;
+		return 0;
 	} else if (!strcmp(key, "frontend")) {
 		free(n->frontend);
 		n->frontend = val;
@@ -93,7 +99,7 @@ static int node_read(struct xenback_backend *be, struct node *n)
 			for (i = 0; r == 0 && i < nk; i++) {
 				char *val;
 
-				if (!strcmp(keys[i], "hotplug-status") || !strcmp(keys[i], XB_MARK_KEY))
+				if (!strcmp(keys[i], "hotplug-status"))
 					continue; /* not an option, not needed to create */
 				if ((size_t)snprintf(path, sizeof(path), "%s/%s", be->path,
 						     keys[i]) >= sizeof(path)) {
@@ -146,10 +152,25 @@ static void attempt_create(struct xenback_backend *be)
 		xb_backend_forget(be, false);
 		return;
 	}
-	if (r == 0 && (!n.has_state || !n.has_online || n.state != XENBACK_STATE_INITIALISING ||
-		       n.online != 1)) {
+	if (r == 0 && (!n.has_state || !n.has_online ||
+		       (n.state == XENBACK_STATE_INITIALISING ? n.online != 1 :
+			!xb_handover_wanted(bus, n.state, n.online)))) {
 		node_clear(&n); /* no longer wanted: a later event brings it back */
 		xb_backend_forget(be, true);
+		return;
+	}
+	if (r == 0 && n.mark && bus->state_dir) {
+		/* A previous process's failed or declined record: the seed's
+		 * rule holds across a restart (tried again only once the
+		 * toolstack writes the node anew, without the mark). */
+		be->marked = true;
+		be->declined = !strcmp(n.mark, "declined");
+		xenback_backend_set_error(be, -EIO, "%s under a previous process; not tried "
+					  "again until its node is written anew", n.mark);
+		be->error = be->declined ? 0 : -EIO;
+		xb_log(bus, XENBACK_LOG_INFO, "%s/%s: %s", be->type->info->type, be->name,
+		       be->error_msg);
+		node_clear(&n);
 		return;
 	}
 	if (r == 0) {
@@ -170,7 +191,7 @@ static void attempt_create(struct xenback_backend *be)
 	free(be->fe_path);
 	be->fe_path = n.frontend;
 	n.frontend = NULL;
-	xb_backend_create(be, n.opts);
+	xb_backend_create(be, n.opts, n.state == XENBACK_STATE_INITIALISING ? 0 : (int)n.state);
 	node_clear(&n);
 }
 
@@ -275,7 +296,8 @@ static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t do
 		read_failed(bus, t, domid, devid, "state", r);
 		return;
 	}
-	if (state != XENBACK_STATE_INITIALISING)
+	if (state != XENBACK_STATE_INITIALISING && !xb_handover_wanted(bus, state, 1) &&
+	    !xb_handover_wanted(bus, state, 0))
 		return;
 	snprintf(path, sizeof(path), "%s/%u/%u/online", t->watch_path, domid, devid);
 	r = xb_xs_read_uint(bus, XB_TXN_NULL, path, 1, &online);
@@ -285,7 +307,8 @@ static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t do
 		read_failed(bus, t, domid, devid, "online", r);
 		return;
 	}
-	if (online != 1)
+	if (state == XENBACK_STATE_INITIALISING ? online != 1 :
+	    !xb_handover_wanted(bus, state, online))
 		return;
 	be = xb_backend_new(bus, t, domid, devid);
 	if (!be) {

@@ -119,6 +119,13 @@ struct xenback_device {
 	uint64_t flap_start_ns;
 	unsigned int flap_count;
 	uint64_t usage[XENBACK_USAGE_NR]; /* xenback_device_account() */
+	/* Handover (handover.c). */
+	int adopt_state;              /* create() for a node a previous process
+				       * left in this state (0: a new node) */
+	bool reattaching;             /* Connected under a previous process:
+				       * the next connect() takes it over */
+	void *keep;                   /* xenback_device_keep(), until disconnect */
+	size_t keep_len;
 	max_align_t priv[];
 };
 
@@ -171,6 +178,9 @@ struct xenback_bus {
 	struct xb_kick kick;
 	bool dispatching;
 	bool closing;                 /* xenback_bus_free() runs */
+	bool detaching;               /* ... from xenback_bus_detach() */
+	char *state_dir;              /* xenback_bus_set_state_dir() */
+	int state_lock;               /* ... its lock, held while the bus lives */
 	struct xenback_backend *retry_list;
 	bool rescan_pending;          /* a scan failed: rescan from the timer */
 	bool timer_armed;
@@ -219,6 +229,21 @@ int xb_parse_uint(const char *s, unsigned long max, unsigned long *v);
 int xb_node_write(struct xenback_bus *bus, const char *node, const char *path,
 		  const char *val, bool refuse_new);
 
+/* handover.c: devices across a restart, an upgrade or a crash */
+/* A node with no record found by a scan, in a state other than
+ * Initialising: true if the bus takes it over (a state directory is set). */
+bool xb_handover_wanted(const struct xenback_bus *bus, unsigned long state,
+			unsigned long online);
+/* After create() for such a node (dev->adopt_state): the device takes the
+ * node's state as it is, nothing published. 0 or a negative errno. */
+int xb_handover_adopt(struct xenback_device *dev);
+/* Unmap what xenback_device_keep() mapped; remove its file unless the bus
+ * is detaching. */
+void xb_handover_release(struct xenback_device *dev);
+/* At bus start: drop kept files no node of ours needs any more. */
+void xb_handover_sweep(struct xenback_bus *bus);
+void xb_handover_free(struct xenback_bus *bus);
+
 /* generation.c: old node or new one at the same path */
 #define XB_MARK_KEY "xenback-record"
 enum xb_gen { XB_GEN_SAME, XB_GEN_NEW, XB_GEN_GONE };
@@ -239,7 +264,10 @@ struct xenback_backend *xb_backend_new(struct xenback_bus *bus, struct xb_type *
 /* Destroys the device if any (frontend told Closed when node_exists) and
  * forgets the record. */
 void xb_backend_forget(struct xenback_backend *be, bool node_exists);
-int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opts);
+/* adopt_state: 0 for a new node (publishes InitWait), else the state a
+ * previous process left the node in (handover.c). */
+int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opts,
+		      int adopt_state);
 struct xb_dom *xb_dom_find(struct xenback_bus *bus, uint32_t domid);
 
 /* domain_gone.c: the frontend domain is gone: tear the device down (Closed
@@ -277,6 +305,7 @@ void xb_retry_cancel(struct xenback_backend *be);
 
 /* device.c: the XenbusState machine */
 int xb_device_publish(struct xenback_device *dev);
+void xb_device_publish_none(struct xenback_device *dev);
 void xb_device_frontend_changed(struct xenback_device *dev);
 void xb_device_backend_changed(struct xenback_device *dev, const char *key, unsigned int n);
 /* Tears a device down: disconnect, release, state Closed (if write_closed),

@@ -205,7 +205,8 @@ struct xb_dom *xb_dom_find(struct xenback_bus *bus, uint32_t domid)
 	return d;
 }
 
-int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opts)
+int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opts,
+		      int adopt_state)
 {
 	struct xenback_bus *bus = be->bus;
 	const char *type = be->type->info->type;
@@ -234,16 +235,24 @@ int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opt
 		xb_gen_mark(be);
 		return 0;
 	}
-	r = xb_device_publish(be->dev);
+	if (adopt_state) {
+		be->dev->adopt_state = adopt_state;
+		r = xb_handover_adopt(be->dev);
+	} else {
+		r = xb_device_publish(be->dev);
+	}
 	if (r < 0) {
 		xb_device_teardown(be->dev, true);
 		be->error = r;
 		free(be->error_msg);
-		be->error_msg = xb_strdup_printf("publishing InitWait failed: %s", strerror(-r));
+		be->error_msg = xb_strdup_printf("%s failed: %s", adopt_state ?
+						 "taking the node over" : "publishing InitWait",
+						 strerror(-r));
 		xb_gen_mark(be);
 		return xb_error(bus, r, "%s/%s: %s", type, be->name, be->error_msg);
 	}
-	xb_log(bus, XENBACK_LOG_INFO, "%s/%s: created, InitWait", type, be->name);
+	if (!adopt_state)
+		xb_log(bus, XENBACK_LOG_INFO, "%s/%s: created, InitWait", type, be->name);
 	return 0;
 }
 
@@ -349,7 +358,7 @@ XB_EXPORT int xenback_backend_device_create(struct xenback_bus *bus, const char 
 	}
 	free(be->fe_path);
 	be->fe_path = fe;
-	return xb_backend_create(be, opts);
+	return xb_backend_create(be, opts, 0);
 }
 
 XB_EXPORT bool xenback_backend_try_device_destroy(struct xenback_device *dev)
