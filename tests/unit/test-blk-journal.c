@@ -318,7 +318,8 @@ static void crash(struct w *w, const char *what, enum blk_crash at, unsigned int
 		  enum edit edit)
 {
 	unsigned int i;
-	bool clean, connected, edited = true;
+	bool clean, connected, edited = true, silent = true;
+	RING_IDX rsp[4];
 
 	w->base += 1000;
 	w->seed += 100;
@@ -331,7 +332,13 @@ static void crash(struct w *w, const char *what, enum blk_crash at, unsigned int
 	blk_test_crash = BLK_CRASH_NONE;
 	if (at && !blk_test_crashes)
 		tap_diag("%s: the crash point was never reached", what);
+	for (i = 0; i < w->nq; i++)
+		rsp[i] = w->f.q[i].ring.sring->rsp_prod;
 	detach(w, what);
+	for (i = 0; i < w->nq; i++)
+		silent &= rsp[i] == w->f.q[i].ring.sring->rsp_prod;
+	if (!silent)
+		tap_diag("%s: the detach published responses", what);
 	clean = detach_clean(w);
 	if (edit) {
 		size_t len;
@@ -351,8 +358,9 @@ static void crash(struct w *w, const char *what, enum blk_crash at, unsigned int
 	connected = xbt_be_state(&w->t, "qdisk", w->domid, DEV) == XENBACK_STATE_CONNECTED &&
 		    xbt_error(&w->t, "qdisk", w->domid, DEV) == 0;
 	wait_all(w);
-	tap_ok(edited && connected && clean && round_ok(w, what),
-	       "%s: taken over, every request answered exactly once, data as written%s", what,
+	tap_ok(edited && connected && clean && silent && round_ok(w, what),
+	       "%s: detach answers nothing; taken over, every request answered exactly once, "
+	       "data as written%s", what,
 	       at ? " (blk_respond stopped there)" : "");
 }
 
