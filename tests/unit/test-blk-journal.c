@@ -54,9 +54,16 @@ static void bail(const char *what)
 	exit(1);
 }
 
+static unsigned int replayed; /* requests run again, from the reattach's log lines */
+
 static void log_cb(void *data, int level, const char *msg)
 {
+	const char *p = strstr(msg, "rsp_prod ");
+	unsigned int n;
+
 	(void)data;
+	if (p && strstr(msg, "run again") && sscanf(p, "rsp_prod %*u, %u request", &n) == 1)
+		replayed += n;
 	printf("# [%d] %s\n", level, msg);
 }
 
@@ -354,13 +361,15 @@ static void crash(struct w *w, const char *what, enum blk_crash at, unsigned int
 		}
 		munmap(j, len);
 	}
+	replayed = 0;
 	bus_up(w);
 	connected = xbt_be_state(&w->t, "qdisk", w->domid, DEV) == XENBACK_STATE_CONNECTED &&
 		    xbt_error(&w->t, "qdisk", w->domid, DEV) == 0;
 	wait_all(w);
-	tap_ok(edited && connected && clean && silent && round_ok(w, what),
-	       "%s: detach answers nothing; taken over, every request answered exactly once, "
-	       "data as written%s", what,
+	tap_ok(edited && connected && clean && silent && round_ok(w, what) &&
+		       (steps || at ? replayed > 0 : replayed == 0),
+	       "%s: detach answers nothing; taken over (%u replayed), every request answered "
+	       "exactly once, data as written%s", what, replayed,
 	       at ? " (blk_respond stopped there)" : "");
 }
 
