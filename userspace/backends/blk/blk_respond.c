@@ -43,6 +43,7 @@ unsigned int blk_respond(struct blk_dev *d)
 {
 	unsigned int answered = 0, n = 0, i;
 	struct blk_req *list = d->done, *r, *next;
+	enum blk_crash crash = blk_test_crash;
 
 	/* Each response written, its journal record marked answered first.
 	 * No slot is freed before the push: a record cleared, or a slot
@@ -54,7 +55,7 @@ unsigned int blk_respond(struct blk_dev *d)
 		blkif_response_t *rsp = RING_GET_RESPONSE(&q->ring, q->ring.rsp_prod_pvt);
 
 		blk_journal_answer(q, r, q->ring.rsp_prod_pvt);
-		if (blk_test_crash != BLK_CRASH_AFTER_MARK) {
+		if (crash != BLK_CRASH_AFTER_MARK) {
 			rsp->id = r->id;
 			rsp->operation = r->op;
 			rsp->status = r->status;
@@ -66,7 +67,7 @@ unsigned int blk_respond(struct blk_dev *d)
 		n++;
 		answered |= 1u << q->idx;
 	}
-	if (blk_test_crash == BLK_CRASH_AFTER_MARK || blk_test_crash == BLK_CRASH_BEFORE_PUSH) {
+	if (crash == BLK_CRASH_AFTER_MARK || crash == BLK_CRASH_BEFORE_PUSH) {
 		blk_test_crashes++;
 		return 0; /* the slots stay taken: the process "died" here */
 	}
@@ -82,7 +83,7 @@ unsigned int blk_respond(struct blk_dev *d)
 			q->notifies++;
 		}
 	}
-	if (blk_test_crash == BLK_CRASH_BEFORE_CLEAR) {
+	if (crash == BLK_CRASH_BEFORE_CLEAR) {
 		blk_test_crashes++;
 		return 0;
 	}
