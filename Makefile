@@ -66,7 +66,7 @@ $(B)/pic/%.o: %.c
 	$(CC) $(BASEFLAGS) $(NL_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
 $(B)/san/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) -Itests/unit -O1 $(SAN) -c $< -o $@
+	$(CC) $(BASEFLAGS) -Itests/unit -O1 $(SAN) -DXB_TEST_HOOKS -c $< -o $@
 
 .PHONY: all lib tools check unit-check unit-build demo demo-sim install clean deps deps-check
 all: lib tools $(B)/xenback.pc $(B)/xenback-sim.pc

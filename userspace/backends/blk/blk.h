@@ -394,16 +394,21 @@ int blk_grant_copy(struct blk_dev *d, struct blk_req *list, bool to_guest);
  * their slots are free again. */
 unsigned int blk_respond(struct blk_dev *d);
 
-/* For tests: blk_respond() stops at a crash point (the state a process
- * dying there leaves; the test then detaches the bus). */
+/* For tests (the unit tier's build only, XB_TEST_HOOKS): blk_respond()
+ * stops at a crash point (the state a process dying there leaves; the test
+ * then detaches the bus). Other builds have no hook. */
 enum blk_crash {
 	BLK_CRASH_NONE,
 	BLK_CRASH_AFTER_MARK,          /* journal marked answered, no response written */
 	BLK_CRASH_BEFORE_PUSH,         /* responses written, not pushed */
 	BLK_CRASH_BEFORE_CLEAR,        /* pushed, journal records not cleared */
 };
+#ifdef XB_TEST_HOOKS
 extern enum blk_crash blk_test_crash;
 extern unsigned int blk_test_crashes; /* blk_respond() calls that stopped */
+#else
+#define blk_test_crash BLK_CRASH_NONE
+#endif
 
 /* blk_journal.c */
 /* Bytes of the journal of nq queues of ring_pages pages each. */

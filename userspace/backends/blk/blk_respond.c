@@ -36,8 +36,13 @@ static void refused(struct blk_dev *d, const struct blk_req *r)
 	d->refused_log_ns = now;
 }
 
+#ifdef XB_TEST_HOOKS
 enum blk_crash blk_test_crash;
 unsigned int blk_test_crashes;
+#define crashed() blk_test_crashes++
+#else
+#define crashed() do { } while (0)
+#endif
 
 unsigned int blk_respond(struct blk_dev *d)
 {
@@ -68,7 +73,7 @@ unsigned int blk_respond(struct blk_dev *d)
 		answered |= 1u << q->idx;
 	}
 	if (crash == BLK_CRASH_AFTER_MARK || crash == BLK_CRASH_BEFORE_PUSH) {
-		blk_test_crashes++;
+		crashed();
 		return 0; /* the slots stay taken: the process "died" here */
 	}
 	for (i = 0; i < d->nqueues; i++) {
@@ -84,7 +89,7 @@ unsigned int blk_respond(struct blk_dev *d)
 		}
 	}
 	if (crash == BLK_CRASH_BEFORE_CLEAR) {
-		blk_test_crashes++;
+		crashed();
 		return 0;
 	}
 	/* Published: the records go, the slots are free again. */
