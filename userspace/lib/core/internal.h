@@ -340,6 +340,11 @@ void xb_bus_reap(struct xenback_bus *bus);
 
 /* usage.c: returns what a freed device still had accounted to the bus. */
 void xb_usage_release(struct xenback_device *dev);
+/* usage.c: fds left under RLIMIT_NOFILE (a lower bound when far from it;
+ * LONG_MAX if unlimited or unknown); *limit: the soft limit (0: none). A
+ * device is created only with at least XB_FD_RESERVE left. */
+#define XB_FD_RESERVE 64
+long xb_fds_left(unsigned long *limit);
 
 /* device_io.c */
 void xb_device_release_io(struct xenback_device *dev);
