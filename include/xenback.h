@@ -33,6 +33,9 @@
  * enumeration never creates it again while its xenstore node exists. A
  * create() that returns 0 without attaching a device *declines* it (QEMU's
  * console ignoring non-ioemu consoles): remembered the same way, no error.
+ * The fd budget: while fewer than 64 file descriptors are left under the
+ * process's RLIMIT_NOFILE, create() is not called and the instance fails
+ * with -EMFILE (reason logged), rather than failing later in a connect.
  * When the node disappears the instance goes too; a re-added node is tried
  * afresh, exactly once, even if the daemon reads the removal's watch event
  * only after the re-add:
