@@ -173,7 +173,7 @@ for s in $SCEN; do
 	sample_peaks
 	st0=$(fio_stat attack)
 	ta=$(now)
-	XB_GUEST_TIMEOUT=150 guest_run $h adv $devid "$s" | tee "$W/adv-guest-$s.out"
+	XB_GUEST_TIMEOUT=240 guest_run $h adv $devid "$s" | tee "$W/adv-guest-$s.out"
 	tattack=$(since "$ta")
 	sleep 1.5 # one more sample of the good guest's
 	sample_stop

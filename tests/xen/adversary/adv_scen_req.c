@@ -271,10 +271,11 @@ int adv_scen_revoke(struct adv *a)
 int adv_scen_revoke_inflight(struct adv *a)
 {
 	struct adv_tally t = { 0 };
-	/* 2 queues of 2 pages: 128 requests a round (the 2 GiB of "big" take
+	/* 2 queues of 1 page: 64 requests a round (the 2 GiB of "big" take
 	 * minutes under TCG; the race is the same with fewer) */
-	unsigned int nq = a->max_queues < 2 ? a->max_queues : 2, order = a->max_order < 1 ? a->max_order : 1;
+	unsigned int nq = a->max_queues < 2 ? a->max_queues : 2, order = 0;
 	unsigned int segs = a->max_indirect, i, j, k, sent = 0, rounds = 3;
+	double t0 = adv_now();
 	uint32_t iref;
 	void *ipage;
 	uint64_t blocks;
@@ -323,10 +324,19 @@ int adv_scen_revoke_inflight(struct adv *a)
 		}
 		/* revoked while the backend works on them */
 		adv_data_unshare(a);
-		adv_collect(a, sent - t.answered, 40, &t, NULL, 0);
-		ADV_NOTE("revoke-inflight: round %u: %u requests of %u KiB on %u queue(s) of %u page(s), data unshared at once; answered so far %u of %u (OKAY %u, ERROR %u)\n",
-			 k, sent - before, segs * 4, a->nqueues, 1u << order, t.answered, sent, t.okay, t.error);
-		if (t.answered != sent || adv_xs_state(a, a->be) != XenbusStateConnected)
+		/* answers come slowly under TCG (each read is 1 MiB of I/O
+		 * before its copy fails): wait while they keep coming */
+		for (;;) {
+			unsigned int got = t.answered;
+
+			adv_collect(a, sent - t.answered, 20, &t, NULL, 0);
+			if (t.answered == sent || t.answered == got || adv_now() - t0 > 150)
+				break;
+		}
+		ADV_NOTE("revoke-inflight: round %u: %u requests of %u KiB on %u queue(s) of %u page(s), data unshared at once; answered so far %u of %u (OKAY %u, ERROR %u) at %.1f s\n",
+			 k, sent - before, segs * 4, a->nqueues, 1u << order, t.answered, sent, t.okay, t.error, adv_now() - t0);
+		if (t.answered != sent || adv_xs_state(a, a->be) != XenbusStateConnected ||
+		    adv_now() - t0 > 60)
 			break;
 	}
 	xengntshr_unshare(a->xgs, ipage, 1);
