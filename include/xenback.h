@@ -33,6 +33,9 @@
  * enumeration never creates it again while its xenstore node exists. A
  * create() that returns 0 without attaching a device *declines* it (QEMU's
  * console ignoring non-ioemu consoles): remembered the same way, no error.
+ * The fd budget: while fewer than 64 file descriptors are left under the
+ * process's RLIMIT_NOFILE, create() is not called and the instance fails
+ * with -EMFILE (reason logged), rather than failing later in a connect.
  * When the node disappears the instance goes too; a re-added node is tried
  * afresh, exactly once, even if the daemon reads the removal's watch event
  * only after the re-add:
@@ -173,11 +176,23 @@ struct xenback_bus_config {
 	/* Delay before retrying a device whose transaction kept failing
 	 * (0: default 100 ms). */
 	unsigned int retry_delay_ms;
+	/* Backoff of a device whose connect keeps failing: after
+	 * connect_fail_free failed connects in a row (no good connect between),
+	 * the backend waits before it offers InitWait again to the frontend
+	 * (back to Initialising): connect_backoff_ms, doubling with every
+	 * further failure up to connect_backoff_max_ms. After
+	 * connect_fail_limit failed connects in a row the device is shut down
+	 * with the reason logged. A good connect clears the count. (0: defaults
+	 * 4, 16, 1000 ms, 64000 ms.) */
+	unsigned int connect_fail_free;
+	unsigned int connect_fail_limit;
+	unsigned int connect_backoff_ms;
+	unsigned int connect_backoff_max_ms;
 	/* Room for fields added later without breaking binaries built against
 	 * this version: zero-fill (a designated initializer or memset does);
 	 * xenback_bus_new() refuses non-zero with -EINVAL, so a later field
 	 * that takes a slot reads as its default from an older caller. */
-	uint64_t reserved[8];
+	uint64_t reserved[6];
 };
 
 int xenback_bus_new(struct xenback_platform *plat,

@@ -107,6 +107,10 @@ void xenback_sim_fail_grant_maps(struct xenback_sim *sim, unsigned int n, int er
  * maps: the frontend acting while the backend is in the middle of a round
  * (as another CPU would), which one thread cannot do otherwise. */
 void xenback_sim_on_grant_map(struct xenback_sim *sim, void (*fn)(void *arg), void *arg);
+/* fn(arg) runs once, inside the next backend-side grant copy, before it
+ * copies: e.g. the frontend ending its grants while requests the backend
+ * has taken are in flight (a revocation mid-request). */
+void xenback_sim_on_grant_copy(struct xenback_sim *sim, void (*fn)(void *arg), void *arg);
 
 /* ---------------------------------------- event channels, frontend side */
 /* An unbound port of domid that remote_domid may bind to. */

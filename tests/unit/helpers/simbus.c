@@ -130,9 +130,17 @@ static void tap_log(void *data, int level, const char *msg)
 
 void xbt_init(struct xbt *t, int log_level)
 {
-	struct xenback_bus_config cfg = { .log_level = log_level, .log = tap_log,
-					  .retry_delay_ms = 1 };
+	struct xenback_bus_config cfg = { .log_level = log_level, .retry_delay_ms = 1 };
 
+	xbt_init_cfg(t, &cfg);
+}
+
+void xbt_init_cfg(struct xbt *t, const struct xenback_bus_config *c)
+{
+	struct xenback_bus_config cfg = *c;
+
+	if (!cfg.log)
+		cfg.log = tap_log;
 	memset(&vtest, 0, sizeof(vtest));
 	t->sim = xenback_sim_new();
 	if (!t->sim || xenback_bus_new(xenback_sim_platform(t->sim), &cfg, &t->bus) ||

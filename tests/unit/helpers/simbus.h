@@ -28,6 +28,9 @@ struct xbt {
 /* A sim and a started bus (backend domid 0) with vtest and vhot registered;
  * messages up to log_level go to the TAP stream as diagnostics. */
 void xbt_init(struct xbt *t, int log_level);
+/* The same with a bus config of the test's own (log: the TAP stream if
+ * cfg->log is NULL). */
+void xbt_init_cfg(struct xbt *t, const struct xenback_bus_config *cfg);
 void xbt_fini(struct xbt *t);
 /* Dispatch until nothing is left; returns the number of dispatch rounds. */
 int xbt_settle(struct xbt *t);

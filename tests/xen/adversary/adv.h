@@ -130,6 +130,10 @@ int adv_scen_req_prod(struct adv *a);
 int adv_scen_bad_segments(struct adv *a);
 int adv_scen_bad_indirect(struct adv *a);
 int adv_scen_revoke(struct adv *a);
+int adv_scen_revoke_inflight(struct adv *a);
+/* Not a scenario: the control of dom0-50-adversary.sh, the vCPU busy
+ * for seconds with no I/O to any backend. */
+int adv_burn(double seconds);
 int adv_scen_big(struct adv *a);
 int adv_scen_flush_data(struct adv *a);
 int adv_scen_discard_end(struct adv *a);

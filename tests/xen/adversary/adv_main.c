@@ -18,6 +18,8 @@ static const struct {
 	{ "bad-segments", adv_scen_bad_segments, "segments and sectors out of range, nr_segments > 11" },
 	{ "bad-indirect", adv_scen_bad_indirect, "indirect requests: bad counts, bad grant refs" },
 	{ "revoke", adv_scen_revoke, "data grants revoked around the notify" },
+	{ "revoke-inflight", adv_scen_revoke_inflight,
+	  "data grants revoked with 1 MiB requests in every slot in flight" },
 	{ "big", adv_scen_big, "1 MiB reads in every slot of every queue" },
 	{ "flush-data", adv_scen_flush_data, "FLUSH_DISKCACHE with a data segment" },
 	{ "discard-end", adv_scen_discard_end, "discard past the end" },
@@ -30,7 +32,7 @@ static void usage(void)
 {
 	unsigned int i;
 
-	fprintf(stderr, "usage: xb-adversary <devid> <scenario>\nscenarios:\n");
+	fprintf(stderr, "usage: xb-adversary <devid> <scenario> | xb-adversary burn <seconds>\nscenarios:\n");
 	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		fprintf(stderr, "  %-13s %s\n", scenarios[i].name, scenarios[i].what);
 }
@@ -42,6 +44,8 @@ int main(int argc, char **argv)
 	int s, rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "burn"))
+		return adv_burn(strtod(argv[2], NULL));
 	if (argc != 3) {
 		usage();
 		return 2;
@@ -79,4 +83,20 @@ int main(int argc, char **argv)
 	xs_close(a.xs);
 	ADV_NOTE("adversary: scenario %s done (%s)\n", scenarios[i].name, rc ? "an expectation failed" : "as expected");
 	return rc;
+}
+
+/* The control: this vCPU spins in userspace for seconds, no I/O to any
+ * backend, so dom0 can tell what the hostile guest's CPU time alone costs
+ * the good guest. */
+int adv_burn(double seconds)
+{
+	double end = adv_now() + seconds;
+	volatile unsigned long spin = 0;
+	unsigned int i;
+
+	while (adv_now() < end)
+		for (i = 0; i < 100000; i++)
+			spin++;
+	printf("ok - burn: %.0f s of CPU, no I/O to the backend (%lu spins)\n", seconds, (unsigned long)spin);
+	return 0;
 }

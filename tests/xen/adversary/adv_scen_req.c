@@ -261,6 +261,100 @@ int adv_scen_revoke(struct adv *a)
 	return !(t.answered == sent || shut_down(a));
 }
 
+/* Grants revoked with requests in flight: 1 MiB indirect requests (reads
+ * and writes) in every slot of every queue, and the moment they are pushed
+ * the data pages are unshared (gntalloc ends the grants; a grant the
+ * backend still uses goes when the backend lets it go). Three rounds. Every
+ * request must be answered (OKAY for one done before the revocation, else
+ * ERROR) or the device shut down; afterwards, with pages shared anew, a
+ * plain read works (or the device is shut down). */
+int adv_scen_revoke_inflight(struct adv *a)
+{
+	struct adv_tally t = { 0 };
+	/* 2 queues of 1 page: 64 requests a round (the 2 GiB of "big" take
+	 * minutes under TCG; the race is the same with fewer) */
+	unsigned int nq = a->max_queues < 2 ? a->max_queues : 2, order = 0;
+	unsigned int segs = a->max_indirect, i, j, k, sent = 0, rounds = 3;
+	double t0 = adv_now();
+	uint32_t iref;
+	void *ipage;
+	uint64_t blocks;
+	int st;
+
+	if (!nq)
+		nq = 1;
+	if (segs > ADV_SEGS_PER_PAGE)
+		segs = ADV_SEGS_PER_PAGE;
+	if (!segs) {
+		printf("ok - revoke-inflight # SKIP the backend offers no indirect segments\n");
+		return 0;
+	}
+	blocks = a->sectors / (segs * 8u);
+	if (!blocks || adv_connect(a, nq, order) < 0)
+		return 1;
+	ipage = xengntshr_share_pages(a->xgs, a->backend_id, 1, &iref, 1);
+	if (!ipage) {
+		ADV_NOTOK("revoke-inflight: sharing the descriptor page\n");
+		return 1;
+	}
+	for (k = 0; k < rounds; k++) {
+		struct blkif_request_segment *d = ipage;
+		unsigned int before = sent;
+
+		if (adv_data_share(a, segs) < 0)
+			break;
+		memset(a->data, 0x6b, (size_t)segs * ADV_PAGE);
+		for (i = 0; i < segs; i++)
+			d[i] = (struct blkif_request_segment){ .gref = a->data_refs[i], .last_sect = 7 };
+		for (i = 0; i < a->nqueues; i++) {
+			unsigned int size = RING_SIZE(&a->q[i].ring);
+
+			for (j = 0; j < size; j++) {
+				blkif_request_indirect_t *r = (blkif_request_indirect_t *)adv_req_slot(a, i);
+
+				r->operation = BLKIF_OP_INDIRECT;
+				r->indirect_op = j & 1 ? BLKIF_OP_WRITE : BLKIF_OP_READ;
+				r->nr_segments = (uint16_t)segs;
+				r->handle = (blkif_vdev_t)a->devid;
+				r->id = sent++;
+				r->sector_number = (j % blocks) * segs * 8u;
+				r->indirect_grefs[0] = iref;
+			}
+			adv_push(a, i, true);
+		}
+		/* revoked while the backend works on them */
+		adv_data_unshare(a);
+		/* answers come slowly under TCG (each read is 1 MiB of I/O
+		 * before its copy fails): wait while they keep coming */
+		for (;;) {
+			unsigned int got = t.answered;
+
+			adv_collect(a, sent - t.answered, 20, &t, NULL, 0);
+			if (t.answered == sent || t.answered == got || adv_now() - t0 > 150)
+				break;
+		}
+		ADV_NOTE("revoke-inflight: round %u: %u requests of %u KiB on %u queue(s) of %u page(s), data unshared at once; answered so far %u of %u (OKAY %u, ERROR %u) at %.1f s\n",
+			 k, sent - before, segs * 4, a->nqueues, 1u << order, t.answered, sent, t.okay, t.error, adv_now() - t0);
+		if (t.answered != sent || adv_xs_state(a, a->be) != XenbusStateConnected ||
+		    adv_now() - t0 > 60)
+			break;
+	}
+	xengntshr_unshare(a->xgs, ipage, 1);
+	adv_tally_print("revoke-inflight", &t);
+	printf("%sok - revoke-inflight: every request whose data grants were revoked in flight was answered (%u of %u; OKAY %u, ERROR %u)%s\n",
+	       t.answered == sent || shut_down(a) ? "" : "not ", t.answered, sent, t.okay, t.error,
+	       shut_down(a) ? " (device shut down)" : "");
+	if (shut_down(a))
+		return !(t.answered == sent || shut_down(a));
+	st = ADV_NO_ANSWER;
+	if (adv_data_share(a, 1) == 0)
+		st = adv_rw1(a, BLKIF_OP_READ, 0, 0, 10);
+	printf("%sok - revoke-inflight: afterwards, with a page shared anew, a read answered %s%s\n",
+	       st == BLKIF_RSP_OKAY || shut_down(a) ? "" : "not ", st_name(st),
+	       shut_down(a) ? " (device shut down)" : "");
+	return !(t.answered == sent) || !(st == BLKIF_RSP_OKAY || shut_down(a));
+}
+
 /* 1 MiB reads (one indirect page of 256 segments) in every slot of every
  * queue, the most the backend offers. */
 int adv_scen_big(struct adv *a)

@@ -52,6 +52,16 @@ XB_EXPORT int xenback_bus_new(struct xenback_platform *plat,
 		bus->cfg.flap_window_ms = 1000;
 	if (!bus->cfg.retry_delay_ms)
 		bus->cfg.retry_delay_ms = 100;
+	if (!bus->cfg.connect_fail_free)
+		bus->cfg.connect_fail_free = 4;
+	if (!bus->cfg.connect_fail_limit)
+		bus->cfg.connect_fail_limit = 16;
+	if (!bus->cfg.connect_backoff_ms)
+		bus->cfg.connect_backoff_ms = 1000;
+	if (!bus->cfg.connect_backoff_max_ms)
+		bus->cfg.connect_backoff_max_ms = 64000;
+	if (bus->cfg.connect_backoff_max_ms < bus->cfg.connect_backoff_ms)
+		bus->cfg.connect_backoff_max_ms = bus->cfg.connect_backoff_ms;
 	bus->xs_fd = bus->ev_fd = bus->state_lock = -1;
 	xb_watchq_init(&bus->wq);
 	bus->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -211,13 +221,27 @@ static int watches(struct xenback_bus *bus)
 void xb_bus_arm_timer(struct xenback_bus *bus)
 {
 	struct itimerspec its = { 0 };
+	uint64_t now = xb_now_ns(), due = UINT64_MAX;
 
-	if ((!bus->retry_list && !bus->rescan_pending) || bus->timer_armed)
+	if (bus->retry_list || bus->rescan_pending) {
+		if (!bus->retry_due_ns) /* the list's first entry sets its turn */
+			bus->retry_due_ns = now + (uint64_t)bus->cfg.retry_delay_ms * 1000000u;
+		due = bus->retry_due_ns;
+	} else {
+		bus->retry_due_ns = 0;
+	}
+	if (bus->hold_due_ns && bus->hold_due_ns < due)
+		due = bus->hold_due_ns;
+	if (due == UINT64_MAX || (bus->timer_armed && bus->timer_due_ns <= due))
 		return;
-	its.it_value.tv_sec = bus->cfg.retry_delay_ms / 1000;
-	its.it_value.tv_nsec = (long)(bus->cfg.retry_delay_ms % 1000) * 1000000L;
-	if (timerfd_settime(bus->timerfd, 0, &its, NULL) == 0)
+	if (due <= now)
+		due = now + 1; /* an absolute time in the past fires at once */
+	its.it_value.tv_sec = (time_t)(due / 1000000000u);
+	its.it_value.tv_nsec = (long)(due % 1000000000u);
+	if (timerfd_settime(bus->timerfd, TFD_TIMER_ABSTIME, &its, NULL) == 0) {
 		bus->timer_armed = true;
+		bus->timer_due_ns = due;
+	}
 }
 
 /* Handle what epoll_wait() returned; < 0: a bus-wide failure. */
@@ -250,7 +274,11 @@ static int handle(struct xenback_bus *bus, const struct epoll_event *evs, int n)
 		case SRC_TIMER:
 			if (read(bus->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 				bus->timer_armed = false;
-				xb_enum_retry(bus);
+				if (bus->retry_due_ns && xb_now_ns() >= bus->retry_due_ns) {
+					bus->retry_due_ns = 0;
+					xb_enum_retry(bus);
+				}
+				xb_device_holds_expire(bus);
 				handled++;
 			}
 			break;

@@ -396,6 +396,80 @@ static void destroy_instance(struct xenback_device *dev)
 }
 
 /*
+ * Backoff of a connect that keeps failing: the first connect_fail_free
+ * failures in a row cost the frontend nothing; from then on the backend
+ * offers InitWait again only after a delay, doubled with each failure up to
+ * connect_backoff_max_ms. A frontend looping connect/fail below the flap
+ * limit so costs at most one connect() per delay, and is shut down after
+ * connect_fail_limit failures in a row.
+ */
+static void connect_backoff(struct xenback_device *dev)
+{
+	const struct xenback_bus_config *cfg = &dev->be->bus->cfg;
+	unsigned int over, shift;
+	uint64_t ms;
+
+	if (dev->connect_fails < cfg->connect_fail_free) {
+		dev->hold_until_ns = 0;
+		return;
+	}
+	over = dev->connect_fails - cfg->connect_fail_free;
+	shift = over > 20 ? 20 : over;
+	ms = (uint64_t)cfg->connect_backoff_ms << shift;
+	if (ms > cfg->connect_backoff_max_ms)
+		ms = cfg->connect_backoff_max_ms;
+	dev->hold_until_ns = xb_now_ns() + ms * 1000000u;
+	DEV_LOG(dev, XENBACK_LOG_NOTICE,
+		"%u failed connects in a row: InitWait offered again in %llu ms at the earliest",
+		dev->connect_fails, (unsigned long long)ms);
+}
+
+/* The frontend is back to Initialising: InitWait now, or once the backoff
+ * is over (the bus timer calls xb_device_holds_expire()). */
+static void offer_initwait(struct xenback_device *dev)
+{
+	struct xenback_bus *bus = dev->be->bus;
+
+	if (dev->hold_until_ns && xb_now_ns() < dev->hold_until_ns) {
+		if (!dev->held)
+			DEV_LOG(dev, XENBACK_LOG_DEBUG, "frontend Initialising during the backoff: InitWait later");
+		dev->held = true;
+		if (!bus->hold_due_ns || dev->hold_until_ns < bus->hold_due_ns)
+			bus->hold_due_ns = dev->hold_until_ns;
+		xb_bus_arm_timer(bus);
+		return;
+	}
+	dev->held = false;
+	xb_device_set_state(dev, XENBACK_STATE_INITWAIT);
+}
+
+void xb_device_holds_expire(struct xenback_bus *bus)
+{
+	struct xenback_backend *be, *tmp;
+	uint64_t now = xb_now_ns(), next = 0;
+
+	if (!bus->hold_due_ns || now < bus->hold_due_ns)
+		return;
+	bus->hold_due_ns = 0;
+	HASH_ITER(hh, bus->instances, be, tmp) {
+		struct xenback_device *dev = be->dev;
+
+		if (!dev || !dev->held)
+			continue;
+		if (now < dev->hold_until_ns) {
+			if (!next || dev->hold_until_ns < next)
+				next = dev->hold_until_ns;
+			continue;
+		}
+		dev->held = false;
+		if (!dev->dead && dev->online && dev->fe_state == XENBACK_STATE_INITIALISING &&
+		    (dev->state == XENBACK_STATE_CLOSED || dev->state == XENBACK_STATE_CLOSING))
+			xb_device_set_state(dev, XENBACK_STATE_INITWAIT);
+	}
+	bus->hold_due_ns = next;
+}
+
+/*
  * A failed connect() is not the device's end (blkback's way): what it
  * took is given back through the type's disconnect(), which copes with a
  * partial connect, the backend goes Closing, and the frontend may come
@@ -415,12 +489,21 @@ static void connect_failed(struct xenback_device *dev, int err)
 	}
 	why = dev->connect_err && be->error_msg ? be->error_msg : strerror(-err);
 	be->error = err;
-	xb_error(be->bus, err, "%s/%s: connect failed: %s; Closing, the frontend may retry",
-		 DEV_TYPE(dev), be->name, why);
+	dev->connect_fails++;
+	xb_error(be->bus, err, "%s/%s: connect failed (%u in a row): %s; Closing, the frontend may retry",
+		 DEV_TYPE(dev), be->name, dev->connect_fails, why);
 	dev->connected = true; /* disconnect() is owed, even for a partial connect */
 	disconnect(dev);
-	if (!dev->dead)
-		xb_device_set_state(dev, XENBACK_STATE_CLOSING);
+	if (dev->dead)
+		return;
+	if (dev->connect_fails >= be->bus->cfg.connect_fail_limit) {
+		/* the record stays failed: tried again once its node is new */
+		xenback_device_fail(dev, err, "connect failed %u times in a row (last: %s)",
+				    dev->connect_fails, why);
+		return;
+	}
+	connect_backoff(dev);
+	xb_device_set_state(dev, XENBACK_STATE_CLOSING);
 }
 
 /* A device left Connected by a previous process: connect() takes its
@@ -439,6 +522,7 @@ static void reattach(struct xenback_device *dev)
 		return;
 	}
 	dev->reattaching = false;
+	dev->connect_fails = 0;
 	be->error = 0;
 	dev->connected = true;
 	DEV_LOG(dev, XENBACK_LOG_NOTICE, "reattached to its rings, still Connected");
@@ -485,6 +569,8 @@ static void try_connect(struct xenback_device *dev)
 		}
 	}
 	be->error = 0; /* a connect error before this one is over */
+	dev->connect_fails = 0;
+	dev->hold_until_ns = 0;
 	dev->connected = true;
 	xb_device_set_state(dev, XENBACK_STATE_CONNECTED);
 }
@@ -546,7 +632,7 @@ void xb_device_frontend_changed(struct xenback_device *dev)
 	case XENBACK_STATE_INITIALISING:
 		if ((dev->state == XENBACK_STATE_CLOSED || dev->state == XENBACK_STATE_CLOSING) &&
 		    dev->online)
-			xb_device_set_state(dev, XENBACK_STATE_INITWAIT); /* reconnect */
+			offer_initwait(dev); /* reconnect, after the backoff if any */
 		break;
 	case XENBACK_STATE_INITIALISED:
 	case XENBACK_STATE_CONNECTED:

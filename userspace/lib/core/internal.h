@@ -118,6 +118,10 @@ struct xenback_device {
 	struct xenback_evtchn *chans;
 	uint64_t flap_start_ns;
 	unsigned int flap_count;
+	/* Backoff of failing connects (device.c, xenback_bus_config). */
+	unsigned int connect_fails;   /* failed connects since the last good one */
+	uint64_t hold_until_ns;       /* no InitWait offered before this */
+	bool held;                    /* the frontend asked during the hold: InitWait owed */
 	uint64_t usage[XENBACK_USAGE_NR]; /* xenback_device_account() */
 	/* Handover (handover.c). */
 	int adopt_state;              /* create() for a node a previous process
@@ -184,6 +188,9 @@ struct xenback_bus {
 	struct xenback_backend *retry_list;
 	bool rescan_pending;          /* a scan failed: rescan from the timer */
 	bool timer_armed;
+	uint64_t timer_due_ns;        /* when the armed timer fires (CLOCK_MONOTONIC) */
+	uint64_t retry_due_ns;        /* the retry list's turn (0: none) */
+	uint64_t hold_due_ns;         /* the earliest held device's (0: none) */
 	struct xenback_device *dead_list;
 	uint32_t scan_gen;
 	uint64_t usage[XENBACK_USAGE_NR]; /* sum over the devices */
@@ -324,13 +331,21 @@ int xb_watch_round(struct xenback_bus *bus);
 
 /* bus.c: make the next round come at once (work left over). */
 void xb_bus_signal_pending(struct xenback_bus *bus);
-/* Arms the retry timer if devices wait for it. */
+/* Arms the retry timer if devices wait for it (the retry list, a rescan,
+ * a device's connect backoff). */
 void xb_bus_arm_timer(struct xenback_bus *bus);
+/* device.c: held devices whose backoff is over get their InitWait. */
+void xb_device_holds_expire(struct xenback_bus *bus);
 /* Frees devices failed from inside callbacks (deferred teardown). */
 void xb_bus_reap(struct xenback_bus *bus);
 
 /* usage.c: returns what a freed device still had accounted to the bus. */
 void xb_usage_release(struct xenback_device *dev);
+/* usage.c: fds left under RLIMIT_NOFILE (a lower bound when far from it;
+ * LONG_MAX if unlimited or unknown); *limit: the soft limit (0: none). A
+ * device is created only with at least XB_FD_RESERVE left. */
+#define XB_FD_RESERVE 64
+long xb_fds_left(unsigned long *limit);
 
 /* device_io.c */
 void xb_device_release_io(struct xenback_device *dev);

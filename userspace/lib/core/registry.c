@@ -210,10 +210,24 @@ int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opt
 {
 	struct xenback_bus *bus = be->bus;
 	const char *type = be->type->info->type;
+	unsigned long limit;
+	long left;
 	int r;
 
 	be->error = 0;
 	be->declined = false;
+	left = xb_fds_left(&limit);
+	if (left < XB_FD_RESERVE) {
+		/* the fd budget: refused now, not EMFILE halfway through a
+		 * connect (the record stays failed until its node is new) */
+		be->error = -EMFILE;
+		free(be->error_msg);
+		be->error_msg = xb_strdup_printf("refused: %ld fds left under RLIMIT_NOFILE %lu "
+						 "(a device is created with at least %u left)",
+						 left, limit, XB_FD_RESERVE);
+		xb_gen_mark(be);
+		return xb_error(bus, -EMFILE, "%s/%s: %s", type, be->name, be->error_msg);
+	}
 	r = be->type->info->create(be, opts);
 	if (be->pending && be->pending != be->dev)
 		xb_device_free(be->pending);

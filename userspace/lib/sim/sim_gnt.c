@@ -302,6 +302,12 @@ static int op_copy(void *h, struct xenback_grant_copy *segs, unsigned int n)
 
 	if (!segs && n)
 		return -EINVAL;
+	if (g->copy_hook) {
+		void (*fn)(void *) = g->copy_hook;
+
+		g->copy_hook = NULL;
+		fn(g->copy_hook_arg);
+	}
 	if (g->fail_copies) {
 		g->fail_copies--;
 		return g->copy_err;
@@ -341,6 +347,14 @@ XB_EXPORT void xenback_sim_on_grant_map(struct xenback_sim *sim, void (*fn)(void
 		return;
 	sim->gnt.map_hook = fn;
 	sim->gnt.map_hook_arg = arg;
+}
+
+XB_EXPORT void xenback_sim_on_grant_copy(struct xenback_sim *sim, void (*fn)(void *arg), void *arg)
+{
+	if (!sim)
+		return;
+	sim->gnt.copy_hook = fn;
+	sim->gnt.copy_hook_arg = arg;
 }
 
 XB_EXPORT void xenback_sim_fail_grant_maps(struct xenback_sim *sim, unsigned int n, int err)

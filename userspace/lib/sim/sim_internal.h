@@ -59,6 +59,8 @@ struct sim_gnt {
 	int16_t fail_seg_status;
 	void (*map_hook)(void *arg); /* runs once, inside the next map */
 	void *map_hook_arg;
+	void (*copy_hook)(void *arg); /* runs once, inside the next copy */
+	void *copy_hook_arg;
 };
 
 struct sim_evtchn {
