@@ -37,18 +37,19 @@ static long xb_ioctl_version(void __user *arg)
 static long xb_ioctl_bind_interdomain(struct xb_ctx *ctx, void __user *arg)
 {
 	struct xenback_bind_interdomain b;
+	struct xb_bound bound;
 	int ret;
 
 	if (copy_from_user(&b, arg, sizeof(b)))
 		return -EFAULT;
 	if (b.pad)
 		return -EINVAL;
-	ret = xb_evtchn_bind_interdomain(ctx, b.remote_domid, b.remote_port,
-				       &b.local_port);
+	ret = xb_evtchn_bind_interdomain(ctx, b.remote_domid, b.remote_port, &bound);
 	if (ret)
 		return ret;
+	b.local_port = bound.port;
 	if (copy_to_user(arg, &b, sizeof(b))) {
-		xb_evtchn_unbind(ctx, b.local_port);
+		xb_evtchn_unbind_bound(ctx, &bound);
 		return -EFAULT;
 	}
 	return 0;
@@ -57,6 +58,7 @@ static long xb_ioctl_bind_interdomain(struct xb_ctx *ctx, void __user *arg)
 static long xb_ioctl_bind_loopback(struct xb_ctx *ctx, void __user *arg)
 {
 	struct xenback_bind_loopback b;
+	struct xb_bound ba, bb;
 	struct xb_ctx *peer = ctx;
 	struct fd f = { NULL, 0 };
 	int ret;
@@ -76,10 +78,14 @@ static long xb_ioctl_bind_loopback(struct xb_ctx *ctx, void __user *arg)
 		}
 	}
 	/* The peer's file reference keeps its context alive until fdput. */
-	ret = xb_evtchn_bind_loopback(ctx, peer, &b.port, &b.peer_port);
+	ret = xb_evtchn_bind_loopback(ctx, peer, &ba, &bb);
+	if (!ret) {
+		b.port = ba.port;
+		b.peer_port = bb.port;
+	}
 	if (!ret && copy_to_user(arg, &b, sizeof(b))) {
-		xb_evtchn_unbind(ctx, b.port);
-		xb_evtchn_unbind(peer, b.peer_port);
+		xb_evtchn_unbind_bound(ctx, &ba);
+		xb_evtchn_unbind_bound(peer, &bb);
 		ret = -EFAULT;
 	}
 	if (f.file)
@@ -236,7 +242,9 @@ static long xb_ioctl_set_ring(struct xb_ctx *ctx, void __user *arg)
 
 	if (copy_from_user(&s, arg, sizeof(s)))
 		return -EFAULT;
-	if (s.flags || (s.req_prod && !s.req_cons))
+	/* Both or neither: req_prod 0 unregisters, with req_cons 0 too (room
+	 * for a later meaning). */
+	if (s.flags || !s.req_prod != !s.req_cons)
 		return -EINVAL;
 	return xb_evtchn_set_ring(ctx, s.port, s.req_prod, s.req_cons);
 }

@@ -220,12 +220,15 @@ struct xenback_set_eventfd {
  * in: port; req_prod: user address of the shared ring's req_prod (the first
  *     field of a struct *_sring, e.g. a grant-mapped page); req_cons: user
  *     address of a __u32 where userspace publishes how far it has consumed
- *     requests. Both 4-byte aligned. req_prod 0 removes the registration.
- *     flags 0.
- * The module pins the pages holding both words until the port is unbound,
- * re-registered or the context closes.
- * Errors: EINVAL unknown port, misaligned address, flags; EFAULT an address
- * that is not mapped readable.
+ *     requests. Both 4-byte aligned. req_prod 0 (and req_cons 0) removes
+ *     the registration. flags 0.
+ * The module pins the pages holding both words, for writing (so the pinned
+ * page is the one the process's later writes reach, even for memory not
+ * written yet), until the port is unbound, re-registered or the context
+ * closes.
+ * Errors: EINVAL unknown port, misaligned address, flags, exactly one of
+ * req_prod and req_cons 0; EFAULT an address not mapped readable and
+ * writable.
  */
 struct xenback_set_ring {
 	__u32 port;
