@@ -338,10 +338,15 @@ int xb_evtchn_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
 	struct xb_evtchn *p;
 	int ret, irq;
 
-	if (!xen_domain())
-		return -EOPNOTSUPP;
 	if (domid >= XB_DOMID_FIRST_RESERVED)
 		return -EINVAL;
+	mutex_lock(&ctx->mutex);
+	ret = ctx->restrict_domid != XB_DOMID_ANY && ctx->restrict_domid != domid ? -EPERM : 0;
+	mutex_unlock(&ctx->mutex);
+	if (ret)
+		return ret; /* checked again under the lock below */
+	if (!xen_domain())
+		return -EOPNOTSUPP;
 	ret = xb_ctx_reserve(ctx);
 	if (ret)
 		return ret;
@@ -352,6 +357,10 @@ int xb_evtchn_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
 	}
 
 	mutex_lock(&ctx->mutex);
+	if (ctx->restrict_domid != XB_DOMID_ANY && ctx->restrict_domid != domid) {
+		ret = -EPERM; /* restricted meanwhile by another thread */
+		goto err_unlock;
+	}
 	bind.remote_dom = domid;
 	bind.remote_port = remote_port;
 	ret = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &bind);
@@ -534,4 +543,19 @@ int xb_evtchn_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons)
 	mutex_unlock(&ctx->mutex);
 	xb_suppress_free(old);
 	return 0;
+}
+
+int xb_evtchn_restrict_domid(struct xb_ctx *ctx, u32 domid)
+{
+	int ret = 0;
+
+	if (domid >= XB_DOMID_FIRST_RESERVED)
+		return -EINVAL;
+	mutex_lock(&ctx->mutex);
+	if (ctx->restrict_domid == XB_DOMID_ANY)
+		ctx->restrict_domid = domid;
+	else if (ctx->restrict_domid != domid)
+		ret = -EPERM;
+	mutex_unlock(&ctx->mutex);
+	return ret;
 }

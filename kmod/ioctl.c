@@ -21,7 +21,8 @@ static long xb_ioctl_version(void __user *arg)
 		.abi_version = XENBACK_ABI_VERSION,
 		.features = XENBACK_F_LOOPBACK | XENBACK_F_EVENTFD |
 			    XENBACK_F_RING | XENBACK_F_NOTIFY_WAIT | XENBACK_F_WAIT_FD |
-			    XENBACK_F_GENL_STATS | XENBACK_F_PORT_STATS,
+			    XENBACK_F_GENL_STATS | XENBACK_F_PORT_STATS |
+			    XENBACK_F_RESTRICT,
 		.max_ports = XENBACK_MAX_PORTS,
 		.max_vec = XENBACK_MAX_VEC,
 		.mmap_size = XENBACK_MMAP_SIZE,
@@ -249,6 +250,17 @@ static long xb_ioctl_set_ring(struct xb_ctx *ctx, void __user *arg)
 	return xb_evtchn_set_ring(ctx, s.port, s.req_prod, s.req_cons);
 }
 
+static long xb_ioctl_restrict_domid(struct xb_ctx *ctx, void __user *arg)
+{
+	struct xenback_restrict_domid r;
+
+	if (copy_from_user(&r, arg, sizeof(r)))
+		return -EFAULT;
+	if (r.pad)
+		return -EINVAL;
+	return xb_evtchn_restrict_domid(ctx, r.domid);
+}
+
 static long xb_ioctl_port_stats(struct xb_ctx *ctx, void __user *arg)
 {
 	struct xenback_port_stats st;
@@ -295,6 +307,8 @@ long xb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return xb_ioctl_set_eventfd(ctx, uarg);
 	case XENBACK_IOCTL_SET_RING:
 		return xb_ioctl_set_ring(ctx, uarg);
+	case XENBACK_IOCTL_RESTRICT_DOMID:
+		return xb_ioctl_restrict_domid(ctx, uarg);
 	case XENBACK_IOCTL_PORT_STATS:
 		return xb_ioctl_port_stats(ctx, uarg);
 	default:

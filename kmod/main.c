@@ -41,6 +41,7 @@ static int xb_open(struct inode *inode, struct file *file)
 	}
 	spin_lock_init(&ctx->lock);
 	mutex_init(&ctx->mutex);
+	ctx->restrict_domid = XB_DOMID_ANY;
 	xa_init(&ctx->xen);
 	xa_init_flags(&ctx->loop, XA_FLAGS_ALLOC);
 	atomic_set(&ctx->nports, 0);

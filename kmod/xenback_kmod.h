@@ -59,6 +59,8 @@ struct xb_ctx {
 	spinlock_t lock;
 	struct mutex mutex;
 	u64 bind_gen;                  /* under mutex: binds so far */
+	u32 restrict_domid;            /* under mutex: XB_DOMID_ANY or the one
+					* domain interdomain binds may name */
 	/* port -> struct xb_evtchn: Xen ports by number, loopback ports by
 	 * number - XENBACK_LOOPBACK_PORT_BASE (small indices keep the
 	 * xarray shallow: the lookup is on every notify).
@@ -156,6 +158,8 @@ int xb_evtchn_bind_loopback(struct xb_ctx *ctx, struct xb_ctx *peer_ctx,
 int xb_evtchn_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
 			     struct xb_bound *bound);
 int xb_evtchn_unbind(struct xb_ctx *ctx, u32 port);
+#define XB_DOMID_ANY 0xffffffffu
+int xb_evtchn_restrict_domid(struct xb_ctx *ctx, u32 domid);
 /* Undo a bind whose result could not be returned: unbinds the port only if
  * it is still that bind's (another thread may have unbound it and a new
  * bind taken its number). */

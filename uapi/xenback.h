@@ -77,6 +77,7 @@
 #define XENBACK_F_GENL_STATS  (1u << 5) /* the "xenback" genl family */
 #define XENBACK_F_PORT_STATS  (1u << 6) /* XENBACK_IOCTL_PORT_STATS */
 #define XENBACK_F_WAIT_FD     (1u << 7) /* XENBACK_NOTIFY_WAIT_FD */
+#define XENBACK_F_RESTRICT    (1u << 8) /* XENBACK_IOCTL_RESTRICT_DOMID */
 
 /* Limits. */
 #define XENBACK_MAX_PORTS 512u  /* ports per context (open more contexts for more) */
@@ -260,6 +261,25 @@ struct xenback_port_stats {
 	_IOWR(XENBACK_IOC_MAGIC, 0x07, struct xenback_port_stats)
 
 /*
+ * XENBACK_IOCTL_RESTRICT_DOMID - from now on, this context binds
+ * interdomain channels of one frontend domain only (an fd handed to a
+ * per-guest helper cannot bind ports offered to other backends). One way:
+ * it cannot be lifted or changed, and is kept by the open file (dup, fork,
+ * SCM_RIGHTS). Ports bound before stay bound. Loopback binds are not
+ * affected.
+ * in: domid (< 0x7ff0); pad 0.
+ * Errors: EINVAL a reserved domid or non-zero pad; EPERM already restricted
+ * to another domain (the same domain again is 0). Afterwards a bind for
+ * another domain is EPERM.
+ */
+struct xenback_restrict_domid {
+	__u32 domid;
+	__u32 pad;
+};
+#define XENBACK_IOCTL_RESTRICT_DOMID \
+	_IOW(XENBACK_IOC_MAGIC, 0x08, struct xenback_restrict_domid)
+
+/*
  * Generic netlink statistics. Family XENBACK_GENL_NAME, command
  * XENBACK_CMD_GET_STATS with NLM_F_DUMP (needs CAP_NET_ADMIN): one message
  * per bound port of every context, with the attributes below. Counters are
@@ -319,6 +339,7 @@ XENBACK_ASSERT_SIZE(struct xenback_unbind, 8);
 XENBACK_ASSERT_SIZE(struct xenback_notify, 32);
 XENBACK_ASSERT_SIZE(struct xenback_set_eventfd, 8);
 XENBACK_ASSERT_SIZE(struct xenback_set_ring, 24);
+XENBACK_ASSERT_SIZE(struct xenback_restrict_domid, 8);
 XENBACK_ASSERT_SIZE(struct xenback_port_stats, 56);
 
 #endif /* _UAPI_XENBACK_H */
