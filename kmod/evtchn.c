@@ -121,7 +121,7 @@ void xb_evtchn_event(struct xb_evtchn *p)
 		return;
 	}
 	xb_stat_inc(p, XB_STAT_EVENTS);
-	trace_event(p->port, p->domid);
+	trace_port_event(p->port, p->domid);
 	if (p->masked)
 		p->latched = true;
 	else
@@ -212,7 +212,7 @@ static int xb_ctx_reserve(struct xb_ctx *ctx)
 
 static struct xb_evtchn *xb_evtchn_alloc(struct xb_ctx *ctx, u32 kind, u32 domid)
 {
-	struct xb_evtchn *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	struct xb_evtchn *p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 
 	if (!p)
 		return NULL;
@@ -269,10 +269,10 @@ int xb_evtchn_bind_loopback(struct xb_ctx *ctx, struct xb_ctx *peer_ctx,
 		goto err_free;
 	}
 	xb_lock_pair(ctx, peer_ctx);
-	ret = xa_alloc(&ctx->loop, &ia, NULL, lim, GFP_KERNEL);
+	ret = xa_alloc(&ctx->loop, &ia, NULL, lim, GFP_KERNEL_ACCOUNT);
 	if (ret)
 		goto err_unlock;
-	ret = xa_alloc(&peer_ctx->loop, &ib, NULL, lim, GFP_KERNEL);
+	ret = xa_alloc(&peer_ctx->loop, &ib, NULL, lim, GFP_KERNEL_ACCOUNT);
 	if (ret) {
 		xa_release(&ctx->loop, ia);
 		goto err_unlock;
@@ -282,7 +282,8 @@ int xb_evtchn_bind_loopback(struct xb_ctx *ctx, struct xb_ctx *peer_ctx,
 	a->gen = ++ctx->bind_gen;
 	b->gen = ++peer_ctx->bind_gen;
 	/* Once the pair is published and the locks dropped, another thread
-	 * may unbind and free either: what we return is copied now. */
+	 * may unbind and free either: what we return is copied now.
+	 */
 	*ba = (struct xb_bound){ .port = a->port, .gen = a->gen };
 	*bb = (struct xb_bound){ .port = b->port, .gen = b->gen };
 	RCU_INIT_POINTER(a->peer, b);
@@ -368,7 +369,7 @@ int xb_evtchn_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
 		goto err_unlock;
 	p->port = bind.local_port;
 	/* Reserve the index; -EBUSY if it were somehow still bound here. */
-	ret = xa_insert(&ctx->xen, p->port, NULL, GFP_KERNEL);
+	ret = xa_insert(&ctx->xen, p->port, NULL, GFP_KERNEL_ACCOUNT);
 	if (ret)
 		goto err_close;
 	/* The handler may run at once: Xen marks a new port pending. */

@@ -244,7 +244,8 @@ static long xb_ioctl_set_ring(struct xb_ctx *ctx, void __user *arg)
 	if (copy_from_user(&s, arg, sizeof(s)))
 		return -EFAULT;
 	/* Both or neither: req_prod 0 unregisters, with req_cons 0 too (room
-	 * for a later meaning). */
+	 * for a later meaning).
+	 */
 	if (s.flags || !s.req_prod != !s.req_cons)
 		return -EINVAL;
 	return xb_evtchn_set_ring(ctx, s.port, s.req_prod, s.req_cons);

@@ -31,7 +31,7 @@ static int xb_open(struct inode *inode, struct file *file)
 	struct xb_ctx *ctx;
 	int ret;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
 	ret = xb_ring_init(&ctx->ring);

@@ -59,8 +59,8 @@ struct xb_ctx {
 	spinlock_t lock;
 	struct mutex mutex;
 	u64 bind_gen;                  /* under mutex: binds so far */
-	u32 restrict_domid;            /* under mutex: XB_DOMID_ANY or the one
-					* domain interdomain binds may name */
+	/* under mutex: XB_DOMID_ANY or the one domain interdomain binds may name */
+	u32 restrict_domid;
 	/* port -> struct xb_evtchn: Xen ports by number, loopback ports by
 	 * number - XENBACK_LOOPBACK_PORT_BASE (small indices keep the
 	 * xarray shallow: the lookup is on every notify).
@@ -148,7 +148,8 @@ static inline struct xarray *xb_evtchn_xa(struct xb_ctx *ctx, u32 port,
 
 struct xb_evtchn *xb_evtchn_lookup(struct xb_ctx *ctx, u32 port); /* RCU */
 /* A bound port as its binder knows it: the number and the bind's
- * generation in its context (numbers are reused, generations are not). */
+ * generation in its context (numbers are reused, generations are not).
+ */
 struct xb_bound {
 	u32 port;
 	u64 gen;
@@ -162,7 +163,8 @@ int xb_evtchn_unbind(struct xb_ctx *ctx, u32 port);
 int xb_evtchn_restrict_domid(struct xb_ctx *ctx, u32 domid);
 /* Undo a bind whose result could not be returned: unbinds the port only if
  * it is still that bind's (another thread may have unbound it and a new
- * bind taken its number). */
+ * bind taken its number).
+ */
 void xb_evtchn_unbind_bound(struct xb_ctx *ctx, const struct xb_bound *b);
 void xb_evtchn_unbind_all(struct xb_ctx *ctx);
 int xb_evtchn_set_eventfd(struct xb_ctx *ctx, u32 port, int fd);

@@ -54,7 +54,7 @@
  * counters of every context (CAP_NET_ADMIN); XENBACK_IOCTL_PORT_STATS reads
  * one port of the caller's own context.
  *
- * Tracepoints: system "xenback", events bind, unbind, event, wake, notify,
+ * Tracepoints: system "xenback", events bind, unbind, port_event, wake, notify,
  * spurious, each with port and domid (perf record -e 'xenback:*').
  */
 #ifndef _UAPI_XENBACK_H
