@@ -31,7 +31,7 @@ static int xb_open(struct inode *inode, struct file *file)
 	struct xb_ctx *ctx;
 	int ret;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
 	ret = xb_ring_init(&ctx->ring);
@@ -41,6 +41,7 @@ static int xb_open(struct inode *inode, struct file *file)
 	}
 	spin_lock_init(&ctx->lock);
 	mutex_init(&ctx->mutex);
+	ctx->restrict_domid = XB_DOMID_ANY;
 	xa_init(&ctx->xen);
 	xa_init_flags(&ctx->loop, XA_FLAGS_ALLOC);
 	atomic_set(&ctx->nports, 0);

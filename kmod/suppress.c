@@ -31,7 +31,14 @@ static int xb_word_pin(struct xb_word *w, u64 uaddr)
 		return -EINVAL;
 	if (!access_ok((void __user *)addr, sizeof(u32)))
 		return -EFAULT;
-	ret = pin_user_pages_fast(addr & PAGE_MASK, 1, FOLL_LONGTERM, &w->page);
+	/* For writing, though the module only reads: a read pin of a page
+	 * the process has not written yet takes the shared zero page or a
+	 * private mapping's file page, and the process's later writes go to
+	 * a copy the module never sees (before Linux 6.2 a read-only
+	 * long-term pin does not follow copy-on-write). A write pin breaks
+	 * COW first, so the pinned page is the process's own.
+	 */
+	ret = pin_user_pages_fast(addr & PAGE_MASK, 1, FOLL_WRITE | FOLL_LONGTERM, &w->page);
 	if (ret != 1)
 		return ret < 0 ? ret : -EFAULT;
 	if (PageHighMem(w->page)) {
@@ -55,7 +62,7 @@ struct xb_suppress *xb_suppress_new(u64 req_prod, u64 req_cons)
 	struct xb_suppress *s;
 	int ret;
 
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
 	ret = xb_word_pin(&s->prod, req_prod);
