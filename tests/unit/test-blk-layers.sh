@@ -17,6 +17,7 @@ stages=(
 	blk_complete.c       # completion: result -> status, read data back to the guest
 	blk_grant.c          # the batched grant copy (the data stage's and completion's)
 	blk_respond.c        # responses, push, notify
+	blk_journal.c        # the in-flight journal: take, answered, cleared; recovery
 	blk_budget.c         # budgets: bounce bytes, persistent mappings, requests; accounting
 	blk_pool.c           # the process's pool of bounce buffers: size classes, reuse, trim
 )

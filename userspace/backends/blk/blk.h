@@ -24,6 +24,10 @@
  *   blk_grant.c    the batched grant copy (both directions)
  *   blk_respond.c  responses pushed once per queue; the frontend notified
  *                  only if it asked (RING_PUSH_RESPONSES_AND_CHECK_NOTIFY)
+ *   blk_journal.c  the in-flight journal: every request taken and not yet
+ *                  answered, kept in memory that outlives the process
+ *                  (xenback_device_keep()), so that the next process
+ *                  replays exactly what is unanswered (DESIGN-restart.md)
  *   blk_budget.c   the budgets (blk_backend.h): bounce-buffer bytes,
  *                  persistent mappings and requests in flight, per device
  *                  and daemon-wide; what a device holds, accounted
@@ -34,7 +38,9 @@
  * to the completion stage; the response stage returns which queues got
  * responses and blk_event.c, which started the round, resumes a stalled
  * queue itself. Set-up and tear-down (blk_backend.c, blk_connect.c,
- * blk_image.c) sit outside the path and are called by no stage.
+ * blk_image.c) sit outside the path and are called by no stage; a
+ * reattach's recovery (blk_journal_recover()) and replay
+ * (blk_ring_replay()) are called from blk_connect.c.
  * Words: an "event" comes in (event channel, eventfd), a "notify" goes out.
  */
 #ifndef XENBACK_BLK_H
@@ -78,6 +84,8 @@ static inline uint64_t blk_now_ns(void)
 #define BLK_PAGE 4096u
 #define BLK_MAX_RING_ORDER 4           /* 16 pages, 512 requests */
 #define BLK_MAX_QUEUES 4
+/* Request slots of the largest ring (RING_SIZE). */
+#define BLK_MAX_RING_SLOTS __CONST_RING_SIZE(blkif, BLK_PAGE << BLK_MAX_RING_ORDER)
 #define BLK_MAX_INDIRECT_SEGS 256      /* like blkback: 1 MiB per request */
 #define BLK_SEGS_PER_INDIRECT_PAGE (BLK_PAGE / sizeof(struct blkif_request_segment))
 #define BLK_URING_ENTRIES 256
@@ -102,6 +110,54 @@ static inline uint64_t blk_now_ns(void)
 #define BLK_TEARDOWN_WAIT_MS 250
 
 struct blk_dev;
+
+/* A request slot copied out of the shared ring as bytes. RING_COPY_REQUEST
+ * is a struct assignment of blkif_request_t, whose padding C does not
+ * promise to copy, while other layouts keep data there (indirect_grefs[0]
+ * shares bytes 30-31 with seg[0]'s padding); and reading one layout through
+ * a pointer to another breaks strict aliasing. (GCC 12 happens to copy the
+ * padding; the simulated blkfront's type-punned requests lost
+ * indirect_grefs[0] at -O2.) Bytes into a union are defined for every layout. */
+union blk_ring_req {
+	blkif_request_t rw;
+	blkif_request_indirect_t ind;
+	blkif_request_discard_t disc;
+	unsigned char raw[sizeof(blkif_request_t)];
+};
+
+_Static_assert(sizeof(blkif_request_indirect_t) <= sizeof(blkif_request_t) &&
+		       sizeof(blkif_request_discard_t) <= sizeof(blkif_request_t),
+	       "every request layout fits a ring slot");
+
+/* The in-flight journal (blk_journal.c), in memory kept with
+ * xenback_device_keep(): a header, then per queue a struct blk_jqueue
+ * with one record per request slot (record i is q->slots[i]). */
+#define BLK_JOURNAL_MAGIC 0x4a4b4c42u   /* "BLKJ" */
+#define BLK_JOURNAL_VERSION 1u
+struct blk_journal {
+	uint32_t magic, version;
+	uint32_t size;                 /* bytes of the whole layout */
+	uint32_t nqueues, ring_pages;  /* ring pages per queue */
+	uint32_t pad;
+	/* The frontend's ring refs and event-channel ports this journal is
+	 * about: a reattach to other rings does not use it. */
+	uint32_t refs[BLK_MAX_QUEUES][1u << BLK_MAX_RING_ORDER];
+	uint32_t ports[BLK_MAX_QUEUES];
+};
+struct blk_jrec {
+	uint32_t live;                 /* 1: taken, not cleared since */
+	uint32_t req_idx;              /* the ring index it was taken from */
+	uint32_t answered;             /* 1: rsp_idx is its response's index */
+	uint32_t rsp_idx;
+	unsigned char raw[sizeof(blkif_request_t)]; /* the request as taken */
+};
+_Static_assert(sizeof(struct blk_jrec) == 128, "a journal record is 128 bytes");
+struct blk_jqueue {
+	uint32_t req_cons;             /* the backend's consumer index */
+	uint32_t nslots;               /* RING_SIZE */
+	uint32_t pad[2];
+	struct blk_jrec rec[];
+};
 
 /* One request in flight. */
 struct blk_req {
@@ -162,6 +218,8 @@ struct blk_queue {
 	uint64_t pgrant_maps, pgrant_hits, pgrant_purged, copies;
 	uint64_t requests, responses, notifies;
 	uint64_t inline_rw;            /* reads/writes done in place (memory-backed image) */
+	struct blk_jqueue *jq;         /* its part of the journal; NULL: none */
+	uint64_t replayed;             /* requests replayed at a reattach */
 };
 
 struct blk_dev {
@@ -202,6 +260,8 @@ struct blk_dev {
 	struct blk_dev *wait_next;
 	struct blk_req *done_reads;    /* completed reads awaiting copy to the guest */
 	struct blk_req *done;          /* completed, awaiting response */
+	struct blk_journal *journal;   /* kept memory (blk_journal.c); NULL: none */
+	bool journal_kept;             /* ... as the previous process left it */
 };
 
 /* ---------------------------------------------- set-up (outside the path) */
@@ -236,6 +296,11 @@ void blk_engine_event(int fd, uint32_t events, void *arg);
  * -EPROTO: the frontend broke the ring protocol and the device was failed
  * (the round stops there). *work: a request was taken. */
 int blk_ring_consume(struct blk_queue *q, bool *work);
+/* A reattach: the n requests the journal holds in slots slot[0..n-1] (in
+ * the order they were taken) go down the same path as fresh ones, from
+ * their journal copies (the ring is not read again). The slots leave the
+ * free list; the budgets do not refuse them (they were in flight). */
+void blk_ring_replay(struct blk_queue *q, const unsigned int *slot, unsigned int n);
 
 /* blk_data.c */
 /* A valid read/write: straight into persistently mapped guest pages, or
@@ -328,6 +393,47 @@ int blk_grant_copy(struct blk_dev *d, struct blk_req *list, bool to_guest);
  * asked. Returns a mask of the queues that got responses (1u << q->idx):
  * their slots are free again. */
 unsigned int blk_respond(struct blk_dev *d);
+
+/* For tests: blk_respond() stops at a crash point (the state a process
+ * dying there leaves; the test then detaches the bus). */
+enum blk_crash {
+	BLK_CRASH_NONE,
+	BLK_CRASH_AFTER_MARK,          /* journal marked answered, no response written */
+	BLK_CRASH_BEFORE_PUSH,         /* responses written, not pushed */
+	BLK_CRASH_BEFORE_CLEAR,        /* pushed, journal records not cleared */
+};
+extern enum blk_crash blk_test_crash;
+extern unsigned int blk_test_crashes; /* blk_respond() calls that stopped */
+
+/* blk_journal.c */
+/* Bytes of the journal of nq queues of ring_pages pages each. */
+size_t blk_journal_size(unsigned int nq, unsigned int ring_pages);
+/* Inside connect(), d->nqueues set: the device's kept memory as its
+ * journal (d->journal, each q->jq). No state directory, or the memory
+ * could not be had (logged): no journal, 0. < 0: the kept journal does
+ * not fit this connect (xenback_device_fail() called). */
+int blk_journal_open(struct blk_dev *d, unsigned int ring_pages);
+/* Queue q's rings: recorded in a fresh journal, checked against a kept
+ * one (< 0 and failed if they differ). */
+int blk_journal_queue(struct blk_queue *q, const uint32_t *refs, unsigned int nrefs,
+		      uint32_t port);
+/* A reattach, q's ring mapped: q->ring's req_cons and rsp_prod_pvt from
+ * the journal and the published indexes; the requests to run again, in
+ * the order they were taken, as slot indexes in slot[] (RING_SIZE room),
+ * *n of them. Without a kept journal only an idle ring is taken over.
+ * < 0: inconsistent, the device failed with the reason. */
+int blk_journal_recover(struct blk_queue *q, unsigned int *slot, unsigned int *n);
+/* r (a slot of q) took the request at ring index idx, copied in *req:
+ * recorded, then the journal's req_cons moves past it. No-op without a
+ * journal. */
+void blk_journal_take(struct blk_queue *q, const struct blk_req *r, RING_IDX idx,
+		      const union blk_ring_req *req);
+/* r is about to be answered at response index rsp_idx. */
+void blk_journal_answer(struct blk_queue *q, const struct blk_req *r, RING_IDX rsp_idx);
+/* r's response is published: its record goes (the slot may be reused). */
+void blk_journal_clear(struct blk_queue *q, const struct blk_req *r);
+/* The journal copy of the request in slot i (for blk_ring_replay()). */
+const unsigned char *blk_journal_request(const struct blk_queue *q, unsigned int i);
 
 /* blk_budget.c */
 /* r's bounce buffer for r->bytes, within the device's and the daemon's

@@ -57,10 +57,11 @@ static void blk_destroy(struct xenback_backend *be)
 const struct xenback_backend_info xenback_blk_qdisk_info = {
 	.type = "qdisk", .create = blk_create, .destroy = blk_destroy,
 	.connect = blk_connect, .disconnect = blk_disconnect,
+	.flags = XENBACK_TYPE_REATTACH,
 };
 
 const struct xenback_backend_info xenback_blk_vbd_info = {
 	.type = "vbd", .create = blk_create, .destroy = blk_destroy,
 	.connect = blk_connect, .disconnect = blk_disconnect,
-	.flags = XENBACK_TYPE_HOTPLUG,
+	.flags = XENBACK_TYPE_HOTPLUG | XENBACK_TYPE_REATTACH,
 };

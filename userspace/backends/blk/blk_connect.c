@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Connect: read the frontend's ring layout (multi-page rings, multiple
- * queues), map the rings, bind the channels, start io_uring. Disconnect
- * undoes whatever connect got to, in any state it stopped in, and again
- * harmlessly: the library calls it after a failed connect too. */
+ * queues), map the rings, bind the channels, start io_uring; with a state
+ * directory, the in-flight journal (blk_journal.c), and a reattach takes
+ * the rings over where the previous process left them. Disconnect undoes
+ * whatever connect got to, in any state it stopped in, and again
+ * harmlessly: the library calls it after a failed connect too. It answers
+ * nothing: requests in flight stay in the journal for the next process
+ * (the rings may be handed over, xenback_bus_detach()). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,10 +53,15 @@ static int queue_connect(struct blk_dev *d, struct blk_queue *q, unsigned int or
 	r = xenback_device_read_frontend_uint(dev, key, UINT32_MAX, &port);
 	if (r < 0)
 		return xenback_device_fail(dev, -EINVAL, "frontend %s missing or bad", key);
+	r = blk_journal_queue(q, refs, n, (uint32_t)port);
+	if (r < 0)
+		return r;
 	r = xenback_device_map_grants(dev, refs, n, true, &q->sring);
 	if (r < 0)
 		return xenback_device_fail(dev, r, "mapping %u ring page(s): %s", n, strerror(-r));
 	q->ring_pages = n;
+	/* Nothing written to the shared ring: a reattach sets req_cons and
+	 * rsp_prod_pvt from the journal (blk_journal_recover()). */
 	BACK_RING_INIT(&q->ring, (blkif_sring_t *)q->sring, (size_t)n * BLK_PAGE);
 	size = RING_SIZE(&q->ring);
 	q->slots = calloc(size, sizeof(*q->slots));
@@ -66,6 +75,41 @@ static int queue_connect(struct blk_dev *d, struct blk_queue *q, unsigned int or
 	r = xenback_device_bind_evtchn(dev, (uint32_t)port, blk_queue_event, q, &q->ch);
 	if (r < 0)
 		return xenback_device_fail(dev, r, "binding event channel %lu: %s", port, strerror(-r));
+	return 0;
+}
+
+/* A reattach, every queue bound: the rings taken over where the previous
+ * process left them (blk_journal.c), what it left unanswered run again,
+ * then the frontend notified (what it sent while no process listened was
+ * lost) and one round taken from each ring. */
+static int reattach(struct blk_dev *d)
+{
+	unsigned int *slot[BLK_MAX_QUEUES] = { NULL }, n[BLK_MAX_QUEUES], i;
+	int r = 0;
+
+	for (i = 0; i < d->nqueues && r == 0; i++) {
+		slot[i] = malloc(RING_SIZE(&d->q[i].ring) * sizeof(*slot[i]));
+		r = slot[i] ? blk_journal_recover(&d->q[i], slot[i], &n[i]) : -ENOMEM;
+	}
+	for (i = 0; i < d->nqueues && r == 0; i++)
+		blk_ring_replay(&d->q[i], slot[i], n[i]);
+	for (i = 0; i < d->nqueues; i++)
+		free(slot[i]);
+	if (r < 0)
+		return r;
+	blk_engine_flush(d);
+	for (i = 0; i < d->nqueues; i++) {
+		struct blk_queue *q = &d->q[i];
+
+		if (n[i])
+			xenback_device_log(d->dev, XENBACK_LOG_NOTICE,
+					   "queue %u: reattached at req_cons %u rsp_prod %u, %u request(s) "
+					   "the previous process left unanswered run again",
+					   q->idx, q->ring.req_cons, q->ring.rsp_prod_pvt, n[i]);
+		xenback_evtchn_notify(q->ch);
+		q->notifies++;
+		blk_queue_event(q->ch, q);
+	}
 	return 0;
 }
 
@@ -106,11 +150,18 @@ int blk_connect(struct xenback_device *dev)
 	if (r < 0)
 		return xenback_device_fail(dev, r, "bounce-buffer pool: %s", strerror(-r));
 	d->pool_attached = true;
+	/* The in-flight journal, before any queue: its header is checked
+	 * against (or records) each queue's rings. */
+	r = blk_journal_open(d, 1u << order);
+	if (r < 0)
+		return r;
 	for (i = 0; i < d->nqueues; i++) {
 		r = queue_connect(d, &d->q[i], (unsigned int)order);
 		if (r < 0)
 			return r; /* disconnect() undoes the rest */
 	}
+	if (xenback_device_reattaching(dev))
+		return reattach(d);
 	return 0;
 }
 
@@ -149,6 +200,10 @@ void blk_disconnect(struct xenback_device *dev)
 	}
 	xenback_device_account(dev, XENBACK_USAGE_REQUESTS, -(int64_t)d->inflight);
 	d->inflight = 0;
+	/* Unmapped by the library after this; left as it is, it tells the
+	 * next process what is unanswered. */
+	d->journal = NULL;
+	d->journal_kept = false;
 	d->nqueues = 0;
 	d->done = d->done_reads = NULL;
 	d->parked = d->parked_tail = NULL;

@@ -4,6 +4,9 @@
  * queue's ring and its slot freed; each queue's responses pushed once and
  * its frontend notified only if it asked (RING_PUSH_RESPONSES_AND_CHECK_NOTIFY).
  * The slot's bounce buffer goes back to the budget (blk_budget.c).
+ * The in-flight journal (blk_journal.c) follows each step: a request is
+ * marked answered before its response is written and forgotten only once
+ * the response is published.
  * A request answered with an error is logged with its reason, at most one
  * line a second per disk (the rest counted in the next line), so a guest
  * sending garbage leaves a trace without flooding the log.
@@ -33,33 +36,40 @@ static void refused(struct blk_dev *d, const struct blk_req *r)
 	d->refused_log_ns = now;
 }
 
+enum blk_crash blk_test_crash;
+unsigned int blk_test_crashes;
+
 unsigned int blk_respond(struct blk_dev *d)
 {
 	unsigned int answered = 0, n = 0, i;
-	struct blk_req *r, *next;
+	struct blk_req *list = d->done, *r, *next;
 
-	for (r = d->done, d->done = NULL; r; r = next) {
+	/* Each response written, its journal record marked answered first.
+	 * No slot is freed before the push: a record cleared, or a slot
+	 * reused, before its response is published would let a crash lose
+	 * it. */
+	d->done = NULL;
+	for (r = list; r; r = r->next) {
 		struct blk_queue *q = r->q;
 		blkif_response_t *rsp = RING_GET_RESPONSE(&q->ring, q->ring.rsp_prod_pvt);
 
-		next = r->next;
-		rsp->id = r->id;
-		rsp->operation = r->op;
-		rsp->status = r->status;
+		blk_journal_answer(q, r, q->ring.rsp_prod_pvt);
+		if (blk_test_crash != BLK_CRASH_AFTER_MARK) {
+			rsp->id = r->id;
+			rsp->operation = r->op;
+			rsp->status = r->status;
+		}
 		if (r->status != BLKIF_RSP_OKAY)
 			refused(d, r);
 		q->ring.rsp_prod_pvt++;
 		q->responses++;
-		blk_budget_bounce_put(d, r);
-		r->persistent = false; /* done with the guest's mapped pages */
-		r->next = q->free;
-		q->free = r;
-		q->inflight--;
-		d->inflight--;
 		n++;
 		answered |= 1u << q->idx;
 	}
-	xenback_device_account(d->dev, XENBACK_USAGE_REQUESTS, -(int64_t)n);
+	if (blk_test_crash == BLK_CRASH_AFTER_MARK || blk_test_crash == BLK_CRASH_BEFORE_PUSH) {
+		blk_test_crashes++;
+		return 0; /* the slots stay taken: the process "died" here */
+	}
 	for (i = 0; i < d->nqueues; i++) {
 		struct blk_queue *q = &d->q[i];
 		int notify;
@@ -72,5 +82,23 @@ unsigned int blk_respond(struct blk_dev *d)
 			q->notifies++;
 		}
 	}
+	if (blk_test_crash == BLK_CRASH_BEFORE_CLEAR) {
+		blk_test_crashes++;
+		return 0;
+	}
+	/* Published: the records go, the slots are free again. */
+	for (r = list; r; r = next) {
+		struct blk_queue *q = r->q;
+
+		next = r->next;
+		blk_journal_clear(q, r);
+		blk_budget_bounce_put(d, r);
+		r->persistent = false; /* done with the guest's mapped pages */
+		r->next = q->free;
+		q->free = r;
+		q->inflight--;
+		d->inflight--;
+	}
+	xenback_device_account(d->dev, XENBACK_USAGE_REQUESTS, -(int64_t)n);
 	return answered;
 }

@@ -62,24 +62,6 @@ static bool rw_ok(struct blk_dev *d, struct blk_req *r)
 
 enum take { TAKE_DONE, TAKE_SUBMIT, TAKE_RW, TAKE_INDIRECT };
 
-/* A request slot copied out of the shared ring as bytes. RING_COPY_REQUEST
- * is a struct assignment of blkif_request_t, whose padding C does not
- * promise to copy, while other layouts keep data there (indirect_grefs[0]
- * shares bytes 30-31 with seg[0]'s padding); and reading one layout through
- * a pointer to another breaks strict aliasing. (GCC 12 happens to copy the
- * padding; the simulated blkfront's type-punned requests lost
- * indirect_grefs[0] at -O2.) Bytes into a union are defined for every layout. */
-union blk_ring_req {
-	blkif_request_t rw;
-	blkif_request_indirect_t ind;
-	blkif_request_discard_t disc;
-	unsigned char raw[sizeof(blkif_request_t)];
-};
-
-_Static_assert(sizeof(blkif_request_indirect_t) <= sizeof(blkif_request_t) &&
-		       sizeof(blkif_request_discard_t) <= sizeof(blkif_request_t),
-	       "every request layout fits a ring slot");
-
 /* Parse one request already copied out of the ring. */
 static enum take take(struct blk_dev *d, struct blk_req *r, const union blk_ring_req *u)
 {
@@ -207,6 +189,71 @@ static void abandon(struct blk_dev *d, struct blk_req *list)
 	}
 }
 
+/* r holds the request copied in *req: parsed, validated and sent on (the
+ * round's writes and indirect requests onto their lists). */
+static void dispatch(struct blk_dev *d, struct blk_req *r, const union blk_ring_req *req,
+		     struct blk_req **writes, struct blk_req **indirect)
+{
+	switch (take(d, r, req)) {
+	case TAKE_DONE:
+		blk_complete(d, r, r->status);
+		break;
+	case TAKE_SUBMIT:
+		if (blk_engine_submit(d, r) < 0)
+			blk_complete(d, r, BLKIF_RSP_ERROR);
+		break;
+	case TAKE_RW:
+		blk_data_route(d, r, writes);
+		break;
+	case TAKE_INDIRECT:
+		r->next = *indirect;
+		*indirect = r;
+		break;
+	}
+}
+
+/* The round's lists on: indirect descriptors fetched, write data fetched. */
+static void round_lists(struct blk_dev *d, struct blk_req *indirect, struct blk_req *writes)
+{
+	if (indirect)
+		fetch_indirect(d, indirect, &writes);
+	if (writes)
+		blk_data_writes(d, writes);
+}
+
+void blk_ring_replay(struct blk_queue *q, const unsigned int *slot, unsigned int n)
+{
+	struct blk_dev *d = q->d;
+	struct blk_req *writes = NULL, *indirect = NULL, **link = &q->free, *r;
+	bool taken[BLK_MAX_RING_SLOTS] = { false };
+	unsigned int i;
+
+	if (!n)
+		return;
+	for (i = 0; i < n; i++)
+		taken[slot[i]] = true;
+	/* The free list without the replayed slots. */
+	for (r = q->free; r; r = r->next)
+		if (!taken[r - q->slots]) {
+			*link = r;
+			link = &r->next;
+		}
+	*link = NULL;
+	for (i = 0; i < n; i++) {
+		union blk_ring_req req;
+
+		r = &q->slots[slot[i]];
+		r->next = NULL;
+		q->inflight++;
+		d->inflight++;
+		q->requests++;
+		memcpy(req.raw, blk_journal_request(q, slot[i]), sizeof(req.raw));
+		dispatch(d, r, &req, &writes, &indirect);
+	}
+	xenback_device_account(d->dev, XENBACK_USAGE_REQUESTS, n);
+	round_lists(d, indirect, writes);
+}
+
 int blk_ring_consume(struct blk_queue *q, bool *work)
 {
 	struct blk_dev *d = q->d;
@@ -249,26 +296,13 @@ int blk_ring_consume(struct blk_queue *q, bool *work)
 			 * shared slot again (no double fetch). */
 			memcpy(req.raw, RING_GET_REQUEST(&q->ring, rc), sizeof(req.raw));
 			__asm__ __volatile__("" ::: "memory");
+			/* In the journal before anything is done with it. */
+			blk_journal_take(q, r, rc, &req);
 			q->ring.req_cons = ++rc;
 			q->requests++;
 			taken++;
 			*work = true;
-			switch (take(d, r, &req)) {
-			case TAKE_DONE:
-				blk_complete(d, r, r->status);
-				break;
-			case TAKE_SUBMIT:
-				if (blk_engine_submit(d, r) < 0)
-					blk_complete(d, r, BLKIF_RSP_ERROR);
-				break;
-			case TAKE_RW:
-				blk_data_route(d, r, &writes);
-				break;
-			case TAKE_INDIRECT:
-				r->next = indirect;
-				indirect = r;
-				break;
-			}
+			dispatch(d, r, &req, &writes, &indirect);
 		}
 		if (q->stalled || q->throttled || q->budgeted)
 			break;
@@ -277,10 +311,7 @@ int blk_ring_consume(struct blk_queue *q, bool *work)
 			break;
 	}
 	xenback_device_account(d->dev, XENBACK_USAGE_REQUESTS, taken);
-	if (indirect)
-		fetch_indirect(d, indirect, &writes);
-	if (writes)
-		blk_data_writes(d, writes);
+	round_lists(d, indirect, writes);
 	if (q->budgeted)
 		blk_engine_kick(d);
 	return ret;

@@ -191,7 +191,8 @@ static void attempt_create(struct xenback_backend *be)
 	free(be->fe_path);
 	be->fe_path = n.frontend;
 	n.frontend = NULL;
-	xb_backend_create(be, n.opts, n.state == XENBACK_STATE_INITIALISING ? 0 : (int)n.state);
+	xb_backend_create(be, n.opts, n.state == XENBACK_STATE_INITIALISING ? 0 : (int)n.state,
+			  n.online == 1);
 	node_clear(&n);
 }
 

@@ -81,10 +81,10 @@ bool xb_handover_wanted(const struct xenback_bus *bus, unsigned long state,
 	switch (state) {
 	case XENBACK_STATE_INITWAIT:
 	case XENBACK_STATE_CONNECTED:
+	case XENBACK_STATE_CLOSED:    /* the frontend may come back */
 		return online == 1;
 	case XENBACK_STATE_CLOSING:
-	case XENBACK_STATE_CLOSED:
-		return true; /* finish closing (online=0: then destroy) */
+		return true;          /* finish closing (online=0: then destroy) */
 	default:
 		return false;
 	}
@@ -202,12 +202,14 @@ void xb_handover_release(struct xenback_device *dev)
 	char path[XB_PATH_MAX];
 
 	dev->reattaching = false; /* taken over, or given up: a later connect starts afresh */
-	if (!dev->keep)
-		return;
-	munmap(dev->keep, dev->keep_len);
+	if (dev->keep)
+		munmap(dev->keep, dev->keep_len);
 	dev->keep = NULL;
 	dev->keep_len = 0;
-	if (!dev->be->bus->detaching && keep_path(dev, path, sizeof(path)) == 0)
+	/* Also a file only a previous process mapped (a device taken over
+	 * and closed before it reattached). */
+	if (dev->be->bus->state_dir && !dev->be->bus->detaching &&
+	    keep_path(dev, path, sizeof(path)) == 0)
 		unlink(path);
 }
 

@@ -265,9 +265,10 @@ struct xenback_backend *xb_backend_new(struct xenback_bus *bus, struct xb_type *
  * forgets the record. */
 void xb_backend_forget(struct xenback_backend *be, bool node_exists);
 /* adopt_state: 0 for a new node (publishes InitWait), else the state a
- * previous process left the node in (handover.c). */
+ * previous process left the node in and online its online key
+ * (handover.c). */
 int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opts,
-		      int adopt_state);
+		      int adopt_state, bool online);
 struct xb_dom *xb_dom_find(struct xenback_bus *bus, uint32_t domid);
 
 /* domain_gone.c: the frontend domain is gone: tear the device down (Closed

@@ -206,7 +206,7 @@ struct xb_dom *xb_dom_find(struct xenback_bus *bus, uint32_t domid)
 }
 
 int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opts,
-		      int adopt_state)
+		      int adopt_state, bool online)
 {
 	struct xenback_bus *bus = be->bus;
 	const char *type = be->type->info->type;
@@ -237,6 +237,7 @@ int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opt
 	}
 	if (adopt_state) {
 		be->dev->adopt_state = adopt_state;
+		be->dev->online = online;
 		r = xb_handover_adopt(be->dev);
 	} else {
 		r = xb_device_publish(be->dev);
@@ -358,7 +359,7 @@ XB_EXPORT int xenback_backend_device_create(struct xenback_bus *bus, const char 
 	}
 	free(be->fe_path);
 	be->fe_path = fe;
-	return xb_backend_create(be, opts, 0);
+	return xb_backend_create(be, opts, 0, true);
 }
 
 XB_EXPORT bool xenback_backend_try_device_destroy(struct xenback_device *dev)
