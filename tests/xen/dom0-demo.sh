@@ -49,7 +49,7 @@ dc=$(cat "$W/demo.n")
 sleep 4
 xp=$(pidof xenbackd)
 say "kill -9 xenbackd (pid $xp): nobody serves the guest's ring now, its I/O waits"
-kill -KILL $xp
+kill -KILL "$xp"
 sleep 1
 t=$(now)
 xenbackd --types qdisk --log-level info >> $W/xenbackd.log 2>&1 &
