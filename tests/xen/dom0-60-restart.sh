@@ -52,6 +52,7 @@ rm -f $SD/qdisk-* 2>/dev/null
 start --no-module; point $? "restart: a fresh xenbackd --no-module answers"
 sleep 0.5; base_nomod=$(nfds $xpid)
 kill -TERM $xpid; wait $xpid
+n=0 # the daemons that serve the guest are numbered from 1 (odd: module)
 start; point $? "restart: a fresh xenbackd$([ $mod = 1 ] && echo ' (xenback.ko)') answers"
 sleep 0.5; base_mod=$(nfds $xpid)
 note "restart: fresh daemons with no device hold $base_mod fds (module), $base_nomod (--no-module)"
@@ -60,7 +61,6 @@ xenbackd --types qdisk --control $W/second.sock > $W/xbr-second.log 2>&1
 rc=$?
 [ $rc = 1 ] && grep -q "another xenbackd is running" $W/xbr-second.log && xenbackctl list >/dev/null
 point $? "restart: a second xenbackd on $SD refuses to start (exit $rc), the first one still answers"
-n=1 # this one is daemon 1 (kind mod)
 [ $mod = 1 ] || { kill -TERM $xpid; wait $xpid; n=0; start_next; }
 
 # The image: a file on ext2 over a brd ramdisk (16 MiB: O_DIRECT, io_uring,
