@@ -120,7 +120,7 @@ cp "$(command -v xenbackd)" $W/xenbackd-next
 # check_after <what>: the new daemon took xvda over
 bad_after=0
 check_after() {
-	_t=$(now)
+	_t0=$(now) # (not _t: wait_for's)
 	wait_for 20 conn_ok
 	_c=$?
 	sleep 0.5
@@ -131,7 +131,7 @@ check_after() {
 	_m=$( [ $mod = 1 ] && xbctl_ports | awk -v d="$id" '$2 == d' | wc -l)
 	_mw=$( [ "$_k" = mod ] && echo "$nq" || echo 0)
 	[ $_c = 0 ] && [ "$_f" = "$_b" ] && [ "$_p" = "$nq" ] && { [ $mod = 0 ] || [ "$_m" = "$_mw" ]; }
-	point $? "restart: $1: daemon $n ($_k) took xvda over, Connected in $(since "$_t") s; $_f fds (first $_k daemon: $_b), $_p ports bound, xenback.ko ports for the guest ${_m:--} (want ${_mw})"
+	point $? "restart: $1: daemon $n ($_k) took xvda over, Connected in $(since "$_t0") s; $_f fds (first $_k daemon: $_b), $_p ports bound, xenback.ko ports for the guest ${_m:--} (want ${_mw})"
 	[ $_c = 0 ] || { bad_after=1; tail -n 15 $W/xbr-$n.log | sed "s/^/# xenbackd $n: /"; }
 }
 ev=0

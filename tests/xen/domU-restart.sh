@@ -7,7 +7,8 @@
 # fsync every 16 writes), 4 KiB random reads and 1 MiB sequential reads;
 # libaio, O_DIRECT. Then: fio's errors, the kernel log (no blkfront error,
 # no reconnect), the I/O stalls (every gap > 100 ms between completions of
-# the two 4 KiB jobs, from fio's per-I/O completion logs, "XB-GAP <ms>"),
+# the two 4 KiB jobs, from fio's per-I/O completion logs: the 12 longest,
+# "XB-GAP <ms> at <ms since fio's start>"),
 # and the device's md5 ("XB-RESTART-SUM <md5>") for dom0 to compare with
 # the image once the guest is gone.
 # shellcheck source=domU-lib.sh
@@ -96,7 +97,8 @@ point $? "restart: fio (4 jobs, crc32c verified) ran until dom0 stopped it: $err
 awk -F';' 'NF > 100 { printf "# fio %s: read %s KiB %s IOPS, write %s KiB %s IOPS\n", $3, $6, $8, $47, $49 }' fio.out
 # the stalls: gaps between consecutive completions of the 4 KiB jobs
 cat w4k_clat.*.log r4k_clat.*.log 2>/dev/null | cut -d, -f1 | sort -n |
-	awk 'NR > 1 && $1 - p > 100 { printf "XB-GAP %d at %d\n", $1 - p, p } { p = $1 } END { printf "# %d completions logged\n", NR }'
+	awk 'NR > 1 && $1 - p > 100 { printf "XB-GAP %d at %d\n", $1 - p, p } { p = $1 } END { printf "# %d completions logged\n", NR > "/dev/stderr" }' 2>&1 |
+	sort -k2,2rn | head -n 13
 bad=$(dmesg | grep -iE "blkfront|$b|blk_update_request|I/O error" | grep -iE 'error|fail|timeout|reset|closing|closed')
 [ -z "$bad" ]; point $? "restart: the guest's kernel log shows no blkfront error"
 [ -n "$bad" ] && echo "$bad" | head -n 10 | sed 's/^/# dmesg: /'
