@@ -220,13 +220,21 @@ f1=$(nfail)
 xbctl_devs | grep -q "^qdisk $id 51744 failed"; st=$?
 [ "$f0" = 1 ] && [ "$f1" = 1 ] && [ $st = 0 ]
 point $? "restart: xvdc's create failed once ($f0), not retried by the new daemon ($f1), listed failed"
-timeout 30 xl block-detach $g xvdc > /dev/null 2>&1 || xenstore-rm "$sbe" 2>/dev/null
-wait_for 10 sh -c "! xenstore-exists $sbe"
-timeout 30 xl block-attach $g "format=raw,vdev=xvdc,access=rw,backendtype=qdisk,target=$W/no-such.img" > /dev/null 2>&1 &
+timeout 30 xl block-detach $g xvdc > $W/xbr-seed-detach.out 2>&1; d_rc=$?
+[ $d_rc = 0 ] || xenstore-rm "$sbe" 2>/dev/null
+wait_for 10 sh -c "! xenstore-exists $sbe"; gone_rc=$?
+timeout 30 xl block-attach $g "format=raw,vdev=xvdc,access=rw,backendtype=qdisk,target=$W/no-such.img" > $W/xbr-seed-attach.out 2>&1 &
 wait_for 20 sh -c "[ \$(cat $W/xbr-*.log | grep -c 'qdisk/$id/51744: .*cannot open') -ge 2 ]"
 sleep 2
 f2=$(nfail)
-[ "$f2" = 2 ]; point $? "restart: re-added after the restart, xvdc is tried once more ($f2 failures in all)"
+[ "$f2" = 2 ]; point $? "restart: re-added after the restart, xvdc is tried once more ($f2 failures in all; block-detach exit $d_rc, node gone: $gone_rc)"
+if [ "$f2" != 2 ]; then
+	sed 's/^/# xl block-detach: /' $W/xbr-seed-detach.out | head -n 5
+	sed 's/^/# xl block-attach: /' $W/xbr-seed-attach.out | head -n 5
+	xs_dump "$sbe"
+	grep -h 51744 $W/xbr-[0-9]*.log | tail -n 10 | sed 's/^/# xenbackd: /'
+	xbctl_devs | sed 's/^/# registry: /'
+fi
 timeout 30 xl block-detach $g xvdc > /dev/null 2>&1 || xenstore-rm "$sbe" 2>/dev/null
 
 # --- kill during xl destroy: everything gone, nothing held
