@@ -6,12 +6,18 @@
  * (far more than a socket buffer holds) reaches a client that reads it
  * late, whole; an idle client, or one not reading its reply, is dropped
  * after the timeout; clients past the limit are refused; each device
- * shows what it holds, and the bus its totals.
+ * shows what it holds, and the bus its totals. The actions: "restart
+ * [PATH]" and "shutdown" go to the daemon's handler (refused without one,
+ * or when it says no), an accepted one's connection stays open through
+ * xbd_control_finish() (the process's exit or exec ends it), and
+ * xenbackctl restart waits for a new instance, xenbackctl shutdown for the
+ * end of the connection.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +26,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -332,6 +341,264 @@ static void test_idle_and_limit(struct xbd_control *ctl)
 		close(fd);
 }
 
+/* ---- actions */
+
+static int acted, act_what;
+static char act_arg[256];
+
+static int handler(void *data, enum xbd_action what, const char *arg, char *err, size_t errlen)
+{
+	(void)data;
+	acted++;
+	act_what = (int)what;
+	snprintf(act_arg, sizeof(act_arg), "%s", arg ? arg : "(none)");
+	if (arg && strstr(arg, "bad")) {
+		snprintf(err, errlen, "%s: no such binary", arg);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* One command, the reply's JSON (or NULL); *fdp: the connection, open. */
+static json_object *ask(const char *cmd, int *fdp)
+{
+	json_object *root = NULL;
+	char *reply = NULL, *nl;
+	int fd = client(), i;
+	size_t len = 0;
+
+	*fdp = fd;
+	if (fd < 0 || write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
+		return NULL;
+	reply = calloc(1, 4096);
+	for (i = 0; reply && i < 300 && !strchr(reply, '\n'); i++) {
+		ssize_t n = read(fd, reply + len, 4095 - len);
+
+		if (n > 0)
+			len += (size_t)n;
+		else if (n == 0)
+			break;
+		else
+			pump(1);
+	}
+	if (reply && (nl = strchr(reply, '\n')))
+		root = json_tokener_parse(reply);
+	free(reply);
+	return root;
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return o && json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+/* Runs xenbackctl args in the background; the parent pumps the bus and,
+ * once the handler was called, calls swap() (the daemon's exec or exit);
+ * returns the exit status (-1: not built or no end in 15 s) and its
+ * stdout in out. */
+static int xenbackctl_bg(const char *const *args, void (*swap)(void), char *out, size_t outsz)
+{
+	const char *bdir = getenv("XB_BUILD") ? getenv("XB_BUILD") : "build";
+	char prog[256], *argv[12];
+	int p[2], i = 0, st = -1, before = acted;
+	bool swapped = false;
+	size_t len = 0;
+	pid_t pid;
+
+	out[0] = 0;
+	snprintf(prog, sizeof(prog), "%s/xenbackctl", bdir);
+	if (access(prog, X_OK) || pipe2(p, O_CLOEXEC))
+		return -1;
+	argv[i++] = prog;
+	for (; *args && i < 11; args++)
+		argv[i++] = (char *)*args;
+	argv[i] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execv(prog, argv);
+		_exit(127);
+	}
+	close(p[1]);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	for (i = 0; i < 1500; i++) {
+		ssize_t n = read(p[0], out + len, outsz - 1 - len);
+
+		if (n > 0)
+			len += (size_t)n;
+		out[len] = 0;
+		if (!swapped && acted > before) {
+			pump(2); /* the reply goes out */
+			swap();
+			swapped = true;
+		}
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			while ((n = read(p[0], out + len, outsz - 1 - len)) > 0)
+				len += (size_t)n;
+			out[len] = 0;
+			close(p[0]);
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		}
+		pump(1);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	close(p[0]);
+	return -1;
+}
+
+static struct xbd_control *cur;
+
+/* The daemon executes its next binary: the old socket and its held client
+ * go, a new instance opens the socket. */
+static void swap_exec(void)
+{
+	struct xbd_control_opts o;
+
+	xbd_control_defaults(&o);
+	xbd_control_close(cur);
+	cur = NULL;
+	usleep(2000); /* another microsecond: another instance */
+	if (xbd_control_open(t.bus, path, &o, &cur) == 0)
+		xbd_control_set_action(cur, handler, NULL);
+}
+
+/* The daemon exits. */
+static void swap_exit(void)
+{
+	xbd_control_close(cur);
+	cur = NULL;
+}
+
+static void test_actions(struct xbd_control *ctl)
+{
+	const char *restart[] = { "restart", "--exec", "/bin/sh", "--control", path, "--timeout", "10", NULL };
+	const char *shutdown[] = { "shutdown", "--control", path, NULL };
+	json_object *r;
+	uint64_t inst = xbd_control_instance(ctl), inst2;
+	char out[1024], sh[PATH_MAX];
+	int fd, st;
+
+	r = ask("restart\n", &fd);
+	tap_ok(r && !strcmp(jstr(r, "error"), "not supported") && closed_within(fd, 1000),
+	       "restart without an action handler: refused (\"%s\"), connection closed", jstr(r, "error"));
+	json_object_put(r);
+	close(fd);
+	xbd_control_set_action(ctl, handler, NULL);
+	r = ask("restart /opt/bad/xenbackd\n", &fd);
+	tap_ok(r && strstr(jstr(r, "error"), "no such binary") && act_what == XBD_ACTION_RESTART &&
+		       !strcmp(act_arg, "/opt/bad/xenbackd") && closed_within(fd, 1000),
+	       "restart PATH the handler refuses: its error to the client (\"%s\"), closed",
+	       jstr(r, "error"));
+	json_object_put(r);
+	close(fd);
+	r = ask("shutdown now\n", &fd);
+	tap_ok(r && !strcmp(jstr(r, "error"), "unknown command"), "shutdown takes no argument");
+	json_object_put(r);
+	close(fd);
+	fd = client();
+	{
+		char want[64], *reply = NULL;
+		size_t len;
+
+		snprintf(want, sizeof(want), "{\"instance\":%llu,", (unsigned long long)inst);
+		if (fd >= 0 && write(fd, "list\n", 5) == 5)
+			reply = read_all(fd, &len);
+		tap_ok(inst && reply && !strncmp(reply, want, strlen(want)),
+		       "list shows the instance (%llu)", (unsigned long long)inst);
+		free(reply);
+	}
+	close(fd);
+	r = ask("restart\n", &fd);
+	tap_ok(r && json_object_get_boolean(json_object_object_get(r, "ok")) &&
+		       !strcmp(jstr(r, "action"), "restart") && !strcmp(act_arg, "(none)") &&
+		       json_object_get_int(json_object_object_get(r, "devices")) == NDEV,
+	       "restart accepted: {\"ok\":true,\"action\":\"restart\",...}, the handler got no path, "
+	       "%d devices said", NDEV);
+	tap_ok(!closed_within(fd, 300), "the accepted action's connection is held open");
+	json_object_put(r);
+	xbd_control_close(ctl); /* the test's stand-in for the exec */
+	tap_ok(closed_within(fd, 100), "and ends with the process (EOF)");
+	close(fd);
+
+	/* xenbackctl restart: the old instance goes, a new one answers. */
+	cur = NULL;
+	swap_exec();
+	inst = cur ? xbd_control_instance(cur) : 0;
+	st = xenbackctl_bg(restart, swap_exec, out, sizeof(out));
+	if (st == -1 && access("build/xenbackctl", X_OK) && !getenv("XB_BUILD")) {
+		tap_skip("xenbackctl restart", "xenbackctl is not built (make all)");
+		tap_skip("xenbackctl shutdown", "xenbackctl is not built (make all)");
+		return;
+	}
+	inst2 = cur ? xbd_control_instance(cur) : 0;
+	if (!realpath("/bin/sh", sh))
+		snprintf(sh, sizeof(sh), "/bin/sh");
+	if (!tap_ok(st == 0 && !strcmp(act_arg, sh) && act_what == XBD_ACTION_RESTART &&
+			    inst2 && inst2 != inst && strstr(out, "xenbackd restarted as ") && strstr(out, sh),
+		    "xenbackctl restart --exec /bin/sh: the daemon got the path, xenbackctl waited "
+		    "for the new instance (%llu -> %llu), exit 0", (unsigned long long)inst,
+		    (unsigned long long)inst2))
+		tap_diag("status %d, out: %s", st, out);
+	st = xenbackctl_bg(shutdown, swap_exit, out, sizeof(out));
+	if (!tap_ok(st == 0 && act_what == XBD_ACTION_SHUTDOWN &&
+			    strstr(out, "xenbackd stopped: "),
+		    "xenbackctl shutdown: the daemon got it, xenbackctl waited for its end, exit 0"))
+		tap_diag("status %d, out: %s", st, out);
+}
+
+/* xbd_control_finish(): the socket goes, an accepted action's client
+ * stays connected (its fd is close-on-exec: the exec or exit ends it). */
+static void test_finish(void)
+{
+	struct xbd_control_opts o;
+	struct xbd_control *ctl = NULL;
+	json_object *r;
+	int fd, other, flags;
+
+	xbd_control_defaults(&o);
+	if (xbd_control_open(t.bus, path, &o, &ctl) < 0) {
+		tap_ok(0, "control socket for the finish test");
+		return;
+	}
+	xbd_control_set_action(ctl, handler, NULL);
+	other = client(); /* connected, no command: closed by finish */
+	pump(2);
+	r = ask("shutdown\n", &fd);
+	tap_ok(r && json_object_get_boolean(json_object_object_get(r, "ok")) &&
+		       act_what == XBD_ACTION_SHUTDOWN, "shutdown accepted");
+	json_object_put(r);
+	xbd_control_finish(ctl, 100);
+	tap_ok(access(path, F_OK) != 0, "finish removes the socket");
+	tap_ok(other >= 0 && closed_within(other, 100), "finish closes a client with no action");
+	tap_ok(fd >= 0 && !closed_within(fd, 100),
+	       "the shutdown's client stays connected until the process ends");
+	/* That fd is the process's: close-on-exec, so an exec ends it too. */
+	flags = -1;
+	{
+		char l[64], target[64];
+		struct stat st;
+		int i;
+
+		for (i = 3; i < 1024; i++) {
+			snprintf(l, sizeof(l), "/proc/self/fd/%d", i);
+			if (i == fd || i == other || fstat(i, &st) < 0 || !S_ISSOCK(st.st_mode))
+				continue;
+			if (readlink(l, target, sizeof(target)) > 0 && (fcntl(i, F_GETFD) & FD_CLOEXEC))
+				flags = flags < 0 ? 1 : flags;
+			else
+				flags = 0;
+		}
+	}
+	tap_ok(flags == 1, "every socket the process holds is close-on-exec");
+	if (fd >= 0)
+		close(fd);
+	if (other >= 0)
+		close(other);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/xenback-control-XXXXXX";
@@ -355,7 +622,8 @@ int main(void)
 	test_list(ctl);
 	test_xenbackctl();
 	test_idle_and_limit(ctl);
-	xbd_control_close(ctl);
+	test_actions(ctl); /* closes ctl */
+	test_finish();
 	xbt_fini(&t);
 	{
 		char sub[160];

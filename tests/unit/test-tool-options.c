@@ -154,7 +154,7 @@ static void test_xenbackd(void)
 	struct run r;
 
 	if (!built("xenbackd"))
-		return skip(17, "xenbackd");
+		return skip(20, "xenbackd");
 	run(&r, "xenbackd", "--help", NULL);
 	expect(&r, 0, "xenbackd --help");
 	run(&r, "xenbackd", "-h", NULL);
@@ -194,6 +194,13 @@ static void test_xenbackd(void)
 	expect(&r, 2, "xenbackd --control-mode 1777 (beyond the permission bits)");
 	run(&r, "xenbackd", "--control-timeout", "0", NULL);
 	expect(&r, 2, "xenbackd --control-timeout 0");
+	run(&r, "xenbackd", "--state-dir", "/run/xb-test", "--close-on-exit", "-S", "/run/xb2", "--help", NULL);
+	expect(&r, 0, "xenbackd --state-dir D --close-on-exit -S D --help");
+	tap_ok(has(r.out, "--state-dir") && has(r.out, "--close-on-exit") && has(r.out, "SIGHUP") &&
+		       has(r.out, "xenbackctl restart"),
+	       "--help tells the state directory, --close-on-exit, SIGHUP and xenbackctl restart");
+	run(&r, "xenbackd", "--state-dir", "run/xenback", NULL);
+	expect(&r, 2, "xenbackd --state-dir with a relative path");
 }
 
 static void test_xenbackctl(void)
@@ -201,7 +208,7 @@ static void test_xenbackctl(void)
 	struct run r;
 
 	if (!built("xenbackctl"))
-		return skip(15, "xenbackctl");
+		return skip(21, "xenbackctl");
 	run(&r, "xenbackctl", "--help", NULL);
 	expect(&r, 0, "xenbackctl --help");
 	run(&r, "xenbackctl", "-h", NULL);
@@ -233,6 +240,22 @@ static void test_xenbackctl(void)
 	tap_ok(r.status == 1, "xenbackctl list -j --control=P: parsed (%d)", r.status);
 	run(&r, "xenbackctl", "stats", "--json", NULL);
 	tap_ok(r.status == 0 || r.status == 1, "xenbackctl stats --json: parsed (%d)", r.status);
+	run(&r, "xenbackctl", "restart", "--help", NULL);
+	expect(&r, 0, "xenbackctl restart --help");
+	run(&r, "xenbackctl", "shutdown", "--help", NULL);
+	expect(&r, 0, "xenbackctl shutdown --help");
+	run(&r, "xenbackctl", "shutdown", "--exec", "/bin/sh", NULL);
+	expect(&r, 2, "xenbackctl shutdown --exec (restart's option only)");
+	run(&r, "xenbackctl", "restart", "--timeout", "0", NULL);
+	expect(&r, 2, "xenbackctl restart --timeout 0");
+	run(&r, "xenbackctl", "restart", "--exec", "/bin/sh", "-t", "5", "--control",
+	    "/nonexistent/xenbackd.sock", NULL);
+	tap_ok(r.status == 1 && has(r.err, "/nonexistent/xenbackd.sock"),
+	       "xenbackctl restart --exec P -t 5 --control P: parsed, exit 1 without a daemon (%d)",
+	       r.status);
+	run(&r, "xenbackctl", "shutdown", "--control=/nonexistent/xenbackd.sock", NULL);
+	tap_ok(r.status == 1, "xenbackctl shutdown --control=P: parsed, exit 1 without a daemon (%d)",
+	       r.status);
 }
 
 static void test_demo(void)

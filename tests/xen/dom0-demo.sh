@@ -2,7 +2,9 @@
 # make demo, dom0's side (run instead of the tests when dom0 boots with
 # xb.demo=1): load xenback.ko, start xenbackd, create a PV guest whose disk
 # (backendtype=qdisk, routed by xenback-dm) xenbackd serves, let the guest
-# write and read it, show xenbackctl's view, stop the guest.
+# write and read it, show xenbackctl's view; then kill xenbackd and start it
+# again, and restart it in place, while the guest writes and verifies; stop
+# the guest.
 # shellcheck source=dom0-lib.sh
 . /xen/tests/dom0-lib.sh
 say() { echo "# ==> $*"; }
@@ -40,6 +42,27 @@ xenbackctl stats 2>&1 | show
 say "backend node in xenstore: $be"
 xenstore-ls -f "$be" 2>/dev/null | grep -E '/(state|params|mode|sectors|feature-[a-z-]+|max-ring-page-order|multi-queue-max-queues) ' | show
 say "dom0 sees the guest's message in the image: $(dd if=$img bs=512 count=1 2>/dev/null | tr -d '\0' | sed 's/ *$//')"
+say "restart and crash: the guest keeps writing and verifying while xenbackd is killed"
+xenstore-rm "/local/domain/$id/data/xb-demo-stop" 2>/dev/null
+guest_send demo demoloop xvda
+dc=$(cat "$W/demo.n")
+sleep 4
+xp=$(pidof xenbackd)
+say "kill -9 xenbackd (pid $xp): nobody serves the guest's ring now, its I/O waits"
+kill -KILL "$xp"
+sleep 1
+t=$(now)
+xenbackd --types qdisk --log-level info >> $W/xenbackd.log 2>&1 &
+wait_for 20 sh -c "xenbackctl list 2>/dev/null | grep -q ' 51712 .*Connected'"
+point $? "demo: a new xenbackd (pid $!) took the disk over in $(since "$t") s: same rings, same event channels"
+say "backend state $(xenstore-read "$be/state"), blkfront $(xenstore-read "/local/domain/$id/device/vbd/51712/state" 2>/dev/null): nobody saw a disconnect"
+sleep 3
+say "xenbackctl restart: an in-place upgrade (the daemon executes its binary again, devices handed over)"
+xenbackctl restart 2>&1 | show
+sleep 3
+xenstore-write "/local/domain/$id/data/xb-demo-stop" 1
+say "the guest's view (one line a second; the waits are the kill and the restart):"
+guest_wait demo "$dc" demoloop
 say "stopping the guest"
 guest_stop demo
 registry_empty() { xenbackctl list >/dev/null 2>&1 && [ -z "$(xbctl_devs)" ]; }

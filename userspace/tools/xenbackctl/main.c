@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon.h"
 #include "list.h"
 #include "stats.h"
 
@@ -15,6 +16,11 @@ static int usage(FILE *f)
 		   "                   devices of the running xenbackd (type, domain, devid,\n"
 		   "                   state, error of failed ones)\n"
 		   "  stats [--json]   per-port counters of xenback.ko (generic netlink)\n"
+		   "  restart [--exec PATH] [--control PATH] [--timeout S]\n"
+		   "                   xenbackd hands its devices over and executes PATH (default:\n"
+		   "                   itself): an upgrade in place, guests see no change\n"
+		   "  shutdown [--control PATH] [--timeout S]\n"
+		   "                   xenbackd closes every device (frontends told Closed), exits\n"
 		   "  help             this text\n"
 		   "`xenbackctl <command> --help` describes a command's options.\n");
 	return f == stdout ? 0 : 2;
@@ -39,6 +45,8 @@ int main(int argc, char **argv)
 		return xbctl_list(argc, argv);
 	if (!strcmp(argv[0], "stats"))
 		return xbctl_stats(argc, argv);
+	if (!strcmp(argv[0], "restart") || !strcmp(argv[0], "shutdown"))
+		return xbctl_daemon(argc, argv);
 	if (!strcmp(argv[0], "help"))
 		return usage(stdout);
 	fprintf(stderr, "xenbackctl: unknown command '%s'\n", argv[0]);

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * xenbackd's control socket: a client connects, sends one line ("list"),
- * gets one JSON document back and the connection is closed.
+ * xenbackd's control socket: a client connects, sends one line, gets one
+ * JSON document back and the connection is closed. "list": the registry.
+ * "restart [PATH]" and "shutdown": actions of the daemon (main.c's
+ * handler), taken only from a client running as root or as the daemon's
+ * user (SO_PEERCRED; --control-mode may let others list); an accepted
+ * action's connection stays open until the process exits or executes the
+ * next binary (its fds are close-on-exec), so the client sees EOF when
+ * the action is done.
  *
  * The socket is made with its final mode (fchmod of the socket before
  * bind, under a umask that allows no more): no moment where anyone else
@@ -13,6 +19,8 @@
  */
 #include <errno.h>
 #include <json-c/json.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +34,7 @@
 
 #include "xenbackd.h"
 
-#define CMD_MAX 64 /* longest command line accepted */
+#define CMD_MAX (PATH_MAX + 64) /* longest command line accepted: "restart <path>" */
 
 struct client {
 	struct xbd_control *c;
@@ -36,6 +44,9 @@ struct client {
 	char *out; /* the reply: out[off, len) still to send; NULL: reading */
 	size_t off, len;
 	uint64_t deadline_ms; /* dropped if no progress by then */
+	uid_t uid;            /* the peer's (SO_PEERCRED), -1 if unknown */
+	bool action;          /* an accepted action: held open once answered */
+	bool held;            /* answered, out of the epoll set, left open */
 	struct client *next;
 };
 
@@ -47,6 +58,9 @@ struct xbd_control {
 	struct client *clients;
 	unsigned int nclients;
 	uint64_t refused, dropped_idle;
+	uint64_t instance;
+	xbd_action_fn action;
+	void *action_data;
 };
 
 static uint64_t now_ms(void)
@@ -104,15 +118,59 @@ static json_object *bus_usage(struct xenback_bus *bus)
 	return o;
 }
 
-/* The reply to cmd, a NUL-terminated JSON document and a newline. */
-static char *answer(struct xbd_control *c, const char *cmd)
+static bool may_act(const struct client *cl)
 {
+	return cl->uid == 0 || cl->uid == geteuid();
+}
+
+/* "restart [PATH]", "shutdown": the handler's verdict into root. */
+static void act(struct client *cl, json_object *root, enum xbd_action what, const char *arg)
+{
+	struct xbd_control *c = cl->c;
+	char err[256] = "";
+	int r;
+
+	if (!may_act(cl)) {
+		r = -EPERM;
+		snprintf(err, sizeof(err), "permission denied: only root or the daemon's user");
+	} else if (!c->action) {
+		r = -EOPNOTSUPP;
+		snprintf(err, sizeof(err), "not supported");
+	} else {
+		r = c->action(c->action_data, what, arg, err, sizeof(err));
+	}
+	if (r < 0) {
+		json_object_object_add(root, "error",
+				       json_object_new_string(*err ? err : strerror(-r)));
+		return;
+	}
+	cl->action = true;
+	json_object_object_add(root, "ok", json_object_new_boolean(1));
+	json_object_object_add(root, "action", json_object_new_string(
+		what == XBD_ACTION_RESTART ? "restart" : "shutdown"));
+	if (arg)
+		json_object_object_add(root, "exec", json_object_new_string(arg));
+	json_object_object_add(root, "pid", json_object_new_int((int)getpid()));
+	add_u64(root, "devices", xenback_bus_count(c->bus));
+}
+
+/* The reply to cmd, a NUL-terminated JSON document and a newline. */
+static char *answer(struct client *cl, char *cmd)
+{
+	struct xbd_control *c = cl->c;
 	json_object *root = json_object_new_object();
-	char *s = NULL;
+	char *s = NULL, *arg = strchr(cmd, ' ');
 
 	if (!root)
 		return NULL;
-	if (!strcmp(cmd, "list")) {
+	if (arg) {
+		*arg++ = 0;
+		arg += strspn(arg, " ");
+		if (!*arg)
+			arg = NULL;
+	}
+	add_u64(root, "instance", c->instance);
+	if (!strcmp(cmd, "list") && !arg) {
 		json_object *a = json_object_new_array();
 
 		xenback_bus_foreach(c->bus, add_device, a);
@@ -120,6 +178,10 @@ static char *answer(struct xbd_control *c, const char *cmd)
 				       json_object_new_int((int)xenback_bus_backend_domid(c->bus)));
 		json_object_object_add(root, "usage", bus_usage(c->bus));
 		json_object_object_add(root, "devices", a);
+	} else if (!strcmp(cmd, "restart")) {
+		act(cl, root, XBD_ACTION_RESTART, arg);
+	} else if (!strcmp(cmd, "shutdown") && !arg) {
+		act(cl, root, XBD_ACTION_SHUTDOWN, NULL);
 	} else {
 		json_object_object_add(root, "error", json_object_new_string("unknown command"));
 	}
@@ -151,6 +213,20 @@ static void client_free(struct client *cl)
 
 static void client_ready(int fd, uint32_t events, void *arg);
 
+/* The reply is out: the connection ends, or, for an accepted action, is
+ * held open (out of the epoll set, no deadline) until the process exits
+ * or executes the next binary. */
+static void client_done(struct client *cl)
+{
+	if (!cl->action) {
+		client_free(cl);
+		return;
+	}
+	xenback_bus_del_fd(cl->c->bus, cl->fd);
+	cl->held = true;
+	cl->deadline_ms = UINT64_MAX;
+}
+
 /* Sends what the socket takes now; true: done or failed (close), false:
  * the rest waits for EPOLLOUT. */
 static bool client_send(struct client *cl)
@@ -179,7 +255,7 @@ static void client_answer(struct client *cl)
 
 	cl->in[cl->in_len] = 0;
 	cl->in[strcspn(cl->in, "\r\n")] = 0;
-	cl->out = answer(c, cl->in);
+	cl->out = answer(cl, cl->in);
 	if (!cl->out) {
 		fprintf(stderr, "xenbackd: control: out of memory for a reply\n");
 		client_free(cl);
@@ -187,7 +263,7 @@ static void client_answer(struct client *cl)
 	}
 	cl->len = strlen(cl->out);
 	if (client_send(cl)) {
-		client_free(cl);
+		client_done(cl);
 		return;
 	}
 	/* From reading to writing: wait for room in the socket. */
@@ -204,7 +280,7 @@ static void client_ready(int fd, uint32_t events, void *arg)
 	(void)events;
 	if (cl->out) {
 		if (client_send(cl))
-			client_free(cl);
+			client_done(cl);
 		return;
 	}
 	n = recv(fd, cl->in + cl->in_len, sizeof(cl->in) - 1 - cl->in_len, MSG_DONTWAIT);
@@ -248,6 +324,14 @@ static void accept_ready(int fd, uint32_t events, void *arg)
 		}
 		cl->c = c;
 		cl->fd = cfd;
+		cl->uid = (uid_t)-1;
+		{
+			struct ucred cred;
+			socklen_t clen = sizeof(cred);
+
+			if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
+				cl->uid = cred.uid;
+		}
 		cl->deadline_ms = now_ms() + c->opts.idle_timeout_ms;
 		cl->next = c->clients;
 		c->clients = cl;
@@ -373,6 +457,12 @@ int xbd_control_open(struct xenback_bus *bus, const char *path,
 	c->bus = bus;
 	c->opts = *opts;
 	c->fd = c->tfd = -1;
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		c->instance = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	}
 	make_dir(path);
 	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (c->tfd < 0) {
@@ -417,6 +507,55 @@ void xbd_control_close(struct xbd_control *c)
 	close(c->fd);
 	close(c->tfd);
 	unlink(c->path);
+	free(c->path);
+	free(c);
+}
+
+void xbd_control_set_action(struct xbd_control *c, xbd_action_fn fn, void *data)
+{
+	c->action = fn;
+	c->action_data = data;
+}
+
+uint64_t xbd_control_instance(const struct xbd_control *c)
+{
+	return c->instance;
+}
+
+void xbd_control_finish(struct xbd_control *c, unsigned int timeout_ms)
+{
+	uint64_t end = now_ms() + timeout_ms;
+	struct client *cl, *next;
+
+	if (!c)
+		return;
+	/* Replies still on their way (a client slow to read): a last chance. */
+	for (cl = c->clients; cl; cl = cl->next) {
+		while (cl->out && !cl->held && !client_send(cl)) {
+			struct pollfd p = { .fd = cl->fd, .events = POLLOUT };
+			uint64_t now = now_ms();
+
+			if (now >= end || poll(&p, 1, (int)(end - now)) <= 0)
+				break;
+		}
+		if (cl->out && cl->off == cl->len && cl->action && !cl->held)
+			client_done(cl);
+	}
+	xenback_bus_del_fd(c->bus, c->fd);
+	xenback_bus_del_fd(c->bus, c->tfd);
+	close(c->fd);
+	close(c->tfd);
+	unlink(c->path);
+	for (cl = c->clients; cl; cl = next) {
+		next = cl->next;
+		if (!cl->held) {
+			xenback_bus_del_fd(c->bus, cl->fd);
+			close(cl->fd);
+		}
+		/* held: its fd stays open (close-on-exec), on purpose */
+		free(cl->out);
+		free(cl);
+	}
 	free(c->path);
 	free(c);
 }

@@ -4,14 +4,19 @@
  * it on libxenback's real platform (libxenstore, libxengnttab, /dev/xenback
  * when xenback.ko is loaded, else libxenevtchn).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -23,7 +28,17 @@ static const struct xenback_backend_info *const known[] = {
 	&xenback_blk_vbd_info,
 };
 
-static bool running = true;
+/* What ends the serving loop, and what follows it. */
+enum xbd_exit {
+	XBD_RUN,    /* serving */
+	XBD_DETACH, /* SIGTERM/SIGINT: devices handed over, frontends see nothing */
+	XBD_CLOSE,  /* "shutdown", or SIGTERM with --close-on-exit: frontends told Closed */
+	XBD_EXEC,   /* "restart" or SIGHUP: detach, then execv() exec_path */
+};
+static enum xbd_exit ending = XBD_RUN;
+static bool close_on_exit;
+static char self_exe[PATH_MAX];  /* /proc/self/exe at startup: "" if unknown */
+static char exec_path[PATH_MAX]; /* what XBD_EXEC executes */
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -43,8 +58,18 @@ static void usage(FILE *f)
 		"                            (default: 10000)\n"
 		"  -n, --no-module           event channels through libxenevtchn even if\n"
 		"                            /dev/xenback is present\n"
+		"  -S, --state-dir DIR       what outlives the process (a lock, one file per\n"
+		"                            connected device): a restarted xenbackd takes\n"
+		"                            the devices over from it (default: " XENBACKD_STATE_DIR_DEFAULT ")\n"
+		"      --close-on-exit       SIGTERM/SIGINT close every device (frontends told\n"
+		"                            Closed) instead of detaching (they stay Connected\n"
+		"                            for the next xenbackd)\n"
 		"  -f, --foreground          accepted for compatibility: xenbackd never forks\n"
 		"  -h, --help                this text\n"
+		"Signals: SIGTERM/SIGINT detach (or close, --close-on-exit) and exit 0;\n"
+		"SIGHUP executes the binary again (in-place upgrade), devices handed over.\n"
+		"`xenbackctl restart [--exec PATH]` and `xenbackctl shutdown` do the same\n"
+		"through the control socket.\n"
 		"Budgets of the block backend (a disk at one is throttled, never failed):\n"
 		"  --max-bounce-mib N        bounce buffers, all disks: in flight and idle\n"
 		"                            in the pool (default: " STR(XENBACK_BLK_BOUNCE_MIB_DEFAULT) ")\n"
@@ -77,8 +102,53 @@ static void on_signal(int fd, uint32_t events, void *arg)
 
 	(void)events;
 	(void)arg;
-	if (read(fd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP)
-		running = false;
+	if (read(fd, &si, sizeof(si)) != sizeof(si) || ending != XBD_RUN)
+		return;
+	if (si.ssi_signo == SIGHUP) {
+		if (!*self_exe) {
+			fprintf(stderr, "xenbackd: SIGHUP: own binary unknown (/proc/self/exe "
+					"unreadable at startup): ignored\n");
+			return;
+		}
+		snprintf(exec_path, sizeof(exec_path), "%s", self_exe);
+		ending = XBD_EXEC;
+	} else {
+		ending = close_on_exit ? XBD_CLOSE : XBD_DETACH;
+	}
+}
+
+/* The control socket's "restart [PATH]" and "shutdown". */
+static int on_action(void *data, enum xbd_action what, const char *arg, char *err, size_t errlen)
+{
+	const char *path = arg ? arg : self_exe;
+	struct stat st;
+
+	(void)data;
+	if (ending != XBD_RUN) {
+		snprintf(err, errlen, "already %s", ending == XBD_EXEC ? "restarting" : "stopping");
+		return -EBUSY;
+	}
+	if (what == XBD_ACTION_SHUTDOWN) {
+		ending = XBD_CLOSE;
+		return 0;
+	}
+	if (!*path) {
+		snprintf(err, errlen, "own binary unknown: give a path");
+		return -ENOENT;
+	}
+	if (*path != '/' || strlen(path) >= sizeof(exec_path)) {
+		snprintf(err, errlen, "%s: need an absolute path", path);
+		return -EINVAL;
+	}
+	/* Checked now, so that a typo is an error to the client rather than
+	 * a failed execv() after every device was detached. */
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || access(path, X_OK) < 0) {
+		snprintf(err, errlen, "%s: %s", path, errno ? strerror(errno) : "not a regular file");
+		return -ENOEXEC;
+	}
+	snprintf(exec_path, sizeof(exec_path), "%s", path);
+	ending = XBD_EXEC;
+	return 0;
 }
 
 static int register_types(struct xenback_bus *bus, char *list)
@@ -108,6 +178,7 @@ static int register_types(struct xenback_bus *bus, char *list)
 struct xbd_args {
 	struct xenback_bus_config cfg;
 	const char *control;
+	const char *state_dir;
 	struct xbd_control_opts control_opts;
 	char types[256];
 	unsigned int pflags;
@@ -115,7 +186,8 @@ struct xbd_args {
 	bool dev_bounce_set, dev_pgrants_set;
 };
 
-enum { OPT_BOUNCE = 256, OPT_DEV_BOUNCE, OPT_PGRANTS, OPT_DEV_PGRANTS, OPT_DEV_REQUESTS };
+enum { OPT_BOUNCE = 256, OPT_DEV_BOUNCE, OPT_PGRANTS, OPT_DEV_PGRANTS, OPT_DEV_REQUESTS,
+       OPT_CLOSE_ON_EXIT };
 
 /* A budget's value: 1..max, else -1. */
 static long long budget_arg(const char *name, const char *s, unsigned long long max)
@@ -172,6 +244,8 @@ static int parse_args(int argc, char **argv, struct xbd_args *a)
 		{ "control-mode", required_argument, NULL, 'M' },
 		{ "control-timeout", required_argument, NULL, 'T' },
 		{ "no-module", no_argument, NULL, 'n' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "close-on-exit", no_argument, NULL, OPT_CLOSE_ON_EXIT },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "max-bounce-mib", required_argument, NULL, OPT_BOUNCE },
@@ -186,7 +260,7 @@ static int parse_args(int argc, char **argv, struct xbd_args *a)
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "t:d:l:sc:nfh", opts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:d:l:sc:nS:fh", opts, &idx)) != -1) {
 		switch (c) {
 		case OPT_BOUNCE:
 		case OPT_DEV_BOUNCE:
@@ -240,6 +314,17 @@ static int parse_args(int argc, char **argv, struct xbd_args *a)
 		case 'n':
 			a->pflags |= XENBACK_PLATFORM_NO_MODULE;
 			break;
+		case 'S':
+			if (*optarg != '/' || strlen(optarg) > 200) {
+				fprintf(stderr, "xenbackd: --state-dir '%s': need an absolute path "
+						"(200 characters at most)\n", optarg);
+				goto bad;
+			}
+			a->state_dir = optarg;
+			break;
+		case OPT_CLOSE_ON_EXIT:
+			close_on_exit = true;
+			break;
 		case 'f':
 			break; /* always in the foreground; systemd supervises it */
 		case 'h':
@@ -268,7 +353,9 @@ bad:
 	return 2;
 }
 
-/* SIGTERM, SIGINT (stop) and SIGHUP (ignored) through the bus's epoll set. */
+/* SIGTERM, SIGINT (stop) and SIGHUP (re-exec) through the bus's epoll set.
+ * They stay blocked across execv(): one arriving while the next binary
+ * starts waits for its signalfd. */
 static int watch_signals(struct xenback_bus *bus)
 {
 	sigset_t mask;
@@ -288,13 +375,59 @@ static int watch_signals(struct xenback_bus *bus)
 	return 0;
 }
 
-/* Serves until SIGTERM/SIGINT; returns the exit status. */
+/* Every fd above stderr close-on-exec: nothing of this process (a library's
+ * handle, the syslog socket, a held control client) reaches the next one. */
+static void cloexec_all(void)
+{
+	struct dirent *e;
+	DIR *d;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) == 0)
+		return;
+#endif
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name);
+
+		if (fd > 2 && fd != dirfd(d))
+			fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+	}
+	closedir(d);
+}
+
+static char **saved_argv;
+
+/* Executes exec_path with the original arguments (argv[0] = the path);
+ * returns only if that failed: then our own binary, if different. */
+static void reexec(void)
+{
+	const char *paths[2] = { exec_path, self_exe };
+	unsigned int i;
+
+	cloexec_all();
+	for (i = 0; i < 2; i++) {
+		if (!*paths[i] || (i && !strcmp(paths[0], paths[1])))
+			continue;
+		saved_argv[0] = (char *)paths[i];
+		fprintf(stderr, "xenbackd: executing %s\n", paths[i]);
+		fflush(NULL);
+		execv(paths[i], saved_argv);
+		fprintf(stderr, "xenbackd: execv %s: %s\n", paths[i], strerror(errno));
+	}
+}
+
+/* Serves until a signal or a control action; returns the exit status (or
+ * does not return: the next binary runs). */
 static int serve(struct xbd_args *a)
 {
 	struct xenback_platform *plat = NULL;
 	struct xenback_bus *bus = NULL;
 	struct xbd_control *ctl = NULL;
 	int r, ret = 1;
+	unsigned int n;
 
 	r = xenback_platform_open(a->pflags, &plat);
 	if (r < 0) {
@@ -309,11 +442,25 @@ static int serve(struct xbd_args *a)
 	}
 	if (register_types(bus, a->types) < 0)
 		goto out;
+	/* Before the control socket: a second xenbackd must not take the
+	 * first one's socket away. */
+	r = xenback_bus_set_state_dir(bus, a->state_dir);
+	if (r == -EBUSY) {
+		fprintf(stderr, "xenbackd: another xenbackd is running with state directory %s "
+				"(it holds %s/lock): not starting\n", a->state_dir, a->state_dir);
+		goto out;
+	}
+	if (r < 0) {
+		fprintf(stderr, "xenbackd: state directory %s: %s\n", a->state_dir,
+			xenback_bus_error(bus));
+		goto out;
+	}
 	r = xbd_control_open(bus, a->control, &a->control_opts, &ctl);
 	if (r < 0) {
 		fprintf(stderr, "xenbackd: control socket %s: %s\n", a->control, strerror(-r));
 		goto out;
 	}
+	xbd_control_set_action(ctl, on_action, NULL);
 	if (watch_signals(bus) < 0)
 		goto out;
 	r = xenback_bus_start(bus);
@@ -321,20 +468,44 @@ static int serve(struct xbd_args *a)
 		fprintf(stderr, "xenbackd: %s\n", xenback_bus_error(bus));
 		goto out;
 	}
-	fprintf(stderr, "xenbackd: serving %s for backend domain %u (%s), control %s\n", a->types,
-		a->cfg.backend_domid, xenback_platform_name(plat), a->control);
-	while (running) {
+	fprintf(stderr, "xenbackd: serving %s for backend domain %u (%s), control %s, state %s, "
+		"%u device(s) at start\n", a->types, a->cfg.backend_domid, xenback_platform_name(plat),
+		a->control, a->state_dir, xenback_bus_count(bus));
+	while (ending == XBD_RUN) {
 		r = xenback_bus_run_once(bus, -1);
 		if (r < 0) {
 			fprintf(stderr, "xenbackd: %s\n", xenback_bus_error(bus));
 			goto out;
 		}
 	}
-	fprintf(stderr, "xenbackd: shutting down: closing %u device(s)\n", xenback_bus_count(bus));
-	ret = 0;
+	n = xenback_bus_count(bus);
+	xbd_control_finish(ctl, 1000); /* an accepted action's client: EOF at exit or exec */
+	ctl = NULL;
+	if (ending == XBD_CLOSE) {
+		fprintf(stderr, "xenbackd: shutting down: closing %u device(s), frontends told\n", n);
+		xenback_bus_free(bus);
+	} else {
+		fprintf(stderr, "xenbackd: %s: %u device(s) handed over (frontends see no change)\n",
+			ending == XBD_EXEC ? "restarting" : "stopping", n);
+		xenback_bus_detach(bus);
+	}
+	bus = NULL;
+	xenback_platform_free(plat);
+	plat = NULL;
+	if (ending == XBD_EXEC) {
+		closelog();
+		reexec();
+		/* Nothing to execute: exit non-zero (systemd's Restart=on-failure
+		 * starts the unit's binary, which takes the devices over). */
+		return 1;
+	}
+	return 0;
 out:
 	xbd_control_close(ctl);
-	xenback_bus_free(bus); /* devices closed, frontends told Closed */
+	/* Devices taken over before a failure here are handed back as they
+	 * are: the next xenbackd finds them where this one did. */
+	if (bus)
+		xenback_bus_detach(bus);
 	xenback_platform_free(plat);
 	return ret;
 }
@@ -344,12 +515,28 @@ int main(int argc, char **argv)
 	struct xbd_args a = {
 		.cfg = { .log_level = XENBACK_LOG_NOTICE, .log = log_stderr },
 		.control = XENBACKD_CONTROL_DEFAULT,
+		.state_dir = XENBACKD_STATE_DIR_DEFAULT,
 		.control_opts = XBD_CONTROL_OPTS_DEFAULT,
 		.types = "qdisk",
 	};
 	int r;
 
+	ssize_t n;
+
 	xenback_blk_get_limits(&a.lim);
+	/* The arguments as given, for a re-exec (getopt may permute argv). */
+	saved_argv = calloc((size_t)argc + 1, sizeof(*saved_argv));
+	if (!saved_argv)
+		return 1;
+	memcpy(saved_argv, argv, (size_t)argc * sizeof(*argv));
 	r = parse_args(argc, argv, &a);
-	return r >= 0 ? r : serve(&a);
+	if (r >= 0)
+		return r;
+	/* The binary's path now: after an upgrade replaced the file, the new
+	 * one is executed by the same name. */
+	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	self_exe[n > 0 ? n : 0] = 0;
+	if (strstr(self_exe, " (deleted)"))
+		*strstr(self_exe, " (deleted)") = 0;
+	return serve(&a);
 }
