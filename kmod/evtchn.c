@@ -90,7 +90,12 @@ static void xb_deliver_locked(struct xb_evtchn *p, struct xb_after *after)
 	if (p->evfd) {
 		xb_eventfd_signal(p->evfd);
 	} else if (!xb_ring_push(&p->ctx->ring, p->port)) {
-		p->latched = true; /* userspace broke the ring; keep it */
+		/* The ring is full: stale entries of ports unbound before
+		 * userspace consumed them, or a cons userspace broke. The
+		 * port stays masked and is pushed once there is room.
+		 */
+		p->lost = true;
+		p->ctx->lost = true;
 		after->wake = true;
 		return;
 	}
@@ -146,6 +151,37 @@ void xb_evtchn_rearm(struct xb_evtchn *p, bool spurious)
 	}
 	spin_unlock_irqrestore(&ctx->lock, flags);
 	xb_after_unlock(p, &after);
+}
+
+void xb_evtchn_redeliver(struct xb_ctx *ctx)
+{
+	struct xb_evtchn *p;
+	unsigned long flags, idx;
+	bool woke = false;
+	int k;
+
+	if (!READ_ONCE(ctx->lost))
+		return;
+	rcu_read_lock();
+	spin_lock_irqsave(&ctx->lock, flags);
+	ctx->lost = false;
+	for (k = 0; k < 2 && !ctx->lost; k++) {
+		xa_for_each(k ? &ctx->loop : &ctx->xen, idx, p) {
+			if (!p->lost || p->dead)
+				continue;
+			if (!xb_ring_push(&ctx->ring, p->port)) {
+				ctx->lost = true; /* still full: next time */
+				break;
+			}
+			p->lost = false;
+			xb_stat_inc(p, XB_STAT_WAKES);
+			woke = true;
+		}
+	}
+	spin_unlock_irqrestore(&ctx->lock, flags);
+	rcu_read_unlock();
+	if (woke && wq_has_sleeper(&ctx->wq))
+		wake_up_interruptible_poll(&ctx->wq, EPOLLIN | EPOLLRDNORM);
 }
 
 void xb_evtchn_notify(struct xb_evtchn *p)

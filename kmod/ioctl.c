@@ -206,6 +206,7 @@ static long xb_ioctl_notify(struct xb_ctx *ctx, void __user *arg)
 	for (i = 0; i < ntf.n; i++)
 		xb_evtchn_notify(ntf.p[i]);
 	rcu_read_unlock();
+	xb_evtchn_redeliver(ctx);
 
 	if (nt.flags & XENBACK_NOTIFY_WAIT) {
 		/*

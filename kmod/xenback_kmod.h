@@ -58,6 +58,7 @@ struct xb_suppress;
 struct xb_ctx {
 	spinlock_t lock;
 	struct mutex mutex;
+	bool lost;                     /* under lock: a port has p->lost */
 	u64 bind_gen;                  /* under mutex: binds so far */
 	/* under mutex: XB_DOMID_ANY or the one domain interdomain binds may name */
 	u32 restrict_domid;
@@ -88,6 +89,8 @@ struct xb_evtchn {
 	/* under ctx->lock */
 	bool masked;                   /* delivered, waiting for re-arm */
 	bool latched;                  /* an event arrived while masked */
+	/* delivered to a full ring: pushed again once there is room */
+	bool lost;
 	bool dead;
 	bool rearm_armed;              /* throttle timer pending */
 	unsigned int spurious_run;     /* consecutive spurious re-arms */
@@ -170,6 +173,10 @@ void xb_evtchn_unbind_all(struct xb_ctx *ctx);
 int xb_evtchn_set_eventfd(struct xb_ctx *ctx, u32 port, int fd);
 int xb_evtchn_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons);
 void xb_evtchn_notify(struct xb_evtchn *p);            /* RCU held */
+/* Push ports whose delivery found the ring full, now that userspace may
+ * have consumed (NOTIFY, poll).
+ */
+void xb_evtchn_redeliver(struct xb_ctx *ctx);
 void xb_evtchn_rearm(struct xb_evtchn *p, bool spurious); /* RCU held */
 void xb_evtchn_event(struct xb_evtchn *p);             /* any context */
 

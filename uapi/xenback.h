@@ -98,8 +98,11 @@ struct xenback_shared {
 	__u32 flags; /* XENBACK_SHARED_*, written by the module */
 	__u32 pad[13];
 };
-/* Userspace broke the ring protocol (cons ahead of prod, or re-armed ports it
- * had not consumed); events are kept latched until it re-arms again. */
+/* The ring was full when a port had to be pushed (entries of ports unbound
+ * before they were consumed take room, or userspace broke the protocol:
+ * cons ahead of prod, re-arming ports it had not consumed). Such a port
+ * stays masked and is pushed once there is room, at the next
+ * XENBACK_IOCTL_NOTIFY or poll: no event is lost. Informational, sticky. */
 #define XENBACK_SHARED_OVERFLOW (1u << 0)
 
 #define XENBACK_IOC_MAGIC 0xE5
