@@ -88,7 +88,6 @@ static __poll_t xb_poll(struct file *file, poll_table *wait)
 	struct xb_ctx *ctx = file->private_data;
 	__poll_t mask = 0;
 
-	xb_affinity_follow(ctx);
 	xb_evtchn_redeliver(ctx);
 	poll_wait(file, &ctx->wq, wait);
 	smp_mb(); /* pairs with wq_has_sleeper() in the event path */

@@ -85,6 +85,8 @@ struct xb_evtchn {
 	u32 domid;
 	u32 kind;                      /* XENBACK_PORT_* */
 	int irq;                       /* interdomain */
+	int aff_cpu;                   /* the CPU we last moved its irq to, -1 none */
+	bool aff_admin;                /* its affinity was set by someone else */
 	u64 gen;                       /* ctx->bind_gen at its bind */
 	/* under ctx->lock */
 	bool masked;                   /* delivered, waiting for re-arm */
