@@ -142,7 +142,7 @@ if [ $mod = 1 ]; then
 		kept=1
 		for n in $nums; do [ "$(cat "/proc/irq/$n/smp_affinity")" = 1 ] || kept=0; done
 		[ $kept = 1 ] && [ $d0 -gt 0 ] && [ $d0 -ge $((9 * (d0 + d1) / 10)) ]
-		point $? "xenbackd: an smp_affinity the administrator set is left alone ($(echo $nums | wc -w) irqs on CPU 0: $d0 there, $d1 on CPU 1)"
+		point $? "xenbackd: an smp_affinity the administrator set is left alone ($(echo "$nums" | wc -w) irqs on CPU 0: $d0 there, $d1 on CPU 1)"
 		taskset -p 3 $xpid >/dev/null
 	else
 		skip "xenbackd: event interrupts follow xenbackd's CPU" "one CPU or no taskset"
