@@ -230,9 +230,12 @@ struct xenback_set_eventfd {
  * page is the one the process's later writes reach, even for memory not
  * written yet), until the port is unbound, re-registered or the context
  * closes.
+ * The two pinned pages are charged to the caller's locked memory (VmLck,
+ * RLIMIT_MEMLOCK unless CAP_IPC_LOCK) while registered. A ring mapped with
+ * gntdev cannot be unmapped while registered: unbind or unregister first.
  * Errors: EINVAL unknown port, misaligned address, flags, exactly one of
  * req_prod and req_cons 0; EFAULT an address not mapped readable and
- * writable.
+ * writable; ENOMEM over RLIMIT_MEMLOCK.
  */
 struct xenback_set_ring {
 	__u32 port;

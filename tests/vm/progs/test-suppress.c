@@ -4,6 +4,9 @@
  * The argument checks pass the client's set_ring through as they are; only
  * unknown flags (which the client never sets) take a raw ioctl.
  */
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
 #include "vmtest.h"
 
 struct sring {
@@ -111,6 +114,58 @@ static void test_untouched_all(struct xb_xenback *x, uint32_t pa, uint32_t pb)
 	unlink(path);
 }
 
+/* VmLck of this process, in kB (-1 if unreadable). */
+static long vmlck_kb(void)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* The pins are locked memory: charged while registered, refused over
+ * RLIMIT_MEMLOCK without CAP_IPC_LOCK (in a child, which drops it). */
+static void test_memlock(struct xb_xenback *x, uint32_t pb, struct sring *s, uint32_t *cons)
+{
+	long before, during, after;
+	pid_t pid;
+	int st;
+
+	xb_xenback_set_ring(x, pb, NULL, NULL); /* from a clean slate */
+	before = vmlck_kb();
+	tap_eq(xb_xenback_set_ring(x, pb, &s->req_prod, cons), 0, "memlock: register");
+	during = vmlck_kb();
+	tap_eq(xb_xenback_set_ring(x, pb, NULL, NULL), 0, "memlock: unregister");
+	after = vmlck_kb();
+	tap_ok(during == before + 8, "memlock: two pinned pages charged to VmLck (%ld -> %ld kB)",
+	       before, during);
+	tap_eq(after, before, "memlock: and uncharged when released (%ld kB)", after);
+	pid = fork();
+	if (pid == 0) {
+		struct { uint32_t version; int pid; } hdr = { 0x20080522, 0 };
+		struct { uint32_t eff, perm, inh; } data[2];
+		struct rlimit rl = { 0, 0 };
+
+		if (syscall(SYS_capget, &hdr, data))
+			_exit(2);
+		data[0].eff &= ~(1u << 14); /* CAP_IPC_LOCK */
+		data[0].perm &= ~(1u << 14);
+		if (syscall(SYS_capset, &hdr, data) || setrlimit(RLIMIT_MEMLOCK, &rl))
+			_exit(3);
+		_exit(xb_xenback_set_ring(x, pb, &s->req_prod, cons) == -ENOMEM ? 0 : 1);
+	}
+	waitpid(pid, &st, 0);
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	       "memlock: without CAP_IPC_LOCK and RLIMIT_MEMLOCK 0, registering is ENOMEM (child %d)",
+	       WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
 int main(void)
 {
 	struct sring *s;
@@ -126,6 +181,7 @@ int main(void)
 	*cons = 0;
 	test_suppression(&x, pa, pb, s, cons);
 	test_bad_args(&x, pb, s, cons);
+	test_memlock(&x, pb, s, cons);
 
 	/* The registration pins the page: unmapping it is harmless. */
 	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
