@@ -560,8 +560,10 @@ int xb_evtchn_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons)
 	struct xb_evtchn *p;
 	unsigned long flags;
 
-	/* Pinned before the mutex: faulting the pages in (a userfaultfd
-	 * range, a slow file) must not stall binds and unbinds. */
+	/*
+	 * Pinned before the mutex: faulting the pages in (a userfaultfd
+	 * range, a slow file) must not stall binds and unbinds.
+	 */
 	if (req_prod) {
 		s = xb_suppress_new(req_prod, req_cons);
 		if (IS_ERR(s))
