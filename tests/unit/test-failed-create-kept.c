@@ -63,6 +63,21 @@ int main(void)
 	tap_eq(vtest.create, creates + 1, "re-added node: exactly one new attempt");
 	tap_ok(xbt_exists(&t, "vtest", 1, 51712), "and it is recorded as failed again");
 	tap_eq(xenback_bus_count(t.bus), K + 1, "registry holds K failed + 1 live");
+
+	/* The toolstack takes a failed node offline (xl block-detach: online=0,
+	 * Closing, then it waits for Closed before removing the node). */
+	creates = vtest.create;
+	xbt_offline(&t, "vtest", 1, 51713);
+	xbt_settle(&t);
+	tap_eq(xbt_be_state(&t, "vtest", 1, 51713), XENBACK_STATE_CLOSED,
+	       "a failed node taken offline is answered Closed (libxl can remove it)");
+	tap_ok(xbt_exists(&t, "vtest", 1, 51713), "its record stays until the node goes");
+	tap_eq(vtest.create, creates, "and it is not tried again");
+	xbt_rm(&t, "vtest", 1, 51713);
+	xbt_settle(&t);
+	xbt_add(&t, "vtest", 1, 51713, failing);
+	xbt_settle(&t);
+	tap_eq(vtest.create, creates + 1, "removed and re-added: tried once");
 	xbt_fini(&t);
 	return tap_done();
 }

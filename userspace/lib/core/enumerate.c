@@ -233,6 +233,28 @@ static void live_node_event(struct xenback_backend *be)
 		xb_enum_node_renewed(be);
 }
 
+/*
+ * A failed record's node taken offline by the toolstack (libxl: online=0
+ * and state Closing, then it waits for Closed before removing the node):
+ * answer Closed, or `xl block-detach` of a disk that never worked fails
+ * after its timeout and leaves the device behind. A declined node is not
+ * ours to answer.
+ */
+static void record_closing(struct xenback_backend *be)
+{
+	char path[XB_PATH_MAX];
+	unsigned long st;
+
+	if (be->declined || be->retry)
+		return;
+	snprintf(path, sizeof(path), "%s/state", be->path);
+	if (xb_xs_read_uint(be->bus, XB_TXN_NULL, path, XENBACK_STATE_RECONFIGURED, &st) == 0 &&
+	    st == XENBACK_STATE_CLOSING &&
+	    xb_node_write(be->bus, be->path, path, "6", true) == 0)
+		xb_log(be->bus, XENBACK_LOG_INFO, "%s/%s: taken offline: Closed (its record stays "
+		       "until the node goes)", be->type->info->type, be->name);
+}
+
 static void node_gone_or_changed(struct xenback_backend *be, enum node_key k, unsigned int n)
 {
 	if (be->dev && k != KEY_NODE) {
@@ -254,6 +276,8 @@ static void node_gone_or_changed(struct xenback_backend *be, enum node_key k, un
 		xb_enum_node_renewed(be);
 		break;
 	case XB_GEN_SAME:
+		if (k == KEY_STATE)
+			record_closing(be);
 		break;
 	}
 }
