@@ -62,7 +62,11 @@ if [ ! -s "$xen" ] || [ "$xengz" -nt "$xen" ]; then
 fi
 
 xen_cmd="console=com1 com1=115200,8n1 dom0_mem=512M,max:512M loglvl=all guest_loglvl=all noreboot $xen_append"
-dom0_cmd="console=hvc0 earlyprintk=xen rdinit=/init panic_on_warn=1 oops=panic panic=-1 quiet loglevel=4 $dom0_append"
+# Under TCG on a loaded host a vCPU's timer can go unserviced for tens of
+# seconds (a busy domU, a domain's teardown): RCU stall and soft-lockup
+# reports after 21/20 s are emulation artifacts there, so both wait 120 s
+# (a real hang still trips them, and every test has its own timeout).
+dom0_cmd="console=hvc0 earlyprintk=xen rdinit=/init panic_on_warn=1 oops=panic panic=-1 quiet loglevel=4 rcupdate.rcu_cpu_stall_timeout=120 watchdog_thresh=60 $dom0_append"
 pidfile=$B/qemu.$$.pid flag=$B/crash.$$
 rm -f "$pidfile" "$flag"
 # A literal comma in a multiboot module's command line is written ",,".
