@@ -506,25 +506,37 @@ static void connect_failed(struct xenback_device *dev, int err)
 	xb_device_set_state(dev, XENBACK_STATE_CLOSING);
 }
 
-/* A device left Connected by a previous process: connect() takes its
- * rings over; the frontend sees no state change. */
-static void reattach(struct xenback_device *dev)
+/* Runs the type's connect(); on success the device is connected and its
+ * connect-error history cleared. False: it failed and connect_failed() ran. */
+static bool run_connect(struct xenback_device *dev)
 {
 	struct xenback_backend *be = dev->be;
 	int r;
 
-	dev->in_connect = true;
-	dev->connect_err = 0;
-	r = be->type->info->connect(dev);
-	dev->in_connect = false;
-	if (r < 0 || dev->connect_err) {
-		connect_failed(dev, dev->connect_err ? dev->connect_err : r);
-		return;
+	if (be->type->info->connect) {
+		dev->in_connect = true;
+		dev->connect_err = 0;
+		r = be->type->info->connect(dev);
+		dev->in_connect = false;
+		if (r < 0 || dev->connect_err) {
+			connect_failed(dev, dev->connect_err ? dev->connect_err : r);
+			return false;
+		}
 	}
-	dev->reattaching = false;
+	be->error = 0; /* a connect error before this one is over */
 	dev->connect_fails = 0;
-	be->error = 0;
+	dev->hold_until_ns = 0;
 	dev->connected = true;
+	return true;
+}
+
+/* A device left Connected by a previous process: connect() takes its
+ * rings over; the frontend sees no state change. */
+static void reattach(struct xenback_device *dev)
+{
+	if (!run_connect(dev))
+		return;
+	dev->reattaching = false;
 	DEV_LOG(dev, XENBACK_LOG_NOTICE, "reattached to its rings, still Connected");
 }
 
@@ -558,21 +570,8 @@ static void try_connect(struct xenback_device *dev)
 		if (!dev->hotplug_ok)
 			return;
 	}
-	if (be->type->info->connect) {
-		dev->in_connect = true;
-		dev->connect_err = 0;
-		r = be->type->info->connect(dev);
-		dev->in_connect = false;
-		if (r < 0 || dev->connect_err) {
-			connect_failed(dev, dev->connect_err ? dev->connect_err : r);
-			return;
-		}
-	}
-	be->error = 0; /* a connect error before this one is over */
-	dev->connect_fails = 0;
-	dev->hold_until_ns = 0;
-	dev->connected = true;
-	xb_device_set_state(dev, XENBACK_STATE_CONNECTED);
+	if (run_connect(dev))
+		xb_device_set_state(dev, XENBACK_STATE_CONNECTED);
 }
 
 static void frontend_closed(struct xenback_device *dev, int fe_state)
