@@ -11,7 +11,11 @@
  * Also: without a journal only an idle ring is taken over; a journal about
  * other rings or that does not add up is refused (the device goes
  * Closing, nothing answered); fds, mappings and ports return to their
- * baseline after each detach; 20 detach/reattach cycles with I/O in flight. */
+ * baseline after each detach; 20 detach/reattach cycles with I/O in flight.
+ * And the wait for the previous process's I/O (blk_drain.c), its in-flight
+ * count a file the test writes: nothing runs again or is answered while it
+ * is not 0, all of it once it is; past the deadline the disk is shut down
+ * unanswered; a disk torn down while it waits leaves nothing behind. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -531,6 +535,86 @@ static void idle_fallback(uint32_t domid)
 	tap_ok(access(kept_path(&w), F_OK) < 0, "the journal file goes with the device");
 }
 
+static void set_inflight(const char *path, const char *v)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f || fputs(v, f) < 0 || fclose(f))
+		bail("cannot write the in-flight count");
+}
+
+static bool rsp_unchanged(struct w *w, const RING_IDX *rsp)
+{
+	unsigned int i;
+	bool same = true;
+
+	for (i = 0; i < w->nq; i++)
+		same &= w->f.q[i].ring.sring->rsp_prod == rsp[i];
+	return same;
+}
+
+/* The previous process's I/O still at the storage when the new one takes
+ * the disk over: how: 0 it ends, 1 it never ends (deadline), 2 the disk
+ * goes while the new process waits. */
+static void drain_wait(uint32_t domid, int how)
+{
+	static const char *const what[] = { "the I/O ends", "the I/O never ends",
+					    "the disk goes meanwhile" };
+	char inflight[64];
+	RING_IDX rsp[4];
+	unsigned int i;
+	struct w w;
+	bool held;
+	long st = 0;
+	int err = 0;
+
+	snprintf(inflight, sizeof(inflight), "%s/inflight", dir);
+	setenv("XENBACK_BLK_INLINE", "0", 1);
+	world_init(&w, domid, 2, 0);
+	w.base = 0;
+	queue_round(&w);
+	xenback_bus_run_once(w.t.bus, 0); /* taken, not reaped */
+	drain(&w);
+	for (i = 0; i < w.nq; i++)
+		rsp[i] = w.f.q[i].ring.sring->rsp_prod;
+	detach(&w, what[how]);
+	set_inflight(inflight, "       0        3\n");
+	blk_test_drain_inflight = inflight;
+	blk_test_drain_wait_ms = how == 1 ? 100 : 60000;
+	replayed = 0;
+	bus_up(&w);
+	for (i = 0; i < (how == 1 ? 100u : 20u); i++) {
+		xenback_bus_run_once(w.t.bus, 5);
+		drain(&w);
+		st = xbt_be_state(&w.t, "qdisk", domid, DEV);
+		if (st != XENBACK_STATE_CONNECTED)
+			break;
+	}
+	err = xbt_error(&w.t, "qdisk", domid, DEV);
+	held = rsp_unchanged(&w, rsp) && replayed == 0;
+	if (how == 0) {
+		tap_ok(held && st == XENBACK_STATE_CONNECTED && err == 0,
+		       "%s: reattached (Connected), nothing run again nor answered while the "
+		       "storage has writes in flight", what[how]);
+		set_inflight(inflight, "0 0\n");
+		wait_all(&w);
+		tap_ok(round_ok(&w, what[how]) && replayed > 0,
+		       "%s: then every request answered once, data as written (%u run again)",
+		       what[how], replayed);
+	} else if (how == 1) {
+		tap_ok(held && st >= XENBACK_STATE_CLOSING && err == -ETIMEDOUT,
+		       "%s: the disk is shut down at the deadline (state %ld, error %d), nothing "
+		       "run again nor answered", what[how], st, err);
+	} else {
+		tap_ok(held && st == XENBACK_STATE_CONNECTED,
+		       "%s: waiting, nothing answered", what[how]);
+	}
+	world_fini(&w); /* how 2: torn down while the thread polls */
+	blk_test_drain_inflight = NULL;
+	blk_test_drain_wait_ms = 0;
+	unlink(inflight);
+}
+
 /* Graceful handovers in a loop with I/O in flight. */
 static void cycles(uint32_t domid, unsigned int n)
 {
@@ -580,6 +664,9 @@ int main(void)
 	refusal(27, "journal about another ring page", -ESTALE, other_ref, false);
 	refusal(28, "journal short of a consumed request", -EPROTO, lost_record, true);
 	cycles(29, 20);
+	drain_wait(30, 0);
+	drain_wait(31, 1);
+	drain_wait(32, 2);
 	unlink(img);
 	unlink(xbt_path("%s/lock", dir));
 	rmdir(dir);

@@ -29,6 +29,8 @@ stages=(
 setup=(
 	blk_backend.c
 	blk_connect.c
+	blk_drain.c
+	blk_drain_wait.c
 	blk_image.c
 )
 set -uo pipefail

@@ -5,6 +5,7 @@
 # the boot, insmod, rmmod and a clean kernel log.
 #   XB_VM_MODE=bench  run the notify benchmark instead (prints BENCH lines)
 #   XB_VM_VERBOSE=1   copy the guest console to stderr
+#   XB_VM_ONLY=test-x only the tests whose name matches this glob
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=${XB_VM_DIR:-$top/build/vm}
@@ -20,7 +21,7 @@ done
 
 start=$(date +%s%N)
 "$top/scripts/vm-run.sh" --kernel "$vm/vmlinux" --initrd "$vm/initramfs.cpio" \
-	--append "console=ttyS0 rdinit=/init no_timer_check panic_on_warn=1 oops=panic panic=-1 slub_debug=FZPU quiet loglevel=4 xb.mode=$mode" \
+	--append "console=ttyS0 rdinit=/init no_timer_check panic_on_warn=1 oops=panic panic=-1 slub_debug=FZPU quiet loglevel=4 xb.mode=$mode${XB_VM_ONLY:+ xb.only=$XB_VM_ONLY}" \
 	--console "$console" --results "$results" --timeout "${XB_VM_TIMEOUT:-240}" --smp "${XB_VM_SMP:-2}" \
 	"${verbose[@]}"
 qrc=$?

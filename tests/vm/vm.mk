@@ -32,6 +32,11 @@ $(VM_DIR)/vmlinux: $(VM_BZIMAGE) scripts/extract-vmlinux.sh
 $(VM_DIR)/progs/test-libops: tests/vm/progs/test-libops.c userspace/lib/platform/evtchn_xenback.c $(VM_CLIENT) $(VM_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(VM_CFLAGS) -o $@ $(filter %.c,$^)
+# test-drain: the blk backend's waits (libc only), io_uring; a ramdisk and
+# dm-delay from the VM kernel's modules.
+$(VM_DIR)/progs/test-drain: tests/vm/progs/test-drain.c userspace/backends/blk/blk_drain_wait.c userspace/backends/blk/blk_drain_wait.h $(VM_CLIENT) $(VM_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(VM_CFLAGS) -o $@ $(filter %.c,$^) -luring
 $(VM_DIR)/progs/%: tests/vm/progs/%.c $(VM_CLIENT) $(VM_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(VM_CFLAGS) -o $@ $(filter %.c,$^)
@@ -39,6 +44,10 @@ $(VM_DIR)/progs/%: tests/vm/progs/%.c $(VM_CLIENT) $(VM_HDR)
 $(VM_CTL): $(VM_CTL_SRC) userspace/tools/xenbackctl/stats.h uapi/xenback.h
 	@mkdir -p $(@D)
 	$(CC) $(VM_CFLAGS) $(NL_CFLAGS) -o $@ $(VM_CTL_SRC) $(VM_NL_STATIC)
+
+# The VM kernel's ramdisk and dm-delay modules (test-drain).
+VM_KVER     := $(patsubst /boot/vmlinuz-%,%,$(VM_BZIMAGE))
+VM_MODS     := $(wildcard $(addprefix /lib/modules/$(VM_KVER)/kernel/drivers/,block/brd.ko md/dm-mod.ko md/dm-delay.ko))
 
 # perf (linux-perf), with its libraries, when installed: test-perf SKIPs without.
 VM_PERF     := $(wildcard /usr/bin/perf)
@@ -48,7 +57,8 @@ $(VM_DIR)/initramfs.cpio: tests/vm/init.sh scripts/mkinitramfs-vm.sh kmod/xenbac
 	  $(if $(VM_PERF),-l $(VM_PERF):/usr/bin/perf) \
 	  $(foreach t,$(VM_TESTS),-f $(t):/tests/$(notdir $(t))) \
 	  -f $(VM_NOMOD):/tests/nomod/test-libops \
-	  -f $(VM_BENCH):/bench/bench-notify -f $(VM_CTL):/bin/xenbackctl
+	  -f $(VM_BENCH):/bench/bench-notify -f $(VM_CTL):/bin/xenbackctl \
+	  $(foreach m,$(VM_MODS),-f $(m):/mod/$(notdir $(m)))
 
 VM_DEPS := $(VM_DIR)/vmlinux $(VM_DIR)/initramfs.cpio
 

@@ -4,7 +4,10 @@
 # data/xb-restart-stop. Four jobs, pinned two per vCPU so that blk-mq uses
 # both of blkfront's queues: 4 KiB random writes and 1 MiB sequential writes
 # (each verified with crc32c as it goes, fatal on the first mismatch, an
-# fsync every 16 writes), 4 KiB random reads and 1 MiB sequential reads;
+# fsync every 16 writes; serialize_overlap: the 1 MiB job's region holds
+# three blocks, so at iodepth 4 it would wrap onto its own writes still in
+# flight, and two in-flight writes to one block may finish in any order,
+# on blkif as on any disk), 4 KiB random reads and 1 MiB sequential reads;
 # libaio, O_DIRECT. Then: fio's errors, the kernel log (no blkfront error,
 # no reconnect), the I/O stalls (every gap > 100 ms between completions of
 # the two 4 KiB jobs, from fio's per-I/O completion logs: the 12 longest,
@@ -40,6 +43,7 @@ size=${q}M
 verify=crc32c
 verify_fatal=1
 verify_backlog=64
+serialize_overlap=1
 fsync=16
 cpus_allowed=0
 write_lat_log=w4k
@@ -52,7 +56,8 @@ offset=${q}M
 size=${q}M
 verify=crc32c
 verify_fatal=1
-verify_backlog=8
+verify_backlog=2
+serialize_overlap=1
 fsync=16
 cpus_allowed=1
 [r4k]

@@ -38,8 +38,9 @@
  * to the completion stage; the response stage returns which queues got
  * responses and blk_event.c, which started the round, resumes a stalled
  * queue itself. Set-up and tear-down (blk_backend.c, blk_connect.c,
- * blk_image.c) sit outside the path and are called by no stage; a
- * reattach's recovery (blk_journal_recover()) and replay
+ * blk_drain.c, blk_drain_wait.c, blk_image.c) sit outside the path and are
+ * called by no stage; a reattach's recovery (blk_journal_recover()), its
+ * wait for the previous process's I/O (blk_drain.c) and replay
  * (blk_ring_replay()) are called from blk_connect.c.
  * Words: an "event" comes in (event channel, eventfd), a "notify" goes out.
  */
@@ -262,6 +263,10 @@ struct blk_dev {
 	struct blk_req *done;          /* completed, awaiting response */
 	struct blk_journal *journal;   /* kept memory (blk_journal.c); NULL: none */
 	bool journal_kept;             /* ... as the previous process left it */
+	/* A reattach: what the previous process left unanswered, per queue
+	 * (journal slots in ring order), run once its I/O is over. */
+	unsigned int *replay_slot[BLK_MAX_QUEUES], replay_n[BLK_MAX_QUEUES];
+	struct blk_drain *drain;       /* waiting for that I/O (blk_drain.c) */
 };
 
 /* ---------------------------------------------- set-up (outside the path) */
@@ -276,10 +281,30 @@ bool blk_image_in_memory(int fd, bool direct);
 
 /* Where sysfs is (NULL: /sys); for tests. */
 void blk_image_set_sysfs(const char *root);
+const char *blk_image_sysfs(void);
 
 /* blk_connect.c */
 int blk_connect(struct xenback_device *dev);
 void blk_disconnect(struct xenback_device *dev);
+/* A reattach, the previous process's I/O over: what it left unanswered
+ * run again (d->replay_*), the frontends kicked, one round taken. */
+void blk_reattach_run(struct blk_dev *d);
+
+/* blk_drain.c */
+/* How long a reattach waits for the previous process's I/O (polled). */
+#define BLK_DRAIN_WAIT_MS 30000
+/* A reattach with n requests to run again: waits, on a thread, until the
+ * previous process's I/O on the image is over, then calls then(d)
+ * (blk_reattach_run()), or shuts the device down if the wait failed.
+ * 1: waiting (d->drain); 0: nothing to wait for, then(d) not called;
+ * < 0: error. */
+int blk_drain_start(struct blk_dev *d, unsigned int n, void (*then)(struct blk_dev *d));
+/* The device goes: the thread finishes alone. */
+void blk_drain_cancel(struct blk_dev *d);
+#ifdef XB_TEST_HOOKS
+extern const char *blk_test_drain_inflight; /* poll this file instead */
+extern unsigned int blk_test_drain_wait_ms;  /* not 0: the deadline */
+#endif
 
 /* ------------------------------------------- the request path, in order */
 

@@ -79,38 +79,55 @@ static int queue_connect(struct blk_dev *d, struct blk_queue *q, unsigned int or
 }
 
 /* A reattach, every queue bound: the rings taken over where the previous
- * process left them (blk_journal.c), what it left unanswered run again,
- * then the frontend notified (what it sent while no process listened was
- * lost) and one round taken from each ring. */
+ * process left them (blk_journal.c); what it left unanswered waits until
+ * its I/O is over (blk_drain.c), then runs again (blk_reattach_run()). */
 static int reattach(struct blk_dev *d)
 {
-	unsigned int *slot[BLK_MAX_QUEUES] = { NULL }, n[BLK_MAX_QUEUES], i;
+	unsigned int i, total = 0;
 	int r = 0;
 
 	for (i = 0; i < d->nqueues && r == 0; i++) {
-		slot[i] = malloc(RING_SIZE(&d->q[i].ring) * sizeof(*slot[i]));
-		r = slot[i] ? blk_journal_recover(&d->q[i], slot[i], &n[i]) : -ENOMEM;
+		d->replay_slot[i] = malloc(RING_SIZE(&d->q[i].ring) * sizeof(*d->replay_slot[i]));
+		r = d->replay_slot[i] ? blk_journal_recover(&d->q[i], d->replay_slot[i],
+							    &d->replay_n[i]) : -ENOMEM;
+		total += r == 0 ? d->replay_n[i] : 0;
 	}
-	for (i = 0; i < d->nqueues && r == 0; i++)
-		blk_ring_replay(&d->q[i], slot[i], n[i]);
-	for (i = 0; i < d->nqueues; i++)
-		free(slot[i]);
+	if (r == 0 && total)
+		r = blk_drain_start(d, total, blk_reattach_run);
 	if (r < 0)
-		return r;
+		return r == -ENOMEM || r == -EMFILE || r == -EAGAIN ?
+		       xenback_device_fail(d->dev, r, "waiting for the previous process's I/O: %s",
+					   strerror(-r)) : r;
+	if (r == 0)
+		blk_reattach_run(d);
+	return 0;
+}
+
+/* What was left unanswered run again, in ring order, then the frontend
+ * notified (what it sent while no process listened was lost) and one
+ * round taken from each ring. */
+void blk_reattach_run(struct blk_dev *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nqueues; i++)
+		blk_ring_replay(&d->q[i], d->replay_slot[i], d->replay_n[i]);
 	blk_engine_flush(d);
 	for (i = 0; i < d->nqueues; i++) {
 		struct blk_queue *q = &d->q[i];
 
-		if (n[i])
+		if (d->replay_n[i])
 			xenback_device_log(d->dev, XENBACK_LOG_NOTICE,
 					   "queue %u: reattached at req_cons %u rsp_prod %u, %u request(s) "
 					   "the previous process left unanswered run again",
-					   q->idx, q->ring.req_cons, q->ring.rsp_prod_pvt, n[i]);
+					   q->idx, q->ring.req_cons, q->ring.rsp_prod_pvt, d->replay_n[i]);
+		free(d->replay_slot[i]);
+		d->replay_slot[i] = NULL;
+		d->replay_n[i] = 0;
 		xenback_evtchn_notify(q->ch);
 		q->notifies++;
 		blk_queue_event(q->ch, q);
 	}
-	return 0;
 }
 
 int blk_connect(struct xenback_device *dev)
@@ -170,6 +187,12 @@ void blk_disconnect(struct xenback_device *dev)
 	struct blk_dev *d = xenback_device_priv(dev);
 	unsigned int i, j;
 
+	blk_drain_cancel(d);
+	for (i = 0; i < BLK_MAX_QUEUES; i++) {
+		free(d->replay_slot[i]);
+		d->replay_slot[i] = NULL;
+		d->replay_n[i] = 0;
+	}
 	/* I/O in flight: cancelled, waited for (bounded); buffers the kernel
 	 * may still write are leaked, not freed (blk_engine.c). */
 	blk_engine_fini(d);

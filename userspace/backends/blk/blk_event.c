@@ -41,6 +41,8 @@ bool blk_queue_event(struct xenback_evtchn *ch, void *arg)
 	bool work = false;
 
 	(void)ch;
+	if (d->drain)
+		return true; /* a reattach waits: the ring is read after (not spurious) */
 	if (blk_ring_consume(q, &work) < 0) {
 		/* The device has failed: what the round took is answered (with
 		 * errors for what it had not sent on), nothing resumed. */

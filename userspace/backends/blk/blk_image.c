@@ -22,6 +22,11 @@ void blk_image_set_sysfs(const char *root)
 	sysfs = root ? root : "/sys";
 }
 
+const char *blk_image_sysfs(void)
+{
+	return sysfs;
+}
+
 /* Can the block device rdev discard? Its queue's discard_max_bytes is not
  * 0 (a partition has no queue of its own: its disk's, one level up).
  * Unknown (no sysfs) counts as no: discard is offered only where it works. */
