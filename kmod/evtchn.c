@@ -90,7 +90,12 @@ static void xb_deliver_locked(struct xb_evtchn *p, struct xb_after *after)
 	if (p->evfd) {
 		xb_eventfd_signal(p->evfd);
 	} else if (!xb_ring_push(&p->ctx->ring, p->port)) {
-		p->latched = true; /* userspace broke the ring; keep it */
+		/* The ring is full: stale entries of ports unbound before
+		 * userspace consumed them, or a cons userspace broke. The
+		 * port stays masked and is pushed once there is room.
+		 */
+		p->lost = true;
+		p->ctx->lost = true;
 		after->wake = true;
 		return;
 	}
@@ -121,7 +126,7 @@ void xb_evtchn_event(struct xb_evtchn *p)
 		return;
 	}
 	xb_stat_inc(p, XB_STAT_EVENTS);
-	trace_event(p->port, p->domid);
+	trace_port_event(p->port, p->domid);
 	if (p->masked)
 		p->latched = true;
 	else
@@ -146,6 +151,37 @@ void xb_evtchn_rearm(struct xb_evtchn *p, bool spurious)
 	}
 	spin_unlock_irqrestore(&ctx->lock, flags);
 	xb_after_unlock(p, &after);
+}
+
+void xb_evtchn_redeliver(struct xb_ctx *ctx)
+{
+	struct xb_evtchn *p;
+	unsigned long flags, idx;
+	bool woke = false;
+	int k;
+
+	if (!READ_ONCE(ctx->lost))
+		return;
+	rcu_read_lock();
+	spin_lock_irqsave(&ctx->lock, flags);
+	ctx->lost = false;
+	for (k = 0; k < 2 && !ctx->lost; k++) {
+		xa_for_each(k ? &ctx->loop : &ctx->xen, idx, p) {
+			if (!p->lost || p->dead)
+				continue;
+			if (!xb_ring_push(&ctx->ring, p->port)) {
+				ctx->lost = true; /* still full: next time */
+				break;
+			}
+			p->lost = false;
+			xb_stat_inc(p, XB_STAT_WAKES);
+			woke = true;
+		}
+	}
+	spin_unlock_irqrestore(&ctx->lock, flags);
+	rcu_read_unlock();
+	if (woke && wq_has_sleeper(&ctx->wq))
+		wake_up_interruptible_poll(&ctx->wq, EPOLLIN | EPOLLRDNORM);
 }
 
 void xb_evtchn_notify(struct xb_evtchn *p)
@@ -212,7 +248,7 @@ static int xb_ctx_reserve(struct xb_ctx *ctx)
 
 static struct xb_evtchn *xb_evtchn_alloc(struct xb_ctx *ctx, u32 kind, u32 domid)
 {
-	struct xb_evtchn *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	struct xb_evtchn *p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 
 	if (!p)
 		return NULL;
@@ -247,7 +283,7 @@ static void xb_unlock_pair(struct xb_ctx *a, struct xb_ctx *b)
 }
 
 int xb_evtchn_bind_loopback(struct xb_ctx *ctx, struct xb_ctx *peer_ctx,
-			  u32 *port, u32 *peer_port)
+			  struct xb_bound *ba, struct xb_bound *bb)
 {
 	struct xa_limit lim = XA_LIMIT(0, 0xffffff);
 	struct xb_evtchn *a = NULL, *b = NULL;
@@ -269,27 +305,31 @@ int xb_evtchn_bind_loopback(struct xb_ctx *ctx, struct xb_ctx *peer_ctx,
 		goto err_free;
 	}
 	xb_lock_pair(ctx, peer_ctx);
-	ret = xa_alloc(&ctx->loop, &ia, NULL, lim, GFP_KERNEL);
+	ret = xa_alloc(&ctx->loop, &ia, NULL, lim, GFP_KERNEL_ACCOUNT);
 	if (ret)
 		goto err_unlock;
-	ret = xa_alloc(&peer_ctx->loop, &ib, NULL, lim, GFP_KERNEL);
+	ret = xa_alloc(&peer_ctx->loop, &ib, NULL, lim, GFP_KERNEL_ACCOUNT);
 	if (ret) {
 		xa_release(&ctx->loop, ia);
 		goto err_unlock;
 	}
 	a->port = XENBACK_LOOPBACK_PORT_BASE + ia;
 	b->port = XENBACK_LOOPBACK_PORT_BASE + ib;
+	a->gen = ++ctx->bind_gen;
+	b->gen = ++peer_ctx->bind_gen;
+	/* Once the pair is published and the locks dropped, another thread
+	 * may unbind and free either: what we return is copied now.
+	 */
+	*ba = (struct xb_bound){ .port = a->port, .gen = a->gen };
+	*bb = (struct xb_bound){ .port = b->port, .gen = b->gen };
 	RCU_INIT_POINTER(a->peer, b);
 	RCU_INIT_POINTER(b->peer, a);
 	/* Storing over a reserved index allocates nothing and cannot fail. */
 	xa_store(&ctx->loop, ia, a, GFP_KERNEL);
 	xa_store(&peer_ctx->loop, ib, b, GFP_KERNEL);
+	trace_bind(ba->port, XENBACK_DOMID_LOOPBACK, XENBACK_PORT_LOOPBACK);
+	trace_bind(bb->port, XENBACK_DOMID_LOOPBACK, XENBACK_PORT_LOOPBACK);
 	xb_unlock_pair(ctx, peer_ctx);
-
-	trace_bind(a->port, a->domid, a->kind);
-	trace_bind(b->port, b->domid, b->kind);
-	*port = a->port;
-	*peer_port = b->port;
 	return 0;
 
 err_unlock:
@@ -311,17 +351,39 @@ static void xb_evtchn_close(u32 port)
 	HYPERVISOR_event_channel_op(EVTCHNOP_close, &close);
 }
 
+/*
+ * After bind_evtchn_to_irqhandler_lateeoi() failed: Linux has closed the
+ * channel itself if the failure came after the irq was set up (request_irq,
+ * the irq info), not if it came before (no irq). Closing it again could
+ * close a port Xen has meanwhile given to another binder, so close it only
+ * if it is still the channel we bound.
+ */
+static void xb_evtchn_close_if_ours(u32 port, u32 domid, u32 remote_port)
+{
+	struct evtchn_status st = { .dom = DOMID_SELF, .port = port };
+
+	if (HYPERVISOR_event_channel_op(EVTCHNOP_status, &st) == 0 &&
+	    st.status == EVTCHNSTAT_interdomain && st.u.interdomain.dom == domid &&
+	    st.u.interdomain.port == remote_port)
+		xb_evtchn_close(port);
+}
+
 int xb_evtchn_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
-			     u32 *port)
+			     struct xb_bound *bound)
 {
 	struct evtchn_bind_interdomain bind = {};
 	struct xb_evtchn *p;
 	int ret, irq;
 
-	if (!xen_domain())
-		return -EOPNOTSUPP;
 	if (domid >= XB_DOMID_FIRST_RESERVED)
 		return -EINVAL;
+	mutex_lock(&ctx->mutex);
+	ret = ctx->restrict_domid != XB_DOMID_ANY && ctx->restrict_domid != domid ? -EPERM : 0;
+	mutex_unlock(&ctx->mutex);
+	if (ret)
+		return ret; /* checked again under the lock below */
+	if (!xen_domain())
+		return -EOPNOTSUPP;
 	ret = xb_ctx_reserve(ctx);
 	if (ret)
 		return ret;
@@ -332,6 +394,10 @@ int xb_evtchn_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
 	}
 
 	mutex_lock(&ctx->mutex);
+	if (ctx->restrict_domid != XB_DOMID_ANY && ctx->restrict_domid != domid) {
+		ret = -EPERM; /* restricted meanwhile by another thread */
+		goto err_unlock;
+	}
 	bind.remote_dom = domid;
 	bind.remote_port = remote_port;
 	ret = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &bind);
@@ -339,7 +405,7 @@ int xb_evtchn_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
 		goto err_unlock;
 	p->port = bind.local_port;
 	/* Reserve the index; -EBUSY if it were somehow still bound here. */
-	ret = xa_insert(&ctx->xen, p->port, NULL, GFP_KERNEL);
+	ret = xa_insert(&ctx->xen, p->port, NULL, GFP_KERNEL_ACCOUNT);
 	if (ret)
 		goto err_close;
 	/* The handler may run at once: Xen marks a new port pending. */
@@ -348,15 +414,17 @@ int xb_evtchn_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
 	if (irq < 0) {
 		ret = irq;
 		xa_release(&ctx->xen, p->port);
-		goto err_close;
+		xb_evtchn_close_if_ours(bind.local_port, domid, remote_port);
+		goto err_unlock;
 	}
 	p->irq = irq;
+	p->gen = ++ctx->bind_gen;
 	xb_affinity_bind(ctx, p);
 	xa_store(&ctx->xen, p->port, p, GFP_KERNEL);
+	/* Published: from here another thread may unbind and free p. */
+	*bound = (struct xb_bound){ .port = bind.local_port, .gen = p->gen };
+	trace_bind(bound->port, domid, XENBACK_PORT_INTERDOMAIN);
 	mutex_unlock(&ctx->mutex);
-
-	trace_bind(p->port, p->domid, p->kind);
-	*port = p->port;
 	return 0;
 
 err_close:
@@ -401,24 +469,36 @@ static void xb_evtchn_destroy(struct xb_evtchn *p)
 	kfree_rcu(p, rcu);
 }
 
-int xb_evtchn_unbind(struct xb_ctx *ctx, u32 port)
+/* gen 0: whatever is bound at port. */
+static int xb_evtchn_unbind_gen(struct xb_ctx *ctx, u32 port, u64 gen)
 {
 	struct xb_evtchn *p;
 	unsigned long idx;
 	struct xarray *xa = xb_evtchn_xa(ctx, port, &idx);
 
 	mutex_lock(&ctx->mutex);
-	p = xa_erase(xa, idx);
-	if (!p) {
+	p = xa_load(xa, idx);
+	if (!p || (gen && p->gen != gen)) {
 		mutex_unlock(&ctx->mutex);
 		return -EINVAL;
 	}
+	xa_erase(xa, idx);
 	xb_evtchn_kill(p);
 	if (xb_evtchn_is_xen(p))
 		synchronize_rcu(); /* no notify/lateeoi still uses p->irq */
 	xb_evtchn_destroy(p);
 	mutex_unlock(&ctx->mutex);
 	return 0;
+}
+
+int xb_evtchn_unbind(struct xb_ctx *ctx, u32 port)
+{
+	return xb_evtchn_unbind_gen(ctx, port, 0);
+}
+
+void xb_evtchn_unbind_bound(struct xb_ctx *ctx, const struct xb_bound *b)
+{
+	xb_evtchn_unbind_gen(ctx, b->port, b->gen);
 }
 
 void xb_evtchn_unbind_all(struct xb_ctx *ctx)
@@ -480,18 +560,21 @@ int xb_evtchn_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons)
 	struct xb_evtchn *p;
 	unsigned long flags;
 
+	/*
+	 * Pinned before the mutex: faulting the pages in (a userfaultfd
+	 * range, a slow file) must not stall binds and unbinds.
+	 */
+	if (req_prod) {
+		s = xb_suppress_new(req_prod, req_cons);
+		if (IS_ERR(s))
+			return PTR_ERR(s);
+	}
 	mutex_lock(&ctx->mutex);
 	p = xb_evtchn_lookup(ctx, port);
 	if (!p) {
 		mutex_unlock(&ctx->mutex);
+		xb_suppress_free(s);
 		return -EINVAL;
-	}
-	if (req_prod) {
-		s = xb_suppress_new(req_prod, req_cons);
-		if (IS_ERR(s)) {
-			mutex_unlock(&ctx->mutex);
-			return PTR_ERR(s);
-		}
 	}
 	spin_lock_irqsave(&ctx->lock, flags);
 	old = p->sup;
@@ -500,4 +583,19 @@ int xb_evtchn_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons)
 	mutex_unlock(&ctx->mutex);
 	xb_suppress_free(old);
 	return 0;
+}
+
+int xb_evtchn_restrict_domid(struct xb_ctx *ctx, u32 domid)
+{
+	int ret = 0;
+
+	if (domid >= XB_DOMID_FIRST_RESERVED)
+		return -EINVAL;
+	mutex_lock(&ctx->mutex);
+	if (ctx->restrict_domid == XB_DOMID_ANY)
+		ctx->restrict_domid = domid;
+	else if (ctx->restrict_domid != domid)
+		ret = -EPERM;
+	mutex_unlock(&ctx->mutex);
+	return ret;
 }

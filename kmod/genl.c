@@ -91,7 +91,6 @@ out:
 static const struct genl_small_ops xb_genl_ops[] = {
 	{
 		.cmd = XENBACK_CMD_GET_STATS,
-		.validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
 		.dumpit = xb_genl_dump_stats,
 		.flags = GENL_ADMIN_PERM,
 	},

@@ -21,7 +21,8 @@ static long xb_ioctl_version(void __user *arg)
 		.abi_version = XENBACK_ABI_VERSION,
 		.features = XENBACK_F_LOOPBACK | XENBACK_F_EVENTFD |
 			    XENBACK_F_RING | XENBACK_F_NOTIFY_WAIT | XENBACK_F_WAIT_FD |
-			    XENBACK_F_GENL_STATS | XENBACK_F_PORT_STATS,
+			    XENBACK_F_GENL_STATS | XENBACK_F_PORT_STATS |
+			    XENBACK_F_RESTRICT,
 		.max_ports = XENBACK_MAX_PORTS,
 		.max_vec = XENBACK_MAX_VEC,
 		.mmap_size = XENBACK_MMAP_SIZE,
@@ -37,18 +38,19 @@ static long xb_ioctl_version(void __user *arg)
 static long xb_ioctl_bind_interdomain(struct xb_ctx *ctx, void __user *arg)
 {
 	struct xenback_bind_interdomain b;
+	struct xb_bound bound;
 	int ret;
 
 	if (copy_from_user(&b, arg, sizeof(b)))
 		return -EFAULT;
 	if (b.pad)
 		return -EINVAL;
-	ret = xb_evtchn_bind_interdomain(ctx, b.remote_domid, b.remote_port,
-				       &b.local_port);
+	ret = xb_evtchn_bind_interdomain(ctx, b.remote_domid, b.remote_port, &bound);
 	if (ret)
 		return ret;
+	b.local_port = bound.port;
 	if (copy_to_user(arg, &b, sizeof(b))) {
-		xb_evtchn_unbind(ctx, b.local_port);
+		xb_evtchn_unbind_bound(ctx, &bound);
 		return -EFAULT;
 	}
 	return 0;
@@ -57,6 +59,7 @@ static long xb_ioctl_bind_interdomain(struct xb_ctx *ctx, void __user *arg)
 static long xb_ioctl_bind_loopback(struct xb_ctx *ctx, void __user *arg)
 {
 	struct xenback_bind_loopback b;
+	struct xb_bound ba, bb;
 	struct xb_ctx *peer = ctx;
 	struct fd f = { NULL, 0 };
 	int ret;
@@ -76,10 +79,14 @@ static long xb_ioctl_bind_loopback(struct xb_ctx *ctx, void __user *arg)
 		}
 	}
 	/* The peer's file reference keeps its context alive until fdput. */
-	ret = xb_evtchn_bind_loopback(ctx, peer, &b.port, &b.peer_port);
+	ret = xb_evtchn_bind_loopback(ctx, peer, &ba, &bb);
+	if (!ret) {
+		b.port = ba.port;
+		b.peer_port = bb.port;
+	}
 	if (!ret && copy_to_user(arg, &b, sizeof(b))) {
-		xb_evtchn_unbind(ctx, b.port);
-		xb_evtchn_unbind(peer, b.peer_port);
+		xb_evtchn_unbind_bound(ctx, &ba);
+		xb_evtchn_unbind_bound(peer, &bb);
 		ret = -EFAULT;
 	}
 	if (f.file)
@@ -199,6 +206,7 @@ static long xb_ioctl_notify(struct xb_ctx *ctx, void __user *arg)
 	for (i = 0; i < ntf.n; i++)
 		xb_evtchn_notify(ntf.p[i]);
 	rcu_read_unlock();
+	xb_evtchn_redeliver(ctx);
 
 	if (nt.flags & XENBACK_NOTIFY_WAIT) {
 		/*
@@ -236,9 +244,23 @@ static long xb_ioctl_set_ring(struct xb_ctx *ctx, void __user *arg)
 
 	if (copy_from_user(&s, arg, sizeof(s)))
 		return -EFAULT;
-	if (s.flags || (s.req_prod && !s.req_cons))
+	/* Both or neither: req_prod 0 unregisters, with req_cons 0 too (room
+	 * for a later meaning).
+	 */
+	if (s.flags || !s.req_prod != !s.req_cons)
 		return -EINVAL;
 	return xb_evtchn_set_ring(ctx, s.port, s.req_prod, s.req_cons);
+}
+
+static long xb_ioctl_restrict_domid(struct xb_ctx *ctx, void __user *arg)
+{
+	struct xenback_restrict_domid r;
+
+	if (copy_from_user(&r, arg, sizeof(r)))
+		return -EFAULT;
+	if (r.pad)
+		return -EINVAL;
+	return xb_evtchn_restrict_domid(ctx, r.domid);
 }
 
 static long xb_ioctl_port_stats(struct xb_ctx *ctx, void __user *arg)
@@ -287,6 +309,8 @@ long xb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return xb_ioctl_set_eventfd(ctx, uarg);
 	case XENBACK_IOCTL_SET_RING:
 		return xb_ioctl_set_ring(ctx, uarg);
+	case XENBACK_IOCTL_RESTRICT_DOMID:
+		return xb_ioctl_restrict_domid(ctx, uarg);
 	case XENBACK_IOCTL_PORT_STATS:
 		return xb_ioctl_port_stats(ctx, uarg);
 	default:

@@ -8,6 +8,6 @@ KMOD_SRC := $(wildcard kmod/*.c kmod/*.h kmod/Kbuild) uapi/xenback.h
 kmod: kmod/xenback.ko
 kmod/xenback.ko: $(KMOD_SRC)
 	@test -n "$(KDIR)" || { echo "kmod: no kernel headers (set KDIR)" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod KCFLAGS=-Werror modules
 kmod-clean:
 	@test -z "$(KDIR)" || $(MAKE) -s -C $(KDIR) M=$(CURDIR)/kmod clean

@@ -31,7 +31,7 @@ static int xb_open(struct inode *inode, struct file *file)
 	struct xb_ctx *ctx;
 	int ret;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
 	ret = xb_ring_init(&ctx->ring);
@@ -41,6 +41,7 @@ static int xb_open(struct inode *inode, struct file *file)
 	}
 	spin_lock_init(&ctx->lock);
 	mutex_init(&ctx->mutex);
+	ctx->restrict_domid = XB_DOMID_ANY;
 	xa_init(&ctx->xen);
 	xa_init_flags(&ctx->loop, XA_FLAGS_ALLOC);
 	atomic_set(&ctx->nports, 0);
@@ -87,7 +88,7 @@ static __poll_t xb_poll(struct file *file, poll_table *wait)
 	struct xb_ctx *ctx = file->private_data;
 	__poll_t mask = 0;
 
-	xb_affinity_follow(ctx);
+	xb_evtchn_redeliver(ctx);
 	poll_wait(file, &ctx->wq, wait);
 	smp_mb(); /* pairs with wq_has_sleeper() in the event path */
 	if (xb_ring_pending(&ctx->ring))

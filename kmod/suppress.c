@@ -5,9 +5,16 @@
  * pages holding both words are pinned so the event path can read them from
  * any context without faulting; an event then only wakes userspace when
  * req_prod != req_cons (RING_HAS_UNCONSUMED_REQUESTS seen from the kernel).
+ *
+ * The pins are charged to the registering process's locked memory
+ * (RLIMIT_MEMLOCK, VmLck; CAP_IPC_LOCK lifts the limit) until released.
+ * They hold a reference to the pages: on a ring mapped through gntdev, the
+ * grant cannot be unmapped while a registration holds it (gntdev's unmap
+ * retries), so unbind the port (or unregister) before unmapping the ring.
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 #include "xenback_kmod.h"
@@ -20,7 +27,10 @@ struct xb_word {
 struct xb_suppress {
 	struct xb_word prod;
 	struct xb_word cons;
+	struct mm_struct *mm;          /* charged with XB_PINS pages */
 };
+
+#define XB_PINS 2
 
 static int xb_word_pin(struct xb_word *w, u64 uaddr)
 {
@@ -31,7 +41,14 @@ static int xb_word_pin(struct xb_word *w, u64 uaddr)
 		return -EINVAL;
 	if (!access_ok((void __user *)addr, sizeof(u32)))
 		return -EFAULT;
-	ret = pin_user_pages_fast(addr & PAGE_MASK, 1, FOLL_LONGTERM, &w->page);
+	/* For writing, though the module only reads: a read pin of a page
+	 * the process has not written yet takes the shared zero page or a
+	 * private mapping's file page, and the process's later writes go to
+	 * a copy the module never sees (before Linux 6.2 a read-only
+	 * long-term pin does not follow copy-on-write). A write pin breaks
+	 * COW first, so the pinned page is the process's own.
+	 */
+	ret = pin_user_pages_fast(addr & PAGE_MASK, 1, FOLL_WRITE | FOLL_LONGTERM, &w->page);
 	if (ret != 1)
 		return ret < 0 ? ret : -EFAULT;
 	if (PageHighMem(w->page)) {
@@ -55,9 +72,16 @@ struct xb_suppress *xb_suppress_new(u64 req_prod, u64 req_cons)
 	struct xb_suppress *s;
 	int ret;
 
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
+	ret = account_locked_vm(current->mm, XB_PINS, true);
+	if (ret) {
+		kfree(s);
+		return ERR_PTR(ret);
+	}
+	mmgrab(current->mm);
+	s->mm = current->mm;
 	ret = xb_word_pin(&s->prod, req_prod);
 	if (!ret)
 		ret = xb_word_pin(&s->cons, req_cons);
@@ -82,5 +106,9 @@ void xb_suppress_free(struct xb_suppress *s)
 		return;
 	xb_word_unpin(&s->prod);
 	xb_word_unpin(&s->cons);
+	if (s->mm) {
+		account_locked_vm(s->mm, XB_PINS, false);
+		mmdrop(s->mm);
+	}
 	kfree(s);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Tracepoints, system "xenback": bind, unbind, event, wake, notify, spurious
+ * Tracepoints, system "xenback": bind, unbind, port_event, wake, notify,
+ * spurious
  * (each records the port and the remote domid, XENBACK_DOMID_LOOPBACK for
  * loopback ports), and irq_follow (affinity.c). perf record -e 'xenback:*'; perf trace -e 'xenback:*'.
  */
@@ -12,14 +13,6 @@
 
 #include <linux/trace_events.h>
 #include <linux/tracepoint.h>
-
-/*
- * The event called "event" would generate register_trace_event(), a name
- * the tracing core already uses for something else: rename the generated
- * helpers (nothing here calls the core's function).
- */
-#define register_trace_event xb_register_trace_event
-#define unregister_trace_event xb_unregister_trace_event
 
 DECLARE_EVENT_CLASS(xenback_port_class,
 	TP_PROTO(u32 port, u32 domid),
@@ -56,7 +49,7 @@ TRACE_EVENT(bind,
 DEFINE_EVENT(xenback_port_class, unbind,
 	TP_PROTO(u32 port, u32 domid), TP_ARGS(port, domid));
 /* An event arrived on the port (from Xen or the loopback peer). */
-DEFINE_EVENT(xenback_port_class, event,
+DEFINE_EVENT(xenback_port_class, port_event,
 	TP_PROTO(u32 port, u32 domid), TP_ARGS(port, domid));
 /* The event was published to userspace (pending ring or eventfd). */
 DEFINE_EVENT(xenback_port_class, wake,

@@ -44,7 +44,31 @@ static int xb_fdwait_wake(wait_queue_entry_t *wq, unsigned int mode, int sync, v
 	struct xb_fdwait_entry *e = container_of(wq, struct xb_fdwait_entry, wq);
 
 	WRITE_ONCE(e->w->fired, true);
+	if (key_to_poll(key) & POLLFREE) {
+		/*
+		 * The queue's head is about to be freed (after an RCU grace
+		 * period) while the file lives on (PSI triggers, signalfd,
+		 * binder: wake_up_pollfree()). Leave it now, under its lock,
+		 * and poll the file every tick from here on (as epoll and
+		 * aio do: xb_fdwait_remove() then skips the head).
+		 */
+		list_del_init(&wq->entry);
+		WRITE_ONCE(e->w->overflow, true);
+		/* Pairs with the acquire in xb_fdwait_remove(). */
+		smp_store_release(&e->head, NULL);
+	}
 	return default_wake_function(wq, mode, sync, key);
+}
+
+static void xb_fdwait_remove(struct xb_fdwait_entry *e)
+{
+	wait_queue_head_t *head;
+
+	rcu_read_lock(); /* a head freed by POLLFREE waits for a grace period */
+	head = smp_load_acquire(&e->head);
+	if (head)
+		remove_wait_queue(head, &e->wq);
+	rcu_read_unlock();
 }
 
 static void xb_fdwait_queue(struct file *f, wait_queue_head_t *head, poll_table *pt)
@@ -112,7 +136,7 @@ long xb_wait(struct xb_ctx *ctx, u32 cons, struct file *file)
 				goto out;
 			}
 			/* A file on more queues than we hold: look again every tick. */
-			if (w.overflow)
+			if (READ_ONCE(w.overflow))
 				schedule_timeout(1);
 			else
 				schedule();
@@ -126,6 +150,6 @@ long xb_wait(struct xb_ctx *ctx, u32 cons, struct file *file)
 		ret |= XENBACK_NOTIFY_FD_READY;
 out:
 	for (i = 0; i < w.n; i++)
-		remove_wait_queue(w.e[i].head, &w.e[i].wq);
+		xb_fdwait_remove(&w.e[i]);
 	return ret;
 }

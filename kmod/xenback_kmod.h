@@ -58,6 +58,10 @@ struct xb_suppress;
 struct xb_ctx {
 	spinlock_t lock;
 	struct mutex mutex;
+	bool lost;                     /* under lock: a port has p->lost */
+	u64 bind_gen;                  /* under mutex: binds so far */
+	/* under mutex: XB_DOMID_ANY or the one domain interdomain binds may name */
+	u32 restrict_domid;
 	/* port -> struct xb_evtchn: Xen ports by number, loopback ports by
 	 * number - XENBACK_LOOPBACK_PORT_BASE (small indices keep the
 	 * xarray shallow: the lookup is on every notify).
@@ -81,9 +85,14 @@ struct xb_evtchn {
 	u32 domid;
 	u32 kind;                      /* XENBACK_PORT_* */
 	int irq;                       /* interdomain */
+	int aff_cpu;                   /* the CPU we last moved its irq to, -1 none */
+	bool aff_admin;                /* its affinity was set by someone else */
+	u64 gen;                       /* ctx->bind_gen at its bind */
 	/* under ctx->lock */
 	bool masked;                   /* delivered, waiting for re-arm */
 	bool latched;                  /* an event arrived while masked */
+	/* delivered to a full ring: pushed again once there is room */
+	bool lost;
 	bool dead;
 	bool rearm_armed;              /* throttle timer pending */
 	unsigned int spurious_run;     /* consecutive spurious re-arms */
@@ -143,15 +152,33 @@ static inline struct xarray *xb_evtchn_xa(struct xb_ctx *ctx, u32 port,
 }
 
 struct xb_evtchn *xb_evtchn_lookup(struct xb_ctx *ctx, u32 port); /* RCU */
+/* A bound port as its binder knows it: the number and the bind's
+ * generation in its context (numbers are reused, generations are not).
+ */
+struct xb_bound {
+	u32 port;
+	u64 gen;
+};
 int xb_evtchn_bind_loopback(struct xb_ctx *ctx, struct xb_ctx *peer_ctx,
-			  u32 *port, u32 *peer_port);
+			  struct xb_bound *a, struct xb_bound *b);
 int xb_evtchn_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
-			     u32 *port);
+			     struct xb_bound *bound);
 int xb_evtchn_unbind(struct xb_ctx *ctx, u32 port);
+#define XB_DOMID_ANY 0xffffffffu
+int xb_evtchn_restrict_domid(struct xb_ctx *ctx, u32 domid);
+/* Undo a bind whose result could not be returned: unbinds the port only if
+ * it is still that bind's (another thread may have unbound it and a new
+ * bind taken its number).
+ */
+void xb_evtchn_unbind_bound(struct xb_ctx *ctx, const struct xb_bound *b);
 void xb_evtchn_unbind_all(struct xb_ctx *ctx);
 int xb_evtchn_set_eventfd(struct xb_ctx *ctx, u32 port, int fd);
 int xb_evtchn_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons);
 void xb_evtchn_notify(struct xb_evtchn *p);            /* RCU held */
+/* Push ports whose delivery found the ring full, now that userspace may
+ * have consumed (NOTIFY, poll).
+ */
+void xb_evtchn_redeliver(struct xb_ctx *ctx);
 void xb_evtchn_rearm(struct xb_evtchn *p, bool spurious); /* RCU held */
 void xb_evtchn_event(struct xb_evtchn *p);             /* any context */
 

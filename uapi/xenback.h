@@ -54,7 +54,7 @@
  * counters of every context (CAP_NET_ADMIN); XENBACK_IOCTL_PORT_STATS reads
  * one port of the caller's own context.
  *
- * Tracepoints: system "xenback", events bind, unbind, event, wake, notify,
+ * Tracepoints: system "xenback", events bind, unbind, port_event, wake, notify,
  * spurious, each with port and domid (perf record -e 'xenback:*').
  */
 #ifndef _UAPI_XENBACK_H
@@ -77,6 +77,7 @@
 #define XENBACK_F_GENL_STATS  (1u << 5) /* the "xenback" genl family */
 #define XENBACK_F_PORT_STATS  (1u << 6) /* XENBACK_IOCTL_PORT_STATS */
 #define XENBACK_F_WAIT_FD     (1u << 7) /* XENBACK_NOTIFY_WAIT_FD */
+#define XENBACK_F_RESTRICT    (1u << 8) /* XENBACK_IOCTL_RESTRICT_DOMID */
 
 /* Limits. */
 #define XENBACK_MAX_PORTS 512u  /* ports per context (open more contexts for more) */
@@ -97,8 +98,11 @@ struct xenback_shared {
 	__u32 flags; /* XENBACK_SHARED_*, written by the module */
 	__u32 pad[13];
 };
-/* Userspace broke the ring protocol (cons ahead of prod, or re-armed ports it
- * had not consumed); events are kept latched until it re-arms again. */
+/* The ring was full when a port had to be pushed (entries of ports unbound
+ * before they were consumed take room, or userspace broke the protocol:
+ * cons ahead of prod, re-arming ports it had not consumed). Such a port
+ * stays masked and is pushed once there is room, at the next
+ * XENBACK_IOCTL_NOTIFY or poll: no event is lost. Informational, sticky. */
 #define XENBACK_SHARED_OVERFLOW (1u << 0)
 
 #define XENBACK_IOC_MAGIC 0xE5
@@ -220,12 +224,18 @@ struct xenback_set_eventfd {
  * in: port; req_prod: user address of the shared ring's req_prod (the first
  *     field of a struct *_sring, e.g. a grant-mapped page); req_cons: user
  *     address of a __u32 where userspace publishes how far it has consumed
- *     requests. Both 4-byte aligned. req_prod 0 removes the registration.
- *     flags 0.
- * The module pins the pages holding both words until the port is unbound,
- * re-registered or the context closes.
- * Errors: EINVAL unknown port, misaligned address, flags; EFAULT an address
- * that is not mapped readable.
+ *     requests. Both 4-byte aligned. req_prod 0 (and req_cons 0) removes
+ *     the registration. flags 0.
+ * The module pins the pages holding both words, for writing (so the pinned
+ * page is the one the process's later writes reach, even for memory not
+ * written yet), until the port is unbound, re-registered or the context
+ * closes.
+ * The two pinned pages are charged to the caller's locked memory (VmLck,
+ * RLIMIT_MEMLOCK unless CAP_IPC_LOCK) while registered. A ring mapped with
+ * gntdev cannot be unmapped while registered: unbind or unregister first.
+ * Errors: EINVAL unknown port, misaligned address, flags, exactly one of
+ * req_prod and req_cons 0; EFAULT an address not mapped readable and
+ * writable; ENOMEM over RLIMIT_MEMLOCK.
  */
 struct xenback_set_ring {
 	__u32 port;
@@ -255,6 +265,25 @@ struct xenback_port_stats {
 #define XENBACK_PORT_INTERDOMAIN 2u
 #define XENBACK_IOCTL_PORT_STATS \
 	_IOWR(XENBACK_IOC_MAGIC, 0x07, struct xenback_port_stats)
+
+/*
+ * XENBACK_IOCTL_RESTRICT_DOMID - from now on, this context binds
+ * interdomain channels of one frontend domain only (an fd handed to a
+ * per-guest helper cannot bind ports offered to other backends). One way:
+ * it cannot be lifted or changed, and is kept by the open file (dup, fork,
+ * SCM_RIGHTS). Ports bound before stay bound. Loopback binds are not
+ * affected.
+ * in: domid (< 0x7ff0); pad 0.
+ * Errors: EINVAL a reserved domid or non-zero pad; EPERM already restricted
+ * to another domain (the same domain again is 0). Afterwards a bind for
+ * another domain is EPERM.
+ */
+struct xenback_restrict_domid {
+	__u32 domid;
+	__u32 pad;
+};
+#define XENBACK_IOCTL_RESTRICT_DOMID \
+	_IOW(XENBACK_IOC_MAGIC, 0x08, struct xenback_restrict_domid)
 
 /*
  * Generic netlink statistics. Family XENBACK_GENL_NAME, command
@@ -316,6 +345,7 @@ XENBACK_ASSERT_SIZE(struct xenback_unbind, 8);
 XENBACK_ASSERT_SIZE(struct xenback_notify, 32);
 XENBACK_ASSERT_SIZE(struct xenback_set_eventfd, 8);
 XENBACK_ASSERT_SIZE(struct xenback_set_ring, 24);
+XENBACK_ASSERT_SIZE(struct xenback_restrict_domid, 8);
 XENBACK_ASSERT_SIZE(struct xenback_port_stats, 56);
 
 #endif /* _UAPI_XENBACK_H */

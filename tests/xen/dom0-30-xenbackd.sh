@@ -131,6 +131,18 @@ if [ $mod = 1 ]; then
 		v=$(irqs); d0=$((${v% *} - a0)) d1=$((${v#* } - a1))
 		[ $d1 -gt 0 ] && [ $d1 -ge $((9 * (d0 + d1) / 10)) ]
 		point $? "xenbackd: pinned to CPU 1, its event interrupts followed it ($d0 on CPU 0, $d1 on CPU 1)"
+		# An affinity the administrator set is left alone: every
+		# xenback irq to CPU 0 while xenbackd stays on CPU 1.
+		nums=$(awk '/ xenback$/ { sub(":", "", $1); print $1 }' /proc/interrupts)
+		for n in $nums; do echo 1 > "/proc/irq/$n/smp_affinity"; done
+		sleep 0.3
+		v=$(irqs); a0=${v% *} a1=${v#* }
+		guest_run $g verify xvda
+		v=$(irqs); d0=$((${v% *} - a0)) d1=$((${v#* } - a1))
+		kept=1
+		for n in $nums; do [ "$(cat "/proc/irq/$n/smp_affinity")" = 1 ] || kept=0; done
+		[ $kept = 1 ] && [ $d0 -gt 0 ] && [ $d0 -ge $((9 * (d0 + d1) / 10)) ]
+		point $? "xenbackd: an smp_affinity the administrator set is left alone ($(echo "$nums" | wc -w) irqs on CPU 0: $d0 there, $d1 on CPU 1)"
 		taskset -p 3 $xpid >/dev/null
 	else
 		skip "xenbackd: event interrupts follow xenbackd's CPU" "one CPU or no taskset"

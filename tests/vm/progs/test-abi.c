@@ -23,12 +23,12 @@ int main(void)
 	memset(&v, 0xa5, sizeof(v));
 	tap_eq(t_ret(ioctl(x.fd, XENBACK_IOCTL_VERSION, &v)), 0, "VERSION succeeds");
 	tap_eq(v.abi_version, XENBACK_ABI_VERSION, "abi_version");
-	tap_ok((v.features & (XENBACK_F_LOOPBACK | XENBACK_F_EVENTFD | XENBACK_F_RING |
+	tap_ok((v.features & (XENBACK_F_LOOPBACK | XENBACK_F_EVENTFD | XENBACK_F_RING | XENBACK_F_RESTRICT |
 			    XENBACK_F_NOTIFY_WAIT | XENBACK_F_GENL_STATS |
 			    XENBACK_F_PORT_STATS)) ==
-		     (XENBACK_F_LOOPBACK | XENBACK_F_EVENTFD | XENBACK_F_RING |
+		     (XENBACK_F_LOOPBACK | XENBACK_F_EVENTFD | XENBACK_F_RING | XENBACK_F_RESTRICT |
 		      XENBACK_F_NOTIFY_WAIT | XENBACK_F_GENL_STATS | XENBACK_F_PORT_STATS),
-	     "features: loopback eventfd ring notify-wait genl port-stats (0x%x)", v.features);
+	     "features: loopback eventfd ring restrict notify-wait genl port-stats (0x%x)", v.features);
 	tap_diag("running on Xen: %s", v.features & XENBACK_F_XEN ? "yes" : "no");
 	tap_eq(v.max_ports, XENBACK_MAX_PORTS, "max_ports");
 	tap_eq(v.max_vec, XENBACK_MAX_VEC, "max_vec");

@@ -50,6 +50,7 @@ static void test_bad_pointers(struct xb_xenback *x)
 	t_errno(ioctl(x->fd, XENBACK_IOCTL_SET_EVENTFD, BAD), EFAULT, "SET_EVENTFD bad pointer: EFAULT");
 	t_errno(ioctl(x->fd, XENBACK_IOCTL_SET_RING, BAD), EFAULT, "SET_RING bad pointer: EFAULT");
 	t_errno(ioctl(x->fd, XENBACK_IOCTL_PORT_STATS, BAD), EFAULT, "PORT_STATS bad pointer: EFAULT");
+	t_errno(ioctl(x->fd, XENBACK_IOCTL_RESTRICT_DOMID, BAD), EFAULT, "RESTRICT_DOMID bad pointer: EFAULT");
 	/* BIND_LOOPBACK whose result cannot be written back binds nothing */
 	rol = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	rol->peer_fd = -1;

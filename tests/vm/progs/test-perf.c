@@ -10,7 +10,7 @@
 #define PERF "/usr/bin/perf"
 #define DATA "/tmp/xenback.perf"
 
-static const char *const events[] = { "bind", "unbind", "event", "wake", "notify", "spurious" };
+static const char *const events[] = { "bind", "unbind", "port_event", "wake", "notify", "spurious" };
 
 /* The workload perf records: one of each event. */
 static int load(void)

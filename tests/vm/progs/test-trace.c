@@ -6,7 +6,7 @@
 
 #define TR "/sys/kernel/tracing"
 
-static const char *const events[] = { "bind", "unbind", "event", "wake", "notify", "spurious" };
+static const char *const events[] = { "bind", "unbind", "port_event", "wake", "notify", "spurious" };
 
 static int put(const char *path, const char *val)
 {
