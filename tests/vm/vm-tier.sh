@@ -6,6 +6,8 @@
 #   XB_VM_MODE=bench  run the notify benchmark instead (prints BENCH lines)
 #   XB_VM_VERBOSE=1   copy the guest console to stderr
 #   XB_VM_ONLY=test-x only the tests whose name matches this glob
+#   XB_VM_KERNEL, XB_VM_MEM (MiB), XB_VM_TIMEOUT (s), XB_VM_DEBUG=1 (a debug
+#   kernel: kmemleak scanned): the vm-debug tier's (vm-debug-tier.sh)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=${XB_VM_DIR:-$top/build/vm}
@@ -15,14 +17,15 @@ results=$vm/results-$mode.log
 verbose=()
 [ "${XB_VM_VERBOSE:-0}" = 1 ] && verbose=(--verbose)
 
-for f in "$vm/vmlinux" "$vm/initramfs.cpio"; do
+kernel=${XB_VM_KERNEL:-$vm/vmlinux}
+for f in "$kernel" "$vm/initramfs.cpio"; do
 	[ -e "$f" ] || { echo "1..1"; echo "not ok 1 - vm tier: $f missing (make vm-check builds it)"; exit 1; }
 done
 
 start=$(date +%s%N)
-"$top/scripts/vm-run.sh" --kernel "$vm/vmlinux" --initrd "$vm/initramfs.cpio" \
-	--append "console=ttyS0 rdinit=/init no_timer_check panic_on_warn=1 oops=panic panic=-1 slub_debug=FZPU quiet loglevel=4 xb.mode=$mode${XB_VM_ONLY:+ xb.only=$XB_VM_ONLY}" \
-	--console "$console" --results "$results" --timeout "${XB_VM_TIMEOUT:-240}" --smp "${XB_VM_SMP:-2}" \
+"$top/scripts/vm-run.sh" --kernel "$kernel" --initrd "$vm/initramfs.cpio" \
+	--append "console=ttyS0 rdinit=/init no_timer_check panic_on_warn=1 oops=panic panic=-1 slub_debug=FZPU quiet loglevel=4 xb.mode=$mode${XB_VM_ONLY:+ xb.only=$XB_VM_ONLY}${XB_VM_DEBUG:+ xb.debug=1}" \
+	--console "$console" --results "$results" --timeout "${XB_VM_TIMEOUT:-240}" --smp "${XB_VM_SMP:-2}" --mem "${XB_VM_MEM:-256}" \
 	"${verbose[@]}"
 qrc=$?
 secs=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
@@ -37,7 +40,9 @@ function finish_prog(rc,   good) {
 }
 /^XB-INSMOD / { point($2 == "ok", "insmod xenback.ko"); next }
 /^XB-RMMOD /  { point($2 == "ok", "rmmod xenback (everything released)"); rmmod = 1; next }
-/^XB-DMESG /  { point($2 == "clean", "kernel log has no WARN/BUG/oops/slab corruption"); next }
+/^XB-DMESG /  { point($2 == "clean", "kernel log has no WARN/BUG/oops/slab corruption (KASAN, KFENCE, lockdep, debug objects on a debug kernel)"); next }
+/^XB-DEBUGKERNEL / { point($2 == "ok", "the debug kernel has KASAN, lockdep, KFENCE and kmemleak on" ($2 == "ok" ? "" : " (" $0 ")")); next }
+/^XB-KMEMLEAK / { point($2 == "clean", "kmemleak finds no object leaked by xenback.ko (" $3 " unreferenced in all)"); next }
 /^XB-DONE/    { done = 1; next }
 /^XB-BEGIN /  { prog = $2; planned = -1; seen = 0; bail = 0; next }
 /^XB-END /    {

@@ -52,13 +52,17 @@ VM_MODS     := $(wildcard $(addprefix /lib/modules/$(VM_KVER)/kernel/drivers/,bl
 # perf (linux-perf), with its libraries, when installed: test-perf SKIPs without.
 VM_PERF     := $(wildcard /usr/bin/perf)
 
-$(VM_DIR)/initramfs.cpio: tests/vm/init.sh scripts/mkinitramfs-vm.sh kmod/xenback.ko $(VM_TESTS) $(VM_BENCH) $(VM_CTL)
-	scripts/mkinitramfs-vm.sh -o $@ -i tests/vm/init.sh -f kmod/xenback.ko:/xenback.ko \
+# vm_initramfs <xenback.ko> <extra modules>: the tier's initramfs.
+define vm_initramfs
+	scripts/mkinitramfs-vm.sh -o $@ -i tests/vm/init.sh -f $(1):/xenback.ko \
 	  $(if $(VM_PERF),-l $(VM_PERF):/usr/bin/perf) \
 	  $(foreach t,$(VM_TESTS),-f $(t):/tests/$(notdir $(t))) \
 	  -f $(VM_NOMOD):/tests/nomod/test-libops \
 	  -f $(VM_BENCH):/bench/bench-notify -f $(VM_CTL):/bin/xenbackctl \
-	  $(foreach m,$(VM_MODS),-f $(m):/mod/$(notdir $(m)))
+	  $(foreach m,$(2),-f $(m):/mod/$(notdir $(m)))
+endef
+$(VM_DIR)/initramfs.cpio: tests/vm/init.sh scripts/mkinitramfs-vm.sh kmod/xenback.ko $(VM_TESTS) $(VM_BENCH) $(VM_CTL)
+	$(call vm_initramfs,kmod/xenback.ko,$(VM_MODS))
 
 VM_DEPS := $(VM_DIR)/vmlinux $(VM_DIR)/initramfs.cpio
 
@@ -84,4 +88,39 @@ bench-notify:
 	@echo "bench-notify: missing $(VM_MISSING)" >&2; exit 1
 CHECK_DEPS  += $(VM_DIR)/skip-vm.sh
 CHECK_TESTS += $(VM_DIR)/skip-vm.sh
+endif
+
+# ------------------------------------------------------------ vm-debug tier
+# The same programs on a debug kernel (KASAN, KFENCE, lockdep, kmemleak, ...)
+# built once per machine from linux-source-6.1 (scripts/debug-kernel.sh,
+# cached under /var/cache/xenback), the module built against it.
+#   make vm-debug-check
+VMD_DIR     := $(B)/vm-debug
+VMD_MISSING := $(strip $(VM_MISSING) $(if $(wildcard /usr/src/linux-source-6.1.tar.xz),,linux-source-6.1))
+.PHONY: vm-debug-check $(VMD_DIR)/kdir.new
+ifeq ($(VMD_MISSING),)
+# The cached build tree's path; rewritten only when it changes.
+$(VMD_DIR)/kdir.new:
+	@mkdir -p $(@D)
+	scripts/debug-kernel.sh > $@
+$(VMD_DIR)/kdir: $(VMD_DIR)/kdir.new
+	@cmp -s $< $@ || cp $< $@
+$(VMD_DIR)/bzImage: $(VMD_DIR)/kdir
+	cp "$$(cat $<)/arch/x86/boot/bzImage" $@
+# Built in a copy (kbuild writes next to the sources; kmod/ keeps Debian's).
+$(VMD_DIR)/xenback.ko: $(VMD_DIR)/kdir $(KMOD_SRC)
+	rm -rf $(VMD_DIR)/mod && mkdir -p $(VMD_DIR)/mod/kmod $(VMD_DIR)/mod/uapi
+	cp kmod/Kbuild kmod/*.c kmod/*.h $(VMD_DIR)/mod/kmod/ && cp uapi/*.h $(VMD_DIR)/mod/uapi/
+	$(MAKE) -C "$$(cat $<)" M=$(abspath $(VMD_DIR))/mod/kmod KCFLAGS=-Werror modules
+	cp $(VMD_DIR)/mod/kmod/xenback.ko $@
+$(VMD_DIR)/initramfs.cpio: tests/vm/init.sh scripts/mkinitramfs-vm.sh $(VMD_DIR)/xenback.ko $(VM_TESTS) $(VM_BENCH) $(VM_CTL)
+	$(call vm_initramfs,$(VMD_DIR)/xenback.ko,)
+VMD_DEPS := $(VMD_DIR)/bzImage $(VMD_DIR)/initramfs.cpio
+vm-debug-check: $(VMD_DEPS)
+	@scripts/run-tap.sh vm-debug tests/vm/vm-debug-tier.sh
+CHECK_DEPS  += $(VMD_DEPS)
+CHECK_TESTS += tests/vm/vm-debug-tier.sh
+else
+vm-debug-check:
+	@echo "vm-debug-check: missing $(VMD_MISSING)" >&2; exit 1
 endif
