@@ -49,10 +49,19 @@ $(VM_CTL): $(VM_CTL_SRC) userspace/tools/xenbackctl/stats.h uapi/xenback.h
 VM_KVER     := $(patsubst /boot/vmlinuz-%,%,$(VM_BZIMAGE))
 VM_MODS     := $(wildcard $(addprefix /lib/modules/$(VM_KVER)/kernel/drivers/,block/brd.ko md/dm-mod.ko md/dm-delay.ko))
 
+# xb_pollq.ko: a test device (tests/vm/pollq) for test-races: a file polling
+# on more wait queues than any stock one, freed with POLLFREE. Built in its
+# folder against the kernel the VM boots, like kmod/.
+VM_POLLQ    := tests/vm/pollq/xb_pollq.ko
+$(VM_POLLQ): tests/vm/pollq/xb_pollq.c tests/vm/pollq/xb_pollq.h tests/vm/pollq/Kbuild
+	@test -n "$(KDIR)" || { echo "xb_pollq: no kernel headers (set KDIR)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/vm/pollq KCFLAGS=-Werror modules
+VM_MODS     += $(VM_POLLQ)
+
 # perf (linux-perf), with its libraries, when installed: test-perf SKIPs without.
 VM_PERF     := $(wildcard /usr/bin/perf)
 
-$(VM_DIR)/initramfs.cpio: tests/vm/init.sh scripts/mkinitramfs-vm.sh kmod/xenback.ko $(VM_TESTS) $(VM_BENCH) $(VM_CTL)
+$(VM_DIR)/initramfs.cpio: tests/vm/init.sh scripts/mkinitramfs-vm.sh kmod/xenback.ko $(VM_TESTS) $(VM_BENCH) $(VM_CTL) $(VM_POLLQ)
 	scripts/mkinitramfs-vm.sh -o $@ -i tests/vm/init.sh -f kmod/xenback.ko:/xenback.ko \
 	  $(if $(VM_PERF),-l $(VM_PERF):/usr/bin/perf) \
 	  $(foreach t,$(VM_TESTS),-f $(t):/tests/$(notdir $(t))) \
