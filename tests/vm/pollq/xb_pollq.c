@@ -168,4 +168,5 @@ module_init(pq_init);
 module_exit(pq_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("xenback vm tier: a test device polling on many wait queues, freed with POLLFREE");
+MODULE_DESCRIPTION(
+	"xenback vm tier: a test device polling on many wait queues, freed with POLLFREE");

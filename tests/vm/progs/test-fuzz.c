@@ -224,13 +224,33 @@ static void test_fuzz(uint64_t seed)
 	       THREADS * ITER, THREADS);
 }
 
-/* The module still works afterwards. */
+/* The module still works afterwards: the fuzzed contexts unbind what the
+ * fuzz left bound (binds outnumber the unbinds that find a port, so a
+ * context may be full), then bind, notify and deliver. */
 static void test_after(void)
 {
-	uint32_t pa, pb;
+	uint32_t pa, pb, i;
+	int k, left[2] = { 0, 0 }, full[2];
 
 	xb_xenback_close(&ctx[2]);
-	tap_eq(xb_xenback_bind_loopback(&ctx[0], ctx[1].fd, &pa, &pb), 0, "the module still binds after the fuzz");
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < 2 * XENBACK_MAX_PORTS; i++)
+			left[k] += xb_xenback_unbind(&ctx[k], XENBACK_LOOPBACK_PORT_BASE + i) == 0;
+	tap_diag("loopback ports the fuzz left bound: %d and %d (of %u each at most)", left[0],
+		 left[1], XENBACK_MAX_PORTS);
+	for (k = 0; k < 2; k++) {
+		full[k] = 0;
+		while (full[k] < 2 * (int)XENBACK_MAX_PORTS &&
+		       xb_xenback_bind_loopback(&ctx[k], -1, &pa, &pb) == 0)
+			full[k] += 2;
+		for (i = 0; i < 2 * XENBACK_MAX_PORTS; i++)
+			xb_xenback_unbind(&ctx[k], XENBACK_LOOPBACK_PORT_BASE + i);
+	}
+	tap_ok(full[0] == (int)XENBACK_MAX_PORTS && full[1] == (int)XENBACK_MAX_PORTS,
+	       "emptied, each fuzzed context binds %u ports again (%d, %d): its port count is "
+	       "intact", XENBACK_MAX_PORTS, full[0], full[1]);
+	tap_eq(xb_xenback_bind_loopback(&ctx[0], ctx[1].fd, &pa, &pb), 0,
+	       "the module still binds after the fuzz");
 	vt_skip(&ctx[1], 1024);
 	xb_xenback_set_ring(&ctx[1], pb, NULL, NULL);
 	xb_xenback_set_eventfd(&ctx[1], pb, -1);

@@ -45,7 +45,10 @@ static int raw_notify(int fd, const uint32_t *eoi, unsigned int ne, const uint32
 		      unsigned int nn)
 {
 	struct xenback_notify n = {
-		.eoi = (uintptr_t)eoi, .notify = (uintptr_t)ntf, .eoi_count = ne, .notify_count = nn,
+		.eoi = (uintptr_t)eoi,
+		.notify = (uintptr_t)ntf,
+		.eoi_count = ne,
+		.notify_count = nn,
 	};
 
 	return t_ret(ioctl(fd, XENBACK_IOCTL_NOTIFY, &n));
@@ -127,7 +130,8 @@ static void test_close_own_fd(void)
 	held = vt_module_refcnt();
 	tap_ok(asleep && held == base + 2,
 	       "close() of the fd a thread sleeps on in NOTIFY: its ioctl still holds the context "
-	       "(refcnt %d, %d before)", held, base);
+	       "(refcnt %d, %d before)",
+	       held, base);
 	tap_eq(xb_xenback_notify(&y, b), 0, "the peer notifies the closed fd's port");
 	returned = vt_sleeper_join(&s);
 	tap_ok(returned && s.ret == 1, "and the sleeper returns 1 pending (%d)", s.ret);
@@ -195,7 +199,8 @@ static void test_peer_close_under_sleeper(void)
 	tap_eq(xb_xenback_notify(&x, a), 0, "the sleeper's side notifies its orphaned port: 0");
 	vt_open(&z);
 	vt_pair(&x, &z, &c, &d);
-	tap_eq(xb_xenback_notify(&z, d), 0, "a new peer binds to the sleeper's context and notifies");
+	tap_eq(xb_xenback_notify(&z, d), 0,
+	       "a new peer binds to the sleeper's context and notifies");
 	returned = vt_sleeper_join(&s);
 	tap_ok(returned && s.ret == 1, "the sleeper returns 1 pending (%d)", s.ret);
 	xb_xenback_take(&x, &got, 1);
@@ -212,7 +217,7 @@ struct teardown {
 	int x, y;
 	uint32_t a, b; /* a in x, b in y */
 	volatile int stop;
-	int bad;       /* flooder results other than 0, EINVAL, EBADF */
+	int bad; /* flooder results other than 0, EINVAL, EBADF */
 	long sent;
 };
 
@@ -305,25 +310,27 @@ static void test_teardown_orders(void)
 		close(e2);
 	}
 	tap_diag("sleeper results: FD_READY %d, 1 pending %d, EINTR %d, EBADF %d, other %d; "
-		 "%ld notifies from the flooders", res[0], res[1], res[2], res[3], res[4], sent);
+		 "%ld notifies from the flooders",
+		 res[0], res[1], res[2], res[3], res[4], sent);
 	tap_ok(hung == 0 && res[4] == 0 && bad == 0 && fbad == 0,
 	       "%d rounds of UNBIND, close of the sleeper's fd and of the peer's, in six orders, "
 	       "under a sleeper and a flooding peer: every sleeper returned, only expected results "
 	       "(hung %d, unexpected %d, unbind errors %d, flooder errors %d)",
 	       TEARDOWN_ITER, hung, res[4], bad, fbad);
-	tap_eq(vt_module_refcnt(), base, "every context of those rounds released (refcnt %d)", base);
+	tap_eq(vt_module_refcnt(), base, "every context of those rounds released (refcnt %d)",
+	       base);
 }
 
 /* ------------------------------------------------------------ unbind vs notify */
 
-#define SLOTS       64
-#define REBINDS     3000
-#define NOTIFIERS   2
+#define SLOTS 64
+#define REBINDS 3000
+#define NOTIFIERS 2
 
 struct churn {
 	struct xb_xenback x, y;
-	uint32_t slot[SLOTS];          /* ports of x, 0 none */
-	uint32_t yslot[SLOTS];         /* y's ends of cross pairs (binder only) */
+	uint32_t slot[SLOTS]; /* ports of x, 0 none */
+	uint32_t yslot[SLOTS]; /* y's ends of cross pairs (binder only) */
 	uint32_t sring[2] __attribute__((aligned(8)));
 	int efd;
 	volatile int stop;
@@ -520,7 +527,8 @@ static int fill(struct xb_xenback *x, int *err)
 	uint32_t a, b;
 	int n = 0;
 
-	while ((*err = xb_xenback_bind_loopback(x, -1, &a, &b)) == 0 && n < 2 * (int)XENBACK_MAX_PORTS)
+	while ((*err = xb_xenback_bind_loopback(x, -1, &a, &b)) == 0 &&
+	       n < 2 * (int)XENBACK_MAX_PORTS)
 		n += 2;
 	return n;
 }
@@ -551,10 +559,12 @@ static void test_unbind_vs_notify(void)
 		 "stats %ld done; %ld events taken",
 		 c->binds_x, c->binds_y, c->unbind_ok, c->unbind_einval, c->notify_ok,
 		 c->notify_einval, c->other_ok, c->taken);
-	tap_ok(c->bad == 0, "%d rebinds of %d slots against %d notify/re-arm threads, a second "
+	tap_ok(c->bad == 0,
+	       "%d rebinds of %d slots against %d notify/re-arm threads, a second "
 	       "unbinder and a drainer in one context: only 0 and EINVAL (%ld others: %ld %ld %ld "
-	       "%ld)", REBINDS, SLOTS, NOTIFIERS, c->bad, c->bad_errno[0], c->bad_errno[1],
-	       c->bad_errno[2], c->bad_errno[3]);
+	       "%ld)",
+	       REBINDS, SLOTS, NOTIFIERS, c->bad, c->bad_errno[0], c->bad_errno[1], c->bad_errno[2],
+	       c->bad_errno[3]);
 	tap_ok(c->notify_ok > 0 && c->unbind_ok > 0, "both sides ran (%ld notifies, %ld unbinds)",
 	       c->notify_ok, c->unbind_ok);
 	sx = sweep(&c->x);
@@ -565,13 +575,15 @@ static void test_unbind_vs_notify(void)
 	       c->unbind_ok, sx, c->binds_x);
 	tap_ok(sy + c->unbinds_y == c->binds_y,
 	       "y held exactly its ends of the cross pairs: %ld unbound by the binder + %ld left = "
-	       "%ld bound", c->unbinds_y, sy, c->binds_y);
+	       "%ld bound",
+	       c->unbinds_y, sy, c->binds_y);
 	nx = fill(&c->x, &ex);
 	ny = fill(&c->y, &ey);
 	tap_ok(nx == (int)XENBACK_MAX_PORTS && ex == -ENOSPC && ny == (int)XENBACK_MAX_PORTS &&
-	       ey == -ENOSPC,
+		       ey == -ENOSPC,
 	       "afterwards each context binds %u ports again, then ENOSPC (x %d %d, y %d %d): the "
-	       "port count is intact", XENBACK_MAX_PORTS, nx, ex, ny, ey);
+	       "port count is intact",
+	       XENBACK_MAX_PORTS, nx, ex, ny, ey);
 	xb_xenback_close(&c->x);
 	xb_xenback_close(&c->y);
 	close(c->efd);
@@ -629,8 +641,8 @@ static int churn_contexts(int round)
 
 static void test_genl_dump_race(void)
 {
-	struct dumps *d = mmap(NULL, sizeof(*d), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			       -1, 0);
+	struct dumps *d =
+		mmap(NULL, sizeof(*d), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	int rounds = 0, bad = 0, rc, base = vt_module_refcnt();
 	pid_t pid;
 
@@ -649,10 +661,12 @@ static void test_genl_dump_race(void)
 	__atomic_store_n(&d->stop, 1, __ATOMIC_RELEASE);
 	rc = wait_child(pid);
 	tap_diag("%d xenbackctl stats runs (half --json) during %d rounds of 3 contexts with 320 "
-		 "ports bound, unbound and closed", d->runs, rounds);
+		 "ports bound, unbound and closed",
+		 d->runs, rounds);
 	tap_ok(rc == 0 && d->runs >= DUMPS && d->fails == 0 && d->bad_json == 0,
 	       "genl stats dumps racing binds, unbinds and closes: every dump succeeded "
-	       "(runs %d, failed %d, bad JSON %d, child %d)", d->runs, d->fails, d->bad_json, rc);
+	       "(runs %d, failed %d, bad JSON %d, child %d)",
+	       d->runs, d->fails, d->bad_json, rc);
 	tap_eq(bad, 0, "and every bind, notify and unbind of the churning side succeeded");
 	tap_eq(vt_module_refcnt(), base, "refcnt back to %d", base);
 	munmap(d, sizeof(*d));
@@ -690,7 +704,8 @@ static void test_fifo(void)
 	close(fd);
 	unlink(path);
 	vt_sleeper_interrupt(&s);
-	tap_ok(asleep && s.ret == -EINTR, "the FIFO closed under the sleeper, then a signal: EINTR");
+	tap_ok(asleep && s.ret == -EINTR,
+	       "the FIFO closed under the sleeper, then a signal: EINTR");
 	xb_xenback_close(&x);
 	tap_eq(vt_module_refcnt(), base, "refcnt back to %d", base);
 }
@@ -742,8 +757,8 @@ static void test_many_heads(void)
 		tap_ok(bad == 0 && left == 0,
 		       "WAIT_FD on a file polling on %lu wait queues: asleep, then FD_READY when "
 		       "woken through the first queue, the last%s; left every queue (waiting on "
-		       "queues 0x%x, after 0x%x)", heads[h],
-		       heads[h] > 2 ? ", or readiness alone" : "", (unsigned int)mask,
+		       "queues 0x%x, after 0x%x)",
+		       heads[h], heads[h] > 2 ? ", or readiness alone" : "", (unsigned int)mask,
 		       (unsigned int)left);
 	}
 	xb_xenback_close(&x);
@@ -823,7 +838,8 @@ static void test_pollfree_race(void)
 	}
 	tap_ok(hung == 0 && bad == 0,
 	       "%d rounds of POLLFREE racing the sleeper's wake-up by an event: each returned 1 "
-	       "(hung %d, other %d)", POLLFREE_RACES, hung, bad);
+	       "(hung %d, other %d)",
+	       POLLFREE_RACES, hung, bad);
 	xb_xenback_close(&x);
 	xb_xenback_close(&y);
 }
@@ -862,7 +878,8 @@ static void test_signalfd(void)
 	returned = vt_sleeper_join(&s);
 	tap_ok(asleep && returned && s.ret == XENBACK_NOTIFY_FD_READY,
 	       "WAIT_FD on a signalfd whose maker thread exited: a signal to the process wakes "
-	       "it, FD_READY (0x%x)", (unsigned int)s.ret);
+	       "it, FD_READY (0x%x)",
+	       (unsigned int)s.ret);
 	tap_eq(read(m.fd, &si, sizeof(si)), (long)sizeof(si), "and the signalfd reads the signal");
 	close(m.fd);
 	xb_xenback_close(&x);
@@ -899,7 +916,10 @@ static int send_fd(int sock, int fd)
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, b = 0;
 	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
 	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 
@@ -915,7 +935,10 @@ static int recv_fd(int sock)
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, b;
 	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
 	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *cm;
 	int fd = -1;
@@ -1078,7 +1101,8 @@ static void test_unprivileged(void)
 			 (int)st.st_uid, (int)st.st_gid);
 	tap_eq(as_nobody(nobody_open), 0,
 	       "uid/gid 65534 without capabilities: /dev/null opens, %s is refused "
-	       "(EACCES/EPERM)", XB_DEV);
+	       "(EACCES/EPERM)",
+	       XB_DEV);
 	tap_eq(as_nobody(nobody_stats), 0,
 	       "and xenbackctl stats is refused the genl dump (CAP_NET_ADMIN)");
 }

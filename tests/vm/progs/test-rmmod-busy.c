@@ -52,8 +52,8 @@ static bool module_works(void)
 	if (xb_xenback_open(&x))
 		return false;
 	ok = xb_xenback_bind_loopback(&x, -1, &a, &b) == 0 && xb_xenback_notify(&x, a) == 0 &&
-	     xb_xenback_kick_wait(&x, NULL, 0, NULL, 0, -1) == 1 && xb_xenback_take(&x, &got, 1) == 1 &&
-	     got == b;
+	     xb_xenback_kick_wait(&x, NULL, 0, NULL, 0, -1) == 1 &&
+	     xb_xenback_take(&x, &got, 1) == 1 && got == b;
 	xb_xenback_close(&x);
 	return ok;
 }
