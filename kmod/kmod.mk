@@ -11,3 +11,4 @@ kmod/xenback.ko: $(KMOD_SRC)
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod KCFLAGS=-Werror modules
 kmod-clean:
 	@test -z "$(KDIR)" || $(MAKE) -s -C $(KDIR) M=$(CURDIR)/kmod clean
+	@test -z "$(KDIR)" || $(MAKE) -s -C $(KDIR) M=$(CURDIR)/tests/vm/pollq clean

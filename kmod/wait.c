@@ -42,22 +42,30 @@ struct xb_fdwait {
 static int xb_fdwait_wake(wait_queue_entry_t *wq, unsigned int mode, int sync, void *key)
 {
 	struct xb_fdwait_entry *e = container_of(wq, struct xb_fdwait_entry, wq);
+	bool pollfree = key_to_poll(key) & POLLFREE;
+	int ret;
 
 	WRITE_ONCE(e->w->fired, true);
-	if (key_to_poll(key) & POLLFREE) {
+	if (pollfree)
+		WRITE_ONCE(e->w->overflow, true);
+	ret = default_wake_function(wq, mode, sync, key);
+	if (pollfree) {
 		/*
 		 * The queue's head is about to be freed (after an RCU grace
 		 * period) while the file lives on (PSI triggers, signalfd,
 		 * binder: wake_up_pollfree()). Leave it now, under its lock,
 		 * and poll the file every tick from here on (as epoll and
 		 * aio do: xb_fdwait_remove() then skips the head).
+		 * This comes last: once head is NULL the waiter may return
+		 * without taking this queue's lock, and its stack, which
+		 * holds e and wq, be reused. Until then its
+		 * xb_fdwait_remove() waits for the lock we hold.
 		 */
 		list_del_init(&wq->entry);
-		WRITE_ONCE(e->w->overflow, true);
 		/* Pairs with the acquire in xb_fdwait_remove(). */
 		smp_store_release(&e->head, NULL);
 	}
-	return default_wake_function(wq, mode, sync, key);
+	return ret;
 }
 
 static void xb_fdwait_remove(struct xb_fdwait_entry *e)

@@ -49,6 +49,15 @@ $(VM_CTL): $(VM_CTL_SRC) userspace/tools/xenbackctl/stats.h uapi/xenback.h
 VM_KVER     := $(patsubst /boot/vmlinuz-%,%,$(VM_BZIMAGE))
 VM_MODS     := $(wildcard $(addprefix /lib/modules/$(VM_KVER)/kernel/drivers/,block/brd.ko md/dm-mod.ko md/dm-delay.ko))
 
+# xb_pollq.ko: a test device (tests/vm/pollq) for test-races: a file polling
+# on more wait queues than any stock one, freed with POLLFREE. Built in its
+# folder against the kernel the VM boots, like kmod/.
+VM_POLLQ    := tests/vm/pollq/xb_pollq.ko
+$(VM_POLLQ): tests/vm/pollq/xb_pollq.c tests/vm/pollq/xb_pollq.h tests/vm/pollq/Kbuild
+	@test -n "$(KDIR)" || { echo "xb_pollq: no kernel headers (set KDIR)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/vm/pollq KCFLAGS=-Werror modules
+VM_MODS     += $(VM_POLLQ)
+
 # perf (linux-perf), with its libraries, when installed: test-perf SKIPs without.
 VM_PERF     := $(wildcard /usr/bin/perf)
 
@@ -61,7 +70,7 @@ define vm_initramfs
 	  -f $(VM_BENCH):/bench/bench-notify -f $(VM_CTL):/bin/xenbackctl \
 	  $(foreach m,$(2),-f $(m):/mod/$(notdir $(m)))
 endef
-$(VM_DIR)/initramfs.cpio: tests/vm/init.sh scripts/mkinitramfs-vm.sh kmod/xenback.ko $(VM_TESTS) $(VM_BENCH) $(VM_CTL)
+$(VM_DIR)/initramfs.cpio: tests/vm/init.sh scripts/mkinitramfs-vm.sh kmod/xenback.ko $(VM_TESTS) $(VM_BENCH) $(VM_CTL) $(VM_POLLQ)
 	$(call vm_initramfs,kmod/xenback.ko,$(VM_MODS))
 
 VM_DEPS := $(VM_DIR)/vmlinux $(VM_DIR)/initramfs.cpio
@@ -113,8 +122,14 @@ $(VMD_DIR)/xenback.ko: $(VMD_DIR)/kdir $(KMOD_SRC)
 	cp kmod/Kbuild kmod/*.c kmod/*.h $(VMD_DIR)/mod/kmod/ && cp uapi/*.h $(VMD_DIR)/mod/uapi/
 	$(MAKE) -C "$$(cat $<)" M=$(abspath $(VMD_DIR))/mod/kmod KCFLAGS=-Werror modules
 	cp $(VMD_DIR)/mod/kmod/xenback.ko $@
-$(VMD_DIR)/initramfs.cpio: tests/vm/init.sh scripts/mkinitramfs-vm.sh $(VMD_DIR)/xenback.ko $(VM_TESTS) $(VM_BENCH) $(VM_CTL)
-	$(call vm_initramfs,$(VMD_DIR)/xenback.ko,)
+# test-races' poll-queue module, against the debug kernel too.
+$(VMD_DIR)/xb_pollq.ko: $(VMD_DIR)/kdir tests/vm/pollq/xb_pollq.c tests/vm/pollq/xb_pollq.h tests/vm/pollq/Kbuild
+	rm -rf $(VMD_DIR)/pollq && mkdir -p $(VMD_DIR)/pollq
+	cp tests/vm/pollq/Kbuild tests/vm/pollq/*.c tests/vm/pollq/*.h $(VMD_DIR)/pollq/
+	$(MAKE) -C "$$(cat $<)" M=$(abspath $(VMD_DIR))/pollq KCFLAGS=-Werror modules
+	cp $(VMD_DIR)/pollq/xb_pollq.ko $@
+$(VMD_DIR)/initramfs.cpio: tests/vm/init.sh scripts/mkinitramfs-vm.sh $(VMD_DIR)/xenback.ko $(VMD_DIR)/xb_pollq.ko $(VM_TESTS) $(VM_BENCH) $(VM_CTL)
+	$(call vm_initramfs,$(VMD_DIR)/xenback.ko,$(VMD_DIR)/xb_pollq.ko)
 VMD_DEPS := $(VMD_DIR)/bzImage $(VMD_DIR)/initramfs.cpio
 vm-debug-check: $(VMD_DEPS)
 	@scripts/run-tap.sh vm-debug tests/vm/vm-debug-tier.sh

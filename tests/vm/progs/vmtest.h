@@ -12,13 +12,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -133,6 +138,142 @@ static inline int vt_run(char *out, size_t len, char *const argv[], int with_std
 	close(pfd[0]);
 	waitpid(pid, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* xenback.ko's reference count (/sys/module/xenback/refcnt): one per open
+ * context (file), which a mapping or an ioctl in progress keeps alive past
+ * close(); -1 if unreadable. */
+static inline int vt_module_refcnt(void)
+{
+	FILE *f = fopen("/sys/module/xenback/refcnt", "r");
+	int n = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+/* Is thread tid of this process asleep (state S) in ioctl(2)? */
+static inline bool vt_asleep_in_ioctl(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	bool in_ioctl = false, asleep = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	f = fopen(path, "r");
+	if (f) {
+		in_ioctl = fgets(buf, sizeof(buf), f) && atoi(buf) == SYS_ioctl &&
+			   buf[0] >= '0' && buf[0] <= '9';
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	f = fopen(path, "r");
+	if (f) {
+		/* "tid (comm) S ...": the state follows the last ')' */
+		if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
+			asleep = p[2] == 'S';
+		fclose(f);
+	}
+	return in_ioctl && asleep;
+}
+
+/* A thread sleeping in XENBACK_IOCTL_NOTIFY with XENBACK_NOTIFY_WAIT (and
+ * WAIT_FD on wait_fd when >= 0), while the test closes and unbinds things
+ * under it. Its result is ret (or -errno); it writes the eventfd done when
+ * it returns. SIGUSR1 (no SA_RESTART) ends its wait with EINTR. */
+struct vt_sleeper {
+	pthread_t thread;
+	int fd, wait_fd, done, ret;
+	pid_t tid;
+	int signals;                   /* SIGUSR1s vt_sleeper_join sent */
+};
+
+static inline void vt_sleeper_sigusr1(int sig)
+{
+	(void)sig;
+}
+
+static inline void *vt_sleeper_main(void *arg)
+{
+	struct vt_sleeper *s = arg;
+	struct xenback_notify n = { .flags = XENBACK_NOTIFY_WAIT };
+	uint64_t one = 1;
+
+	if (s->wait_fd >= 0) {
+		n.flags |= XENBACK_NOTIFY_WAIT_FD;
+		n.wait_fd = s->wait_fd;
+	}
+	__atomic_store_n(&s->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	s->ret = t_ret(ioctl(s->fd, XENBACK_IOCTL_NOTIFY, &n));
+	if (write(s->done, &one, sizeof(one)) != sizeof(one))
+		abort();
+	return NULL;
+}
+
+/* Starts the sleeper on fd; with wait_asleep, returns once it sleeps in the
+ * ioctl (false if it did not get there in 10 s). */
+static inline bool vt_sleeper_start(struct vt_sleeper *s, int fd, int wait_fd, bool wait_asleep)
+{
+	struct sigaction sa = { .sa_handler = vt_sleeper_sigusr1 };
+	pid_t tid;
+	int i;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->wait_fd = wait_fd;
+	s->done = eventfd(0, EFD_CLOEXEC);
+	if (s->done < 0 || pthread_create(&s->thread, NULL, vt_sleeper_main, s))
+		t_bail("start a sleeper thread");
+	if (!wait_asleep)
+		return true;
+	for (i = 0; i < 10000; i++) {
+		tid = __atomic_load_n(&s->tid, __ATOMIC_ACQUIRE);
+		if (tid && vt_asleep_in_ioctl(tid))
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/* Has the sleeper returned (within ms)? */
+static inline bool vt_sleeper_returned(struct vt_sleeper *s, int ms)
+{
+	struct pollfd p = { .fd = s->done, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1;
+}
+
+/* Joins the sleeper: true if it returned by itself within 20 s (a hang
+ * otherwise); then SIGUSR1 until it returns, so the test goes on. */
+static inline bool vt_sleeper_join(struct vt_sleeper *s)
+{
+	bool by_itself = vt_sleeper_returned(s, 20000);
+
+	while (!vt_sleeper_returned(s, 100)) {
+		pthread_kill(s->thread, SIGUSR1);
+		s->signals++;
+	}
+	pthread_join(s->thread, NULL);
+	close(s->done);
+	return by_itself;
+}
+
+/* Ends a sleeper with SIGUSR1 (sent until it returns: a signal sent before
+ * it entered the ioctl is lost) and joins it. */
+static inline void vt_sleeper_interrupt(struct vt_sleeper *s)
+{
+	while (!vt_sleeper_returned(s, 0)) {
+		pthread_kill(s->thread, SIGUSR1);
+		s->signals++;
+		vt_sleeper_returned(s, 10);
+	}
+	pthread_join(s->thread, NULL);
+	close(s->done);
 }
 
 #endif
