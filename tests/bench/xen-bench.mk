@@ -4,7 +4,8 @@
 #   make bench-notify-xen   dom0 ping-pong: /dev/xenback vs libxenevtchn
 #   make bench-xen          both in one boot, then tests/bench/RESULTS.md's figures and plot
 # Knobs (environment): XB_BENCH_RUNTIME (12 s, as in the issue), XB_BENCH_RAMP (2 s), XB_BENCH_REPS (3),
-# XB_BENCH_SIZE_MB (64), XB_XEN_VERBOSE=1 (console to stderr).
+# XB_BENCH_SIZE_MB (64), XB_BENCH_BACKING (tmpfs; raw: a brd block device per
+# backend, blkback as phy with no loop device), XB_XEN_VERBOSE=1 (console to stderr).
 XB_BENCH_B := $(B)/xen-bench
 XB_BENCH_SRC := $(wildcard tests/bench/xen/*)
 

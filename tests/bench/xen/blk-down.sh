@@ -11,5 +11,5 @@ pid=$(cat $BW/xenbackd.pid 2>/dev/null)
 wait_for 10 sh -c "! kill -0 $pid"; point $? "bench: xenbackd exits"
 grep -iE 'error|warn' $W/xenbackd.log | head -n 10 | sed 's/^/# xenbackd: /'
 tail -n 5 /var/log/xen/qemu-dm-xbq.log 2>/dev/null | sed 's/^/# qemu-dm-xbq: /'
-losetup -d "$(cat "$BW/loop")" 2>/dev/null
+[ -s "$BW/loop" ] && losetup -d "$(cat "$BW/loop")" 2>/dev/null
 exit 0

@@ -6,8 +6,11 @@
 #        -xen-attach -machine xenpv ...), created before xenbackd runs;
 #   xbx: xvda backendtype=qdisk routed to xenbackd (xenback-dm), xvdb
 #        backendtype=phy on xen-blkback over a loop device.
-# Every disk is a file of the same size on dom0's tmpfs. Only one fio runs at a
-# time; the other domU idles in every run alike.
+# The disks (XB_BENCH_BACKING): tmpfs (default), a file of the same size each
+# on dom0's tmpfs, blkback over a loop device; raw, a brd block device each
+# (/dev/ram1 xenbackd, /dev/ram2 blkback as phy with no loop device, /dev/ram3
+# qdisk), as an NVMe partition or an LVM volume would be. Only one fio runs
+# at a time; the other domU idles in every run alike.
 # shellcheck source=../../xen/dom0-lib.sh
 . /xen/tests/dom0-lib.sh
 # knobs from the kernel command line (xb.env.XB_BENCH_RUNTIME=4 ...)
@@ -20,6 +23,8 @@ mkdir -p $BW
 # SIZE_MB, REPS, BACKENDS: used by the scripts that source this file.
 # shellcheck disable=SC2034
 SIZE_MB=${XB_BENCH_SIZE_MB:-64}
+# shellcheck disable=SC2034
+BACKING=${XB_BENCH_BACKING:-tmpfs}
 RT=${XB_BENCH_RUNTIME:-12}    # fio --runtime (s), after RAMP s of --ramp_time
 RAMP=${XB_BENCH_RAMP:-2}
 # shellcheck disable=SC2034

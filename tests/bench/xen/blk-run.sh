@@ -11,7 +11,7 @@ while [ "$r" -lt "$REPS" ]; do
 	for be in $BACKENDS; do run_one "$be" "$WL"; done
 done
 read -r iw ic < $BW/idle
-awk -v wl="$WL" -v iw="$iw" -v ic="$ic" '
+awk -v wl="$WL" -v iw="$iw" -v ic="$ic" -v backing="$BACKING" '
 	function median(a, n,   i, j, t) {
 		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
 		return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
@@ -31,9 +31,9 @@ awk -v wl="$WL" -v iw="$iw" -v ic="$ic" '
 			printf "# %s %s: %d runs, median iops %d, median dom0 us/io %.1f\n", wl, be, n[be], I[be], U[be]
 		}
 		if (!n["xenback"] || !n["blkback"] || !n["qdisk"]) { print "not ok - bench: " wl ": runs missing"; exit }
-		printf "BENCH blk-%s xenback_iops=%d blkback_iops=%d qdisk_iops=%d xenback_us_per_io=%.1f blkback_us_per_io=%.1f qdisk_us_per_io=%.1f iops_over_blkback=%.2f iops_over_qdisk=%.2f cpu_vs_blkback=%.2f cpu_vs_qdisk=%.2f\n",
+		printf "BENCH blk-%s xenback_iops=%d blkback_iops=%d qdisk_iops=%d xenback_us_per_io=%.1f blkback_us_per_io=%.1f qdisk_us_per_io=%.1f iops_over_blkback=%.2f iops_over_qdisk=%.2f cpu_vs_blkback=%.2f cpu_vs_qdisk=%.2f backing=%s\n",
 			wl, I["xenback"], I["blkback"], I["qdisk"], U["xenback"], U["blkback"], U["qdisk"],
-			I["xenback"] / I["blkback"], I["xenback"] / I["qdisk"], U["xenback"] / U["blkback"], U["xenback"] / U["qdisk"]
+			I["xenback"] / I["blkback"], I["xenback"] / I["qdisk"], U["xenback"] / U["blkback"], U["xenback"] / U["qdisk"], backing
 		print "ok - bench: " wl
 	}' $BW/runs
 exit 0

@@ -2,10 +2,21 @@
 # bench-blk, setup: the two domUs and the idle rate of dom0.
 # shellcheck source=blk-lib.sh
 . /xen/bench/blk-lib.sh
-for f in xb q k; do dd if=/dev/zero of="$BW/$f.img" bs=1M count="$SIZE_MB" 2>/dev/null; done
+# disk_of <xb|q|k>: the backing of xenbackd's, qdisk's, blkback's disk
+disk_of() {
+	case $BACKING in
+	raw) case $1 in xb) echo /dev/ram1 ;; k) echo /dev/ram2 ;; q) echo /dev/ram3 ;; esac ;;
+	*) echo "$BW/$1.img" ;;
+	esac
+}
+for f in xb q k; do
+	# written whole first: a brd page is allocated on its first write
+	dd if=/dev/zero of="$(disk_of $f)" bs=1M count="$SIZE_MB" 2>/dev/null
+	point $? "bench: $BACKING backing: $(disk_of $f), $SIZE_MB MiB written"
+done
 # 1. the qdisk peer first: QEMU only serves its own domain's backend/qdisk,
 #    xenbackd (not started yet) never sees this disk in Initialising.
-bench_cfg xbq "format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=$BW/q.img"
+bench_cfg xbq "format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=$(disk_of q)"
 t0=$(now)
 guest_create xbq; point $? "bench: xl create xbq (qdisk peer: QEMU 7.2 started by libxl) ($(since "$t0") s)"
 guest_ready xbq 120; point $? "bench: xbq booted"
@@ -23,12 +34,17 @@ env ${XB_BENCH_XENBACKD_ENV:-XB_NONE=1} xenbackd --types qdisk --foreground --lo
 note "bench: xenbackd environment: ${XB_BENCH_XENBACKD_ENV:-(default)}"
 echo $! > $BW/xenbackd.pid
 wait_for 10 test -S /run/xenback/xenbackd.sock; point $? "bench: xenbackd up"
-loop=$(losetup -f)
-losetup "$loop" "$BW/k.img"; point $? "bench: loop device $loop on the blkback file"
-echo "$loop" > "$BW/loop"
+if [ "$BACKING" = raw ]; then
+	kdev=$(disk_of k) # blkback on the device itself: its best configuration
+	: > "$BW/loop"
+else
+	kdev=$(losetup -f)
+	losetup "$kdev" "$(disk_of k)"; point $? "bench: loop device $kdev on the blkback file"
+	echo "$kdev" > "$BW/loop"
+fi
 XB_EXTRA_CFG='device_model_override = "/usr/lib/xenback/xenback-dm"' bench_cfg xbx \
-	"format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=$BW/xb.img" \
-	"format=raw,vdev=xvdb,access=rw,backendtype=phy,script=/xen/tests/hotplug-block,target=$loop"
+	"format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=$(disk_of xb)" \
+	"format=raw,vdev=xvdb,access=rw,backendtype=phy,script=/xen/tests/hotplug-block,target=$kdev"
 t0=$(now)
 guest_create xbx; point $? "bench: xl create xbx (xenbackd + blkback disks) ($(since "$t0") s)"
 guest_ready xbx 120; point $? "bench: xbx booted"

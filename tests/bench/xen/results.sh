@@ -14,6 +14,11 @@ awk '$2 ~ /^blk-/ {
 	w = $2; sub(/^blk-/, "", w)
 	print w, v["xenback_iops"], v["blkback_iops"], v["qdisk_iops"], v["xenback_us_per_io"], v["blkback_us_per_io"], v["qdisk_us_per_io"]
 }' "$dir/bench.txt" > "$dat"
+# the disks' backing (BENCH ... backing=): blkback is on a loop device
+# except on raw block devices
+backing=$(sed -n 's/.* backing=\([a-z0-9]*\).*/\1/p' "$dir/bench.txt" | head -n 1)
+kb="xen-blkback (loop)"
+[ "$backing" = raw ] && kb="xen-blkback (phy)"
 if command -v gnuplot >/dev/null && [ -s "$dat" ]; then
 	gnuplot <<GP
 set terminal pngcairo size 1100,480 font ",10"
@@ -27,12 +32,12 @@ set grid ytics
 set key top right
 set yrange [0:*]
 set title "IOPS (4 KiB QD32 random; 1 MiB QD8 sequential)"
-plot "$dat" using 2:xtic(1) title "xenbackd" lc rgb "#1b9e77", '' using 3 title "xen-blkback (loop)" lc rgb "#7570b3", '' using 4 title "QEMU qdisk" lc rgb "#d95f02"
+plot "$dat" using 2:xtic(1) title "xenbackd" lc rgb "#1b9e77", '' using 3 title "$kb" lc rgb "#7570b3", '' using 4 title "QEMU qdisk" lc rgb "#d95f02"
 set title "dom0 CPU per I/O, µs, log scale (Xen accounting, idle subtracted)"
 set logscale y
 set yrange [100:*]
 set key top left
-plot "$dat" using 5:xtic(1) title "xenbackd" lc rgb "#1b9e77", '' using 6 title "xen-blkback (loop)" lc rgb "#7570b3", '' using 7 title "QEMU qdisk" lc rgb "#d95f02"
+plot "$dat" using 5:xtic(1) title "xenbackd" lc rgb "#1b9e77", '' using 6 title "$kb" lc rgb "#7570b3", '' using 7 title "QEMU qdisk" lc rgb "#d95f02"
 unset multiplot
 GP
 	echo "results: $png" >&2
@@ -41,7 +46,7 @@ fi
 blk=$(mktemp)
 {
 	echo "<!-- figures: written by tests/bench/xen/results.sh; edit outside the markers -->"
-	echo "Last run: $(date -u -r "$dir/bench.txt" '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), \`make bench-xen\` (runtime ${XB_BENCH_RUNTIME:-12} s after a ${XB_BENCH_RAMP:-2} s ramp, ${XB_BENCH_REPS:-3} interleaved repetitions, ${XB_BENCH_SIZE_MB:-64} MiB disks)."
+	echo "Last run: $(date -u -r "$dir/bench.txt" '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), \`make bench-xen\` (runtime ${XB_BENCH_RUNTIME:-12} s after a ${XB_BENCH_RAMP:-2} s ramp, ${XB_BENCH_REPS:-3} interleaved repetitions, ${XB_BENCH_SIZE_MB:-64} MiB disks, backing ${backing:-tmpfs})."
 	echo
 	echo '```'
 	cat "$dir/bench.txt"

@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/../../.." && pwd)
 dir=$1 glob=$2
 log=$dir/console.log
 env=
-for v in XB_BENCH_RUNTIME XB_BENCH_RAMP XB_BENCH_REPS XB_BENCH_SIZE_MB XB_BENCH_XENBACKD_ENV; do
+for v in XB_BENCH_RUNTIME XB_BENCH_RAMP XB_BENCH_REPS XB_BENCH_SIZE_MB XB_BENCH_XENBACKD_ENV XB_BENCH_BACKING; do
 	[ -n "${!v:-}" ] && env="$env xb.env.$v=${!v}"
 done
 verbose=()
