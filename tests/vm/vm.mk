@@ -116,18 +116,22 @@ $(VMD_DIR)/kdir: $(VMD_DIR)/kdir.new
 	@cmp -s $< $@ || cp $< $@
 $(VMD_DIR)/bzImage: $(VMD_DIR)/kdir
 	cp "$$(cat $<)/arch/x86/boot/bzImage" $@
-# Built in a copy (kbuild writes next to the sources; kmod/ keeps Debian's).
+# vmd_kbuild <source dir> <copy under $(VMD_DIR)>: a module built against
+# the debug kernel in a copy of its sources (kbuild writes next to them; the
+# vm tier's builds stay as they are), then copied to the target.
+define vmd_kbuild
+	rm -rf $(VMD_DIR)/$(2) && mkdir -p $(VMD_DIR)/$(2)
+	cp $(1)/Kbuild $(1)/*.c $(1)/*.h $(VMD_DIR)/$(2)/
+	$(MAKE) -C "$$(cat $<)" M=$(abspath $(VMD_DIR))/$(2) KCFLAGS=-Werror modules
+	cp $(VMD_DIR)/$(2)/$(notdir $@) $@
+endef
+# xenback.ko; its Kbuild finds uapi/ one level up, copied there too.
 $(VMD_DIR)/xenback.ko: $(VMD_DIR)/kdir $(KMOD_SRC)
-	rm -rf $(VMD_DIR)/mod && mkdir -p $(VMD_DIR)/mod/kmod $(VMD_DIR)/mod/uapi
-	cp kmod/Kbuild kmod/*.c kmod/*.h $(VMD_DIR)/mod/kmod/ && cp uapi/*.h $(VMD_DIR)/mod/uapi/
-	$(MAKE) -C "$$(cat $<)" M=$(abspath $(VMD_DIR))/mod/kmod KCFLAGS=-Werror modules
-	cp $(VMD_DIR)/mod/kmod/xenback.ko $@
+	mkdir -p $(VMD_DIR)/mod/uapi && cp uapi/*.h $(VMD_DIR)/mod/uapi/
+	$(call vmd_kbuild,kmod,mod/kmod)
 # test-races' poll-queue module, against the debug kernel too.
 $(VMD_DIR)/xb_pollq.ko: $(VMD_DIR)/kdir tests/vm/pollq/xb_pollq.c tests/vm/pollq/xb_pollq.h tests/vm/pollq/Kbuild
-	rm -rf $(VMD_DIR)/pollq && mkdir -p $(VMD_DIR)/pollq
-	cp tests/vm/pollq/Kbuild tests/vm/pollq/*.c tests/vm/pollq/*.h $(VMD_DIR)/pollq/
-	$(MAKE) -C "$$(cat $<)" M=$(abspath $(VMD_DIR))/pollq KCFLAGS=-Werror modules
-	cp $(VMD_DIR)/pollq/xb_pollq.ko $@
+	$(call vmd_kbuild,tests/vm/pollq,pollq)
 $(VMD_DIR)/initramfs.cpio: tests/vm/init.sh scripts/mkinitramfs-vm.sh $(VMD_DIR)/xenback.ko $(VMD_DIR)/xb_pollq.ko $(VM_TESTS) $(VM_BENCH) $(VM_CTL)
 	$(call vm_initramfs,$(VMD_DIR)/xenback.ko,$(VMD_DIR)/xb_pollq.ko)
 VMD_DEPS := $(VMD_DIR)/bzImage $(VMD_DIR)/initramfs.cpio

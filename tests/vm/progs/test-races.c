@@ -353,14 +353,21 @@ static void count_bad(struct churn *c, int r)
 		c->bad_errno[n] = r;
 }
 
-static void count_unbind(struct churn *c, int r)
+/* A call's result: 0 and EINVAL (a port another thread unbound) counted,
+ * anything else a bad one. */
+static void tally(struct churn *c, int r, long *ok, long *einval)
 {
 	if (r == 0)
-		add(&c->unbind_ok, 1);
+		add(ok, 1);
 	else if (r == -EINVAL)
-		add(&c->unbind_einval, 1);
+		add(einval, 1);
 	else
 		count_bad(c, r);
+}
+
+static void count_unbind(struct churn *c, int r)
+{
+	tally(c, r, &c->unbind_ok, &c->unbind_einval);
 }
 
 /* Rebinds slots: unbind what a slot pair holds, bind a new pair there. */
@@ -452,13 +459,7 @@ static void *churn_notifier(void *arg)
 				 (rnd32(&seed) % 4 ? 0 : XENBACK_EOI_SPURIOUS);
 		for (j = 0; j < nn; j++)
 			ntf[j] = c->slot[rnd32(&seed) % SLOTS];
-		r = raw_notify(c->x.fd, eoi, ne, ntf, nn);
-		if (r == 0)
-			add(&c->notify_ok, 1);
-		else if (r == -EINVAL)
-			add(&c->notify_einval, 1);
-		else
-			count_bad(c, r);
+		tally(c, raw_notify(c->x.fd, eoi, ne, ntf, nn), &c->notify_ok, &c->notify_einval);
 		p = c->slot[rnd32(&seed) % SLOTS];
 		switch (rnd32(&seed) % 16) {
 		case 0:
