@@ -330,6 +330,7 @@ int xb_evtchn_bind_loopback(struct xb_ctx *ctx, struct xb_ctx *peer_ctx,
 	trace_bind(ba->port, XENBACK_DOMID_LOOPBACK, XENBACK_PORT_LOOPBACK);
 	trace_bind(bb->port, XENBACK_DOMID_LOOPBACK, XENBACK_PORT_LOOPBACK);
 	xb_unlock_pair(ctx, peer_ctx);
+	xb_test_window();
 	return 0;
 
 err_unlock:
@@ -409,11 +410,11 @@ int xb_evtchn_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
 	if (ret)
 		goto err_close;
 	/* The handler may run at once: Xen marks a new port pending. */
-	irq = bind_evtchn_to_irqhandler_lateeoi(p->port, xb_xen_interrupt, 0,
-						"xenback", p);
+	irq = xb_bind_irq(p->port, xb_xen_interrupt, p);
 	if (irq < 0) {
 		ret = irq;
 		xa_release(&ctx->xen, p->port);
+		xb_test_window();
 		xb_evtchn_close_if_ours(bind.local_port, domid, remote_port);
 		goto err_unlock;
 	}
@@ -425,6 +426,7 @@ int xb_evtchn_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
 	*bound = (struct xb_bound){ .port = bind.local_port, .gen = p->gen };
 	trace_bind(bound->port, domid, XENBACK_PORT_INTERDOMAIN);
 	mutex_unlock(&ctx->mutex);
+	xb_test_window();
 	return 0;
 
 err_close:

@@ -171,7 +171,8 @@ static long xb_ioctl_notify(struct xb_ctx *ctx, void __user *arg)
 
 	if (copy_from_user(&nt, arg, sizeof(nt)))
 		return -EFAULT;
-	if (nt.flags & ~(XENBACK_NOTIFY_WAIT | XENBACK_NOTIFY_WAIT_FD))
+	if (nt.flags & ~(XENBACK_NOTIFY_WAIT | XENBACK_NOTIFY_WAIT_FD) ||
+	    nt.reserved[0] || nt.reserved[1])
 		return -EINVAL;
 	if ((nt.flags & XENBACK_NOTIFY_WAIT_FD) ? !(nt.flags & XENBACK_NOTIFY_WAIT) : nt.wait_fd != 0)
 		return -EINVAL;
@@ -233,6 +234,8 @@ static long xb_ioctl_set_eventfd(struct xb_ctx *ctx, void __user *arg)
 
 	if (copy_from_user(&s, arg, sizeof(s)))
 		return -EFAULT;
+	if (s.flags || s.pad)
+		return -EINVAL;
 	if (s.fd < -1)
 		return -EBADF;
 	return xb_evtchn_set_eventfd(ctx, s.port, s.fd);

@@ -21,6 +21,7 @@
 #define XENBACK_KMOD_H
 
 #include <linux/atomic.h>
+#include <linux/interrupt.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -29,6 +30,8 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
+
+#include <xen/events.h>
 
 #include "uapi/xenback.h" /* -I.. in the repo; uapi/ copied in for DKMS */
 
@@ -134,6 +137,21 @@ long xb_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 /* affinity.c */
 void xb_affinity_bind(struct xb_ctx *ctx, struct xb_evtchn *p);
 void xb_affinity_follow(struct xb_ctx *ctx);
+
+/* test_hooks.c (XENBACK_TEST_HOOKS builds only) */
+#ifdef XENBACK_TEST_HOOKS
+void xb_test_window(void);
+int xb_bind_irq(u32 port, irq_handler_t handler, void *data);
+#else
+static inline void xb_test_window(void)
+{
+}
+
+static inline int xb_bind_irq(u32 port, irq_handler_t handler, void *data)
+{
+	return bind_evtchn_to_irqhandler_lateeoi(port, handler, 0, "xenback", data);
+}
+#endif
 
 /* wait.c */
 struct file *xb_wait_file_get(int fd);      /* ERR_PTR(-EBADF/-EINVAL) */

@@ -52,12 +52,38 @@ if [ -n "$results" ]; then
 	args+=(-serial "file:$results")
 fi
 
+# A guest that panicked and did not reset (seen with the debug kernel: a
+# KFENCE panic left QEMU running until the timeout) is stopped 20 s after
+# its panic message.
+panic_watch() {
+	local seen=0
+	while kill -0 "$1" 2>/dev/null; do
+		if [ "$seen" = 0 ] && grep -q 'Kernel panic - not syncing' "$console" 2>/dev/null; then
+			seen=$SECONDS
+		fi
+		if [ "$seen" != 0 ] && [ $((SECONDS - seen)) -ge 20 ]; then
+			echo "vm-run.sh: the guest panicked and did not reset: stopped" >&2
+			kill "$1"
+			return
+		fi
+		sleep 2
+	done
+}
+
 if [ "$verbose" = 1 ]; then
 	timeout -k 5 "$timeout" "$qemu" "${args[@]}" "${extra[@]}" </dev/null 2>&1 | tee "$console" >&2
 	rc=${PIPESTATUS[0]}
 else
-	timeout -k 5 "$timeout" "$qemu" "${args[@]}" "${extra[@]}" </dev/null >"$console" 2>&1
+	timeout -k 5 "$timeout" "$qemu" "${args[@]}" "${extra[@]}" </dev/null >"$console" 2>&1 &
+	qpid=$!
+	wpid=
+	if [ -f "$console" ]; then
+		panic_watch "$qpid" &
+		wpid=$!
+	fi
+	wait "$qpid"
 	rc=$?
+	[ -n "$wpid" ] && kill "$wpid" 2>/dev/null
 fi
 [ "$rc" = 124 ] && echo "vm-run.sh: timed out after ${timeout}s" >&2
 exit "$rc"

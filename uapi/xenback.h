@@ -65,8 +65,15 @@
 
 #define XENBACK_DEVICE_NAME "xenback" /* /dev/xenback, mode 0600 */
 
-/* Bumped on any incompatible change; additions are feature bits. */
-#define XENBACK_ABI_VERSION 1u
+/*
+ * Bumped on any incompatible change; additions are feature bits, and every
+ * argument structure has flags, padding or reserved words that must be zero
+ * today, so a later version can give them a meaning without a new command.
+ * ABI 2: XENBACK_IOCTL_SET_EVENTFD gained flags and padding (16 bytes),
+ * XENBACK_IOCTL_NOTIFY reserved words (48 bytes); both command numbers
+ * changed with their sizes, and ABI 1's are ENOTTY.
+ */
+#define XENBACK_ABI_VERSION 2u
 
 /* Features (struct xenback_version.features). */
 #define XENBACK_F_LOOPBACK    (1u << 0) /* XENBACK_IOCTL_BIND_LOOPBACK */
@@ -188,8 +195,8 @@ struct xenback_unbind {
  * or'ed with XENBACK_NOTIFY_FD_READY if wait_fd was readable on return.
  * Errors: EFAULT a vector is unreadable; E2BIG a count > XENBACK_MAX_VEC;
  * EINVAL a port not bound in this context, unknown flags, wait_fd without
- * the flag, or wait_fd a file that cannot be polled or a /dev/xenback
- * context; EBADF wait_fd is not open.
+ * the flag, wait_fd a file that cannot be polled or a /dev/xenback
+ * context, or a reserved word not 0; EBADF wait_fd is not open.
  */
 struct xenback_notify {
 	__u64 eoi;
@@ -198,6 +205,7 @@ struct xenback_notify {
 	__u32 notify_count;
 	__u32 flags;
 	__s32 wait_fd;
+	__u64 reserved[2]; /* 0 */
 };
 #define XENBACK_EOI_SPURIOUS    (1u << 31)
 #define XENBACK_NOTIFY_WAIT     (1u << 0)
@@ -209,12 +217,16 @@ struct xenback_notify {
  * XENBACK_IOCTL_SET_EVENTFD - deliver a port's events to an eventfd (the
  * counter grows by one per delivered event) instead of the pending ring,
  * like KVM's irqfd. The port still masks on delivery: re-arm it as usual.
- * in: port; fd: an eventfd, or -1 to detach (back to the ring).
- * Errors: EINVAL unknown port or fd not an eventfd; EBADF bad fd.
+ * in: port; fd: an eventfd, or -1 to detach (back to the ring); flags 0;
+ * pad 0.
+ * Errors: EINVAL unknown port, fd not an eventfd, flags or pad not 0; EBADF
+ * bad fd.
  */
 struct xenback_set_eventfd {
 	__u32 port;
 	__s32 fd;
+	__u32 flags;
+	__u32 pad;
 };
 #define XENBACK_IOCTL_SET_EVENTFD \
 	_IOW(XENBACK_IOC_MAGIC, 0x05, struct xenback_set_eventfd)
@@ -342,8 +354,8 @@ XENBACK_ASSERT_SIZE(struct xenback_version, 32);
 XENBACK_ASSERT_SIZE(struct xenback_bind_interdomain, 16);
 XENBACK_ASSERT_SIZE(struct xenback_bind_loopback, 16);
 XENBACK_ASSERT_SIZE(struct xenback_unbind, 8);
-XENBACK_ASSERT_SIZE(struct xenback_notify, 32);
-XENBACK_ASSERT_SIZE(struct xenback_set_eventfd, 8);
+XENBACK_ASSERT_SIZE(struct xenback_notify, 48);
+XENBACK_ASSERT_SIZE(struct xenback_set_eventfd, 16);
 XENBACK_ASSERT_SIZE(struct xenback_set_ring, 24);
 XENBACK_ASSERT_SIZE(struct xenback_restrict_domid, 8);
 XENBACK_ASSERT_SIZE(struct xenback_port_stats, 56);

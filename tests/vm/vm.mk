@@ -122,7 +122,7 @@ $(VMD_DIR)/bzImage: $(VMD_DIR)/kdir
 define vmd_kbuild
 	rm -rf $(VMD_DIR)/$(2) && mkdir -p $(VMD_DIR)/$(2)
 	cp $(1)/Kbuild $(1)/*.c $(1)/*.h $(VMD_DIR)/$(2)/
-	$(MAKE) -C "$$(cat $<)" M=$(abspath $(VMD_DIR))/$(2) KCFLAGS=-Werror modules
+	$(MAKE) -C "$$(cat $<)" M=$(abspath $(VMD_DIR))/$(2) KCFLAGS=-Werror XENBACK_TEST_HOOKS=y modules
 	cp $(VMD_DIR)/$(2)/$(notdir $@) $@
 endef
 # xenback.ko; its Kbuild finds uapi/ one level up, copied there too.

@@ -23,6 +23,7 @@ int main(void)
 	memset(&v, 0xa5, sizeof(v));
 	tap_eq(t_ret(ioctl(x.fd, XENBACK_IOCTL_VERSION, &v)), 0, "VERSION succeeds");
 	tap_eq(v.abi_version, XENBACK_ABI_VERSION, "abi_version");
+	tap_eq(v.abi_version, 2, "ABI 2 (SET_EVENTFD flags and padding, NOTIFY reserved words)");
 	tap_ok((v.features & (XENBACK_F_LOOPBACK | XENBACK_F_EVENTFD | XENBACK_F_RING | XENBACK_F_RESTRICT |
 			    XENBACK_F_NOTIFY_WAIT | XENBACK_F_GENL_STATS |
 			    XENBACK_F_PORT_STATS)) ==
@@ -40,8 +41,8 @@ int main(void)
 	for (i = 0; i < 13; i++)
 		zero &= x.sh->pad[i] == 0;
 	tap_ok(zero, "shared header padding is zero");
-	tap_ok(sizeof(struct xenback_notify) == 32 && sizeof(struct xenback_port_stats) == 56 &&
-		     sizeof(struct xenback_set_ring) == 24,
+	tap_ok(sizeof(struct xenback_notify) == 48 && sizeof(struct xenback_port_stats) == 56 &&
+		     sizeof(struct xenback_set_ring) == 24 && sizeof(struct xenback_set_eventfd) == 16,
 	     "structure sizes match the 32/64-bit invariant layout");
 	xb_xenback_close(&x);
 	return tap_done();

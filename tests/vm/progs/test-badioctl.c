@@ -30,6 +30,46 @@ static void test_unknown_commands(struct xb_xenback *x)
 	t_errno(ioctl(x->fd, _IOR('T', 0x00, struct xenback_version), 0), ENOTTY, "foreign magic: ENOTTY");
 	t_errno(ioctl(x->fd, _IOW(XENBACK_IOC_MAGIC, 0x04, uint64_t), 0), ENOTTY, "known number, wrong size: ENOTTY");
 	t_errno(ioctl(x->fd, 0x5401 /* TCGETS */, &c), ENOTTY, "a tty ioctl: ENOTTY");
+	/* ABI 1's numbers (the sizes were 8 and 32 bytes) are gone */
+	t_errno(ioctl(x->fd, _IOW(XENBACK_IOC_MAGIC, 0x05, uint64_t), 0), ENOTTY,
+		"ABI 1 SET_EVENTFD (8 bytes): ENOTTY");
+	t_errno(ioctl(x->fd, _IOW(XENBACK_IOC_MAGIC, 0x04, uint64_t[4]), 0), ENOTTY,
+		"ABI 1 NOTIFY (32 bytes): ENOTTY");
+}
+
+/* ABI 2's room: SET_EVENTFD flags and padding, NOTIFY reserved words, all
+ * 0 today (EINVAL otherwise, before anything takes effect). */
+static void test_reserved_fields(struct xb_xenback *x, struct xb_xenback *y, uint32_t pa,
+				 uint32_t pb)
+{
+	struct xenback_set_eventfd se;
+	struct xenback_notify n;
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	uint64_t cnt = 0;
+	int k;
+
+	memset(&se, 0, sizeof(se));
+	se.port = pb;
+	se.fd = efd;
+	se.flags = 1;
+	t_errno(ioctl(y->fd, XENBACK_IOCTL_SET_EVENTFD, &se), EINVAL, "SET_EVENTFD flags: EINVAL");
+	se.flags = 0;
+	se.pad = 1;
+	t_errno(ioctl(y->fd, XENBACK_IOCTL_SET_EVENTFD, &se), EINVAL, "SET_EVENTFD non-zero padding: EINVAL");
+	se.pad = 0;
+	tap_eq(t_ret(ioctl(y->fd, XENBACK_IOCTL_SET_EVENTFD, &se)), 0, "SET_EVENTFD with them 0 attaches");
+	se.fd = -1;
+	tap_eq(t_ret(ioctl(y->fd, XENBACK_IOCTL_SET_EVENTFD, &se)), 0, "and -1 detaches");
+	for (k = 0; k < 2; k++) {
+		memset(&n, 0, sizeof(n));
+		n.notify = (uintptr_t)&pa;
+		n.notify_count = 1;
+		n.reserved[k] = 1ull << (k ? 63 : 0);
+		t_errno(ioctl(x->fd, XENBACK_IOCTL_NOTIFY, &n), EINVAL, "NOTIFY reserved[%d] not 0: EINVAL", k);
+	}
+	tap_eq(xb_xenback_avail(y), 0, "and nothing was notified");
+	tap_ok(read(efd, &cnt, sizeof(cnt)) < 0 && errno == EAGAIN, "nor signalled to the detached eventfd");
+	close(efd);
 }
 
 /* EFAULT for every command with a bad argument pointer */
@@ -163,6 +203,7 @@ int main(void)
 	test_unknown_commands(&x);
 	test_bad_pointers(&x);
 	test_notify_vectors(&x, &y, pa, pb);
+	test_reserved_fields(&x, &y, pa, pb);
 	test_bind_loopback(&x);
 	test_unbind_stats(&x, &y, pa, pb);
 	test_full(&x, &y);

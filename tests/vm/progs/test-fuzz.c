@@ -109,6 +109,8 @@ static void random_arg(struct fuzzer *f, uint8_t *arg, size_t len, unsigned long
 			}
 			/* an eventfd, another fd, a closed one, or garbage */
 			n->wait_fd = rnd(f) % 4 ? 0 : rnd(f) % 2 ? efd : (int32_t)(rnd(f) % 8) - 1;
+			if (rnd(f) % 8) /* mostly 0, so the deep paths run */
+				memset(n->reserved, 0, sizeof(n->reserved));
 		} else if (cmd == XENBACK_IOCTL_SET_RING) {
 			struct xenback_set_ring *s = (void *)arg;
 
@@ -117,6 +119,8 @@ static void random_arg(struct fuzzer *f, uint8_t *arg, size_t len, unsigned long
 			s->req_cons = (uintptr_t)ptrs[rnd(f) % 6];
 		} else if (cmd == XENBACK_IOCTL_SET_EVENTFD) {
 			w[1] = rnd(f) % 2 ? (uint32_t)efd : (uint32_t)(rnd(f) % 8) - 1;
+			w[2] = rnd(f) % 8 ? 0 : (uint32_t)rnd(f); /* flags */
+			w[3] = rnd(f) % 8 ? 0 : (uint32_t)rnd(f); /* pad */
 		} else if (cmd == XENBACK_IOCTL_RESTRICT_DOMID) {
 			/* loopback binds ignore it; a context restricted stays usable */
 			w[0] = rnd(f) % 2 ? (uint32_t)(rnd(f) % 8) : (uint32_t)rnd(f);

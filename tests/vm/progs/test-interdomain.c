@@ -138,6 +138,76 @@ static void test_close_bound(struct chan *c)
 	tap_ok(u > 0 && r >= 0, "a context closed with a bound interdomain port");
 }
 
+#define PARAM "/sys/module/xenback/parameters/"
+
+static bool set_param(const char *name, const char *val)
+{
+	char path[128];
+	int fd;
+	bool ok;
+
+	snprintf(path, sizeof(path), PARAM "%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	ok = fd >= 0 && write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+struct failing_bind {
+	struct xb_xenback *x;
+	int u;
+	int ret;
+};
+
+static void *bind_failing(void *p)
+{
+	struct failing_bind *fb = p;
+
+	fb->ret = xb_xenback_bind_interdomain(fb->x, 0, (uint32_t)fb->u);
+	return NULL;
+}
+
+/*
+ * A bind whose irq setup fails after Linux closed the channel (as
+ * bind_evtchn_to_irqhandler_lateeoi() does when request_irq() fails) must
+ * not close the port number again: Xen may have given it to another binder
+ * meanwhile. The module's test hooks fail the irq setup (test_fail_irq)
+ * and hold the bind in that window (test_window_ms); there, this test takes
+ * an unbound port from /dev/xen/evtchn, which gets the lowest free number:
+ * the one just closed.
+ */
+static void test_failed_irq(struct xb_xenback *x, struct chan *c)
+{
+	struct ioctl_evtchn_bind_unbound_port ub = { .remote_domain = 0 };
+	struct failing_bind fb = { .x = x };
+	pthread_t t;
+	int u1, r;
+
+	if (access(PARAM "test_fail_irq", F_OK) != 0) {
+		tap_skip("failed irq setup", "the module has no test hooks (a DKMS build)");
+		return;
+	}
+	fb.u = ioctl(c->efd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &ub);
+	tap_ok(fb.u > 0 && set_param("test_fail_irq", "1") && set_param("test_window_ms", "1500"),
+	       "a port to bind (%d); the next irq setup fails, and its bind waits 1.5 s after", fb.u);
+	pthread_create(&t, NULL, bind_failing, &fb);
+	usleep(500 * 1000);
+	u1 = ioctl(c->efd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &ub);
+	tap_ok(u1 > 0, "meanwhile another binder takes an unbound port: %d", u1);
+	pthread_join(t, NULL);
+	tap_eq(fb.ret, -ENOMEM, "the bind fails with the irq setup's error");
+	r = xb_xenback_bind_interdomain(x, 0, (uint32_t)u1);
+	tap_ok(r > 0, "the other binder's port is still open: it can be bound (%d)", r);
+	if (r > 0)
+		xb_xenback_unbind(x, (uint32_t)r);
+	r = xb_xenback_bind_interdomain(x, 0, (uint32_t)fb.u);
+	tap_ok(r > 0, "the failed bind's remote end is unbound again and bindable (%d)", r);
+	if (r > 0)
+		xb_xenback_unbind(x, (uint32_t)r);
+	set_param("test_fail_irq", "0");
+}
+
 static void with_xen(struct xb_xenback *x)
 {
 	struct chan c;
@@ -146,6 +216,7 @@ static void with_xen(struct xb_xenback *x)
 	test_events(x, &c);
 	test_suppression(x, &c);
 	test_close_bound(&c);
+	test_failed_irq(x, &c);
 	close(c.efd);
 }
 

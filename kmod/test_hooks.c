@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test hooks, in the project's own build only (kmod.mk defines
+ * XENBACK_TEST_HOOKS; a DKMS build has none of this). Two module
+ * parameters let the vm and xen tiers reach paths that otherwise need
+ * unlucky timing or a failure Linux offers no way to cause:
+ *
+ *   test_window_ms  the next bind to reach a race window sleeps this long
+ *                   there (once; the parameter goes back to 0): after a
+ *                   bind is published and the context's lock dropped
+ *                   (another thread may unbind the port now), or after a
+ *                   failed irq setup closed the channel, before the module
+ *                   decides whether to close it (Xen may give the number to
+ *                   another binder now). Default 0.
+ *   test_fail_irq   the next N interdomain binds fail as Linux's
+ *                   bind_evtchn_to_irqhandler_lateeoi() fails when
+ *                   request_irq() does: the irq torn down, the channel
+ *                   closed, an error returned. Default 0.
+ */
+#include <linux/atomic.h>
+#include <linux/delay.h>
+#include <linux/moduleparam.h>
+#include <xen/events.h>
+
+#include "xenback_kmod.h"
+
+static unsigned int test_window_ms;
+module_param(test_window_ms, uint, 0600);
+MODULE_PARM_DESC(test_window_ms, "test hook: the next bind sleeps this long in its race window (ms, once)");
+
+static int test_fail_irq;
+module_param(test_fail_irq, int, 0600);
+MODULE_PARM_DESC(test_fail_irq, "test hook: fail the next N interdomain irq setups");
+
+void xb_test_window(void)
+{
+	unsigned int ms = xchg(&test_window_ms, 0);
+
+	if (ms)
+		msleep(min(ms, 10000u));
+}
+
+int xb_bind_irq(u32 port, irq_handler_t handler, void *data)
+{
+	int irq = bind_evtchn_to_irqhandler_lateeoi(port, handler, 0, "xenback", data);
+	int n = READ_ONCE(test_fail_irq);
+
+	if (irq < 0 || n <= 0 || cmpxchg(&test_fail_irq, n, n - 1) != n)
+		return irq;
+	unbind_from_irqhandler(irq, data); /* closes the channel, as Linux's error path */
+	return -ENOMEM;
+}
