@@ -74,6 +74,7 @@ if [ "$verbose" = 1 ]; then
 	timeout -k 5 "$timeout" "$qemu" "${args[@]}" "${extra[@]}" </dev/null 2>&1 | tee "$console" >&2
 	rc=${PIPESTATUS[0]}
 else
+	[ -c "$console" ] || : >"$console" # there before the watch looks
 	timeout -k 5 "$timeout" "$qemu" "${args[@]}" "${extra[@]}" </dev/null >"$console" 2>&1 &
 	qpid=$!
 	wpid=
