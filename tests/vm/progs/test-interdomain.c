@@ -212,6 +212,30 @@ static void test_failed_irq(struct xb_xenback *x, struct chan *c)
 	set_param("test_fail_irq", "0");
 }
 
+/* XENBACK_IOCTL_RESTRICT_DOMID with real channels: a context restricted to
+ * another domain cannot bind dom0's port; one restricted to dom0 can. */
+static void test_restrict(struct chan *c)
+{
+	struct ioctl_evtchn_bind_unbound_port ub = { .remote_domain = 0 };
+	struct xenback_restrict_domid rd = { .domid = 7 };
+	struct xb_xenback y, z;
+	int u = ioctl(c->efd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &ub), r;
+
+	vt_open(&y);
+	vt_open(&z);
+	tap_eq(t_ret(ioctl(y.fd, XENBACK_IOCTL_RESTRICT_DOMID, &rd)), 0,
+	       "a context restricted to domain 7");
+	tap_eq(xb_xenback_bind_interdomain(&y, 0, (uint32_t)u), -EPERM,
+	       "cannot bind dom0's unbound port %d: EPERM", u);
+	rd.domid = 0;
+	tap_eq(t_ret(ioctl(z.fd, XENBACK_IOCTL_RESTRICT_DOMID, &rd)), 0,
+	       "a context restricted to domain 0");
+	r = xb_xenback_bind_interdomain(&z, 0, (uint32_t)u);
+	tap_ok(r > 0, "binds it (%d)", r);
+	xb_xenback_close(&y);
+	xb_xenback_close(&z);
+}
+
 static void with_xen(struct xb_xenback *x)
 {
 	struct chan c;
@@ -220,6 +244,7 @@ static void with_xen(struct xb_xenback *x)
 	test_events(x, &c);
 	test_suppression(x, &c);
 	test_close_bound(&c);
+	test_restrict(&c);
 	test_failed_irq(x, &c);
 	close(c.efd);
 }
