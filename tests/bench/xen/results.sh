@@ -24,7 +24,7 @@ plot() {
 	# blkback is on a loop device except on raw block devices
 	case $backing in raw) kb="xen-blkback (phy)" ;; ext4) kb="xen-blkback (loop, direct I/O)" ;; *) kb="xen-blkback (loop)" ;; esac
 	command -v gnuplot >/dev/null && [ -s "$dat" ] || return 0
-	gnuplot <<GP
+	gnuplot <<GP || { echo "results: no plot $png (gnuplot failed)" >&2; return 0; }
 set terminal pngcairo size 1100,480 font ",10"
 set output "$png"
 set multiplot layout 1,2 title "xenback vs xen-blkback vs QEMU qdisk — Xen 4.17 in QEMU (TCG), fio in a PV domU, medians, backing $backing"
@@ -78,8 +78,8 @@ trap 'rm -f "$blk" "$runs" "$prof"' EXIT
 			echo
 		fi
 		first=0
-		{ echo "== backing=$backing ($(date -u -r "$dir/bench.txt" '+%Y-%m-%d %H:%M UTC'))"; cat "$dir/runs.txt" 2>/dev/null; } >> "$runs"
-		{ echo "== backing=$backing ($(date -u -r "$dir/bench.txt" '+%Y-%m-%d %H:%M UTC'))"; cat "$dir/profile.txt" 2>/dev/null; } >> "$prof"
+		{ echo "== backing=$backing ($(date -u -r "$dir/bench.txt" '+%Y-%m-%d %H:%M UTC'))"; cat "$dir/runs.txt" 2>/dev/null || :; } >> "$runs"
+		{ echo "== backing=$backing ($(date -u -r "$dir/bench.txt" '+%Y-%m-%d %H:%M UTC'))"; cat "$dir/profile.txt" 2>/dev/null || :; } >> "$prof"
 	done
 	echo "Every run (dom0 CPU over the window, before the idle rate is subtracted): [xen-bench-runs.txt](xen-bench-runs.txt);"
 	echo "dom0 processes and perf profiles (cpu-clock, xenback:* counts) of one extra randread and seqread run per backend: [xen-bench-profile.txt](xen-bench-profile.txt)."
