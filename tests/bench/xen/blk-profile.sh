@@ -11,7 +11,8 @@
 . /xen/bench/blk-lib.sh
 command -v perf >/dev/null || { note "bench: no perf in dom0: no profile"; exit 0; }
 [ -s $BW/idle ] || exit 0
-RT=14 # long enough for the counters, the strace and the perf record below
+RT=20 # long enough for the counters, the strace and the perf record below
+# (14 s was not: under TCG the perf record of some runs outlasted fio)
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 for wl in profile-randread profile-seqread; do
 for be in $BACKENDS; do
