@@ -2,10 +2,14 @@
 # (included by the top Makefile; never part of `make check`, never asserts timings).
 #   make bench-blk          fio in a PV domU: xenbackd vs xen-blkback vs QEMU's qdisk
 #   make bench-notify-xen   dom0 ping-pong: /dev/xenback vs libxenevtchn
-#   make bench-xen          both in one boot, then tests/bench/RESULTS.md's figures and plot
+#   make bench-xen          one boot per backing (XB_BENCH_BACKINGS: raw ext4 tmpfs; the
+#                           first also runs bench-notify-xen), then tests/bench/RESULTS.md's
+#                           figures (the first backing leads) and plots
 # Knobs (environment): XB_BENCH_RUNTIME (12 s, as in the issue), XB_BENCH_RAMP (2 s), XB_BENCH_REPS (3),
-# XB_BENCH_SIZE_MB (64), XB_BENCH_BACKING (tmpfs; raw: a brd block device per
-# backend, blkback as phy with no loop device), XB_XEN_VERBOSE=1 (console to stderr).
+# XB_BENCH_SIZE_MB (64), XB_BENCH_BACKING for bench-blk (tmpfs: files on dom0's
+# tmpfs, blkback over a loop device; raw: a brd block device per backend,
+# blkback as phy with no loop device; ext4: files on ext4 over one brd device,
+# blkback over a loop device with direct I/O), XB_XEN_VERBOSE=1 (console to stderr).
 XB_BENCH_B := $(B)/xen-bench
 XB_BENCH_SRC := $(wildcard tests/bench/xen/*)
 
@@ -30,8 +34,15 @@ bench-blk: xen-bench-initramfs
 	@$(XB_BENCH_BOOT) '*bench-blk*'
 bench-notify-xen: xen-bench-initramfs
 	@$(XB_BENCH_BOOT) '*bench-notify*'
+# One boot per backing, each into $(XB_BENCH_B)/<backing>/; the figures of those
+# that printed BENCH lines, even if another failed (then the status says so).
+XB_BENCH_BACKINGS ?= raw ext4 tmpfs
 bench-xen: xen-bench-initramfs
-	@$(XB_BENCH_BOOT) '*bench-*' && tests/bench/xen/results.sh $(XB_BENCH_B)
+	@st=0; glob='*bench-*'; for b in $(XB_BENCH_BACKINGS); do \
+	  export XB_BENCH_BACKING=$$b XB_BENCH_OUT=$(XB_BENCH_B)/$$b; \
+	  $(XB_BENCH_BOOT) "$$glob" || st=1; glob='*bench-blk*'; \
+	done; \
+	tests/bench/xen/results.sh $(addprefix $(XB_BENCH_B)/,$(XB_BENCH_BACKINGS)) && exit $$st
 
 # In `make bench` when the xen tier can run here (tests/xen/xen.mk says what is missing).
 XB_BENCH_MISSING := $(strip $(XEN_MISSING) $(if $(shell command -v fio 2>/dev/null),,fio) \

@@ -12,4 +12,5 @@ wait_for 10 sh -c "! kill -0 $pid"; point $? "bench: xenbackd exits"
 grep -iE 'error|warn' $W/xenbackd.log | head -n 10 | sed 's/^/# xenbackd: /'
 tail -n 5 /var/log/xen/qemu-dm-xbq.log 2>/dev/null | sed 's/^/# qemu-dm-xbq: /'
 [ -s "$BW/loop" ] && losetup -d "$(cat "$BW/loop")" 2>/dev/null
+grep -q ' /mnt/xbbench ' /proc/mounts && umount /mnt/xbbench
 exit 0

@@ -37,7 +37,7 @@ params_of() { # workload -> rw bs iodepth
 	case $1 in
 	randread|profile-randread) echo randread 4k 32 ;;
 	randwrite) echo randwrite 4k 32 ;;
-	seqread) echo read 1M 8 ;;
+	seqread|profile-seqread) echo read 1M 8 ;;
 	seqwrite) echo write 1M 8 ;;
 	esac
 }
