@@ -8,6 +8,8 @@
 #include "tap.h"
 #include "helpers/simbus.h"
 
+extern unsigned long xb_test_clock_reads; /* the library's, XB_TEST_HOOKS */
+
 static double bringup(unsigned int n)
 {
 	struct xbt t;
@@ -72,6 +74,13 @@ int main(void)
 	xbt_settle(&t);
 	tap_ok(xenback_sim_requests_total(t.sim) <= 1, "frontend state event: <= 1 request (%llu)",
 	       (unsigned long long)xenback_sim_requests_total(t.sim));
+	/* The clock is a system call in a Xen PV domain (no vDSO clock):
+	 * a round that sets no deadline must not read it. */
+	xbt_settle(&t);
+	before = xb_test_clock_reads;
+	for (i = 0; i < 100; i++)
+		xenback_bus_run_once(t.bus, 0);
+	tap_eq(xb_test_clock_reads - before, 0, "100 idle rounds of the bus read the clock 0 times");
 	xbt_fini(&t);
 	return tap_done();
 }

@@ -221,11 +221,15 @@ static int watches(struct xenback_bus *bus)
 void xb_bus_arm_timer(struct xenback_bus *bus)
 {
 	struct itimerspec its = { 0 };
-	uint64_t now = xb_now_ns(), due = UINT64_MAX;
+	uint64_t now = 0, due = UINT64_MAX;
 
+	/* Called every round: the clock (a system call in a Xen PV domain,
+	 * which has no vDSO clock) is read only when a deadline is made. */
 	if (bus->retry_list || bus->rescan_pending) {
-		if (!bus->retry_due_ns) /* the list's first entry sets its turn */
+		if (!bus->retry_due_ns) { /* the list's first entry sets its turn */
+			now = xb_now_ns();
 			bus->retry_due_ns = now + (uint64_t)bus->cfg.retry_delay_ms * 1000000u;
+		}
 		due = bus->retry_due_ns;
 	} else {
 		bus->retry_due_ns = 0;
@@ -234,6 +238,8 @@ void xb_bus_arm_timer(struct xenback_bus *bus)
 		due = bus->hold_due_ns;
 	if (due == UINT64_MAX || (bus->timer_armed && bus->timer_due_ns <= due))
 		return;
+	if (!now)
+		now = xb_now_ns();
 	if (due <= now)
 		due = now + 1; /* an absolute time in the past fires at once */
 	its.it_value.tv_sec = (time_t)(due / 1000000000u);

@@ -203,6 +203,9 @@ void xb_log(struct xenback_bus *bus, int level, const char *fmt, ...)
 int xb_error(struct xenback_bus *bus, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 uint64_t xb_now_ns(void);
+#ifdef XB_TEST_HOOKS
+extern unsigned long xb_test_clock_reads;
+#endif
 /* True if n bytes at p are all zero (a public struct's reserved tail). */
 static inline bool xb_all_zero(const void *p, size_t n)
 {
