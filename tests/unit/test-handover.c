@@ -186,7 +186,26 @@ int main(void)
 	xenback_bus_free(t.bus);
 	tap_eq(xbt_be_state(&t, "vre", 1, 1), XENBACK_STATE_CONNECTED, "and frees without writing it");
 
-	/* ---- with one: Connected -> reattached, kept memory as it was */
+	/* ---- with one, a node no process of ours served (QEMU serves its own
+	 * domains' qdisk nodes): left alone */
+	memset(&vre, 0, sizeof(vre));
+	tap_eq(bus_up(&t, dir), 0, "a bus with state directory %s", dir);
+	tap_eq(vre.connect, 0,
+	       "a Connected node without our mark is not taken over (another backend's)");
+	tap_eq(xbt_be_state(&t, "vre", 1, 1), XENBACK_STATE_CONNECTED, "and is not written");
+	tap_ok(!xbt_exists(&t, "vre", 1, 1), "and has no record");
+	xenback_bus_free(t.bus);
+
+	/* ---- marked (as a process of ours with this directory leaves it):
+	 * Connected -> reattached, kept memory as it was */
+	{
+		char mark[256];
+		int fd;
+
+		snprintf(mark, sizeof(mark), "%s/vre-1-1.served", dir);
+		fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		tap_ok(fd >= 0 && close(fd) == 0, "vre 1/1 marked as served from this directory");
+	}
 	memset(&vre, 0, sizeof(vre));
 	tap_eq(bus_up(&t, dir), 0, "a bus with state directory %s", dir);
 	tap_eq(vre.connect, 1, "it takes over the Connected node: connect() once");

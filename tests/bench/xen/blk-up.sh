@@ -61,13 +61,11 @@ wait_for 60 xs_is "/local/domain/$id/device/vbd/51712/state" 4; point $? "bench:
 # what QEMU made of the disk: its size as the frontend will read it
 be=/local/domain/0/backend/qdisk/$id/51712
 note "bench: qdisk $be: params=$(xenstore-read "$be/params" 2>/dev/null) sectors=$(xenstore-read "$be/sectors" 2>/dev/null) sector-size=$(xenstore-read "$be/sector-size" 2>/dev/null)"
-# xenbackd takes over, when it starts, every backend/qdisk node it finds
-# past Initialising with no record of its own (its restart handover,
-# userspace/lib/core/handover.c) -- QEMU's too: it reattaches, cannot bind
-# the event channel QEMU holds, writes Closing, and xbq's blkfront marks its
-# disk dead (0 sectors). The node is marked as a record xenbackd declined,
-# as xenbackd itself marks one (generation.c), so xenbackd leaves it alone.
-xenstore-write "$be/xenback-record" declined; point $? "bench: xbq's disk marked for xenbackd to leave to QEMU"
+# xenbackd, started below, must leave this node alone: it takes over only
+# nodes a process of its own served (a "<type>-<domid>-<devid>.served" mark
+# in its state directory, userspace/lib/core/handover.c). Before that mark,
+# it took QEMU's node over, failed to bind the event channel QEMU holds and
+# wrote Closing: xbq's disk went dead (0 sectors). Checked after its start.
 # shellcheck disable=SC2009 # dom0's busybox has no pgrep
 qemu_ps=$(ps | grep -v grep | grep -o 'xen-qemu-system-i386.*' | cut -c1-150)
 [ -n "$qemu_ps" ]; point $? "bench: QEMU's qdisk is running ($qemu_ps)"
@@ -79,6 +77,9 @@ env ${XB_BENCH_XENBACKD_ENV:-XB_NONE=1} xenbackd --types qdisk --foreground --lo
 note "bench: xenbackd environment: ${XB_BENCH_XENBACKD_ENV:-(default)}"
 echo $! > $BW/xenbackd.pid
 wait_for 10 test -S /run/xenback/xenbackd.sock; point $? "bench: xenbackd up"
+sleep 2
+xs_is "$be/state" 4 && ! grep -q "qdisk/$id/51712" $W/xenbackd.log
+point $? "bench: xenbackd left QEMU's node $be alone (still Connected, not in its log)"
 if [ "$BACKING" = raw ]; then
 	kdev=$(disk_of k) # blkback on the device itself: its best configuration
 	: > "$BW/loop"

@@ -317,6 +317,7 @@ void xb_device_teardown(struct xenback_device *dev, bool write_closed)
 		if (be->type->info->destroy)
 			be->type->info->destroy(be);
 		be->dev = NULL;
+		xb_handover_served(dev, false);
 	}
 	if (queued) {
 		struct xenback_device **pp;

@@ -10,8 +10,12 @@
  *    A file is removed when its device is disconnected, except by
  *    xenback_bus_detach() or the process's death.
  *  - A lock file in it: one process at a time.
- *  - A scan that finds a node it has no record for, in a state other than
- *    Initialising, takes it over (enumerate.c: xb_handover_wanted()): the
+ *  - A mark per device a process of ours created or took over and has not
+ *    destroyed, "<type>-<domid>-<devid>.served": a node past Initialising
+ *    without it is another backend's (QEMU serves its own domains' qdisk
+ *    nodes) and is left alone.
+ *  - A scan that finds a marked node it has no record for, in a state
+ *    other than Initialising, takes it over (xb_handover_wanted()): the
  *    device is created as for a new node, but takes the node's state as it
  *    stands and publishes nothing (a frontend in the middle of its
  *    handshake, or connected, sees no change). A node marked by a previous
@@ -73,11 +77,48 @@ void xb_handover_free(struct xenback_bus *bus)
 	bus->state_dir = NULL;
 }
 
-bool xb_handover_wanted(const struct xenback_bus *bus, unsigned long state,
-			unsigned long online)
+/* "<dir>/<type>-<domid>-<devid>.served": a process of this state directory
+ * created the device or took it over, and did not destroy it. */
+static int served_path(const struct xenback_bus *bus, const char *type, uint32_t domid,
+		       uint32_t devid, char *buf, size_t len)
 {
-	if (!bus->state_dir)
-		return false;
+	if ((size_t)snprintf(buf, len, "%s/%s-%u-%u.served", bus->state_dir, type, domid,
+			     devid) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+void xb_handover_served(struct xenback_device *dev, bool served)
+{
+	const struct xenback_backend *be = dev->be;
+	struct xenback_bus *bus = be->bus;
+	char path[XB_PATH_MAX];
+	int fd;
+
+	if (!bus->state_dir || bus->detaching ||
+	    served_path(bus, be->type->info->type, be->key.domid, be->key.devid, path,
+			sizeof(path)) < 0)
+		return;
+	if (!served) {
+		unlink(path);
+		return;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		xb_log(bus, XENBACK_LOG_WARNING, "%s: %s (a restart will not take %s/%s over)",
+		       path, strerror(errno), be->type->info->type, be->name);
+	else
+		close(fd);
+}
+
+bool xb_handover_wanted(const struct xenback_bus *bus, const char *type, uint32_t domid,
+			uint32_t devid, unsigned long state, unsigned long online)
+{
+	char path[XB_PATH_MAX];
+
+	if (!bus->state_dir || served_path(bus, type, domid, devid, path, sizeof(path)) < 0 ||
+	    access(path, F_OK) != 0)
+		return false; /* not ours: e.g. QEMU's, which serves its own domain */
 	switch (state) {
 	case XENBACK_STATE_INITWAIT:
 	case XENBACK_STATE_CONNECTED:
@@ -215,13 +256,22 @@ void xb_handover_release(struct xenback_device *dev)
 
 /* "<type>-<domid>-<devid>" of a registered type with no record: left by a
  * process for a node that is gone. */
-static bool stale(struct xenback_bus *bus, const char *name)
+static bool stale(struct xenback_bus *bus, const char *file)
 {
-	const char *d2 = strrchr(name, '-'), *d1;
+	char name[128];
+	const char *d2, *d1, *dot = strrchr(file, '.');
 	unsigned long domid, devid;
 	char type[64], num[16];
 	struct xb_type *t;
-	size_t n;
+	size_t n = strlen(file);
+
+	if (dot && !strcmp(dot, ".served"))
+		n = (size_t)(dot - file);
+	if (n >= sizeof(name))
+		return false;
+	memcpy(name, file, n);
+	name[n] = 0;
+	d2 = strrchr(name, '-');
 
 	if (!d2 || d2 == name)
 		return false;

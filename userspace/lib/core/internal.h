@@ -241,9 +241,15 @@ int xb_node_write(struct xenback_bus *bus, const char *node, const char *path,
 
 /* handover.c: devices across a restart, an upgrade or a crash */
 /* A node with no record found by a scan, in a state other than
- * Initialising: true if the bus takes it over (a state directory is set). */
-bool xb_handover_wanted(const struct xenback_bus *bus, unsigned long state,
-			unsigned long online);
+ * Initialising: true if the bus takes it over (a state directory is set
+ * and holds the mark of a process of ours serving it: a node past
+ * Initialising without one is another backend's, e.g. QEMU's). */
+bool xb_handover_wanted(const struct xenback_bus *bus, const char *type, uint32_t domid,
+			uint32_t devid, unsigned long state, unsigned long online);
+/* Mark a device as served by this state directory's processes (created
+ * or taken over), or drop the mark (the device destroyed, not by a bus
+ * detaching). */
+void xb_handover_served(struct xenback_device *dev, bool served);
 /* After create() for such a node (dev->adopt_state): the device takes the
  * node's state as it is, nothing published. 0 or a negative errno. */
 int xb_handover_adopt(struct xenback_device *dev);

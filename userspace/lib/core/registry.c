@@ -266,6 +266,7 @@ int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opt
 		xb_gen_mark(be);
 		return xb_error(bus, r, "%s/%s: %s", type, be->name, be->error_msg);
 	}
+	xb_handover_served(be->dev, true);
 	if (!adopt_state)
 		xb_log(bus, XENBACK_LOG_INFO, "%s/%s: created, InitWait", type, be->name);
 	return 0;
