@@ -224,6 +224,13 @@ int main(void)
 	}
 	xenback_bus_detach(t.bus);
 	tap_ok(keep_file(dir, "vre", 1, 1), "detach keeps the file");
+	{
+		char mark[256];
+
+		snprintf(mark, sizeof(mark), "%s/vre-1-1.served", dir);
+		tap_eq(unlink(mark), 0, "its mark removed (as a process from before the marks left "
+					"it: only the kept file)");
+	}
 	writes = xenback_sim_requests(t.sim, XENBACK_SIM_WRITE);
 	memset(&vre, 0, sizeof(vre));
 	tap_eq(bus_up(&t, dir), 0, "the next process");

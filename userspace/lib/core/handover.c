@@ -115,10 +115,18 @@ bool xb_handover_wanted(const struct xenback_bus *bus, const char *type, uint32_
 			uint32_t devid, unsigned long state, unsigned long online)
 {
 	char path[XB_PATH_MAX];
+	size_t n;
 
-	if (!bus->state_dir || served_path(bus, type, domid, devid, path, sizeof(path)) < 0 ||
-	    access(path, F_OK) != 0)
-		return false; /* not ours: e.g. QEMU's, which serves its own domain */
+	if (!bus->state_dir || served_path(bus, type, domid, devid, path, sizeof(path)) < 0)
+		return false;
+	/* The mark, or a kept file (a connected device of a process from
+	 * before the mark existed: an upgrade still takes it over). */
+	if (access(path, F_OK) != 0) {
+		n = strlen(path) - strlen(".served");
+		path[n] = 0;
+		if (access(path, F_OK) != 0)
+			return false; /* not ours: e.g. QEMU's, which serves its own domain */
+	}
 	switch (state) {
 	case XENBACK_STATE_INITWAIT:
 	case XENBACK_STATE_CONNECTED:
