@@ -233,6 +233,8 @@ struct blk_dev {
 	bool readonly, direct, can_discard;
 	bool persistent;               /* both ends offer feature-persistent */
 	bool inline_rw;                /* memory-backed image: reads/writes done in place */
+	bool reap_inline;              /* a round takes the completions its submission
+					 * brought (XENBACK_BLK_REAP_INLINE=0: off) */
 	void *map;                     /* ... and mapped: memcpy, no syscall
 					 * (blk_engine_inplace.c) */
 	size_t map_len;
@@ -357,6 +359,10 @@ void blk_engine_fini(struct blk_dev *d);
 int blk_engine_submit(struct blk_dev *d, struct blk_req *r);
 /* The round's queued I/O to the kernel: one io_uring_submit(). */
 int blk_engine_flush(struct blk_dev *d);
+/* The same in a request round, then the completions already there taken
+ * too (storage that completes within the submission: a ramdisk, a cached
+ * file), so the round answers them without an eventfd wake-up. */
+int blk_engine_flush_reap(struct blk_dev *d);
 /* After an event on the eventfd fd: every completion to blk_complete_io().
  * < 0: the eventfd could not be read (nothing reaped). */
 int blk_engine_reap(struct blk_dev *d, int fd);

@@ -4,8 +4,10 @@
  * the image. Reads and writes of a memory-backed image are done at once in
  * place (blk_engine_inplace.c); everything else is queued on the device's
  * io_uring and submitted once per round (blk_engine_flush()). Completions
- * raise the eventfd in the bus's epoll set (blk_event.c handles it and
- * calls blk_engine_reap()). Every result goes on to blk_complete_io().
+ * already posted when a request round's submission returns are taken in
+ * that round (blk_engine_flush_reap()); later ones raise the eventfd in the
+ * bus's epoll set (blk_event.c handles it and calls blk_engine_reap()).
+ * Every result goes on to blk_complete_io().
  *
  * FLUSH_DISKCACHE with data is a flush linked to the write (IOSQE_IO_LINK:
  * the write starts once the flush succeeded, and fails if it did not).
@@ -22,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -34,8 +37,11 @@ int blk_engine_init(struct blk_dev *d, xenback_fd_fn fn)
 {
 	int r;
 
+	const char *env = getenv("XENBACK_BLK_REAP_INLINE");
+
 	if (d->uring_ok || d->efd >= 0)
 		return -EALREADY;
+	d->reap_inline = !(env && *env == '0');
 	r = io_uring_queue_init(BLK_URING_ENTRIES, &d->uring, 0);
 	if (r < 0)
 		return r;
@@ -192,6 +198,26 @@ int blk_engine_flush(struct blk_dev *d)
 		d->sq_pending = 0;
 	}
 	return r < 0 ? r : 0;
+}
+
+int blk_engine_flush_reap(struct blk_dev *d)
+{
+	int r;
+
+	if (!d->sq_pending || !d->uring_ok || !d->reap_inline)
+		return blk_engine_flush(d);
+	/*
+	 * Completions posted during the submission do not raise the eventfd
+	 * (it would only wake the bus to find them taken); re-enabled before
+	 * the second look, so one posted after the first look either is seen
+	 * there or raises it.
+	 */
+	io_uring_cq_eventfd_toggle(&d->uring, false);
+	r = blk_engine_flush(d);
+	reap(d);
+	io_uring_cq_eventfd_toggle(&d->uring, true);
+	reap(d);
+	return r;
 }
 
 static int64_t now_ms(void)

@@ -3,7 +3,8 @@
  * Incoming events, the top of the request path. Each runs one round down
  * the pipeline (blk.h lists the stages):
  *   the queue's event channel: requests taken from the ring, their I/O
- *     queued and submitted; what finished in the round is answered;
+ *     queued and submitted; what finished in the round (also I/O the
+ *     kernel completed within the submission) is answered;
  *   the engine's eventfd: io_uring completions reaped and answered; also
  *     raised as a kick, for another round (below).
  * A queue stops taking requests when it runs out of slots or its device
@@ -28,7 +29,7 @@ static void round_end(struct blk_dev *d, bool next_round)
 	unsigned int answered = blk_complete_round(d);
 
 	if (d->parked && blk_data_resume(d)) {
-		blk_engine_flush(d);
+		blk_engine_flush_reap(d);
 		answered |= blk_complete_round(d);
 	}
 	resume(d, answered, next_round);
@@ -50,7 +51,7 @@ bool blk_queue_event(struct xenback_evtchn *ch, void *arg)
 		blk_complete_round(d);
 		return work;
 	}
-	blk_engine_flush(d);
+	blk_engine_flush_reap(d);
 	round_end(d, false);
 	return work;
 }
