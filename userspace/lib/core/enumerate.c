@@ -154,8 +154,9 @@ static void attempt_create(struct xenback_backend *be)
 	}
 	if (r == 0 && (!n.has_state || !n.has_online ||
 		       (n.state == XENBACK_STATE_INITIALISING ? n.online != 1 :
-			!xb_handover_wanted(bus, be->type->info->type, be->key.domid, be->key.devid,
-					    n.state, n.online)))) {
+			!(xb_handover_wanted(bus, n.state, n.online) &&
+			  xb_handover_ours(bus, be->type->info->type, be->key.domid,
+					   be->key.devid))))) {
 		node_clear(&n); /* no longer wanted: a later event brings it back */
 		xb_backend_forget(be, true);
 		return;
@@ -322,9 +323,8 @@ static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t do
 		read_failed(bus, t, domid, devid, "state", r);
 		return;
 	}
-	if (state != XENBACK_STATE_INITIALISING &&
-	    !xb_handover_wanted(bus, t->info->type, domid, devid, state, 1) &&
-	    !xb_handover_wanted(bus, t->info->type, domid, devid, state, 0))
+	if (state != XENBACK_STATE_INITIALISING && !xb_handover_wanted(bus, state, 1) &&
+	    !xb_handover_wanted(bus, state, 0))
 		return;
 	snprintf(path, sizeof(path), "%s/%u/%u/online", t->watch_path, domid, devid);
 	r = xb_xs_read_uint(bus, XB_TXN_NULL, path, 1, &online);
@@ -335,7 +335,8 @@ static void check_device(struct xenback_bus *bus, struct xb_type *t, uint32_t do
 		return;
 	}
 	if (state == XENBACK_STATE_INITIALISING ? online != 1 :
-	    !xb_handover_wanted(bus, t->info->type, domid, devid, state, online))
+	    !(xb_handover_wanted(bus, state, online) &&
+	      xb_handover_ours(bus, t->info->type, domid, devid)))
 		return;
 	be = xb_backend_new(bus, t, domid, devid);
 	if (!be) {

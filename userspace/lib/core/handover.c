@@ -15,7 +15,8 @@
  *    without it is another backend's (QEMU serves its own domains' qdisk
  *    nodes) and is left alone.
  *  - A scan that finds a marked node it has no record for, in a state
- *    other than Initialising, takes it over (xb_handover_wanted()): the
+ *    other than Initialising, takes it over (xb_handover_wanted() and
+ *    xb_handover_ours()): the
  *    device is created as for a new node, but takes the node's state as it
  *    stands and publishes nothing (a frontend in the middle of its
  *    handshake, or connected, sees no change). A node marked by a previous
@@ -77,15 +78,25 @@ void xb_handover_free(struct xenback_bus *bus)
 	bus->state_dir = NULL;
 }
 
-/* "<dir>/<type>-<domid>-<devid>.served": a process of this state directory
- * created the device or took it over, and did not destroy it. */
-static int served_path(const struct xenback_bus *bus, const char *type, uint32_t domid,
-		       uint32_t devid, char *buf, size_t len)
+/* "<dir>/<type>-<domid>-<devid><suffix>": the kept file (suffix "") or the
+ * mark (".served": a process of this state directory created the device or
+ * took it over, and did not destroy it). */
+static int state_file(const struct xenback_bus *bus, const char *type, uint32_t domid,
+		      uint32_t devid, const char *suffix, char *buf, size_t len)
 {
-	if ((size_t)snprintf(buf, len, "%s/%s-%u-%u.served", bus->state_dir, type, domid,
-			     devid) >= len)
+	if ((size_t)snprintf(buf, len, "%s/%s-%u-%u%s", bus->state_dir, type, domid, devid,
+			     suffix) >= len)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+static bool state_file_exists(const struct xenback_bus *bus, const char *type, uint32_t domid,
+			      uint32_t devid, const char *suffix)
+{
+	char path[XB_PATH_MAX];
+
+	return state_file(bus, type, domid, devid, suffix, path, sizeof(path)) == 0 &&
+	       access(path, F_OK) == 0;
 }
 
 void xb_handover_served(struct xenback_device *dev, bool served)
@@ -96,8 +107,8 @@ void xb_handover_served(struct xenback_device *dev, bool served)
 	int fd;
 
 	if (!bus->state_dir || bus->detaching ||
-	    served_path(bus, be->type->info->type, be->key.domid, be->key.devid, path,
-			sizeof(path)) < 0)
+	    state_file(bus, be->type->info->type, be->key.domid, be->key.devid, ".served", path,
+		       sizeof(path)) < 0)
 		return;
 	if (!served) {
 		unlink(path);
@@ -111,22 +122,11 @@ void xb_handover_served(struct xenback_device *dev, bool served)
 		close(fd);
 }
 
-bool xb_handover_wanted(const struct xenback_bus *bus, const char *type, uint32_t domid,
-			uint32_t devid, unsigned long state, unsigned long online)
+bool xb_handover_wanted(const struct xenback_bus *bus, unsigned long state,
+			unsigned long online)
 {
-	char path[XB_PATH_MAX];
-	size_t n;
-
-	if (!bus->state_dir || served_path(bus, type, domid, devid, path, sizeof(path)) < 0)
+	if (!bus->state_dir)
 		return false;
-	/* The mark, or a kept file (a connected device of a process from
-	 * before the mark existed: an upgrade still takes it over). */
-	if (access(path, F_OK) != 0) {
-		n = strlen(path) - strlen(".served");
-		path[n] = 0;
-		if (access(path, F_OK) != 0)
-			return false; /* not ours: e.g. QEMU's, which serves its own domain */
-	}
 	switch (state) {
 	case XENBACK_STATE_INITWAIT:
 	case XENBACK_STATE_CONNECTED:
@@ -137,6 +137,16 @@ bool xb_handover_wanted(const struct xenback_bus *bus, const char *type, uint32_
 	default:
 		return false;
 	}
+}
+
+bool xb_handover_ours(const struct xenback_bus *bus, const char *type, uint32_t domid,
+		      uint32_t devid)
+{
+	/* The mark, or a kept file (a connected device of a process from
+	 * before the mark existed: an upgrade still takes it over). Neither:
+	 * not ours, e.g. QEMU's, which serves its own domains. */
+	return bus->state_dir && (state_file_exists(bus, type, domid, devid, ".served") ||
+				  state_file_exists(bus, type, domid, devid, ""));
 }
 
 int xb_handover_adopt(struct xenback_device *dev)
@@ -188,10 +198,8 @@ static int keep_path(const struct xenback_device *dev, char *buf, size_t len)
 {
 	const struct xenback_backend *be = dev->be;
 
-	if ((size_t)snprintf(buf, len, "%s/%s-%u-%u", be->bus->state_dir, be->type->info->type,
-			     be->key.domid, be->key.devid) >= len)
-		return -ENAMETOOLONG;
-	return 0;
+	return state_file(be->bus, be->type->info->type, be->key.domid, be->key.devid, "", buf,
+			  len);
 }
 
 XB_EXPORT void *xenback_device_keep(struct xenback_device *dev, size_t size, bool *kept)

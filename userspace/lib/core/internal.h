@@ -241,11 +241,16 @@ int xb_node_write(struct xenback_bus *bus, const char *node, const char *path,
 
 /* handover.c: devices across a restart, an upgrade or a crash */
 /* A node with no record found by a scan, in a state other than
- * Initialising: true if the bus takes it over (a state directory is set
- * and holds the mark of a process of ours serving it: a node past
- * Initialising without one is another backend's, e.g. QEMU's). */
-bool xb_handover_wanted(const struct xenback_bus *bus, const char *type, uint32_t domid,
-			uint32_t devid, unsigned long state, unsigned long online);
+ * Initialising: true if its state is one the bus takes over (a state
+ * directory is set)... */
+bool xb_handover_wanted(const struct xenback_bus *bus, unsigned long state,
+			unsigned long online);
+/* ... and it is taken over only if a process of ours served it (its mark
+ * or kept file in the state directory): a node past Initialising without
+ * either is another backend's, e.g. QEMU's. Checked after the state (it
+ * touches the file system). */
+bool xb_handover_ours(const struct xenback_bus *bus, const char *type, uint32_t domid,
+		      uint32_t devid);
 /* Mark a device as served by this state directory's processes (created
  * or taken over), or drop the mark (the device destroyed, not by a bus
  * detaching). */
