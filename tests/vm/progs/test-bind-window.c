@@ -32,16 +32,6 @@ static void *bind_pair(void *p)
 	return NULL;
 }
 
-static bool set_window(const char *ms)
-{
-	int fd = open(WINDOW, O_WRONLY | O_CLOEXEC);
-	bool ok = fd >= 0 && write(fd, ms, strlen(ms)) == (ssize_t)strlen(ms);
-
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 int main(void)
 {
 	uint32_t base = XENBACK_LOOPBACK_PORT_BASE, a, b;
@@ -59,7 +49,7 @@ int main(void)
 	for (i = 0; i < 32 && !r; i++) /* y's next numbers are far from x's */
 		r = xb_xenback_bind_loopback(&y, -1, &a, &b);
 	tap_eq(r, 0, "32 pairs bound in another context");
-	tap_ok(set_window("9000"), "test_window_ms = 9000");
+	tap_ok(vt_set_param("test_window_ms", "9000"), "test_window_ms = 9000");
 	pthread_create(&t, NULL, bind_pair, &bd);
 	usleep(150 * 1000);
 	tap_ok(xb_xenback_unbind(&x, base) == 0 && xb_xenback_unbind(&x, base + 1) == 0,

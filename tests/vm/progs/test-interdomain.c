@@ -140,20 +140,6 @@ static void test_close_bound(struct chan *c)
 
 #define PARAM "/sys/module/xenback/parameters/"
 
-static bool set_param(const char *name, const char *val)
-{
-	char path[128];
-	int fd;
-	bool ok;
-
-	snprintf(path, sizeof(path), PARAM "%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	ok = fd >= 0 && write(fd, val, strlen(val)) == (ssize_t)strlen(val);
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 struct failing_bind {
 	struct xb_xenback *x;
 	int u;
@@ -193,7 +179,7 @@ static void test_failed_irq(struct xb_xenback *x, struct chan *c)
 	lowest = fb.u > 0 ? xb_xenback_bind_interdomain(x, 0, (uint32_t)fb.u) : -1;
 	tap_ok(lowest > 0 && xb_xenback_unbind(x, (uint32_t)lowest) == 0,
 	       "a port to bind (%d); the lowest free number is %d", fb.u, lowest);
-	tap_ok(set_param("test_fail_irq", "1") && set_param("test_window_ms", "1500"),
+	tap_ok(vt_set_param("test_fail_irq", "1") && vt_set_param("test_window_ms", "1500"),
 	       "the next irq setup fails, and its bind waits 1.5 s after");
 	pthread_create(&t, NULL, bind_failing, &fb);
 	usleep(500 * 1000);
@@ -209,7 +195,7 @@ static void test_failed_irq(struct xb_xenback *x, struct chan *c)
 	tap_ok(r > 0, "the failed bind's remote end is unbound again and bindable (%d)", r);
 	if (r > 0)
 		xb_xenback_unbind(x, (uint32_t)r);
-	set_param("test_fail_irq", "0");
+	vt_set_param("test_fail_irq", "0");
 }
 
 /* XENBACK_IOCTL_RESTRICT_DOMID with real channels: a context restricted to

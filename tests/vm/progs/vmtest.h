@@ -140,6 +140,21 @@ static inline int vt_run(char *out, size_t len, char *const argv[], int with_std
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Write a parameter of xenback.ko (/sys/module/xenback/parameters/name). */
+static inline bool vt_set_param(const char *name, const char *val)
+{
+	char path[128];
+	int fd;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/sys/module/xenback/parameters/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	ok = fd >= 0 && write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 /* xenback.ko's reference count (/sys/module/xenback/refcnt): one per open
  * context (file), which a mapping or an ioctl in progress keeps alive past
  * close(); -1 if unreadable. */

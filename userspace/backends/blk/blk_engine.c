@@ -35,9 +35,8 @@
 
 int blk_engine_init(struct blk_dev *d, xenback_fd_fn fn)
 {
-	int r;
-
 	const char *env = getenv("XENBACK_BLK_REAP_INLINE");
+	int r;
 
 	if (d->uring_ok || d->efd >= 0)
 		return -EALREADY;
