@@ -32,12 +32,20 @@ static int test_fail_irq;
 module_param(test_fail_irq, int, 0600);
 MODULE_PARM_DESC(test_fail_irq, "test hook: fail the next N interdomain irq setups");
 
+/* 1 while a bind sleeps in its window: a test waits for it, not a guess. */
+static int test_in_window;
+module_param(test_in_window, int, 0400);
+MODULE_PARM_DESC(test_in_window, "test hook: 1 while a bind sleeps in its race window");
+
 void xb_test_window(void)
 {
 	unsigned int ms = xchg(&test_window_ms, 0);
 
-	if (ms)
-		msleep(min(ms, 10000u));
+	if (!ms)
+		return;
+	WRITE_ONCE(test_in_window, 1);
+	msleep(min(ms, 10000u));
+	WRITE_ONCE(test_in_window, 0);
 }
 
 int xb_bind_irq(u32 port, irq_handler_t handler, void *data)

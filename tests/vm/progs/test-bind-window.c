@@ -51,7 +51,7 @@ int main(void)
 	tap_eq(r, 0, "32 pairs bound in another context");
 	tap_ok(vt_set_param("test_window_ms", "9000"), "test_window_ms = 9000");
 	pthread_create(&t, NULL, bind_pair, &bd);
-	usleep(150 * 1000);
+	tap_ok(vt_wait_in_window(), "the bind sleeps in its window");
 	tap_ok(xb_xenback_unbind(&x, base) == 0 && xb_xenback_unbind(&x, base + 1) == 0,
 	       "the binder's pair %#x/%#x is published before the bind returns, and unbound", base,
 	       base + 1);

@@ -182,7 +182,7 @@ static void test_failed_irq(struct xb_xenback *x, struct chan *c)
 	tap_ok(vt_set_param("test_fail_irq", "1") && vt_set_param("test_window_ms", "1500"),
 	       "the next irq setup fails, and its bind waits 1.5 s after");
 	pthread_create(&t, NULL, bind_failing, &fb);
-	usleep(500 * 1000);
+	tap_ok(vt_wait_in_window(), "the failing bind is in its window (its channel closed)");
 	u1 = ioctl(c->efd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &ub);
 	tap_eq(u1, lowest, "meanwhile another binder takes an unbound port: the number just closed");
 	pthread_join(t, NULL);

@@ -155,6 +155,24 @@ static inline bool vt_set_param(const char *name, const char *val)
 	return ok;
 }
 
+/* Wait (10 s) until a bind sleeps in the module's test window. */
+static inline bool vt_wait_in_window(void)
+{
+	char c = 0;
+	int i, fd;
+
+	for (i = 0; i < 1000 && c != '1'; i++) {
+		fd = open("/sys/module/xenback/parameters/test_in_window", O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || read(fd, &c, 1) != 1)
+			c = 0;
+		if (fd >= 0)
+			close(fd);
+		if (c != '1')
+			usleep(10 * 1000);
+	}
+	return c == '1';
+}
+
 /* xenback.ko's reference count (/sys/module/xenback/refcnt): one per open
  * context (file), which a mapping or an ioctl in progress keeps alive past
  * close(); -1 if unreadable. */
