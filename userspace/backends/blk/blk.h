@@ -366,6 +366,12 @@ int blk_engine_flush_reap(struct blk_dev *d);
 /* After an event on the eventfd fd: every completion to blk_complete_io().
  * < 0: the eventfd could not be read (nothing reaped). */
 int blk_engine_reap(struct blk_dev *d, int fd);
+#ifdef XB_TEST_HOOKS
+/* Not 0: a look at the completion ring takes at most this many, the rest
+ * held there for a later round (the engine's eventfd raised): I/O that
+ * ends one request at a time, for any speed of the test machine. */
+extern unsigned int blk_test_reap_max;
+#endif
 /* Raise the engine's eventfd: the bus runs blk_engine_event() for d in its
  * next round (a queue that took its per-round budget goes on there). */
 void blk_engine_kick(struct blk_dev *d);

@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/falloc.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -70,6 +71,13 @@ void blk_engine_kick(struct blk_dev *d)
 	}
 }
 
+#ifdef XB_TEST_HOOKS
+unsigned int blk_test_reap_max;
+#define reap_max() (blk_test_reap_max ? blk_test_reap_max : UINT_MAX)
+#else
+#define reap_max() UINT_MAX
+#endif
+
 /* Completions in the ring now, each to completion. */
 static unsigned int reap(struct blk_dev *d)
 {
@@ -77,6 +85,10 @@ static unsigned int reap(struct blk_dev *d)
 	unsigned int n = 0;
 
 	while (io_uring_peek_cqe(&d->uring, &cqe) == 0) {
+		if (n == reap_max()) { /* test hook: the rest later */
+			blk_engine_kick(d);
+			break;
+		}
 		struct blk_req *r = io_uring_cqe_get_data(cqe);
 		int res = cqe->res;
 
@@ -93,13 +105,14 @@ static unsigned int reap(struct blk_dev *d)
 
 int blk_engine_reap(struct blk_dev *d, int fd)
 {
+	unsigned int n;
 	uint64_t v;
 
 	if (!d->uring_ok)
 		return -ENXIO;
 	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		return -errno;
-	while (reap(d))
+	for (n = reap(d); n && n < reap_max(); n = reap(d))
 		;
 	blk_discard_reap(d);
 	return 0;
