@@ -556,24 +556,54 @@ int xb_evtchn_set_eventfd(struct xb_ctx *ctx, u32 port, int fd)
 	return 0;
 }
 
-int xb_evtchn_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons)
+/* The remote domain and generation of an interdomain port; -EINVAL for
+ * an unknown or loopback port. */
+static int xb_evtchn_grant_domid(struct xb_ctx *ctx, u32 port, u32 *domid, u64 *gen)
+{
+	struct xb_evtchn *p;
+	int ret = -EINVAL;
+
+	mutex_lock(&ctx->mutex);
+	p = xb_evtchn_lookup(ctx, port);
+	if (p && xb_evtchn_is_xen(p)) {
+		*domid = p->domid;
+		*gen = p->gen;
+		ret = 0;
+	}
+	mutex_unlock(&ctx->mutex);
+	return ret;
+}
+
+int xb_evtchn_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons, bool grant)
 {
 	struct xb_suppress *s = NULL, *old;
 	struct xb_evtchn *p;
 	unsigned long flags;
+	u32 domid = 0;
+	u64 gen = 0;
+	int ret;
 
+	if (grant && req_prod) {
+		if (!xen_domain())
+			return -EOPNOTSUPP;
+		ret = xb_evtchn_grant_domid(ctx, port, &domid, &gen);
+		if (ret)
+			return ret;
+	}
 	/*
-	 * Pinned before the mutex: faulting the pages in (a userfaultfd
-	 * range, a slow file) must not stall binds and unbinds.
+	 * Pinned (or the grant mapped) before the mutex: faulting the pages
+	 * in (a slow file) or a hypercall must not stall binds and unbinds.
 	 */
 	if (req_prod) {
-		s = xb_suppress_new(req_prod, req_cons);
+		s = xb_suppress_new(req_prod, req_cons, grant, domid);
 		if (IS_ERR(s))
 			return PTR_ERR(s);
 	}
 	mutex_lock(&ctx->mutex);
 	p = xb_evtchn_lookup(ctx, port);
-	if (!p) {
+	/* A grant is only ever read for the port of the domain offering it:
+	 * the port unbound and another bound meanwhile is refused. */
+	if (!p || (grant && req_prod && p->gen != gen)) {
 		mutex_unlock(&ctx->mutex);
 		xb_suppress_free(s);
 		return -EINVAL;

@@ -22,7 +22,7 @@ static long xb_ioctl_version(void __user *arg)
 		.features = XENBACK_F_LOOPBACK | XENBACK_F_EVENTFD |
 			    XENBACK_F_RING | XENBACK_F_NOTIFY_WAIT | XENBACK_F_WAIT_FD |
 			    XENBACK_F_GENL_STATS | XENBACK_F_PORT_STATS |
-			    XENBACK_F_RESTRICT,
+			    XENBACK_F_RESTRICT | XENBACK_F_RING_GRANT,
 		.max_ports = XENBACK_MAX_PORTS,
 		.max_vec = XENBACK_MAX_VEC,
 		.mmap_size = XENBACK_MMAP_SIZE,
@@ -250,9 +250,10 @@ static long xb_ioctl_set_ring(struct xb_ctx *ctx, void __user *arg)
 	/* Both or neither: req_prod 0 unregisters, with req_cons 0 too (room
 	 * for a later meaning).
 	 */
-	if (s.flags || !s.req_prod != !s.req_cons)
+	if ((s.flags & ~XENBACK_SET_RING_GRANT) || !s.req_prod != !s.req_cons)
 		return -EINVAL;
-	return xb_evtchn_set_ring(ctx, s.port, s.req_prod, s.req_cons);
+	return xb_evtchn_set_ring(ctx, s.port, s.req_prod, s.req_cons,
+				  s.flags & XENBACK_SET_RING_GRANT);
 }
 
 static long xb_ioctl_restrict_domid(struct xb_ctx *ctx, void __user *arg)

@@ -6,22 +6,32 @@
  * any context without faulting; an event then only wakes userspace when
  * req_prod != req_cons (RING_HAS_UNCONSUMED_REQUESTS seen from the kernel).
  *
- * The pins are charged to the registering process's locked memory
+ * The pages are charged to the registering process's locked memory
  * (RLIMIT_MEMLOCK, VmLck; CAP_IPC_LOCK lifts the limit) until released.
- * They hold a reference to the pages: on a ring mapped through gntdev, the
- * grant cannot be unmapped while a registration holds it (gntdev's unmap
- * retries), so unbind the port (or unregister) before unmapping the ring.
+ *
+ * Only ordinary memory is pinned. A grant mapping (gntdev) must not be: in
+ * a PV dom0 its pages are not counted as mapped, gntdev cannot unmap the
+ * grant while a pin holds the page, and the munmap, or the process's exit
+ * (which tears the memory down before closing files), then clears the
+ * page table entry itself and drops a reference the mapping never took
+ * ("Bad page map"; the unpin later hits a freed ZONE_DEVICE page). Special
+ * mappings are refused; a frontend's ring is registered by its grant
+ * reference and mapped here, read-only, like blkback maps its rings.
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <xen/grant_table.h>
+#include <xen/xen.h>
 
 #include "xenback_kmod.h"
 
 struct xb_word {
 	struct page *page;
 	const u32 *ptr;
+	bool granted;                  /* page is ours, mapping a grant */
+	grant_handle_t handle;
 };
 
 struct xb_suppress {
@@ -32,26 +42,41 @@ struct xb_suppress {
 
 #define XB_PINS 2
 
+/* Mappings whose pages are not the process's ordinary memory. */
+#define XB_SPECIAL_VMA (VM_IO | VM_PFNMAP | VM_MIXEDMAP)
+
 static int xb_word_pin(struct xb_word *w, u64 uaddr)
 {
 	unsigned long addr = (unsigned long)uaddr;
-	int ret;
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	long ret;
 
 	if (uaddr != addr || (addr & (sizeof(u32) - 1)))
 		return -EINVAL;
 	if (!access_ok((void __user *)addr, sizeof(u32)))
 		return -EFAULT;
-	/* For writing, though the module only reads: a read pin of a page
-	 * the process has not written yet takes the shared zero page or a
-	 * private mapping's file page, and the process's later writes go to
-	 * a copy the module never sees (before Linux 6.2 a read-only
-	 * long-term pin does not follow copy-on-write). A write pin breaks
-	 * COW first, so the pinned page is the process's own.
+	/* The mapping checked and the page pinned under one mmap lock: the
+	 * page is the one of the mapping that was checked. For writing,
+	 * though the module only reads: a read pin of a page the process has
+	 * not written yet takes the shared zero page or a private mapping's
+	 * file page, and the process's later writes go to a copy the module
+	 * never sees (before Linux 6.2 a read-only long-term pin does not
+	 * follow copy-on-write). A write pin breaks COW first.
 	 */
-	ret = pin_user_pages_fast(addr & PAGE_MASK, 1, FOLL_WRITE | FOLL_LONGTERM, &w->page);
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (!vma)
+		ret = -EFAULT;
+	else if (vma->vm_flags & XB_SPECIAL_VMA)
+		ret = -EINVAL;
+	else
+		ret = pin_user_pages(addr & PAGE_MASK, 1, FOLL_WRITE | FOLL_LONGTERM, &w->page,
+				     NULL);
+	mmap_read_unlock(mm);
 	if (ret != 1)
 		return ret < 0 ? ret : -EFAULT;
-	if (PageHighMem(w->page)) {
+	if (PageHighMem(w->page) || is_zone_device_page(w->page)) {
 		unpin_user_page(w->page);
 		w->page = NULL;
 		return -EINVAL;
@@ -60,14 +85,61 @@ static int xb_word_pin(struct xb_word *w, u64 uaddr)
 	return 0;
 }
 
+/* The first word of grant ref of domain domid, mapped read-only into a
+ * page of the module's own. */
+static int xb_word_map_grant(struct xb_word *w, u32 domid, u64 ref)
+{
+	struct gnttab_map_grant_ref op;
+	unsigned long addr;
+	int ret;
+
+	if (ref > U32_MAX)
+		return -EINVAL;
+	ret = gnttab_alloc_pages(1, &w->page);
+	if (ret) {
+		w->page = NULL;
+		return ret;
+	}
+	addr = (unsigned long)pfn_to_kaddr(page_to_pfn(w->page));
+	gnttab_set_map_op(&op, addr, GNTMAP_host_map | GNTMAP_readonly, (grant_ref_t)ref,
+			  (domid_t)domid);
+	ret = gnttab_map_refs(&op, NULL, &w->page, 1);
+	if (ret || op.status != GNTST_okay) {
+		gnttab_free_pages(1, &w->page);
+		w->page = NULL;
+		return ret ? ret : -EINVAL;
+	}
+	w->granted = true;
+	w->handle = op.handle;
+	w->ptr = (const u32 *)addr;
+	return 0;
+}
+
+static void xb_word_unmap_grant(struct xb_word *w)
+{
+	struct gnttab_unmap_grant_ref op;
+
+	gnttab_set_unmap_op(&op, (unsigned long)w->ptr, GNTMAP_host_map | GNTMAP_readonly,
+			    w->handle);
+	/* Nobody else holds the page: the unmap is immediate. If Xen refused
+	 * it, the page still maps the grant and is leaked, not reused. */
+	if (gnttab_unmap_refs(&op, NULL, &w->page, 1) || op.status != GNTST_okay)
+		pr_warn_ratelimited("xenback: a ring grant could not be unmapped (%d), page leaked\n",
+				    op.status);
+	else
+		gnttab_free_pages(1, &w->page);
+}
+
 static void xb_word_unpin(struct xb_word *w)
 {
-	if (w->page)
+	if (w->page && w->granted)
+		xb_word_unmap_grant(w);
+	else if (w->page)
 		unpin_user_page(w->page);
 	w->page = NULL;
 }
 
-struct xb_suppress *xb_suppress_new(u64 req_prod, u64 req_cons)
+struct xb_suppress *xb_suppress_new(u64 req_prod, u64 req_cons, bool grant, u32 domid)
 {
 	struct xb_suppress *s;
 	int ret;
@@ -82,7 +154,7 @@ struct xb_suppress *xb_suppress_new(u64 req_prod, u64 req_cons)
 	}
 	mmgrab(current->mm);
 	s->mm = current->mm;
-	ret = xb_word_pin(&s->prod, req_prod);
+	ret = grant ? xb_word_map_grant(&s->prod, domid, req_prod) : xb_word_pin(&s->prod, req_prod);
 	if (!ret)
 		ret = xb_word_pin(&s->cons, req_cons);
 	if (ret) {

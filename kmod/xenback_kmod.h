@@ -191,7 +191,7 @@ int xb_evtchn_restrict_domid(struct xb_ctx *ctx, u32 domid);
 void xb_evtchn_unbind_bound(struct xb_ctx *ctx, const struct xb_bound *b);
 void xb_evtchn_unbind_all(struct xb_ctx *ctx);
 int xb_evtchn_set_eventfd(struct xb_ctx *ctx, u32 port, int fd);
-int xb_evtchn_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons);
+int xb_evtchn_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons, bool grant);
 void xb_evtchn_notify(struct xb_evtchn *p);            /* RCU held */
 /* Push ports whose delivery found the ring full, now that userspace may
  * have consumed (NOTIFY, poll).
@@ -209,7 +209,7 @@ u32 xb_ring_count(struct xb_ring *r);
 int xb_ring_mmap(struct xb_ring *r, struct vm_area_struct *vma);
 
 /* suppress.c */
-struct xb_suppress *xb_suppress_new(u64 req_prod, u64 req_cons);
+struct xb_suppress *xb_suppress_new(u64 req_prod, u64 req_cons, bool grant, u32 domid);
 bool xb_suppress_has_work(const struct xb_suppress *s); /* atomic-safe */
 void xb_suppress_free(struct xb_suppress *s);
 

@@ -18,7 +18,8 @@
 #       libgcc_s.so.1, the Xen kernel modules (+ xen-blkback, loop, brd for the
 #       peers), the domU kernel and initramfs, the dom0 tests (tests/xen/dom0-*,
 #       tests/xen/tap-lib.sh), and when built: kmod/xenback.ko, build/xenbackd,
-#       build/xenbackctl, build/xenback-dm, build/vm/progs/test-interdomain.
+#       build/xenbackctl, build/xenback-dm, build/vm/progs/test-interdomain,
+#       build/xen/progs/test-gntdev-ring.
 #       What is missing is listed in /xen/missing (the tests report it as SKIP)
 #       and on stderr.
 # Environment: XB_KVER (kernel version; default the newest /boot/vmlinuz-*-amd64).
@@ -131,6 +132,7 @@ dom0)
 	ours build/xenbackctl /usr/bin/xenbackctl
 	ours build/xenback-dm /usr/lib/xenback/xenback-dm
 	ours build/vm/progs/test-interdomain /xen/test-interdomain   # tests/xen/dom0-40-*
+	ours build/xen/progs/test-gntdev-ring /xen/test-gntdev-ring  # tests/xen/dom0-40-*
 	args+=(-f "$missing:/xen/missing")
 	[ -s "$missing" ] && echo "mkinitramfs-xen: not built yet (their tests will SKIP): $(paste -sd ' ' "$missing")" >&2 ;;
 *)

@@ -85,6 +85,7 @@
 #define XENBACK_F_PORT_STATS  (1u << 6) /* XENBACK_IOCTL_PORT_STATS */
 #define XENBACK_F_WAIT_FD     (1u << 7) /* XENBACK_NOTIFY_WAIT_FD */
 #define XENBACK_F_RESTRICT    (1u << 8) /* XENBACK_IOCTL_RESTRICT_DOMID */
+#define XENBACK_F_RING_GRANT  (1u << 9) /* XENBACK_SET_RING_GRANT (with XENBACK_F_XEN) */
 
 /* Limits. */
 #define XENBACK_MAX_PORTS 512u  /* ports per context (open more contexts for more) */
@@ -233,22 +234,35 @@ struct xenback_set_eventfd {
 
 /*
  * XENBACK_IOCTL_SET_RING - ring-aware suppression for a port.
- * in: port; req_prod: user address of the shared ring's req_prod (the first
- *     field of a struct *_sring, e.g. a grant-mapped page); req_cons: user
- *     address of a __u32 where userspace publishes how far it has consumed
- *     requests. Both 4-byte aligned. req_prod 0 (and req_cons 0) removes
- *     the registration. flags 0.
- * The module pins the pages holding both words, for writing (so the pinned
- * page is the one the process's later writes reach, even for memory not
- * written yet), until the port is unbound, re-registered or the context
- * closes.
- * The two pinned pages are charged to the caller's locked memory (VmLck,
- * RLIMIT_MEMLOCK unless CAP_IPC_LOCK) while registered. A ring mapped with
- * gntdev cannot be unmapped while registered: unbind or unregister first.
- * Errors: EINVAL unknown port, misaligned address, flags, exactly one of
- * req_prod and req_cons 0; EFAULT an address not mapped readable and
+ * in: port; req_prod: where the shared ring's req_prod is (the first field
+ *     of every struct *_sring, xen/io/ring.h); req_cons: user address of a
+ *     __u32 where userspace publishes how far it has consumed requests,
+ *     4-byte aligned. req_prod 0 (and req_cons 0) removes the
+ *     registration.
+ * flags 0: req_prod is a user address (4-byte aligned) in ordinary memory
+ *     (anonymous, shared memory, a file). Its page is pinned, for writing
+ *     (so the pinned page is the one the process's later writes reach).
+ *     Special mappings are refused with EINVAL: gntdev and privcmd
+ *     mappings, device memory. A pinned grant mapping cannot be unmapped
+ *     (in a PV dom0 an unmap, or the process's exit, then corrupts the page
+ *     and crashes the kernel), so a ring the frontend granted is registered
+ *     by its grant instead:
+ * XENBACK_SET_RING_GRANT: req_prod is the grant reference of the shared
+ *     ring's (first) page, offered by the port's remote domain; the module
+ *     maps it read-only itself. The process may unmap its own mapping of
+ *     the ring whenever it likes; the module's goes with the registration.
+ *     Interdomain ports only (XENBACK_F_RING_GRANT).
+ * The registration lasts until the port is unbound, re-registered or the
+ * context closes. The req_cons page (and the req_prod page or the grant's
+ * page) are charged to the caller's locked memory (VmLck, RLIMIT_MEMLOCK
+ * unless CAP_IPC_LOCK) while registered.
+ * Errors: EINVAL unknown port, misaligned address, unknown flags, exactly
+ * one of req_prod and req_cons 0, a special mapping, a grant flag on a
+ * loopback port, a grant reference above 32 bits or one Xen refuses to map;
+ * EOPNOTSUPP a grant without Xen; EFAULT an address not mapped readable and
  * writable; ENOMEM over RLIMIT_MEMLOCK.
  */
+#define XENBACK_SET_RING_GRANT (1u << 0)
 struct xenback_set_ring {
 	__u32 port;
 	__u32 flags;

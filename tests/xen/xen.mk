@@ -21,8 +21,14 @@ $(XEN_B)/xb-adversary: $(ADV_SRC) tests/xen/adversary/adv.h
 
 .PHONY: xen-check xen-build xen-initramfs
 # Our binaries and module; tests/xen/dom0-40-* runs the vm tier's interdomain
-# program (static) in dom0.
-xen-build: $(B)/xenbackd $(B)/xenback-dm $(B)/xenbackctl $(VM_DIR)/progs/test-interdomain kmod
+# program and test-gntdev-ring (static) in dom0.
+xen-build: $(B)/xenbackd $(B)/xenback-dm $(B)/xenbackctl $(VM_DIR)/progs/test-interdomain \
+           $(XEN_B)/progs/test-gntdev-ring kmod
+# dom0's own test programs (tests/xen/progs/), static like the vm tier's,
+# with its helpers (vmtest.h) and /dev/xenback client.
+$(XEN_B)/progs/%: tests/xen/progs/%.c $(VM_CLIENT) $(VM_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(VM_CFLAGS) -Itests/vm/progs -o $@ $(filter %.c,$^)
 
 $(XEN_B)/domU.cpio: scripts/mkinitramfs-xen.sh scripts/mkinitramfs-vm.sh $(XEN_TESTSRC) $(XEN_B)/xb-adversary
 	scripts/mkinitramfs-xen.sh domU $@

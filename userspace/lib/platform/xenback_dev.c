@@ -221,3 +221,16 @@ int xb_xenback_set_ring(struct xb_xenback *x, uint32_t port, const void *req_pro
 	s.req_cons = (uintptr_t)req_cons;
 	return xbk_ioctl(x, XENBACK_IOCTL_SET_RING, &s);
 }
+
+int xb_xenback_set_ring_grant(struct xb_xenback *x, uint32_t port, uint32_t ring_ref,
+			      const void *req_cons)
+{
+	struct xenback_set_ring s;
+
+	memset(&s, 0, sizeof(s));
+	s.port = port;
+	s.flags = XENBACK_SET_RING_GRANT;
+	s.req_prod = ring_ref;
+	s.req_cons = (uintptr_t)req_cons;
+	return xbk_ioctl(x, XENBACK_IOCTL_SET_RING, &s);
+}

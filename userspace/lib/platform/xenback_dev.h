@@ -100,5 +100,10 @@ int xb_xenback_set_eventfd(struct xb_xenback *x, uint32_t port, int efd);
 /* req_prod NULL removes the registration. */
 int xb_xenback_set_ring(struct xb_xenback *x, uint32_t port, const void *req_prod,
 			const void *req_cons);
+/* A frontend's ring by its grant (XENBACK_SET_RING_GRANT): ring_ref, the
+ * shared ring's first page, offered by the interdomain port's domain (0 is
+ * no grant Linux frontends use: it removes the registration). */
+int xb_xenback_set_ring_grant(struct xb_xenback *x, uint32_t port, uint32_t ring_ref,
+			      const void *req_cons);
 
 #endif
