@@ -444,6 +444,11 @@ uint64_t xenback_bus_usage(const struct xenback_bus *bus, enum xenback_usage wha
 int xenback_device_map_grants(struct xenback_device *dev, const uint32_t *refs,
 			      unsigned int n, bool writable, void **addr);
 int xenback_device_unmap_grants(struct xenback_device *dev, void *addr);
+/* Leave a mapping mapped for good (until the process exits), forgotten by
+ * the device: for pages the kernel may still be doing I/O on when the
+ * device goes. Unmapping a gntdev page the kernel holds corrupts it (a PV
+ * dom0: "Bad page map", then a WARN when the I/O lets it go). */
+int xenback_device_leak_grants(struct xenback_device *dev, void *addr);
 int xenback_device_grant_copy(struct xenback_device *dev,
 			      struct xenback_grant_copy *segs, unsigned int n);
 

@@ -95,9 +95,11 @@ domU-fio)
 dom0)
 	domu=${3:-}
 	[ -s "$domu" ] || { echo "$0: dom0 needs the domU initramfs" >&2; exit 2; }
-	mods xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback loop brd ext4
+	mods xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback loop brd ext4 dm-delay
 	finish_mods
 	xs_tools
+	# dmsetup (package dmsetup): dm-delay disks (tests/xen/dom0-37-*)
+	args+=(-l "/sbin/dmsetup:/sbin/dmsetup")
 	for t in xl xenstored xenconsoled xen-init-dom0; do
 		[ -x "$xbin/$t" ] || { echo "$0: $xbin/$t missing (xen-utils-4.17)" >&2; exit 1; }
 		args+=(-l "$xbin/$t:$xbin/$t")

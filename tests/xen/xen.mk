@@ -7,6 +7,7 @@ XEN_B       := $(B)/xen
 XEN_MISSING := $(strip $(if $(wildcard /boot/xen-4.17*-amd64.gz),,xen-hypervisor-4.17-amd64) \
                  $(if $(wildcard /usr/lib/xen-4.17/bin/xl),,xen-utils-4.17) \
                  $(if $(wildcard /usr/bin/xenstore-read),,xenstore-utils) \
+                 $(if $(wildcard /sbin/dmsetup),,dmsetup) \
                  $(if $(wildcard /boot/vmlinuz-*-amd64),,linux-image-amd64) \
                  $(if $(shell command -v qemu-system-x86_64 2>/dev/null),,qemu-system-x86) \
                  $(if $(shell command -v busybox 2>/dev/null),,busybox-static) \

@@ -216,6 +216,10 @@ struct blk_queue {
 	unsigned int npgrants;
 	uint64_t use_seq;              /* requests resolved persistently, counted */
 	uint64_t purge_next;           /* q->requests from which a purge may run */
+	/* Teardown: a request the kernel still holds used grants stamped from
+	 * keep_from on; those stay mapped for good (blk_persist_release()). */
+	bool keep;
+	uint64_t keep_from;
 	uint64_t pgrant_maps, pgrant_hits, pgrant_purged, copies;
 	uint64_t requests, responses, notifies;
 	uint64_t inline_rw;            /* reads/writes done in place (memory-backed image) */

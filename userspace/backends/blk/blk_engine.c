@@ -290,8 +290,13 @@ static void leak_inflight(struct blk_dev *d)
 				continue;
 			r->in_engine = false;
 			n++;
-			/* A persistent request's pages are the guest's: gntdev
-			 * unmaps them only once the kernel lets them go. */
+			/* A persistent request's pages are the guest's, mapped
+			 * through gntdev: they must stay mapped while the kernel
+			 * holds them (blk_persist_release() keeps them). */
+			if (r->persistent && (!q->keep || r->use_seq < q->keep_from)) {
+				q->keep = true;
+				q->keep_from = r->use_seq;
+			}
 			bytes += blk_budget_bounce_leak(d, r);
 		}
 	}

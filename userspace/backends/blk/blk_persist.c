@@ -157,9 +157,28 @@ int blk_persist_resolve(struct blk_queue *q, struct blk_req *r)
 void blk_persist_release(struct blk_queue *q)
 {
 	struct blk_pgrant *p, *tmp;
+	unsigned int kept = 0;
 
-	HASH_ITER(hh, q->pgrants, p, tmp)
-		unmap(q, p);
+	HASH_ITER(hh, q->pgrants, p, tmp) {
+		if (!q->keep || p->used < q->keep_from) {
+			unmap(q, p);
+			continue;
+		}
+		/* The kernel may still do I/O on it: unmapping a gntdev page
+		 * it holds corrupts the page (in a PV dom0, "Bad page map",
+		 * then a WARN when the I/O ends). Mapped until the process
+		 * exits, which waits for its I/O first. */
+		lru_del(q, p);
+		HASH_DEL(q->pgrants, p);
+		xenback_device_leak_grants(q->d->dev, p->addr);
+		free(p);
+		kept++;
+	}
+	if (kept)
+		xenback_device_log(q->d->dev, XENBACK_LOG_ERR,
+				   "queue %u: left %u persistently mapped guest page(s) mapped for "
+				   "good: requests the kernel still holds may use them", q->idx, kept);
 	blk_budget_pgrant_put(q->d, q->npgrants);
 	q->npgrants = 0;
+	q->keep = false;
 }

@@ -32,21 +32,41 @@ XB_EXPORT int xenback_device_map_grants(struct xenback_device *dev, const uint32
 	return 0;
 }
 
+/* The device's record of the mapping at addr, unlinked; NULL if none. */
+static struct xb_map *map_take(struct xenback_device *dev, void *addr)
+{
+	struct xb_map **pp, *m;
+
+	for (pp = &dev->maps; (m = *pp); pp = &m->next) {
+		if (m->addr == addr) {
+			*pp = m->next;
+			return m;
+		}
+	}
+	return NULL;
+}
+
 XB_EXPORT int xenback_device_unmap_grants(struct xenback_device *dev, void *addr)
 {
 	struct xenback_platform *p = dev->be->bus->plat;
-	struct xb_map **pp, *m;
+	struct xb_map *m = map_take(dev, addr);
 	int r;
 
-	for (pp = &dev->maps; (m = *pp); pp = &m->next) {
-		if (m->addr != addr)
-			continue;
-		*pp = m->next;
-		r = p->gnt->unmap(p->gnt_h, m->addr, m->n);
-		free(m);
-		return r;
-	}
-	return -ENOENT;
+	if (!m)
+		return -ENOENT;
+	r = p->gnt->unmap(p->gnt_h, m->addr, m->n);
+	free(m);
+	return r;
+}
+
+XB_EXPORT int xenback_device_leak_grants(struct xenback_device *dev, void *addr)
+{
+	struct xb_map *m = map_take(dev, addr);
+
+	if (!m)
+		return -ENOENT;
+	free(m);
+	return 0;
 }
 
 XB_EXPORT int xenback_device_grant_copy(struct xenback_device *dev,
