@@ -153,6 +153,12 @@ int blk_connect(struct xenback_device *dev)
 	    (r = read_uint(dev, "feature-persistent", 1, 0, &persistent)) < 0)
 		return r;
 	d->persistent = persistent == 1;
+	/* XENBACK_BLK_COPY=1: no I/O straight into the guest's mapped pages;
+	 * every request through a bounce buffer and batched grant copies (for
+	 * measuring the two against each other: O_DIRECT on gntdev-mapped
+	 * pages takes get_user_pages' slow path in a PV dom0). */
+	if (getenv("XENBACK_BLK_COPY") && !strcmp(getenv("XENBACK_BLK_COPY"), "1"))
+		d->persistent = false;
 	if (nq == 0)
 		return xenback_device_fail(dev, -EINVAL, "multi-queue-num-queues is 0");
 	d->nqueues = (unsigned int)nq;
