@@ -45,7 +45,7 @@ xl destroy $g; point $? "$N: xl destroy with the reads in flight"
 registry_empty() { xenbackctl list >/dev/null 2>&1 && [ -z "$(xbctl_devs)" ]; }
 wait_for 15 registry_empty; point $? "$N: the device left the registry"
 # shellcheck disable=SC2317 # called through wait_for
-idle() { read -r r w < "/sys/block/$dm/inflight" && [ "$r" = 0 ]; }
+idle() { read -r r w < "/sys/block/$dm/inflight" && [ "$r" = 0 ] && [ "$w" = 0 ]; }
 wait_for 15 idle; point $? "$N: the held reads ended"
 sleep 1
 grep -q "mapped for good" $W/xenbackd-tdi.log
