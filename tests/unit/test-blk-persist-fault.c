@@ -86,6 +86,10 @@ int main(void)
 	unsigned int base;
 	int fds0;
 
+	/* Persistent mappings are this test's subject: I/O straight into
+	 * them on an O_DIRECT image too (off by default, blk_connect.c). */
+	setenv("XENBACK_BLK_DIRECT_MAPPED", "1", 1);
+
 	if (!sfront_image(img, 1 << 20))
 		return printf("Bail out! no image\n"), 1;
 	sfront_bus(&t, XENBACK_LOG_ERR);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -77,6 +78,10 @@ int main(void)
 	struct sfront f;
 	int16_t st[2];
 	struct xbt t;
+
+	/* Persistent mappings are this test's subject: I/O straight into
+	 * them on an O_DIRECT image too (off by default, blk_connect.c). */
+	setenv("XENBACK_BLK_DIRECT_MAPPED", "1", 1);
 
 	if (!sfront_image(img, 1 << 20) || !fill_image(img))
 		return printf("Bail out! no image\n"), 1;

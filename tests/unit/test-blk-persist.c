@@ -79,6 +79,10 @@ int main(void)
 	char *v;
 	int fd;
 
+	/* Persistent mappings are this test's subject: I/O straight into
+	 * them on an O_DIRECT image too (off by default, blk_connect.c). */
+	setenv("XENBACK_BLK_DIRECT_MAPPED", "1", 1);
+
 	fd = mkstemp(img);
 	if (fd < 0 || ftruncate(fd, 8 << 20) < 0)
 		return printf("Bail out! no image\n"), 1;

@@ -13,5 +13,5 @@ while [ $i -lt 8 ]; do
 	dd if="$d" of=/dev/null bs=64k count=1 skip=$i iflag=direct 2>/dev/null &
 	i=$((i + 1))
 done
-sleep 0.5
+sleep 2
 ok "$1: 8 O_DIRECT reads issued"

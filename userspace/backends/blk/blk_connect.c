@@ -130,6 +130,26 @@ void blk_reattach_run(struct blk_dev *d)
 	}
 }
 
+/*
+ * Whether requests may do their I/O straight in the guest's persistently
+ * mapped pages. Not with O_DIRECT, unless XENBACK_BLK_DIRECT_MAPPED=1:
+ * direct I/O pins the pages until the disk is done with them, and those
+ * pages are gntdev mappings, which in a PV dom0 must not be unmapped while
+ * the kernel holds them. A daemon killed with such I/O in flight has them
+ * unmapped by its exit (a process's memory goes before its files, and the
+ * exit does not wait for io_uring's reads and writes): "BUG: Bad page map",
+ * then a WARN when the I/O ends, with panic_on_warn the host down (xen
+ * tier, dom0-37: one read held at the disk, xenbackd SIGKILLed). Buffered
+ * and in-place I/O only copies, and keeps persistent grants; O_DIRECT goes
+ * through bounce buffers and batched grant copies.
+ */
+static bool mapped_io_ok(const struct blk_dev *d)
+{
+	const char *env = getenv("XENBACK_BLK_DIRECT_MAPPED");
+
+	return !d->direct || (env && !strcmp(env, "1"));
+}
+
 int blk_connect(struct xenback_device *dev)
 {
 	struct blk_dev *d = xenback_device_priv(dev);
@@ -152,13 +172,7 @@ int blk_connect(struct xenback_device *dev)
 	    (r = read_uint(dev, "ring-page-order", BLK_MAX_RING_ORDER, 0, &order)) < 0 ||
 	    (r = read_uint(dev, "feature-persistent", 1, 0, &persistent)) < 0)
 		return r;
-	d->persistent = persistent == 1;
-	/* XENBACK_BLK_COPY=1: no I/O straight into the guest's mapped pages;
-	 * every request through a bounce buffer and batched grant copies (for
-	 * measuring the two against each other: O_DIRECT on gntdev-mapped
-	 * pages takes get_user_pages' slow path in a PV dom0). */
-	if (getenv("XENBACK_BLK_COPY") && !strcmp(getenv("XENBACK_BLK_COPY"), "1"))
-		d->persistent = false;
+	d->persistent = persistent == 1 && mapped_io_ok(d);
 	if (nq == 0)
 		return xenback_device_fail(dev, -EINVAL, "multi-queue-num-queues is 0");
 	d->nqueues = (unsigned int)nq;
