@@ -90,6 +90,13 @@ int xenback_sim_grant_end(struct xenback_sim *sim, uint32_t domid,
 			  uint32_t ref);
 /* Grants currently mapped by the backend side. */
 unsigned int xenback_sim_grants_mapped(const struct xenback_sim *sim);
+/* fn(arg, path, value, len) with every xenstore write of the backend side,
+ * before it is applied: what else holds at the moment a value is written
+ * (NULL fn: none). */
+void xenback_sim_on_write(struct xenback_sim *sim,
+			  void (*fn)(void *arg, const char *path, const char *val,
+				     unsigned int len),
+			  void *arg);
 
 /* ------------------------------------- grants, backend side: faults */
 /* The next n backend-side grant copies fail as a whole with err (< 0, e.g.

@@ -152,6 +152,22 @@ static bool keep_file(const char *dir, const char *type, unsigned int domid, uns
 	return access(xbt_path("%s/%s-%u-%u", dir, type, domid, devid), F_OK) == 0;
 }
 
+/* The write hook: vre 2/1's state written as InitWait; 1 if its mark was
+ * there then, 0 if not, -1 not seen. */
+static const char *mark_dir;
+static int initwait_marked = -1;
+
+static void initwait_seen(void *arg, const char *path, const char *val, unsigned int len)
+{
+	const char *tail = "/backend/vre/2/1/state";
+	size_t pl = strlen(path), tl = strlen(tail);
+
+	(void)arg;
+	if (pl < tl || strcmp(path + pl - tl, tail) || len != 1 || val[0] != '2')
+		return;
+	initwait_marked = access(xbt_path("%s/vre-2-1.served", mark_dir), F_OK) == 0;
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/xb-handover-XXXXXX";
@@ -250,7 +266,11 @@ int main(void)
 	xbt_settle(&t);
 	tap_eq(xbt_be_state(&t, "vre", 1, 1), XENBACK_STATE_CLOSED, "and the backend goes Closed");
 
-	/* ---- mid-handshake, a type without reattach, a failed node */
+	/* ---- mid-handshake, a type without reattach, a failed node; the mark
+	 * must exist by the time InitWait is written (a process killed between
+	 * the two left a node the next one took for another backend's) */
+	mark_dir = dir;
+	xenback_sim_on_write(t.sim, initwait_seen, NULL);
 	xbt_add(&t, "vre", 2, 1, NULL);             /* will be InitWait */
 	xbt_add(&t, "vtest", 3, 1, NULL);           /* Connected, cannot reattach */
 	{
@@ -262,6 +282,9 @@ int main(void)
 	xbt_fe_connect(&t, "vtest", 3, 1);
 	xbt_settle(&t);
 	tap_eq(xbt_be_state(&t, "vre", 2, 1), XENBACK_STATE_INITWAIT, "vre 2/1 InitWait");
+	xenback_sim_on_write(t.sim, NULL, NULL);
+	tap_eq(initwait_marked, 1, "its mark existed when InitWait was written (%d)",
+	       initwait_marked);
 	tap_eq(xbt_be_state(&t, "vtest", 3, 1), XENBACK_STATE_CONNECTED, "vtest 3/1 Connected");
 	tap_ok(xbt_error(&t, "vre", 4, 1) < 0, "vre 4/1 failed");
 	xenback_bus_detach(t.bus);

@@ -249,6 +249,11 @@ int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opt
 		xb_gen_mark(be);
 		return 0;
 	}
+	/* Marked before anything is written: a process killed between its
+	 * InitWait and its mark left a node the next one took for another
+	 * backend's, and nobody served it (xen tier, dom0-60). A failure
+	 * below removes the mark with the device. */
+	xb_handover_served(be->dev, true);
 	if (adopt_state) {
 		be->dev->adopt_state = adopt_state;
 		be->dev->online = online;
@@ -266,7 +271,6 @@ int xb_backend_create(struct xenback_backend *be, const struct xenback_opts *opt
 		xb_gen_mark(be);
 		return xb_error(bus, r, "%s/%s: %s", type, be->name, be->error_msg);
 	}
-	xb_handover_served(be->dev, true);
 	if (!adopt_state)
 		xb_log(bus, XENBACK_LOG_INFO, "%s/%s: created, InitWait", type, be->name);
 	return 0;

@@ -85,6 +85,9 @@ struct xenback_sim {
 	struct sim_xs xs;
 	struct sim_gnt gnt;
 	struct sim_evtchn ev;
+	/* called with each backend-side write, before it is applied */
+	void (*write_hook)(void *arg, const char *path, const char *val, unsigned int len);
+	void *write_hook_arg;
 };
 
 /* sim.c: count one backend-side request; returns the injected error or 0. */

@@ -421,7 +421,20 @@ static int op_write(void *h, xb_txn_t t, const char *path, const char *val,
 		return r < 0 ? r : -EINVAL;
 	if (len > XB_VALUE_MAX)
 		return -E2BIG;
+	if (sim->write_hook)
+		sim->write_hook(sim->write_hook_arg, path, val, len);
 	return xb_sim_txn_write(sim, t, path, val, len);
+}
+
+XB_EXPORT void xenback_sim_on_write(struct xenback_sim *sim,
+				    void (*fn)(void *arg, const char *path, const char *val,
+					       unsigned int len),
+				    void *arg)
+{
+	if (!sim)
+		return;
+	sim->write_hook = fn;
+	sim->write_hook_arg = arg;
 }
 
 static int op_directory(void *h, xb_txn_t t, const char *path,
