@@ -28,19 +28,6 @@ static void without_xen(struct xb_xenback *x)
 		"interdomain bind with a bad pointer is EFAULT");
 }
 
-/* /dev/xen/evtchn: next pending port within timeout_ms, or -1. */
-static int evtchn_next(int fd, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	uint32_t port;
-
-	if (poll(&p, 1, timeout_ms) != 1 || read(fd, &port, sizeof(port)) != sizeof(port))
-		return -1;
-	if (write(fd, &port, sizeof(port)) != sizeof(port)) /* unmask */
-		return -1;
-	return (int)port;
-}
-
 /* The two ends of one channel of dom0 to itself. */
 struct chan {
 	int efd;                 /* /dev/xen/evtchn */
@@ -69,7 +56,7 @@ static void test_bind(struct xb_xenback *x, struct chan *c)
 	xb_xenback_poll(x, 1000);
 	vt_skip(x, 4);
 	xb_xenback_rearm(x, c->local, false);
-	while (evtchn_next(c->efd, 0) >= 0)
+	while (vt_evtchn_next(c->efd, 0) >= 0)
 		;
 }
 
@@ -80,7 +67,7 @@ static void test_events(struct xb_xenback *x, struct chan *c)
 	int i, ok, r;
 
 	tap_eq(xb_xenback_notify(x, c->local), 0, "notify through xenback");
-	tap_eq(evtchn_next(c->efd, 5000), c->u, "the event arrives on the /dev/xen/evtchn end");
+	tap_eq(vt_evtchn_next(c->efd, 5000), c->u, "the event arrives on the /dev/xen/evtchn end");
 	tap_eq(ioctl(c->efd, IOCTL_EVTCHN_NOTIFY, &c->en), 0, "notify back from /dev/xen/evtchn");
 	tap_eq(xb_xenback_poll(x, 5000), 1, "xenback's ring becomes readable");
 	tap_ok(xb_xenback_take(x, got, 4) == 1 && got[0] == c->local, "it names our port");
@@ -94,7 +81,7 @@ static void test_events(struct xb_xenback *x, struct chan *c)
 	xb_xenback_rearm(x, c->local, false);
 
 	for (i = 0, ok = 1; i < 50 && ok; i++) {
-		ok = xb_xenback_notify(x, c->local) == 0 && evtchn_next(c->efd, 5000) == c->u &&
+		ok = xb_xenback_notify(x, c->local) == 0 && vt_evtchn_next(c->efd, 5000) == c->u &&
 		     ioctl(c->efd, IOCTL_EVTCHN_NOTIFY, &c->en) == 0 && xb_xenback_poll(x, 5000) == 1 &&
 		     vt_skip(x, 4) == 1 && xb_xenback_rearm(x, c->local, false) == 0;
 	}

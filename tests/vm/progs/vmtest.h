@@ -102,6 +102,20 @@ static inline int vt_skip(struct xb_xenback *x, unsigned int max)
 	return xb_xenback_take(x, got, max < XENBACK_RING_SIZE ? max : XENBACK_RING_SIZE);
 }
 
+/* /dev/xen/evtchn (fd): the next pending port within timeout_ms, unmasked
+ * again, or -1. */
+static inline int vt_evtchn_next(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint32_t port;
+
+	if (poll(&p, 1, timeout_ms) != 1 || read(fd, &port, sizeof(port)) != sizeof(port))
+		return -1;
+	if (write(fd, &port, sizeof(port)) != sizeof(port)) /* unmask */
+		return -1;
+	return (int)port;
+}
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 static inline uint64_t vt_now_ns(void)
 {

@@ -38,19 +38,6 @@ struct grant {
 	volatile uint32_t *back;    /* gntdev's: the "backend's ring" */
 };
 
-/* next pending /dev/xen/evtchn port within timeout_ms (unmasked), or -1 */
-static int evtchn_next(int timeout_ms)
-{
-	struct pollfd p = { .fd = ev_fd, .events = POLLIN };
-	uint32_t port;
-
-	if (poll(&p, 1, timeout_ms) != 1 || read(ev_fd, &port, sizeof(port)) != sizeof(port))
-		return -1;
-	if (write(ev_fd, &port, sizeof(port)) != sizeof(port))
-		return -1;
-	return (int)port;
-}
-
 /* Waits for gntdev's unmap notification; ms it took, or -1. */
 static int unmap_wait(int timeout_ms)
 {
@@ -62,7 +49,7 @@ static int unmap_wait(int timeout_ms)
 
 		if (spent >= (uint64_t)timeout_ms)
 			return -1;
-		p = evtchn_next(timeout_ms - (int)spent);
+		p = vt_evtchn_next(ev_fd, timeout_ms - (int)spent);
 	} while (p >= 0 && p != unmap_seen_port);
 	return p < 0 ? -1 : (int)((vt_now_ns() - t0) / 1000000u);
 }
@@ -328,7 +315,7 @@ int main(void)
 	unmap_port = (uint32_t)ioctl(ev_fd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &bi);
 	if (unmap_seen_port < 0 || (int)unmap_port < 0)
 		t_bail("an event channel of dom0 to itself");
-	while (evtchn_next(0) >= 0)
+	while (vt_evtchn_next(ev_fd, 0) >= 0)
 		;
 	tap_ok(x.features & XENBACK_F_RING_GRANT, "the module offers XENBACK_F_RING_GRANT");
 	test_mapping_refused(&x);

@@ -53,11 +53,15 @@ static void touch(struct blk_queue *q, struct blk_pgrant *p, const struct blk_re
 	q->lru_tail = p;
 }
 
-static void unmap(struct blk_queue *q, struct blk_pgrant *p)
+/* p leaves q: unmapped, or (leak) left mapped for good, forgotten. */
+static void drop(struct blk_queue *q, struct blk_pgrant *p, bool leak)
 {
 	lru_del(q, p);
 	HASH_DEL(q->pgrants, p);
-	xenback_device_unmap_grants(q->d->dev, p->addr);
+	if (leak)
+		xenback_device_leak_grants(q->d->dev, p->addr);
+	else
+		xenback_device_unmap_grants(q->d->dev, p->addr);
 	free(p);
 }
 
@@ -77,7 +81,7 @@ static unsigned int purge(struct blk_queue *q, const struct blk_req *r)
 		if (q->slots[i].persistent && q->slots[i].use_seq < oldest)
 			oldest = q->slots[i].use_seq;
 	while (n < BLK_PGRANT_PURGE && (p = q->lru_head) && p->used < oldest) {
-		unmap(q, p);
+		drop(q, p, false);
 		n++;
 	}
 	if (n) {
@@ -159,20 +163,16 @@ void blk_persist_release(struct blk_queue *q)
 	struct blk_pgrant *p, *tmp;
 	unsigned int kept = 0;
 
+	/* A page a request the kernel still holds may use stays mapped:
+	 * unmapping a gntdev page the kernel holds corrupts the page (in a PV
+	 * dom0, "Bad page map", then a WARN when the I/O ends). It goes with
+	 * the process, whose exit does not wait for that I/O either, hence
+	 * XENBACK_BLK_DIRECT_MAPPED's warning (blk_connect.c). */
 	HASH_ITER(hh, q->pgrants, p, tmp) {
-		if (!q->keep || p->used < q->keep_from) {
-			unmap(q, p);
-			continue;
-		}
-		/* The kernel may still do I/O on it: unmapping a gntdev page
-		 * it holds corrupts the page (in a PV dom0, "Bad page map",
-		 * then a WARN when the I/O ends). Mapped until the process
-		 * exits, which waits for its I/O first. */
-		lru_del(q, p);
-		HASH_DEL(q->pgrants, p);
-		xenback_device_leak_grants(q->d->dev, p->addr);
-		free(p);
-		kept++;
+		bool keep = q->keep && p->used >= q->keep_from;
+
+		drop(q, p, keep);
+		kept += keep;
 	}
 	if (kept)
 		xenback_device_log(q->d->dev, XENBACK_LOG_ERR,
