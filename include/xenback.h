@@ -461,6 +461,15 @@ int xenback_device_bind_evtchn(struct xenback_device *dev, uint32_t remote_port,
 int xenback_evtchn_notify(struct xenback_evtchn *ch);
 uint32_t xenback_evtchn_port(const struct xenback_evtchn *ch);
 void xenback_evtchn_unbind(struct xenback_evtchn *ch);
+/* Grant I/O through xenback.ko (uapi/xenback.h, XENBACK_IOCTL_GRANT_IO_OPEN):
+ * a new file descriptor on which the module does direct I/O between
+ * image_fd (opened O_DIRECT) and pages ch's frontend domain granted,
+ * mapping them itself and keeping up to max_grants mapped; the process
+ * never maps them, so closing it (or exiting) with I/O in flight is safe.
+ * The caller closes the fd. -EOPNOTSUPP: the event channels are not on
+ * xenback.ko, or it cannot (not Xen, an older module). */
+int xenback_evtchn_grant_io_open(struct xenback_evtchn *ch, int image_fd,
+				 unsigned int max_grants);
 
 /* ---------------------------------------------------------------- listing */
 

@@ -556,9 +556,7 @@ int xb_evtchn_set_eventfd(struct xb_ctx *ctx, u32 port, int fd)
 	return 0;
 }
 
-/* The remote domain and generation of an interdomain port; -EINVAL for
- * an unknown or loopback port. */
-static int xb_evtchn_grant_domid(struct xb_ctx *ctx, u32 port, u32 *domid, u64 *gen)
+int xb_evtchn_remote_domid(struct xb_ctx *ctx, u32 port, u32 *domid, u64 *gen)
 {
 	struct xb_evtchn *p;
 	int ret = -EINVAL;
@@ -586,7 +584,7 @@ int xb_evtchn_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons,
 	if (grant && req_prod) {
 		if (!xen_domain())
 			return -EOPNOTSUPP;
-		ret = xb_evtchn_grant_domid(ctx, port, &domid, &gen);
+		ret = xb_evtchn_remote_domid(ctx, port, &domid, &gen);
 		if (ret)
 			return ret;
 	}

@@ -22,7 +22,7 @@ static long xb_ioctl_version(void __user *arg)
 		.features = XENBACK_F_LOOPBACK | XENBACK_F_EVENTFD |
 			    XENBACK_F_RING | XENBACK_F_NOTIFY_WAIT | XENBACK_F_WAIT_FD |
 			    XENBACK_F_GENL_STATS | XENBACK_F_PORT_STATS |
-			    XENBACK_F_RESTRICT | XENBACK_F_RING_GRANT,
+			    XENBACK_F_RESTRICT | XENBACK_F_RING_GRANT | XENBACK_F_GRANT_IO,
 		.max_ports = XENBACK_MAX_PORTS,
 		.max_vec = XENBACK_MAX_VEC,
 		.mmap_size = XENBACK_MMAP_SIZE,
@@ -267,6 +267,34 @@ static long xb_ioctl_restrict_domid(struct xb_ctx *ctx, void __user *arg)
 	return xb_evtchn_restrict_domid(ctx, r.domid);
 }
 
+static long xb_ioctl_grant_io_open(struct xb_ctx *ctx, void __user *arg)
+{
+	struct xenback_grant_io_open o;
+	u32 domid;
+	u64 gen;
+	int ret;
+
+	if (copy_from_user(&o, arg, sizeof(o)))
+		return -EFAULT;
+	if (o.flags || o.pad)
+		return -EINVAL;
+	if (!xen_domain())
+		return -EOPNOTSUPP;
+	ret = xb_evtchn_remote_domid(ctx, o.port, &domid, &gen);
+	if (ret)
+		return ret;
+	ret = xb_grant_io_open(domid, o.image_fd, o.max_grants);
+	if (ret < 0)
+		return ret;
+	o.fd = ret;
+	if (copy_to_user(arg, &o, sizeof(o))) {
+		/* The fd is installed: closing it is the caller's (as for
+		 * any fd-returning call whose result it cannot read). */
+		return -EFAULT;
+	}
+	return 0;
+}
+
 static long xb_ioctl_port_stats(struct xb_ctx *ctx, void __user *arg)
 {
 	struct xenback_port_stats st;
@@ -317,6 +345,8 @@ long xb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return xb_ioctl_restrict_domid(ctx, uarg);
 	case XENBACK_IOCTL_PORT_STATS:
 		return xb_ioctl_port_stats(ctx, uarg);
+	case XENBACK_IOCTL_GRANT_IO_OPEN:
+		return xb_ioctl_grant_io_open(ctx, uarg);
 	default:
 		return -ENOTTY;
 	}

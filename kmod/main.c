@@ -127,15 +127,21 @@ static int __init xb_init(void)
 {
 	int ret;
 
-	ret = xb_genl_init();
+	ret = xb_grant_io_init();
 	if (ret)
 		return ret;
+	ret = xb_genl_init();
+	if (ret)
+		goto out_gio;
 	ret = misc_register(&xb_misc);
-	if (ret) {
-		xb_genl_exit();
-		return ret;
-	}
+	if (ret)
+		goto out_genl;
 	return 0;
+out_genl:
+	xb_genl_exit();
+out_gio:
+	xb_grant_io_exit();
+	return ret;
 }
 
 static void __exit xb_exit(void)
@@ -146,6 +152,9 @@ static void __exit xb_exit(void)
 	 * RCU callbacks before the code they run goes away.
 	 */
 	rcu_barrier();
+	/* Grant I/O files held a module reference until their last free
+	 * began; wait for it to end. */
+	xb_grant_io_exit();
 }
 
 module_init(xb_init);

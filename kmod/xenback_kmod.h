@@ -192,6 +192,9 @@ void xb_evtchn_unbind_bound(struct xb_ctx *ctx, const struct xb_bound *b);
 void xb_evtchn_unbind_all(struct xb_ctx *ctx);
 int xb_evtchn_set_eventfd(struct xb_ctx *ctx, u32 port, int fd);
 int xb_evtchn_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons, bool grant);
+/* The remote domain and bind generation of an interdomain port; -EINVAL
+ * for an unknown or loopback port. */
+int xb_evtchn_remote_domid(struct xb_ctx *ctx, u32 port, u32 *domid, u64 *gen);
 void xb_evtchn_notify(struct xb_evtchn *p);            /* RCU held */
 /* Push ports whose delivery found the ring full, now that userspace may
  * have consumed (NOTIFY, poll).
@@ -212,6 +215,11 @@ int xb_ring_mmap(struct xb_ring *r, struct vm_area_struct *vma);
 struct xb_suppress *xb_suppress_new(u64 req_prod, u64 req_cons, bool grant, u32 domid);
 bool xb_suppress_has_work(const struct xb_suppress *s); /* atomic-safe */
 void xb_suppress_free(struct xb_suppress *s);
+
+/* grant_io.c: a new grant I/O file for grants of domid (its fd). */
+int xb_grant_io_open(u32 domid, int image_fd, u32 max_grants);
+int __init xb_grant_io_init(void);
+void xb_grant_io_exit(void);
 
 /* eventfd.c */
 struct eventfd_ctx *xb_eventfd_get(int fd);

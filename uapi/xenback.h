@@ -86,6 +86,7 @@
 #define XENBACK_F_WAIT_FD     (1u << 7) /* XENBACK_NOTIFY_WAIT_FD */
 #define XENBACK_F_RESTRICT    (1u << 8) /* XENBACK_IOCTL_RESTRICT_DOMID */
 #define XENBACK_F_RING_GRANT  (1u << 9) /* XENBACK_SET_RING_GRANT (with XENBACK_F_XEN) */
+#define XENBACK_F_GRANT_IO    (1u << 10) /* XENBACK_IOCTL_GRANT_IO_OPEN (with XENBACK_F_XEN) */
 
 /* Limits. */
 #define XENBACK_MAX_PORTS 512u  /* ports per context (open more contexts for more) */
@@ -312,6 +313,105 @@ struct xenback_restrict_domid {
 	_IOW(XENBACK_IOC_MAGIC, 0x08, struct xenback_restrict_domid)
 
 /*
+ * XENBACK_IOCTL_GRANT_IO_OPEN - grant I/O: direct I/O between a file (a
+ * block device or a regular file, opened O_DIRECT) and pages a frontend
+ * granted, done by the module, which maps the grants itself, as blkback
+ * does, and keeps them mapped (persistent grants) until the grant I/O file
+ * is closed or a mapping is evicted. No guest page is ever mapped into the
+ * process: a process that exits, or closes the file, with I/O in flight
+ * leaves the pages mapped in the kernel until that I/O ends, then unmapped.
+ * in: port: an interdomain port of this context; its remote domain is the
+ *     one whose grants this file maps (for its whole life);
+ *     image_fd: the file, opened O_DIRECT (and for writing if writes are
+ *     to be done); max_grants: mappings kept at most (1 ..
+ *     XENBACK_GRANT_IO_MAX_GRANTS); beyond it the least recently used
+ *     mapping no I/O uses is unmapped; flags 0; pad 0.
+ * out: fd: a new file (close-on-exec, non-blocking) for the ioctl below,
+ *     read() and poll().
+ * Errors: EOPNOTSUPP not on Xen; EINVAL unknown or loopback port, the file
+ * not O_DIRECT or not a regular file or block device, max_grants out of
+ * range, flags or pad; EBADF image_fd; EMFILE no fd left.
+ */
+#define XENBACK_GRANT_IO_MAX_GRANTS   4096u /* mappings per grant I/O file */
+#define XENBACK_GRANT_IO_MAX_SEGS     256u  /* segments per request (1 MiB) */
+#define XENBACK_GRANT_IO_MAX_BATCH    64u   /* requests per SUBMIT */
+#define XENBACK_GRANT_IO_MAX_INFLIGHT 2048u /* requests in flight per file */
+struct xenback_grant_io_open {
+	__u32 port;
+	__s32 image_fd;
+	__u32 max_grants;
+	__u32 flags;
+	__s32 fd;
+	__u32 pad;
+};
+#define XENBACK_IOCTL_GRANT_IO_OPEN \
+	_IOWR(XENBACK_IOC_MAGIC, 0x09, struct xenback_grant_io_open)
+
+/*
+ * XENBACK_GRANT_IO_SUBMIT (on a grant I/O file) - start count requests,
+ * then return up to done_max completions (each request ends in exactly one
+ * completion: here, from this or a later SUBMIT, or from read()).
+ * A request: op XENBACK_GRANT_IO_READ (file to pages) or _WRITE (pages to
+ * file); offset in bytes into the file; segs: nseg (1 ..
+ * XENBACK_GRANT_IO_MAX_SEGS) segments, each a grant reference and a byte
+ * range inside its page (offset + len <= 4096, len > 0); the file's own
+ * alignment rules for direct I/O apply (a misaligned request ends with
+ * EINVAL). A request's own faults end it, not the call: res is the bytes
+ * moved or a negative errno (EINVAL a bad segment or op or pad, EFAULT its
+ * segments unreadable, EBUSY XENBACK_GRANT_IO_MAX_INFLIGHT reached or
+ * every mapping busy, EIO a grant Xen refused to map, or the file's error).
+ * Storage that completes at once (a ramdisk) has its completions returned
+ * by the same call.
+ * Returns the number of completions written to done. Errors (nothing
+ * started): EFAULT reqs or done unreadable/unwritable; E2BIG count >
+ * XENBACK_GRANT_IO_MAX_BATCH; EINVAL flags or pad.
+ * read() returns completions too (struct xenback_grant_io_done, as many as
+ * fit), EAGAIN if none; poll() says POLLIN while some wait.
+ */
+#define XENBACK_GRANT_IO_READ  0u
+#define XENBACK_GRANT_IO_WRITE 1u
+struct xenback_grant_io_seg {
+	__u32 gref;
+	__u16 offset;
+	__u16 len;
+};
+struct xenback_grant_io_req {
+	__u64 user_data;
+	__u64 offset;
+	__u64 segs;  /* user pointer to nseg struct xenback_grant_io_seg */
+	__u32 nseg;
+	__u32 op;
+};
+struct xenback_grant_io_done {
+	__u64 user_data;
+	__s64 res;
+};
+struct xenback_grant_io_submit {
+	__u64 reqs;  /* user pointer to count struct xenback_grant_io_req */
+	__u64 done;  /* user pointer to done_max struct xenback_grant_io_done */
+	__u32 count;
+	__u32 done_max;
+	__u32 flags;
+	__u32 pad;
+};
+#define XENBACK_GRANT_IO_SUBMIT \
+	_IOW(XENBACK_IOC_MAGIC, 0x40, struct xenback_grant_io_submit)
+
+/*
+ * XENBACK_GRANT_IO_STATS (on a grant I/O file) - out: its counters.
+ */
+struct xenback_grant_io_stats {
+	__u64 requests;  /* requests started */
+	__u64 maps;      /* grants mapped */
+	__u64 hits;      /* segments that found their grant mapped */
+	__u64 evicted;   /* mappings unmapped to make room */
+	__u32 mapped;    /* mappings now */
+	__u32 inflight;  /* requests now */
+};
+#define XENBACK_GRANT_IO_STATS \
+	_IOR(XENBACK_IOC_MAGIC, 0x41, struct xenback_grant_io_stats)
+
+/*
  * Generic netlink statistics. Family XENBACK_GENL_NAME, command
  * XENBACK_CMD_GET_STATS with NLM_F_DUMP (needs CAP_NET_ADMIN): one message
  * per bound port of every context, with the attributes below. Counters are
@@ -373,5 +473,11 @@ XENBACK_ASSERT_SIZE(struct xenback_set_eventfd, 16);
 XENBACK_ASSERT_SIZE(struct xenback_set_ring, 24);
 XENBACK_ASSERT_SIZE(struct xenback_restrict_domid, 8);
 XENBACK_ASSERT_SIZE(struct xenback_port_stats, 56);
+XENBACK_ASSERT_SIZE(struct xenback_grant_io_open, 24);
+XENBACK_ASSERT_SIZE(struct xenback_grant_io_seg, 8);
+XENBACK_ASSERT_SIZE(struct xenback_grant_io_req, 32);
+XENBACK_ASSERT_SIZE(struct xenback_grant_io_done, 16);
+XENBACK_ASSERT_SIZE(struct xenback_grant_io_submit, 32);
+XENBACK_ASSERT_SIZE(struct xenback_grant_io_stats, 40);
 
 #endif /* _UAPI_XENBACK_H */

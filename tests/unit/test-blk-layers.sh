@@ -12,6 +12,7 @@ stages=(
 	blk_data.c           # data movement in: persistent grant or bounce buffer, write data fetched
 	blk_persist.c        # persistent grants, mapped once
 	blk_engine.c         # the I/O engine: in place or io_uring, submit, reap
+	blk_engine_grant_io.c # grant I/O: xenback.ko's direct I/O on guest pages it maps
 	blk_engine_inplace.c # in place: memcpy through the mapped image, or preadv/pwritev
 	blk_discard.c        # BLKDISCARD on a block device, on the discard thread
 	blk_complete.c       # completion: result -> status, read data back to the guest

@@ -80,6 +80,11 @@ point $? "xenbackd: xvdc (missing file) is listed as failed with its error"
 
 guest_run $g pattern xvda
 guest_run $g ro xvdb
+# O_DIRECT files with the module: reads and writes by its grant I/O
+if [ $mod = 1 ] && [ "$good" = /mnt/xb0/good.img ]; then
+	grep -q "qdisk/$id/51712: .*grant I/O by xenback.ko" $W/xenbackd.log
+	point $? "xenbackd: xvda's I/O goes by xenback.ko's grant I/O"
+fi
 
 # flush: a write + fsync in the guest makes xenbackd fsync the backing file
 echo > $FS/trace

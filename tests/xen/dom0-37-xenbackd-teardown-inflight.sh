@@ -8,11 +8,15 @@
 # dom0 down. Seen here: xenbackd SIGKILLed with one such read held (its
 # exit unmaps its memory before it closes its files), and the teardown of a
 # destroyed guest unmapping after its bounded wait (BLK_TEARDOWN_WAIT_MS).
-#   default: O_DIRECT goes through bounce buffers and grant copies, no
-#            guest page is mapped for it: both are harmless;
-#   XENBACK_BLK_DIRECT_MAPPED=1 (straight into mapped pages): the teardown
-#            keeps the pages the held reads use mapped (a SIGKILL there is
-#            still fatal to dom0 and not run).
+#   default, with xenback.ko: grant I/O, the module maps the guest's pages
+#            and does the I/O; the process maps none: SIGKILL and destroy
+#            leave the held reads' pages to the module until they end;
+#   XENBACK_BLK_GRANT_IO=0: bounce buffers and grant copies, no guest page
+#            is mapped for the I/O: the destroy is harmless;
+#   XENBACK_BLK_GRANT_IO=0 XENBACK_BLK_DIRECT_MAPPED=1 (straight into
+#            gntdev-mapped pages): the teardown keeps the pages the held
+#            reads use mapped (a SIGKILL there is still fatal to dom0 and
+#            not run).
 # shellcheck source=dom0-lib.sh
 . /xen/tests/dom0-lib.sh
 have_xenbackd "xenbackd teardown with I/O in flight" || exit 0
@@ -32,11 +36,12 @@ disk=/dev/mapper/xbslow
 registry_empty() { xenbackctl list >/dev/null 2>&1 && [ -z "$(xbctl_devs)" ]; }
 held() { dmsetup status xbslow 2>/dev/null | awk '{ print $4 }'; } # reads dm-delay holds
 log=
-# start <label> [VAR=value]: xenbackd (pid in $xpid, log in $log), then a
+# start <label> [VAR=value ...]: xenbackd (pid in $xpid, log in $log), then a
 # guest (name in $g) whose reads are held at the disk.
 start() {
 	log=$W/xenbackd-held-$1.log
-	env "${2:-XB_NONE=1}" xenbackd --types qdisk --foreground --log-level info > "$log" 2>&1 &
+	# shellcheck disable=SC2086 # the VAR=value words
+	env ${2:-XB_NONE=1} xenbackd --types qdisk --foreground --log-level info > "$log" 2>&1 &
 	xpid=$!
 	wait_for 10 test -S /run/xenback/xenbackd.sock; point $? "$N, $1: xenbackd started ${2:-}"
 	g=xbheld$1
@@ -61,23 +66,28 @@ clean() {
 
 # 1. xenbackd killed with the reads held
 if start kill; then
+	grep -q "grant I/O by xenback.ko" "$log"; point $? "$N, kill: the disk goes by the module's grant I/O"
 	kill -KILL $xpid; wait $xpid 2>/dev/null
 	sleep 22 # the reads end
 	clean kill
 	xl destroy "$g"
 fi
-# 2. the guest destroyed with the reads held
-if start destroy; then
-	xl destroy "$g"; point $? "$N, destroy: xl destroy"
-	wait_for 15 registry_empty; point $? "$N, destroy: the device left the registry"
-	grep -q "did not finish" "$log"; point $? "$N, destroy: the teardown found requests the disk still held"
+# 2. the guest destroyed with the reads held: by grant I/O, then by grant copy
+# destroy <label> <what the teardown logs> [VAR=value ...]
+destroy() {
+	start "$1" "$3" || return
+	xl destroy "$g"; point $? "$N, $1: xl destroy"
+	wait_for 15 registry_empty; point $? "$N, $1: the device left the registry"
+	grep -q "$2" "$log"; point $? "$N, $1: the teardown found requests the disk still held ($2)"
 	sleep 22
-	clean destroy
-	kill -0 $xpid && xenbackctl list >/dev/null 2>&1; point $? "$N, destroy: xenbackd still serves"
-	kill -TERM $xpid; wait $xpid; point $? "$N, destroy: xenbackd exits 0 on SIGTERM"
-fi
+	clean "$1"
+	kill -0 $xpid && xenbackctl list >/dev/null 2>&1; point $? "$N, $1: xenbackd still serves"
+	kill -TERM $xpid; wait $xpid; point $? "$N, $1: xenbackd exits 0 on SIGTERM"
+}
+destroy destroy "still at the disk: xenback.ko unmaps"
+destroy copy "did not finish" XENBACK_BLK_GRANT_IO=0
 # 3. the same, I/O straight into mapped guest pages
-if start mapped XENBACK_BLK_DIRECT_MAPPED=1; then
+if start mapped "XENBACK_BLK_GRANT_IO=0 XENBACK_BLK_DIRECT_MAPPED=1"; then
 	xl destroy "$g"; point $? "$N, mapped: xl destroy"
 	wait_for 15 registry_empty; point $? "$N, mapped: the device left the registry"
 	grep -q "mapped for good" "$log"

@@ -30,6 +30,7 @@ int main(void)
 		     (XENBACK_F_LOOPBACK | XENBACK_F_EVENTFD | XENBACK_F_RING | XENBACK_F_RESTRICT |
 		      XENBACK_F_NOTIFY_WAIT | XENBACK_F_GENL_STATS | XENBACK_F_PORT_STATS),
 	     "features: loopback eventfd ring restrict notify-wait genl port-stats (0x%x)", v.features);
+	tap_ok(v.features & XENBACK_F_GRANT_IO, "features: grant I/O (0x%x)", v.features);
 	tap_diag("running on Xen: %s", v.features & XENBACK_F_XEN ? "yes" : "no");
 	tap_eq(v.max_ports, XENBACK_MAX_PORTS, "max_ports");
 	tap_eq(v.max_vec, XENBACK_MAX_VEC, "max_vec");
@@ -42,7 +43,10 @@ int main(void)
 		zero &= x.sh->pad[i] == 0;
 	tap_ok(zero, "shared header padding is zero");
 	tap_ok(sizeof(struct xenback_notify) == 48 && sizeof(struct xenback_port_stats) == 56 &&
-		     sizeof(struct xenback_set_ring) == 24 && sizeof(struct xenback_set_eventfd) == 16,
+		     sizeof(struct xenback_set_ring) == 24 && sizeof(struct xenback_set_eventfd) == 16 &&
+		     sizeof(struct xenback_grant_io_open) == 24 &&
+		     sizeof(struct xenback_grant_io_req) == 32 &&
+		     sizeof(struct xenback_grant_io_submit) == 32,
 	     "structure sizes match the 32/64-bit invariant layout");
 	xb_xenback_close(&x);
 	return tap_done();

@@ -101,6 +101,31 @@ static void test_bad_pointers(struct xb_xenback *x)
 	     "and leaves no port behind");
 }
 
+/* Grant I/O without Xen: arguments checked first (EFAULT, EINVAL), then
+ * EOPNOTSUPP; the grant I/O file's own commands are not the context's.
+ * (On Xen: tests/xen/progs/test-grant-io.c.) */
+static void test_grant_io(struct xb_xenback *x, uint32_t pa)
+{
+	struct xenback_grant_io_open o = { .port = pa, .image_fd = 0, .max_grants = 16 };
+
+	t_errno(ioctl(x->fd, XENBACK_IOCTL_GRANT_IO_OPEN, BAD), EFAULT,
+		"GRANT_IO_OPEN bad pointer: EFAULT");
+	o.flags = 1;
+	t_errno(ioctl(x->fd, XENBACK_IOCTL_GRANT_IO_OPEN, &o), EINVAL, "GRANT_IO_OPEN flags: EINVAL");
+	o.flags = 0;
+	o.pad = 1;
+	t_errno(ioctl(x->fd, XENBACK_IOCTL_GRANT_IO_OPEN, &o), EINVAL, "GRANT_IO_OPEN pad: EINVAL");
+	o.pad = 0;
+	t_errno(ioctl(x->fd, XENBACK_IOCTL_GRANT_IO_OPEN, &o), EOPNOTSUPP,
+		"GRANT_IO_OPEN without Xen: EOPNOTSUPP");
+	tap_eq(xb_xenback_grant_io_open(x, pa, 0, 16), -EOPNOTSUPP,
+	       "the client says EOPNOTSUPP without asking (no XENBACK_F_XEN)");
+	t_errno(ioctl(x->fd, XENBACK_GRANT_IO_SUBMIT, BAD), ENOTTY,
+		"GRANT_IO_SUBMIT on a context: ENOTTY");
+	t_errno(ioctl(x->fd, XENBACK_GRANT_IO_STATS, BAD), ENOTTY,
+		"GRANT_IO_STATS on a context: ENOTTY");
+}
+
 /* NOTIFY vectors: x's port pa, y's peer port pb */
 static void test_notify_vectors(struct xb_xenback *x, struct xb_xenback *y, uint32_t pa,
 				uint32_t pb)
@@ -207,6 +232,7 @@ int main(void)
 	test_bind_loopback(&x);
 	test_unbind_stats(&x, &y, pa, pb);
 	test_full(&x, &y);
+	test_grant_io(&x, pa);
 
 	/* not a stream of bytes */
 	tap_ok(read(x.fd, &c, 1) < 0 && errno == EINVAL, "read() is EINVAL");

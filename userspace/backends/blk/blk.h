@@ -15,6 +15,9 @@
  *   blk_persist.c  persistent grants: each guest page mapped once
  *   blk_engine.c   the I/O engine: in place (memory-backed image) or
  *                  io_uring, one io_uring_submit() per round, reaping
+ *   blk_engine_grant_io.c  grant I/O: xenback.ko does an O_DIRECT image's
+ *                  reads and writes straight between image and guest
+ *                  pages it maps itself (persistent grants in the kernel)
  *   blk_engine_inplace.c  in place: memcpy through a mapping of the image,
  *                  or preadv/pwritev
  *   blk_discard.c  BLKDISCARD on a block device, on a worker thread; done
@@ -71,6 +74,7 @@
 #include <xen/io/protocols.h>
 
 #include "xenback.h"
+#include "uapi/xenback.h"
 
 /* CLOCK_MONOTONIC in ns: the one clock of the backend's time limits. */
 static inline uint64_t blk_now_ns(void)
@@ -180,8 +184,13 @@ struct blk_req {
 	bool preflush;                 /* FLUSH_DISKCACHE with data: flush, then write */
 	bool persistent;               /* I/O straight into mapped guest pages
 					 * (until answered) */
+	bool gio;                      /* I/O by the module's grant I/O (until
+					 * answered: blk_engine_grant_io.c) */
 	uint64_t use_seq;              /* ... its pages' last use (blk_persist.c) */
-	struct iovec iov[BLK_MAX_INDIRECT_SEGS];
+	union {
+		struct iovec iov[BLK_MAX_INDIRECT_SEGS];          /* persistent */
+		struct xenback_grant_io_seg gseg[BLK_MAX_INDIRECT_SEGS]; /* gio */
+	};
 	struct blk_req *next;          /* free list / batch lists */
 };
 
@@ -252,6 +261,12 @@ struct blk_dev {
 	bool efd_added;                /* ... in the bus's epoll set */
 	unsigned int sq_pending;
 	unsigned int uring_inflight;   /* SQEs queued and not reaped */
+	/* Grant I/O (blk_engine_grant_io.c): the module's file, -1 none. */
+	int gio_fd;
+	bool gio_added;                /* ... in the bus's epoll set */
+	unsigned int gio_pending;      /* requests in gio_reqs, not submitted */
+	unsigned int gio_inflight;     /* submitted, not completed */
+	struct xenback_grant_io_req gio_reqs[XENBACK_GRANT_IO_MAX_BATCH];
 	struct blk_discard *discard;   /* block device: discards on the worker
 					 * thread (blk_discard.c) */
 	unsigned int lbs, pbs;         /* logical, physical block size (bytes) */
@@ -320,6 +335,8 @@ extern unsigned int blk_test_drain_wait_ms;  /* not 0: the deadline */
 bool blk_queue_event(struct xenback_evtchn *ch, void *arg);
 /* The engine's eventfd (arg: the blk_dev): reap, answer. */
 void blk_engine_event(int fd, uint32_t events, void *arg);
+/* The grant I/O file (arg: the blk_dev): reap, answer. */
+void blk_grant_io_event(int fd, uint32_t events, void *arg);
 
 /* blk_ring.c */
 /* Copy every new request out of q's ring, validate it and pass it on (to
@@ -379,6 +396,26 @@ extern unsigned int blk_test_reap_max;
 /* Raise the engine's eventfd: the bus runs blk_engine_event() for d in its
  * next round (a queue that took its per-round budget goes on there). */
 void blk_engine_kick(struct blk_dev *d);
+
+/* blk_engine_grant_io.c */
+/* Grant I/O for d (O_DIRECT image, queue 0 bound), its file in the bus's
+ * epoll set with handler fn (blk_grant_io_event). -EOPNOTSUPP: not
+ * available here (no xenback.ko, an older one, not Xen, not O_DIRECT,
+ * XENBACK_BLK_GRANT_IO=0): requests go the other ways. */
+int blk_grant_io_open(struct blk_dev *d, xenback_fd_fn fn);
+/* Does r go by grant I/O? (A read or write without a preflush, segments
+ * aligned to the image's logical block size.) */
+bool blk_grant_io_takes(const struct blk_dev *d, const struct blk_req *r);
+/* r queued for the round's submission (blk_grant_io_flush()). */
+int blk_grant_io_submit(struct blk_dev *d, struct blk_req *r);
+/* The queued requests to the module, one ioctl; reap: the completions
+ * that ioctl brings back to blk_complete_io(). */
+int blk_grant_io_flush(struct blk_dev *d, bool reap);
+/* The grant I/O file is readable: every completion to blk_complete_io(). */
+int blk_grant_io_reap(struct blk_dev *d);
+/* The file closed; requests in flight forgotten (the module keeps their
+ * pages mapped until their I/O ends). */
+void blk_grant_io_close(struct blk_dev *d);
 
 /* blk_engine_inplace.c */
 /* Map an in-place image (d->inline_rw, regular file) unless

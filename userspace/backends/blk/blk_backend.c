@@ -20,6 +20,7 @@ static int blk_create(struct xenback_backend *be, const struct xenback_opts *opt
 	d = xenback_device_priv(dev);
 	d->dev = dev;
 	d->efd = -1;
+	d->gio_fd = -1;
 	r = blk_image_open(d, xenback_opts_get(opts, "params"), xenback_opts_get(opts, "mode"), be);
 	if (r < 0)
 		return r; /* the unattached device is freed by the library */

@@ -29,7 +29,7 @@ void blk_complete_io(struct blk_dev *d, struct blk_req *r, long res)
 	default:
 		ok = res == 0;
 	}
-	if (ok && r->io_op == BLKIF_OP_READ && !r->persistent) {
+	if (ok && r->io_op == BLKIF_OP_READ && !r->persistent && !r->gio) {
 		r->next = d->done_reads;
 		d->done_reads = r;
 		return;

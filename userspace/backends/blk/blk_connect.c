@@ -197,6 +197,16 @@ int blk_connect(struct xenback_device *dev)
 		if (r < 0)
 			return r; /* disconnect() undoes the rest */
 	}
+	/* O_DIRECT with persistent grants: the module's grant I/O if it is
+	 * there; else bounce buffers and grant copies (mapped_io_ok()). */
+	if (persistent == 1) {
+		r = blk_grant_io_open(d, blk_grant_io_event);
+		if (r < 0 && r != -EOPNOTSUPP)
+			xenback_device_log(dev, XENBACK_LOG_WARNING,
+					   "grant I/O: %s (grant copies instead)", strerror(-r));
+		if (r == 0)
+			d->persistent = false; /* no gntdev mapping of guest pages */
+	}
 	if (xenback_device_reattaching(dev))
 		return reattach(d);
 	return 0;

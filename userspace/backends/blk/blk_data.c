@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Data movement on the way in: a valid read or write either does its I/O
- * straight into the guest's persistently mapped pages (blk_persist.c) or
+ * Data movement on the way in: a valid read or write either goes to the
+ * module's grant I/O (blk_engine_grant_io.c: no data moves here), does its
+ * I/O straight into the guest's persistently mapped pages (blk_persist.c) or
  * goes through a bounce buffer (blk_budget.c), whose write data is
  * fetched with one batched grant copy per round (blk_grant.c). Then the
  * engine. (Read data goes back to the guest at completion: blk_complete.c.)
@@ -49,6 +50,12 @@ void blk_data_route(struct blk_dev *d, struct blk_req *r, struct blk_req **write
 	int e;
 
 	r->persistent = false;
+	r->gio = false;
+	if (blk_grant_io_takes(d, r)) {
+		if (blk_engine_submit(d, r) < 0)
+			blk_complete(d, r, BLKIF_RSP_ERROR);
+		return;
+	}
 	if (d->persistent && blk_persist_resolve(r->q, r) == 0) {
 		if (blk_engine_submit(d, r) < 0)
 			blk_complete(d, r, BLKIF_RSP_ERROR);

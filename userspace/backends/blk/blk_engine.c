@@ -144,6 +144,8 @@ int blk_engine_submit(struct blk_dev *d, struct blk_req *r)
 	struct io_uring_sqe *sqe;
 	off_t off = (off_t)(r->sector * BLK_SECTOR);
 
+	if (blk_grant_io_takes(d, r))
+		return blk_grant_io_submit(d, r);
 	if (d->inline_rw && (r->io_op == BLKIF_OP_READ || r->io_op == BLKIF_OP_WRITE)) {
 		blk_inplace_rw(d, r);
 		return 0;
@@ -203,11 +205,14 @@ int blk_engine_submit(struct blk_dev *d, struct blk_req *r)
 
 int blk_engine_flush(struct blk_dev *d)
 {
-	int r = 0;
+	int r = blk_grant_io_flush(d, false);
 
 	if (d->sq_pending) {
-		r = io_uring_submit(&d->uring);
+		int s = io_uring_submit(&d->uring);
+
 		d->sq_pending = 0;
+		if (s < 0)
+			r = s;
 	}
 	return r < 0 ? r : 0;
 }
@@ -216,6 +221,8 @@ int blk_engine_flush_reap(struct blk_dev *d)
 {
 	int r;
 
+	if (d->gio_pending)
+		blk_grant_io_flush(d, d->reap_inline);
 	if (!d->sq_pending || !d->uring_ok || !d->reap_inline)
 		return blk_engine_flush(d);
 	/*
@@ -309,6 +316,7 @@ static void leak_inflight(struct blk_dev *d)
 void blk_engine_fini(struct blk_dev *d)
 {
 	blk_discard_fini(d); /* it writes to the eventfd */
+	blk_grant_io_close(d); /* the module keeps what is in flight */
 	if (!d->uring_ok)
 		goto out;
 	blk_engine_flush(d);

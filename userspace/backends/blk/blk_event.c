@@ -6,7 +6,8 @@
  *     queued and submitted; what finished in the round (also I/O the
  *     kernel completed within the submission) is answered;
  *   the engine's eventfd: io_uring completions reaped and answered; also
- *     raised as a kick, for another round (below).
+ *     raised as a kick, for another round (below);
+ *   the grant I/O file: the module's completions read and answered.
  * A queue stops taking requests when it runs out of slots or its device
  * reaches its request budget (q->stalled), when its device waits for
  * bounce memory (q->throttled), or when it took its per-round budget
@@ -64,6 +65,17 @@ void blk_engine_event(int fd, uint32_t events, void *arg)
 	if (blk_engine_reap(d, fd) < 0)
 		return;
 	round_end(d, true);
+}
+
+void blk_grant_io_event(int fd, uint32_t events, void *arg)
+{
+	struct blk_dev *d = arg;
+
+	(void)fd;
+	(void)events;
+	if (blk_grant_io_reap(d) < 0)
+		return;
+	round_end(d, false);
 }
 
 /* answered: the queues that got responses (blk_respond()); next_round:

@@ -154,6 +154,17 @@ XB_EXPORT uint32_t xenback_evtchn_port(const struct xenback_evtchn *ch)
 	return ch->port;
 }
 
+XB_EXPORT int xenback_evtchn_grant_io_open(struct xenback_evtchn *ch, int image_fd,
+					   unsigned int max_grants)
+{
+	const struct xb_evtchn_ops *ops = ch->dev->be->bus->plat->evtchn;
+
+	if (!ops->grant_io_open)
+		return -EOPNOTSUPP;
+	return ops->grant_io_open(ch->dev->be->bus->plat->evtchn_h, ch->port, image_fd,
+				  max_grants);
+}
+
 XB_EXPORT void xenback_evtchn_unbind(struct xenback_evtchn *ch)
 {
 	struct xenback_device *dev;

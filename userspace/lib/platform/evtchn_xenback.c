@@ -78,6 +78,11 @@ static int xbk_kick_wait(void *h, const uint32_t *rearm, unsigned int nr,
 	return xb_xenback_kick_wait(x, rearm, nr, ntf, nn, other_fd);
 }
 
+static int xbk_grant_io_open(void *h, uint32_t port, int image_fd, unsigned int max_grants)
+{
+	return xb_xenback_grant_io_open(h, port, image_fd, max_grants);
+}
+
 static void xbk_close(void *h)
 {
 	if (!h)
@@ -96,6 +101,7 @@ static const struct xb_evtchn_ops xbk_ops = {
 	.rearm = xbk_rearm,
 	.kick = xbk_kick,
 	.kick_wait = xbk_kick_wait,
+	.grant_io_open = xbk_grant_io_open,
 	.close = xbk_close,
 };
 

@@ -110,6 +110,13 @@ struct xb_evtchn_ops {
 			 const uint32_t *notify, unsigned int nn, int other_fd,
 			 int timeout_ms);
 	void (*close)(void *h);
+	/*
+	 * Optional (last: the simulated platform's library fills the table
+	 * too): a grant I/O file (uapi/xenback.h) for port's remote domain
+	 * and the file image_fd; returns its fd. NULL, or -EOPNOTSUPP: not
+	 * here (libxenevtchn, an older module, not Xen).
+	 */
+	int (*grant_io_open)(void *h, uint32_t port, int image_fd, unsigned int max_grants);
 };
 #define XB_REARM_SPURIOUS (1u << 31)
 #define XB_WAIT_OTHER (1 << 30)

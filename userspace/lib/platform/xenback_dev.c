@@ -222,6 +222,23 @@ int xb_xenback_set_ring(struct xb_xenback *x, uint32_t port, const void *req_pro
 	return xbk_ioctl(x, XENBACK_IOCTL_SET_RING, &s);
 }
 
+int xb_xenback_grant_io_open(struct xb_xenback *x, uint32_t port, int image_fd,
+			     unsigned int max_grants)
+{
+	struct xenback_grant_io_open o;
+	int r;
+
+	if ((x->features & (XENBACK_F_GRANT_IO | XENBACK_F_XEN)) !=
+	    (XENBACK_F_GRANT_IO | XENBACK_F_XEN))
+		return -EOPNOTSUPP;
+	memset(&o, 0, sizeof(o));
+	o.port = port;
+	o.image_fd = image_fd;
+	o.max_grants = max_grants;
+	r = xbk_ioctl(x, XENBACK_IOCTL_GRANT_IO_OPEN, &o);
+	return r < 0 ? r : o.fd;
+}
+
 int xb_xenback_set_ring_grant(struct xb_xenback *x, uint32_t port, uint32_t ring_ref,
 			      const void *req_cons)
 {

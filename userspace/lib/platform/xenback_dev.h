@@ -106,4 +106,11 @@ int xb_xenback_set_ring(struct xb_xenback *x, uint32_t port, const void *req_pro
 int xb_xenback_set_ring_grant(struct xb_xenback *x, uint32_t port, uint32_t ring_ref,
 			      const void *req_cons);
 
+/* Grant I/O (XENBACK_IOCTL_GRANT_IO_OPEN): a new file doing direct I/O
+ * between image_fd (O_DIRECT) and grants of port's remote domain, which
+ * the module maps and keeps mapped (up to max_grants). Returns its fd;
+ * -EOPNOTSUPP without XENBACK_F_GRANT_IO or off Xen. */
+int xb_xenback_grant_io_open(struct xb_xenback *x, uint32_t port, int image_fd,
+			     unsigned int max_grants);
+
 #endif

@@ -1,0 +1,619 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Grant I/O: direct I/O between a file (block device or regular file,
+ * O_DIRECT) and pages a frontend granted, the module mapping the grants
+ * itself and keeping them mapped (persistent grants), as xen-blkback does.
+ * The process never maps a guest page: its exit or close with I/O in
+ * flight cannot unmap a page the I/O still uses (the crash a gntdev
+ * mapping under O_DIRECT gives in a PV dom0).
+ *
+ * Lifetimes
+ *   struct xb_gio: one per grant I/O file. A kref held by the file and one
+ *     per request not yet freed. The last put (possibly from a completion
+ *     in interrupt context) queues free_work on xb_gio_wq, which unmaps
+ *     every grant, frees the pages, drops the image file and the module
+ *     reference taken at open (module exit drains xb_gio_wq).
+ *   struct xb_gio_gnt: a mapped grant, in gio->grants (by gref) and on
+ *     gio->lru (least recently used first), both under gio->mutex. busy
+ *     counts the segments in flight using it: raised under the mutex,
+ *     dropped at completion without it; evicted only under the mutex
+ *     with busy 0.
+ *   struct xb_gio_req: a request from SUBMIT until userspace takes its
+ *     completion (SUBMIT or read()), or the file is closed.
+ *
+ * Locking: gio->mutex (submits, the grant cache); gio->lock (spinlock,
+ * irqsave: the done list, inflight, closed), taken by completions.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/bvec.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+#include <linux/workqueue.h>
+#include <xen/grant_table.h>
+#include <xen/xen.h>
+
+#include "xenback_kmod.h"
+
+struct xb_gio_gnt {
+	struct page *page;
+	grant_handle_t handle;
+	u32 gref;
+	atomic_t busy;
+	struct list_head lru;
+};
+
+struct xb_gio {
+	struct kref ref;
+	struct file *image;
+	u32 domid;
+	u32 max_grants;
+	struct mutex mutex;
+	struct xarray grants;
+	struct list_head lru;
+	u32 nmapped;
+	spinlock_t lock;
+	struct list_head done;
+	u32 inflight;
+	bool closed;
+	wait_queue_head_t wq;
+	struct work_struct free_work;
+	struct xenback_grant_io_stats st; /* under mutex, but inflight/mapped */
+	/* per submit, under mutex */
+	struct xenback_grant_io_seg segs[XENBACK_GRANT_IO_MAX_SEGS];
+	u32 miss[XENBACK_GRANT_IO_MAX_SEGS];
+	u16 miss_of[XENBACK_GRANT_IO_MAX_SEGS];
+	struct xb_gio_gnt *newg[XENBACK_GRANT_IO_MAX_SEGS];
+	struct page *pages[XENBACK_GRANT_IO_MAX_SEGS];
+	struct gnttab_map_grant_ref map[XENBACK_GRANT_IO_MAX_SEGS];
+	/* unmapping (xb_gio_unmap's own scratch) */
+	struct xb_gio_gnt *ug[XENBACK_GRANT_IO_MAX_SEGS];
+	struct page *upages[XENBACK_GRANT_IO_MAX_SEGS];
+	struct gnttab_unmap_grant_ref unmap[XENBACK_GRANT_IO_MAX_SEGS];
+	struct xb_gio_req *batch[XENBACK_GRANT_IO_MAX_BATCH];
+};
+
+struct xb_gio_req {
+	struct kiocb iocb;
+	struct xb_gio *gio;
+	u64 user_data;
+	long res;
+	u32 nseg;
+	struct list_head node;
+	struct xb_gio_gnt **gnt;       /* nseg, after bv */
+	struct bio_vec bv[];
+};
+
+static struct workqueue_struct *xb_gio_wq;
+static const struct file_operations xb_gio_fops;
+
+static unsigned long xb_gnt_kaddr(struct page *page)
+{
+	return (unsigned long)pfn_to_kaddr(page_to_pfn(page));
+}
+
+/* n mappings (off the cache) unmapped and freed; g is not gio->ug unless
+ * n <= its size (mutex held, or the last reference gone). A page Xen
+ * would not unmap is leaked, not reused. */
+static void xb_gio_unmap(struct xb_gio *gio, struct xb_gio_gnt **g, unsigned int n)
+{
+	unsigned int i, nfree = 0;
+
+	if (!n)
+		return;
+	for (i = 0; i < n; i++) {
+		gnttab_set_unmap_op(&gio->unmap[i], xb_gnt_kaddr(g[i]->page), GNTMAP_host_map,
+				    g[i]->handle);
+		gio->upages[i] = g[i]->page;
+	}
+	if (gnttab_unmap_refs(gio->unmap, NULL, gio->upages, n)) {
+		pr_warn_ratelimited("xenback: grant I/O: unmapping %u grants failed, pages leaked\n",
+				    n);
+		nfree = 0;
+	} else {
+		for (i = 0; i < n; i++) {
+			if (gio->unmap[i].status == GNTST_okay)
+				gio->upages[nfree++] = g[i]->page;
+			else
+				pr_warn_ratelimited("xenback: grant I/O: grant %u of d%u not unmapped (%d), page leaked\n",
+						    g[i]->gref, gio->domid, gio->unmap[i].status);
+		}
+	}
+	if (nfree)
+		gnttab_free_pages(nfree, gio->upages);
+	for (i = 0; i < n; i++)
+		kfree(g[i]);
+}
+
+static void xb_gio_free_work(struct work_struct *w)
+{
+	struct xb_gio *gio = container_of(w, struct xb_gio, free_work);
+	struct xb_gio_gnt *g, *t;
+	unsigned int n = 0;
+
+	list_for_each_entry_safe(g, t, &gio->lru, lru) {
+		list_del(&g->lru);
+		gio->ug[n++] = g;
+		if (n == ARRAY_SIZE(gio->ug)) {
+			xb_gio_unmap(gio, gio->ug, n);
+			n = 0;
+		}
+	}
+	xb_gio_unmap(gio, gio->ug, n);
+	xa_destroy(&gio->grants);
+	fput(gio->image);
+	kvfree(gio);
+	module_put(THIS_MODULE);
+}
+
+static void xb_gio_last_put(struct kref *ref)
+{
+	struct xb_gio *gio = container_of(ref, struct xb_gio, ref);
+
+	queue_work(xb_gio_wq, &gio->free_work);
+}
+
+static void xb_gio_req_free(struct xb_gio_req *r)
+{
+	struct xb_gio *gio = r->gio;
+
+	kfree(r);
+	kref_put(&gio->ref, xb_gio_last_put);
+}
+
+/* The file's I/O is over (any context). */
+static void xb_gio_complete(struct kiocb *iocb, long res)
+{
+	struct xb_gio_req *r = container_of(iocb, struct xb_gio_req, iocb);
+	struct xb_gio *gio = r->gio;
+	unsigned long flags;
+	bool closed;
+	u32 i;
+
+	for (i = 0; i < r->nseg; i++)
+		atomic_dec(&r->gnt[i]->busy);
+	r->res = res;
+	spin_lock_irqsave(&gio->lock, flags);
+	closed = gio->closed;
+	if (closed)
+		gio->inflight--;
+	else
+		list_add_tail(&r->node, &gio->done);
+	spin_unlock_irqrestore(&gio->lock, flags);
+	if (closed)
+		xb_gio_req_free(r);
+	else
+		wake_up_interruptible_poll(&gio->wq, EPOLLIN | EPOLLRDNORM);
+}
+
+/* Up to max completions to user memory: the count written, or -EFAULT if
+ * none could be. What could not be written stays queued. */
+static long xb_gio_reap(struct xb_gio *gio, struct xenback_grant_io_done __user *u,
+			unsigned int max)
+{
+	struct xenback_grant_io_done d;
+	struct xb_gio_req *r;
+	unsigned long flags;
+	LIST_HEAD(taken);
+	unsigned int n = 0;
+
+	spin_lock_irqsave(&gio->lock, flags);
+	while (n < max && !list_empty(&gio->done)) {
+		list_move_tail(gio->done.next, &taken);
+		n++;
+	}
+	spin_unlock_irqrestore(&gio->lock, flags);
+	n = 0;
+	while (!list_empty(&taken)) {
+		r = list_first_entry(&taken, struct xb_gio_req, node);
+		d.user_data = r->user_data;
+		d.res = r->res;
+		if (copy_to_user(&u[n], &d, sizeof(d)))
+			break;
+		list_del(&r->node);
+		spin_lock_irqsave(&gio->lock, flags);
+		gio->inflight--;
+		spin_unlock_irqrestore(&gio->lock, flags);
+		xb_gio_req_free(r);
+		n++;
+	}
+	if (!list_empty(&taken)) {
+		spin_lock_irqsave(&gio->lock, flags);
+		list_splice(&taken, &gio->done);
+		spin_unlock_irqrestore(&gio->lock, flags);
+		if (!n)
+			return -EFAULT;
+	}
+	return n;
+}
+
+/* Room for want more mappings: the least recently used idle ones go. */
+static bool xb_gio_make_room(struct xb_gio *gio, unsigned int want)
+{
+	struct xb_gio_gnt *g, *t;
+	unsigned int n = 0;
+
+	if (gio->nmapped + want <= gio->max_grants)
+		return true;
+	list_for_each_entry_safe(g, t, &gio->lru, lru) {
+		if (gio->nmapped - n + want <= gio->max_grants || n == ARRAY_SIZE(gio->ug))
+			break;
+		if (atomic_read(&g->busy))
+			continue;
+		list_del(&g->lru);
+		xa_erase(&gio->grants, g->gref);
+		gio->ug[n++] = g;
+	}
+	xb_gio_unmap(gio, gio->ug, n);
+	gio->nmapped -= n;
+	gio->st.evicted += n;
+	return gio->nmapped + want <= gio->max_grants;
+}
+
+/* The gnt of each of r's nseg segments (gio->segs), mapped if it was not;
+ * every one busy. 0, or the request's error (nothing held). */
+static long xb_gio_resolve(struct xb_gio *gio, struct xb_gio_req *r)
+{
+	unsigned int i, j, nmiss = 0, nok = 0;
+	struct xb_gio_gnt *g;
+	long ret = 0;
+
+	for (i = 0; i < r->nseg; i++) {
+		u32 gref = gio->segs[i].gref;
+
+		r->gnt[i] = NULL;
+		g = xa_load(&gio->grants, gref);
+		if (g) {
+			atomic_inc(&g->busy);
+			list_move_tail(&g->lru, &gio->lru);
+			r->gnt[i] = g;
+			gio->st.hits++;
+			continue;
+		}
+		for (j = 0; j < nmiss && gio->miss[j] != gref; j++)
+			;
+		if (j == nmiss)
+			gio->miss[nmiss++] = gref;
+		gio->miss_of[i] = j;
+	}
+	if (!nmiss)
+		return 0;
+	if (!xb_gio_make_room(gio, nmiss)) {
+		ret = -EBUSY;
+		goto undo;
+	}
+	if (gnttab_alloc_pages(nmiss, gio->pages)) {
+		ret = -ENOMEM;
+		goto undo;
+	}
+	for (j = 0; j < nmiss; j++)
+		gnttab_set_map_op(&gio->map[j], xb_gnt_kaddr(gio->pages[j]), GNTMAP_host_map,
+				  gio->miss[j], (domid_t)gio->domid);
+	if (gnttab_map_refs(gio->map, NULL, gio->pages, nmiss)) {
+		gnttab_free_pages(nmiss, gio->pages);
+		ret = -EIO;
+		goto undo;
+	}
+	for (j = 0; j < nmiss; j++) {
+		gio->newg[j] = NULL;
+		if (gio->map[j].status != GNTST_okay) {
+			ret = -EIO;
+			continue;
+		}
+		g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
+		if (g) {
+			g->page = gio->pages[j];
+			g->handle = gio->map[j].handle;
+			g->gref = gio->miss[j];
+			if (xa_err(xa_store(&gio->grants, g->gref, g, GFP_KERNEL_ACCOUNT))) {
+				kfree(g);
+				g = NULL;
+			}
+		}
+		if (!g) {
+			/* Mapped but cannot be kept: unmapped at once. */
+			struct xb_gio_gnt tmp = { .page = gio->pages[j],
+						  .handle = gio->map[j].handle,
+						  .gref = gio->miss[j] };
+			struct xb_gio_gnt *one = kmemdup(&tmp, sizeof(tmp), GFP_KERNEL);
+
+			if (one)
+				xb_gio_unmap(gio, &one, 1);
+			ret = -ENOMEM;
+			continue;
+		}
+		list_add_tail(&g->lru, &gio->lru);
+		gio->nmapped++;
+		gio->st.maps++;
+		gio->newg[j] = g;
+		nok++;
+	}
+	/* Pages of failed maps map nothing: back to the allocator. */
+	for (j = 0, i = 0; j < nmiss; j++)
+		if (gio->map[j].status != GNTST_okay)
+			gio->pages[i++] = gio->pages[j];
+	if (i)
+		gnttab_free_pages(i, gio->pages);
+	if (ret)
+		goto undo;
+	for (i = 0; i < r->nseg; i++) {
+		if (r->gnt[i])
+			continue;
+		r->gnt[i] = gio->newg[gio->miss_of[i]];
+		atomic_inc(&r->gnt[i]->busy);
+	}
+	return 0;
+undo:
+	for (i = 0; i < r->nseg; i++)
+		if (r->gnt[i])
+			atomic_dec(&r->gnt[i]->busy);
+	return ret;
+}
+
+/* The segments a request claims: 0 if out of range (it fails). */
+static u32 xb_gio_nseg(const struct xenback_grant_io_req *q)
+{
+	return q->nseg >= 1 && q->nseg <= XENBACK_GRANT_IO_MAX_SEGS ? q->nseg : 0;
+}
+
+/* One request, r allocated for it: started (its completion comes later or
+ * is queued now), or failed (its completion queued with the error). */
+static void xb_gio_start(struct xb_gio *gio, struct xb_gio_req *r,
+			 const struct xenback_grant_io_req *q)
+{
+	u32 nseg = xb_gio_nseg(q), i;
+	size_t total = 0;
+	struct iov_iter it;
+	long ret;
+
+	gio->st.requests++;
+	if (!nseg || q->op > XENBACK_GRANT_IO_WRITE || q->offset > LLONG_MAX) {
+		ret = -EINVAL;
+		goto fail;
+	}
+	if (q->op == XENBACK_GRANT_IO_WRITE && !(gio->image->f_mode & FMODE_WRITE)) {
+		ret = -EBADF;
+		goto fail;
+	}
+	if (copy_from_user(gio->segs, u64_to_user_ptr(q->segs), nseg * sizeof(gio->segs[0]))) {
+		ret = -EFAULT;
+		goto fail;
+	}
+	for (i = 0; i < nseg; i++) {
+		if (!gio->segs[i].len || gio->segs[i].offset + gio->segs[i].len > PAGE_SIZE) {
+			ret = -EINVAL;
+			goto fail;
+		}
+		total += gio->segs[i].len;
+	}
+	r->nseg = nseg;
+	ret = xb_gio_resolve(gio, r);
+	if (ret)
+		goto fail;
+	for (i = 0; i < nseg; i++) {
+		r->bv[i].bv_page = r->gnt[i]->page;
+		r->bv[i].bv_len = gio->segs[i].len;
+		r->bv[i].bv_offset = gio->segs[i].offset;
+	}
+	iov_iter_bvec(&it, q->op == XENBACK_GRANT_IO_READ ? ITER_DEST : ITER_SOURCE, r->bv, nseg,
+		      total);
+	init_sync_kiocb(&r->iocb, gio->image);
+	r->iocb.ki_pos = q->offset;
+	r->iocb.ki_complete = xb_gio_complete;
+	if (q->op == XENBACK_GRANT_IO_READ)
+		ret = call_read_iter(gio->image, &r->iocb, &it);
+	else
+		ret = call_write_iter(gio->image, &r->iocb, &it);
+	if (ret != -EIOCBQUEUED)
+		xb_gio_complete(&r->iocb, ret);
+	return;
+fail:
+	r->nseg = 0; /* holds no mapping */
+	xb_gio_complete(&r->iocb, ret);
+}
+
+static long xb_gio_submit(struct xb_gio *gio, void __user *arg)
+{
+	struct xenback_grant_io_req *reqs;
+	struct xenback_grant_io_submit s;
+	struct xb_gio_req *r;
+	unsigned long flags;
+	bool busy;
+	u32 i, nseg;
+
+	if (copy_from_user(&s, arg, sizeof(s)))
+		return -EFAULT;
+	if (s.flags || s.pad)
+		return -EINVAL;
+	if (s.count > XENBACK_GRANT_IO_MAX_BATCH)
+		return -E2BIG;
+	if (s.done_max && !access_ok(u64_to_user_ptr(s.done),
+				     (size_t)s.done_max * sizeof(struct xenback_grant_io_done)))
+		return -EFAULT;
+	reqs = memdup_user(u64_to_user_ptr(s.reqs), s.count * sizeof(*reqs));
+	if (IS_ERR(reqs))
+		return PTR_ERR(reqs);
+	spin_lock_irqsave(&gio->lock, flags);
+	busy = gio->inflight + s.count > XENBACK_GRANT_IO_MAX_INFLIGHT;
+	if (!busy)
+		gio->inflight += s.count;
+	spin_unlock_irqrestore(&gio->lock, flags);
+	if (busy) {
+		kfree(reqs);
+		return -EBUSY;
+	}
+	mutex_lock(&gio->mutex);
+	/* Every request's memory first: a batch starts whole or not at all. */
+	for (i = 0; i < s.count; i++) {
+		nseg = xb_gio_nseg(&reqs[i]);
+		r = kzalloc(struct_size(r, bv, nseg) + nseg * sizeof(*r->gnt), GFP_KERNEL_ACCOUNT);
+		gio->batch[i] = r;
+		if (!r)
+			break;
+		r->gio = gio;
+		r->user_data = reqs[i].user_data;
+		r->gnt = (struct xb_gio_gnt **)&r->bv[nseg];
+	}
+	if (i < s.count) {
+		while (i--)
+			kfree(gio->batch[i]);
+		mutex_unlock(&gio->mutex);
+		spin_lock_irqsave(&gio->lock, flags);
+		gio->inflight -= s.count;
+		spin_unlock_irqrestore(&gio->lock, flags);
+		kfree(reqs);
+		return -ENOMEM;
+	}
+	for (i = 0; i < s.count; i++) {
+		kref_get(&gio->ref);
+		xb_gio_start(gio, gio->batch[i], &reqs[i]);
+	}
+	mutex_unlock(&gio->mutex);
+	kfree(reqs);
+	return s.done_max ? xb_gio_reap(gio, u64_to_user_ptr(s.done), s.done_max) : 0;
+}
+
+static long xb_gio_stats(struct xb_gio *gio, void __user *arg)
+{
+	struct xenback_grant_io_stats st;
+	unsigned long flags;
+
+	mutex_lock(&gio->mutex);
+	st = gio->st;
+	st.mapped = gio->nmapped;
+	mutex_unlock(&gio->mutex);
+	spin_lock_irqsave(&gio->lock, flags);
+	st.inflight = gio->inflight;
+	spin_unlock_irqrestore(&gio->lock, flags);
+	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static long xb_gio_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct xb_gio *gio = file->private_data;
+
+	switch (cmd) {
+	case XENBACK_GRANT_IO_SUBMIT:
+		return xb_gio_submit(gio, (void __user *)arg);
+	case XENBACK_GRANT_IO_STATS:
+		return xb_gio_stats(gio, (void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static ssize_t xb_gio_read(struct file *file, char __user *buf, size_t len, loff_t *pos)
+{
+	struct xb_gio *gio = file->private_data;
+	size_t max = len / sizeof(struct xenback_grant_io_done);
+	long n;
+
+	if (!max)
+		return -EINVAL;
+	n = xb_gio_reap(gio, (void __user *)buf, min_t(size_t, max, XENBACK_GRANT_IO_MAX_INFLIGHT));
+	if (n < 0)
+		return n;
+	if (!n)
+		return -EAGAIN;
+	return n * sizeof(struct xenback_grant_io_done);
+}
+
+static __poll_t xb_gio_poll(struct file *file, poll_table *wait)
+{
+	struct xb_gio *gio = file->private_data;
+	unsigned long flags;
+	__poll_t m = 0;
+
+	poll_wait(file, &gio->wq, wait);
+	spin_lock_irqsave(&gio->lock, flags);
+	if (!list_empty(&gio->done))
+		m = EPOLLIN | EPOLLRDNORM;
+	spin_unlock_irqrestore(&gio->lock, flags);
+	return m;
+}
+
+static int xb_gio_release(struct inode *inode, struct file *file)
+{
+	struct xb_gio *gio = file->private_data;
+	struct xb_gio_req *r, *t;
+	unsigned long flags;
+	LIST_HEAD(done);
+
+	spin_lock_irqsave(&gio->lock, flags);
+	gio->closed = true;
+	list_splice_init(&gio->done, &done);
+	spin_unlock_irqrestore(&gio->lock, flags);
+	list_for_each_entry_safe(r, t, &done, node)
+		xb_gio_req_free(r);
+	/* Requests still in flight hold their references: the mappings go
+	 * when the last of them ends. */
+	kref_put(&gio->ref, xb_gio_last_put);
+	return 0;
+}
+
+static const struct file_operations xb_gio_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = xb_gio_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.read = xb_gio_read,
+	.poll = xb_gio_poll,
+	.release = xb_gio_release,
+	.llseek = noop_llseek,
+};
+
+int xb_grant_io_open(u32 domid, int image_fd, u32 max_grants)
+{
+	struct xb_gio *gio;
+	struct file *image;
+	umode_t mode;
+	int fd;
+
+	if (max_grants < 1 || max_grants > XENBACK_GRANT_IO_MAX_GRANTS)
+		return -EINVAL;
+	image = fget(image_fd);
+	if (!image)
+		return -EBADF;
+	mode = file_inode(image)->i_mode;
+	if (!(image->f_flags & O_DIRECT) || !(S_ISREG(mode) || S_ISBLK(mode)) ||
+	    !(image->f_mode & FMODE_CAN_READ) || image->f_op == &xb_gio_fops) {
+		fput(image);
+		return -EINVAL;
+	}
+	gio = kvzalloc(sizeof(*gio), GFP_KERNEL_ACCOUNT);
+	if (!gio) {
+		fput(image);
+		return -ENOMEM;
+	}
+	kref_init(&gio->ref);
+	gio->image = image;
+	gio->domid = domid;
+	gio->max_grants = max_grants;
+	mutex_init(&gio->mutex);
+	xa_init(&gio->grants);
+	INIT_LIST_HEAD(&gio->lru);
+	spin_lock_init(&gio->lock);
+	INIT_LIST_HEAD(&gio->done);
+	init_waitqueue_head(&gio->wq);
+	INIT_WORK(&gio->free_work, xb_gio_free_work);
+	__module_get(THIS_MODULE); /* until free_work is done */
+	fd = anon_inode_getfd("[xenback-grant-io]", &xb_gio_fops, gio,
+			      O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		kref_put(&gio->ref, xb_gio_last_put);
+	return fd;
+}
+
+int __init xb_grant_io_init(void)
+{
+	xb_gio_wq = alloc_workqueue("xenback_grant_io", WQ_UNBOUND, 0);
+	return xb_gio_wq ? 0 : -ENOMEM;
+}
+
+void xb_grant_io_exit(void)
+{
+	destroy_workqueue(xb_gio_wq); /* drains pending frees */
+}

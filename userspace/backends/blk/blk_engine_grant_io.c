@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Grant I/O: reads and writes of an O_DIRECT image done by xenback.ko
+ * straight between the image and the guest's pages (uapi/xenback.h,
+ * XENBACK_IOCTL_GRANT_IO_OPEN). The module maps the frontend's grants
+ * itself and keeps them mapped, as blkback does with persistent grants: no
+ * bounce buffer, no grant copy, no gntdev mapping in this process. A
+ * process that dies or tears a device down with I/O in flight leaves the
+ * pages to the module, which unmaps them when the I/O ends (the crash a
+ * gntdev page under O_DIRECT gives, dom0-37, cannot happen here).
+ *
+ * The round's requests go to the module in one ioctl per
+ * XENBACK_GRANT_IO_MAX_BATCH (blk_grant_io_flush()); the same ioctl brings
+ * back what already finished (a ramdisk completes within it). Later
+ * completions make the grant I/O file readable in the bus's epoll set
+ * (blk_event.c), and blk_grant_io_reap() reads them. Every result goes on
+ * to blk_complete_io(); a read's data is already in the guest's pages.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "blk.h"
+
+/* Mappings the module keeps for a device: blkback's per-ring cap for each
+ * queue, within the module's limit. */
+static unsigned int max_grants(const struct blk_dev *d)
+{
+	unsigned int n = BLK_MAX_PGRANTS * d->nqueues;
+
+	return n < XENBACK_GRANT_IO_MAX_GRANTS ? n : XENBACK_GRANT_IO_MAX_GRANTS;
+}
+
+int blk_grant_io_open(struct blk_dev *d, xenback_fd_fn fn)
+{
+	const char *env = getenv("XENBACK_BLK_GRANT_IO");
+	int fd, r;
+
+	if (!d->direct || !d->nqueues || !d->q[0].ch || (env && *env == '0'))
+		return -EOPNOTSUPP;
+	fd = xenback_evtchn_grant_io_open(d->q[0].ch, d->fd, max_grants(d));
+	if (fd < 0)
+		return fd;
+	d->gio_fd = fd;
+	xenback_device_account(d->dev, XENBACK_USAGE_FDS, 1);
+	r = xenback_bus_add_fd(xenback_device_get_bus(d->dev), fd, EPOLLIN, fn, d);
+	if (r < 0) {
+		blk_grant_io_close(d);
+		return r;
+	}
+	d->gio_added = true;
+	xenback_device_log(d->dev, XENBACK_LOG_INFO,
+			   "%s: grant I/O by xenback.ko (O_DIRECT straight to the guest's pages, "
+			   "up to %u kept mapped by the module)",
+			   d->path ? d->path : "image", max_grants(d));
+	return 0;
+}
+
+bool blk_grant_io_takes(const struct blk_dev *d, const struct blk_req *r)
+{
+	unsigned int i, mask = d->lbs - 1;
+
+	if (d->gio_fd < 0 || r->preflush ||
+	    (r->io_op != BLKIF_OP_READ && r->io_op != BLKIF_OP_WRITE))
+		return false;
+	/* Direct I/O on large sectors needs every segment aligned to them:
+	 * other requests go through one contiguous bounce buffer. */
+	for (i = 0; mask >= BLK_SECTOR && i < r->nseg; i++)
+		if (((r->seg[i].first_sect * BLK_SECTOR) & mask) ||
+		    (((unsigned int)r->seg[i].last_sect + 1) * BLK_SECTOR & mask))
+			return false;
+	return true;
+}
+
+static void complete(struct blk_dev *d, const struct xenback_grant_io_done *c, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct blk_req *r = (struct blk_req *)(uintptr_t)c[i].user_data;
+
+		r->in_engine = false;
+		d->gio_inflight--;
+		blk_complete_io(d, r, (long)c[i].res);
+	}
+}
+
+int blk_grant_io_flush(struct blk_dev *d, bool reap)
+{
+	struct xenback_grant_io_done done[XENBACK_GRANT_IO_MAX_BATCH];
+	struct xenback_grant_io_submit s;
+	unsigned int i;
+	int n;
+
+	if (!d->gio_pending)
+		return 0;
+	memset(&s, 0, sizeof(s));
+	s.reqs = (uintptr_t)d->gio_reqs;
+	s.count = d->gio_pending;
+	s.done = (uintptr_t)done;
+	s.done_max = reap ? XENBACK_GRANT_IO_MAX_BATCH : 0;
+	n = ioctl(d->gio_fd, XENBACK_GRANT_IO_SUBMIT, &s);
+	if (n < 0) {
+		/* Nothing started (EBUSY cannot happen: in flight is bounded
+		 * by the rings, far below the module's limit). */
+		int e = -errno;
+
+		for (i = 0; i < d->gio_pending; i++) {
+			struct blk_req *r = (struct blk_req *)(uintptr_t)d->gio_reqs[i].user_data;
+
+			r->in_engine = false;
+			d->gio_inflight--;
+			blk_complete_io(d, r, e);
+		}
+		d->gio_pending = 0;
+		return e;
+	}
+	d->gio_pending = 0;
+	complete(d, done, (unsigned int)n);
+	return 0;
+}
+
+int blk_grant_io_submit(struct blk_dev *d, struct blk_req *r)
+{
+	struct xenback_grant_io_req *q;
+	unsigned int i;
+
+	if (d->gio_pending == XENBACK_GRANT_IO_MAX_BATCH)
+		blk_grant_io_flush(d, false);
+	for (i = 0; i < r->nseg; i++) {
+		r->gseg[i].gref = r->seg[i].gref;
+		r->gseg[i].offset = (uint16_t)(r->seg[i].first_sect * BLK_SECTOR);
+		r->gseg[i].len = (uint16_t)((r->seg[i].last_sect - r->seg[i].first_sect + 1) * BLK_SECTOR);
+	}
+	q = &d->gio_reqs[d->gio_pending++];
+	memset(q, 0, sizeof(*q));
+	q->user_data = (uintptr_t)r;
+	q->offset = r->sector * BLK_SECTOR;
+	q->segs = (uintptr_t)r->gseg;
+	q->nseg = r->nseg;
+	q->op = r->io_op == BLKIF_OP_READ ? XENBACK_GRANT_IO_READ : XENBACK_GRANT_IO_WRITE;
+	r->gio = true;
+	r->in_engine = true;
+	d->gio_inflight++;
+	return 0;
+}
+
+int blk_grant_io_reap(struct blk_dev *d)
+{
+	struct xenback_grant_io_done done[XENBACK_GRANT_IO_MAX_BATCH];
+	ssize_t n;
+
+	while ((n = read(d->gio_fd, done, sizeof(done))) > 0) {
+		complete(d, done, (unsigned int)((size_t)n / sizeof(done[0])));
+		if ((size_t)n < sizeof(done))
+			break;
+	}
+	return n < 0 && errno != EAGAIN ? -errno : 0;
+}
+
+void blk_grant_io_close(struct blk_dev *d)
+{
+	unsigned int i, j;
+
+	if (d->gio_fd < 0)
+		return;
+	/* Requests the module still holds are forgotten: their pages stay
+	 * mapped in the kernel until the I/O ends, then go. */
+	if (d->gio_inflight)
+		xenback_device_log(d->dev, XENBACK_LOG_INFO,
+				   "%s: %u request(s) still at the disk: xenback.ko unmaps their "
+				   "pages when they end",
+				   d->path ? d->path : "image", d->gio_inflight);
+	for (i = 0; i < d->nqueues; i++) {
+		struct blk_queue *q = &d->q[i];
+		unsigned int size = q->slots ? RING_SIZE(&q->ring) : 0;
+
+		for (j = 0; j < size; j++)
+			if (q->slots[j].gio)
+				q->slots[j].in_engine = false;
+	}
+	if (d->gio_added)
+		xenback_bus_del_fd(xenback_device_get_bus(d->dev), d->gio_fd);
+	d->gio_added = false;
+	close(d->gio_fd);
+	d->gio_fd = -1;
+	d->gio_pending = 0;
+	d->gio_inflight = 0;
+	xenback_device_account(d->dev, XENBACK_USAGE_FDS, -1);
+}
