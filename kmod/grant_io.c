@@ -179,15 +179,19 @@ static void xb_gio_complete(struct kiocb *iocb, long res)
 	r->res = res;
 	spin_lock_irqsave(&gio->lock, flags);
 	closed = gio->closed;
-	if (closed)
+	if (closed) {
 		gio->inflight--;
-	else
+	} else {
 		list_add_tail(&r->node, &gio->done);
+		/*
+		 * Under the lock: once it is dropped, a release can free r
+		 * and, with it, the last reference to gio.
+		 */
+		wake_up_interruptible_poll(&gio->wq, EPOLLIN | EPOLLRDNORM);
+	}
 	spin_unlock_irqrestore(&gio->lock, flags);
 	if (closed)
 		xb_gio_req_free(r);
-	else
-		wake_up_interruptible_poll(&gio->wq, EPOLLIN | EPOLLRDNORM);
 }
 
 /* Up to max completions to user memory: the count written, or -EFAULT if
@@ -239,6 +243,8 @@ static bool xb_gio_make_room(struct xb_gio *gio, unsigned int want)
 
 	if (gio->nmapped + want <= gio->max_grants)
 		return true;
+	if (want > gio->max_grants)
+		return false; /* never fits: evict nothing for it */
 	list_for_each_entry_safe(g, t, &gio->lru, lru) {
 		if (gio->nmapped - n + want <= gio->max_grants || n == ARRAY_SIZE(gio->ug))
 			break;
@@ -431,8 +437,16 @@ static long xb_gio_submit(struct xb_gio *gio, void __user *arg)
 		return -EINVAL;
 	if (s.count > XENBACK_GRANT_IO_MAX_BATCH)
 		return -E2BIG;
-	if (s.done_max && !access_ok(u64_to_user_ptr(s.done),
-				     (size_t)s.done_max * sizeof(struct xenback_grant_io_done)))
+	/*
+	 * done must be writable before anything starts: an EFAULT after the
+	 * requests started would tell the caller they did not. Reaping
+	 * writes at most min(done_max, XENBACK_GRANT_IO_MAX_INFLIGHT)
+	 * entries (a completion stays in flight until it is taken).
+	 */
+	if (s.done_max &&
+	    clear_user(u64_to_user_ptr(s.done),
+		       (size_t)min_t(u32, s.done_max, XENBACK_GRANT_IO_MAX_INFLIGHT) *
+			       sizeof(struct xenback_grant_io_done)))
 		return -EFAULT;
 	reqs = memdup_user(u64_to_user_ptr(s.reqs), s.count * sizeof(*reqs));
 	if (IS_ERR(reqs))

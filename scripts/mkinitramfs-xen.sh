@@ -19,7 +19,7 @@
 #       peers), the domU kernel and initramfs, the dom0 tests (tests/xen/dom0-*,
 #       tests/xen/tap-lib.sh), and when built: kmod/xenback.ko, build/xenbackd,
 #       build/xenbackctl, build/xenback-dm, build/vm/progs/test-interdomain,
-#       build/xen/progs/test-gntdev-ring.
+#       build/xen/progs/test-gntdev-ring, build/xen/progs/test-grant-io.
 #       What is missing is listed in /xen/missing (the tests report it as SKIP)
 #       and on stderr.
 # Environment: XB_KVER (kernel version; default the newest /boot/vmlinuz-*-amd64).
@@ -135,6 +135,7 @@ dom0)
 	ours build/xenback-dm /usr/lib/xenback/xenback-dm
 	ours build/vm/progs/test-interdomain /xen/test-interdomain   # tests/xen/dom0-40-*
 	ours build/xen/progs/test-gntdev-ring /xen/test-gntdev-ring  # tests/xen/dom0-40-*
+	ours build/xen/progs/test-grant-io /xen/test-grant-io        # tests/xen/dom0-40-*
 	args+=(-f "$missing:/xen/missing")
 	[ -s "$missing" ] && echo "mkinitramfs-xen: not built yet (their tests will SKIP): $(paste -sd ' ' "$missing")" >&2 ;;
 *)

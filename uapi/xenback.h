@@ -357,14 +357,19 @@ struct xenback_grant_io_open {
  * range inside its page (offset + len <= 4096, len > 0); the file's own
  * alignment rules for direct I/O apply (a misaligned request ends with
  * EINVAL). A request's own faults end it, not the call: res is the bytes
- * moved or a negative errno (EINVAL a bad segment or op or pad, EFAULT its
- * segments unreadable, EBUSY XENBACK_GRANT_IO_MAX_INFLIGHT reached or
- * every mapping busy, EIO a grant Xen refused to map, or the file's error).
+ * moved or a negative errno (EINVAL a bad segment count, segment or op, or
+ * an offset beyond 2^63, EFAULT its segments unreadable, EBUSY more new
+ * grants than max_grants, or every mapping busy, EIO a grant Xen refused
+ * to map, ENOMEM, or the file's own error).
  * Storage that completes at once (a ramdisk) has its completions returned
  * by the same call.
- * Returns the number of completions written to done. Errors (nothing
+ * Returns the number of completions written to done (the call may clear
+ * the rest of done's first min(done_max, XENBACK_GRANT_IO_MAX_INFLIGHT)
+ * entries: it checks them writable first). Errors (nothing
  * started): EFAULT reqs or done unreadable/unwritable; E2BIG count >
- * XENBACK_GRANT_IO_MAX_BATCH; EINVAL flags or pad.
+ * XENBACK_GRANT_IO_MAX_BATCH; EINVAL flags or pad; EBUSY the file would
+ * have more than XENBACK_GRANT_IO_MAX_INFLIGHT requests whose completions
+ * were not taken; ENOMEM.
  * read() returns completions too (struct xenback_grant_io_done, as many as
  * fit), EAGAIN if none; poll() says POLLIN while some wait.
  */

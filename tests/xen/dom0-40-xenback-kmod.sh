@@ -3,8 +3,10 @@
 #   interdomain ports through /dev/xen/evtchn (tests/vm/progs/test-interdomain.c,
 #     built by the vm tier as build/vm/progs/test-interdomain);
 #   a ring mapped through gntdev and registered with SET_RING
-#     (tests/xen/progs/test-gntdev-ring.c).
-# Both static, packed as /xen/<name>.
+#     (tests/xen/progs/test-gntdev-ring.c);
+#   grant I/O between granted pages and a brd ramdisk, /dev/ram5
+#     (tests/xen/progs/test-grant-io.c).
+# All static, packed as /xen/<name>.
 if [ ! -e /xen/xenback.ko ]; then
 	echo "ok - xenback kmod # SKIP /xen/xenback.ko not in the initramfs"
 	exit 0
@@ -15,7 +17,7 @@ if [ $loaded = 0 ]; then
 	if insmod /xen/xenback.ko; then echo "ok - xenback kmod: insmod xenback.ko"
 	else echo "not ok - xenback kmod: insmod xenback.ko"; exit 0; fi
 fi
-for t in interdomain gntdev-ring; do
+for t in interdomain gntdev-ring grant-io; do
 	if [ ! -x /xen/test-$t ]; then
 		echo "ok - xenback $t # SKIP /xen/test-$t not in the initramfs"
 		continue

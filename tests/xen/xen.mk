@@ -22,12 +22,12 @@ $(XEN_B)/xb-adversary: $(ADV_SRC) tests/xen/adversary/adv.h
 
 .PHONY: xen-check xen-build xen-initramfs
 # Our binaries and module; tests/xen/dom0-40-* runs the vm tier's interdomain
-# program and test-gntdev-ring (static) in dom0.
+# program, test-gntdev-ring and test-grant-io (static) in dom0.
 xen-build: $(B)/xenbackd $(B)/xenback-dm $(B)/xenbackctl $(VM_DIR)/progs/test-interdomain \
-           $(XEN_B)/progs/test-gntdev-ring kmod
+           $(XEN_B)/progs/test-gntdev-ring $(XEN_B)/progs/test-grant-io kmod
 # dom0's own test programs (tests/xen/progs/), static like the vm tier's,
-# with its helpers (vmtest.h) and /dev/xenback client.
-$(XEN_B)/progs/%: tests/xen/progs/%.c $(VM_CLIENT) $(VM_HDR)
+# with their helpers (xentest.h, vmtest.h) and /dev/xenback client.
+$(XEN_B)/progs/%: tests/xen/progs/%.c tests/xen/progs/xentest.h $(VM_CLIENT) $(VM_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(VM_CFLAGS) -Itests/vm/progs -o $@ $(filter %.c,$^)
 

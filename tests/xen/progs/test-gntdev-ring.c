@@ -16,10 +16,8 @@
  * unmapped) says the process's mapping is gone; Xen's grant table dump
  * (debug key 'g') says whether anybody still maps the grant.
  */
-#include "vmtest.h"
+#include "xentest.h"
 
-#include <xen/xen.h>
-#include <xen/sys/evtchn.h>
 #include <xen/grant_table.h> /* grant_ref_t, for xen/gntdev.h */
 #include <xen/gntalloc.h>
 #include <xen/gntdev.h>
@@ -126,59 +124,11 @@ static void grant_free(struct grant *g)
 	ioctl(ga_fd, IOCTL_GNTALLOC_DEALLOC_GREF, &d);
 }
 
-/* A port of x bound to an unbound /dev/xen/evtchn port of dom0's; *remote
- * is that port (notify it to raise ours). */
-static uint32_t xb_port(struct xb_xenback *x, int *remote)
-{
-	struct ioctl_evtchn_bind_unbound_port ub = { .remote_domain = 0 };
-	int r;
-
-	*remote = ioctl(ev_fd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &ub);
-	if (*remote < 0)
-		t_bail("IOCTL_EVTCHN_BIND_UNBOUND_PORT");
-	r = xb_xenback_bind_interdomain(x, 0, (uint32_t)*remote);
-	if (r < 0) {
-		errno = -r;
-		t_bail("bind through xenback");
-	}
-	xb_xenback_poll(x, 1000); /* Xen marks a new port pending */
-	vt_skip(x, 4);
-	xb_xenback_rearm(x, (uint32_t)r, false);
-	return (uint32_t)r;
-}
-
 static void remote_notify(int remote)
 {
 	struct ioctl_evtchn_notify en = { .port = (unsigned int)remote };
 
 	ioctl(ev_fd, IOCTL_EVTCHN_NOTIFY, &en);
-}
-
-/* Does anybody map dom0's grant ref, by Xen's grant table dump (debug key
- * 'g', read back from its console ring)? 1 yes, 0 no, -1 no dump. */
-static int grant_active(uint32_t ref)
-{
-	static char out[1 << 17];
-	char *const argv[] = { "/bin/sh", "-c", "xl dmesg -c >/dev/null; xl debug-keys g && xl dmesg -c",
-			       NULL };
-	char *sec, *line, *save, *end;
-	int found = 0;
-
-	if (vt_run(out, sizeof(out), argv, 0) != 0)
-		return -1;
-	sec = strstr(out, "grant-table for remote d0 ");
-	if (!sec)
-		return -1;
-	strtok_r(sec, "\n", &save); /* the section's own line */
-	while ((line = strtok_r(NULL, "\n", &save))) {
-		char *b = strchr(line, '[');
-
-		if (strstr(line, "grant-table for remote") || strstr(line, "] done"))
-			break;
-		if (b && strtoul(b + 1, &end, 0) == ref && *end == ']')
-			found = 1;
-	}
-	return found;
 }
 
 /* Registering the gntdev mapping's address: refused. */
@@ -193,13 +143,13 @@ static void test_mapping_refused(struct xb_xenback *x)
 	g.front[0] = 0x5a5a0001;
 	tap_eq(g.back[0], 0x5a5a0001, "the gntdev mapping shows what the frontend wrote (grant %u)",
 	       g.ref);
-	port = xb_port(x, &remote);
+	port = xt_self_port(x, ev_fd, &remote);
 	tap_eq(xb_xenback_set_ring(x, port, (const void *)g.back, &cons), -EINVAL,
 	       "SET_RING on the gntdev mapping's address is EINVAL (a special mapping)");
 	grant_unmap(&g);
 	ms = unmap_wait(5000);
 	tap_ok(ms >= 0, "the mapping is freed at once (%d ms)", ms);
-	tap_eq(grant_active(g.ref), 0, "Xen: nobody maps the grant any more");
+	tap_eq(xt_grants_mapped(&g.ref, 1), 0, "Xen: nobody maps the grant any more");
 	xb_xenback_unbind(x, port);
 	grant_free(&g);
 }
@@ -216,7 +166,7 @@ static void test_by_grant(struct xb_xenback *x)
 	int remote, ms;
 
 	grant_new(&g);
-	port = xb_port(x, &remote);
+	port = xt_self_port(x, ev_fd, &remote);
 	raw.port = port;
 	raw.req_prod = 1ull << 32 | g.ref;
 	raw.req_cons = (uintptr_t)&cons;
@@ -228,7 +178,7 @@ static void test_by_grant(struct xb_xenback *x)
 	cons = 7;
 	tap_eq(xb_xenback_set_ring_grant(x, port, g.ref, &cons), 0,
 	       "SET_RING_GRANT with the ring's grant reference");
-	tap_eq(grant_active(g.ref), 1, "Xen: the grant is mapped (gntdev's and the module's)");
+	tap_eq(xt_grants_mapped(&g.ref, 1), 1, "Xen: the grant is mapped (gntdev's and the module's)");
 	sp = vt_stat(x, port, 's');
 	remote_notify(remote);
 	usleep(200 * 1000);
@@ -244,7 +194,7 @@ static void test_by_grant(struct xb_xenback *x)
 	ms = unmap_wait(2000);
 	tap_ok(ms >= 0, "the process unmaps its mapping while registered: freed at once (%d ms)",
 	       ms);
-	tap_eq(grant_active(g.ref), 1, "Xen: the module still maps the grant");
+	tap_eq(xt_grants_mapped(&g.ref, 1), 1, "Xen: the module still maps the grant");
 	g.front[0] = 9;
 	remote_notify(remote);
 	tap_eq(xb_xenback_poll(x, 5000), 1, "and still reads it: the next request wakes us");
@@ -252,7 +202,7 @@ static void test_by_grant(struct xb_xenback *x)
 	xb_xenback_rearm(x, port, false);
 	tap_eq(xb_xenback_set_ring_grant(x, port, g.ref, &cons), 0, "register again (replaces)");
 	tap_eq(xb_xenback_unbind(x, port), 0, "unbind");
-	tap_eq(grant_active(g.ref), 0, "Xen: nobody maps the grant after the unbind");
+	tap_eq(xt_grants_mapped(&g.ref, 1), 0, "Xen: nobody maps the grant after the unbind");
 	grant_free(&g);
 }
 
@@ -279,7 +229,7 @@ static void test_exit_registered(void)
 		*shared = g.gd_index;
 		if (xb_xenback_open(&y))
 			_exit(2);
-		if (xb_xenback_set_ring_grant(&y, xb_port(&y, &remote), g.ref, &cons))
+		if (xb_xenback_set_ring_grant(&y, xt_self_port(&y, ev_fd, &remote), g.ref, &cons))
 			_exit(3);
 		_exit(0); /* neither unbound nor unmapped */
 	}
@@ -289,7 +239,7 @@ static void test_exit_registered(void)
 	grant_forget(*shared); /* the child's mapping went at its exit */
 	ms = unmap_wait(5000);
 	tap_ok(ms >= 0, "its gntdev mapping is freed (%d ms)", ms);
-	tap_eq(grant_active(g.ref), 0, "Xen: nobody maps the grant after the exit");
+	tap_eq(xt_grants_mapped(&g.ref, 1), 0, "Xen: nobody maps the grant after the exit");
 	grant_free(&g);
 	munmap(shared, PG);
 }

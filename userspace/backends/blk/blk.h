@@ -266,6 +266,8 @@ struct blk_dev {
 	bool gio_added;                /* ... in the bus's epoll set */
 	unsigned int gio_pending;      /* requests in gio_reqs, not submitted */
 	unsigned int gio_inflight;     /* submitted, not completed */
+	unsigned int gio_grants;       /* mappings the module may keep (counted
+					 * in the persistent-grant budgets) */
 	struct xenback_grant_io_req gio_reqs[XENBACK_GRANT_IO_MAX_BATCH];
 	struct blk_discard *discard;   /* block device: discards on the worker
 					 * thread (blk_discard.c) */

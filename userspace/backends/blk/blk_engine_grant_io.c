@@ -25,13 +25,19 @@
 
 #include "blk.h"
 
-/* Mappings the module keeps for a device: blkback's per-ring cap for each
- * queue, within the module's limit. */
-static unsigned int max_grants(const struct blk_dev *d)
+/* Mappings the module may keep for a device: blkback's per-ring cap for
+ * each queue, within the module's limit, taken from the persistent-grant
+ * budgets (blk_budget.c: per device and daemon-wide) for the file's life.
+ * 0: the budgets have none left. */
+static unsigned int reserve_grants(struct blk_dev *d)
 {
-	unsigned int n = BLK_MAX_PGRANTS * d->nqueues;
+	unsigned int want = BLK_MAX_PGRANTS * d->nqueues, n = 0;
 
-	return n < XENBACK_GRANT_IO_MAX_GRANTS ? n : XENBACK_GRANT_IO_MAX_GRANTS;
+	if (want > XENBACK_GRANT_IO_MAX_GRANTS)
+		want = XENBACK_GRANT_IO_MAX_GRANTS;
+	while (n < want && blk_budget_pgrant_get(d))
+		n++;
+	return n;
 }
 
 int blk_grant_io_open(struct blk_dev *d, xenback_fd_fn fn)
@@ -41,9 +47,15 @@ int blk_grant_io_open(struct blk_dev *d, xenback_fd_fn fn)
 
 	if (!d->direct || !d->nqueues || !d->q[0].ch || (env && *env == '0'))
 		return -EOPNOTSUPP;
-	fd = xenback_evtchn_grant_io_open(d->q[0].ch, d->fd, max_grants(d));
-	if (fd < 0)
+	d->gio_grants = reserve_grants(d);
+	if (!d->gio_grants)
+		return -ENOSPC;
+	fd = xenback_evtchn_grant_io_open(d->q[0].ch, d->fd, d->gio_grants);
+	if (fd < 0) {
+		blk_budget_pgrant_put(d, d->gio_grants);
+		d->gio_grants = 0;
 		return fd;
+	}
 	d->gio_fd = fd;
 	xenback_device_account(d->dev, XENBACK_USAGE_FDS, 1);
 	r = xenback_bus_add_fd(xenback_device_get_bus(d->dev), fd, EPOLLIN, fn, d);
@@ -55,7 +67,7 @@ int blk_grant_io_open(struct blk_dev *d, xenback_fd_fn fn)
 	xenback_device_log(d->dev, XENBACK_LOG_INFO,
 			   "%s: grant I/O by xenback.ko (O_DIRECT straight to the guest's pages, "
 			   "up to %u kept mapped by the module)",
-			   d->path ? d->path : "image", max_grants(d));
+			   d->path ? d->path : "image", d->gio_grants);
 	return 0;
 }
 
@@ -189,5 +201,7 @@ void blk_grant_io_close(struct blk_dev *d)
 	d->gio_fd = -1;
 	d->gio_pending = 0;
 	d->gio_inflight = 0;
+	blk_budget_pgrant_put(d, d->gio_grants);
+	d->gio_grants = 0;
 	xenback_device_account(d->dev, XENBACK_USAGE_FDS, -1);
 }
