@@ -470,6 +470,19 @@ void xenback_evtchn_unbind(struct xenback_evtchn *ch);
  * xenback.ko, or it cannot (not Xen, an older module). */
 int xenback_evtchn_grant_io_open(struct xenback_evtchn *ch, int image_fd,
 				 unsigned int max_grants);
+/* (The request and completion layouts are the module's: <uapi/xenback.h>.) */
+struct xenback_grant_io_req;
+struct xenback_grant_io_done;
+/* On that file: start n (<= XENBACK_GRANT_IO_MAX_BATCH) requests, then take
+ * up to max completions into done (returns their count; < 0: nothing
+ * started); take up to max completions (0: none yet; the file is readable
+ * while some wait); close it (requests in flight end in the module). */
+int xenback_device_grant_io_submit(struct xenback_device *dev, int fd,
+				   const struct xenback_grant_io_req *reqs, unsigned int n,
+				   struct xenback_grant_io_done *done, unsigned int max);
+int xenback_device_grant_io_reap(struct xenback_device *dev, int fd,
+				 struct xenback_grant_io_done *done, unsigned int max);
+void xenback_device_grant_io_close(struct xenback_device *dev, int fd);
 
 /* ---------------------------------------------------------------- listing */
 

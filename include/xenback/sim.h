@@ -90,6 +90,22 @@ int xenback_sim_grant_end(struct xenback_sim *sim, uint32_t domid,
 			  uint32_t ref);
 /* Grants currently mapped by the backend side. */
 unsigned int xenback_sim_grants_mapped(const struct xenback_sim *sim);
+/* Grant I/O (xenback.ko's XENBACK_IOCTL_GRANT_IO_OPEN): off by default
+ * (the backend then finds it unavailable, -EOPNOTSUPP). On, a grant I/O
+ * file does each request at once, between the image and the grants'
+ * pages; while held, requests wait (a slow disk) until hold is turned off,
+ * which runs them all. A file closed with requests held drops them
+ * (counted: the module would end them on its own). */
+void xenback_sim_grant_io(struct xenback_sim *sim, bool on);
+void xenback_sim_grant_io_hold(struct xenback_sim *sim, bool hold);
+struct xenback_sim_grant_io_stats {
+	uint64_t opened;               /* files opened */
+	uint64_t requests;             /* requests submitted */
+	uint64_t dropped;              /* held requests of files closed */
+	unsigned int open_files, held; /* now */
+};
+void xenback_sim_grant_io_stats(const struct xenback_sim *sim,
+				struct xenback_sim_grant_io_stats *st);
 /* fn(arg, path, value, len) with every xenstore write of the backend side,
  * before it is applied: what else holds at the moment a value is written
  * (NULL fn: none). */

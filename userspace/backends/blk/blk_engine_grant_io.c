@@ -20,8 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include "blk.h"
 
@@ -103,22 +101,17 @@ static void complete(struct blk_dev *d, const struct xenback_grant_io_done *c, u
 int blk_grant_io_flush(struct blk_dev *d, bool reap)
 {
 	struct xenback_grant_io_done done[XENBACK_GRANT_IO_MAX_BATCH];
-	struct xenback_grant_io_submit s;
 	unsigned int i;
 	int n;
 
 	if (!d->gio_pending)
 		return 0;
-	memset(&s, 0, sizeof(s));
-	s.reqs = (uintptr_t)d->gio_reqs;
-	s.count = d->gio_pending;
-	s.done = (uintptr_t)done;
-	s.done_max = reap ? XENBACK_GRANT_IO_MAX_BATCH : 0;
-	n = ioctl(d->gio_fd, XENBACK_GRANT_IO_SUBMIT, &s);
+	n = xenback_device_grant_io_submit(d->dev, d->gio_fd, d->gio_reqs, d->gio_pending, done,
+					   reap ? XENBACK_GRANT_IO_MAX_BATCH : 0);
 	if (n < 0) {
 		/* Nothing started (EBUSY cannot happen: in flight is bounded
 		 * by the rings, far below the module's limit). */
-		int e = -errno;
+		int e = n;
 
 		for (i = 0; i < d->gio_pending; i++) {
 			struct blk_req *r = (struct blk_req *)(uintptr_t)d->gio_reqs[i].user_data;
@@ -163,14 +156,15 @@ int blk_grant_io_submit(struct blk_dev *d, struct blk_req *r)
 int blk_grant_io_reap(struct blk_dev *d)
 {
 	struct xenback_grant_io_done done[XENBACK_GRANT_IO_MAX_BATCH];
-	ssize_t n;
+	int n;
 
-	while ((n = read(d->gio_fd, done, sizeof(done))) > 0) {
-		complete(d, done, (unsigned int)((size_t)n / sizeof(done[0])));
-		if ((size_t)n < sizeof(done))
+	while ((n = xenback_device_grant_io_reap(d->dev, d->gio_fd, done,
+						 XENBACK_GRANT_IO_MAX_BATCH)) > 0) {
+		complete(d, done, (unsigned int)n);
+		if (n < (int)XENBACK_GRANT_IO_MAX_BATCH)
 			break;
 	}
-	return n < 0 && errno != EAGAIN ? -errno : 0;
+	return n < 0 ? n : 0;
 }
 
 void blk_grant_io_close(struct blk_dev *d)
@@ -197,7 +191,7 @@ void blk_grant_io_close(struct blk_dev *d)
 	if (d->gio_added)
 		xenback_bus_del_fd(xenback_device_get_bus(d->dev), d->gio_fd);
 	d->gio_added = false;
-	close(d->gio_fd);
+	xenback_device_grant_io_close(d->dev, d->gio_fd);
 	d->gio_fd = -1;
 	d->gio_pending = 0;
 	d->gio_inflight = 0;

@@ -165,6 +165,36 @@ XB_EXPORT int xenback_evtchn_grant_io_open(struct xenback_evtchn *ch, int image_
 				  max_grants);
 }
 
+XB_EXPORT int xenback_device_grant_io_submit(struct xenback_device *dev, int fd,
+					     const struct xenback_grant_io_req *reqs,
+					     unsigned int n, struct xenback_grant_io_done *done,
+					     unsigned int max)
+{
+	struct xenback_platform *p = dev->be->bus->plat;
+
+	if (!p->evtchn->grant_io_submit)
+		return -EOPNOTSUPP;
+	return p->evtchn->grant_io_submit(p->evtchn_h, fd, reqs, n, done, max);
+}
+
+XB_EXPORT int xenback_device_grant_io_reap(struct xenback_device *dev, int fd,
+					   struct xenback_grant_io_done *done, unsigned int max)
+{
+	struct xenback_platform *p = dev->be->bus->plat;
+
+	if (!p->evtchn->grant_io_reap)
+		return -EOPNOTSUPP;
+	return p->evtchn->grant_io_reap(p->evtchn_h, fd, done, max);
+}
+
+XB_EXPORT void xenback_device_grant_io_close(struct xenback_device *dev, int fd)
+{
+	struct xenback_platform *p = dev->be->bus->plat;
+
+	if (fd >= 0 && p->evtchn->grant_io_close)
+		p->evtchn->grant_io_close(p->evtchn_h, fd);
+}
+
 XB_EXPORT void xenback_evtchn_unbind(struct xenback_evtchn *ch)
 {
 	struct xenback_device *dev;

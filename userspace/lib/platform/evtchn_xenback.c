@@ -102,6 +102,9 @@ static const struct xb_evtchn_ops xbk_ops = {
 	.kick = xbk_kick,
 	.kick_wait = xbk_kick_wait,
 	.grant_io_open = xbk_grant_io_open,
+	.grant_io_submit = xb_xenback_grant_io_submit,
+	.grant_io_reap = xb_xenback_grant_io_reap,
+	.grant_io_close = xb_xenback_grant_io_close,
 	.close = xbk_close,
 };
 

@@ -117,6 +117,14 @@ struct xb_evtchn_ops {
 	 * here (libxenevtchn, an older module, not Xen).
 	 */
 	int (*grant_io_open)(void *h, uint32_t port, int image_fd, unsigned int max_grants);
+	/* With grant_io_open: XENBACK_GRANT_IO_SUBMIT of n requests on the
+	 * file fd, then up to max completions to done (their count); read()
+	 * of up to max completions (0: none); closing the file. */
+	int (*grant_io_submit)(void *h, int fd, const struct xenback_grant_io_req *reqs,
+			       unsigned int n, struct xenback_grant_io_done *done,
+			       unsigned int max);
+	int (*grant_io_reap)(void *h, int fd, struct xenback_grant_io_done *done, unsigned int max);
+	void (*grant_io_close)(void *h, int fd);
 };
 #define XB_REARM_SPURIOUS (1u << 31)
 #define XB_WAIT_OTHER (1 << 30)

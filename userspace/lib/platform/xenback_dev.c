@@ -239,6 +239,41 @@ int xb_xenback_grant_io_open(struct xb_xenback *x, uint32_t port, int image_fd,
 	return r < 0 ? r : o.fd;
 }
 
+int xb_xenback_grant_io_submit(void *h, int fd, const struct xenback_grant_io_req *reqs,
+			       unsigned int n, struct xenback_grant_io_done *done,
+			       unsigned int max)
+{
+	struct xenback_grant_io_submit s;
+	int r;
+
+	(void)h;
+	memset(&s, 0, sizeof(s));
+	s.reqs = (uintptr_t)reqs;
+	s.count = n;
+	s.done = (uintptr_t)done;
+	s.done_max = max;
+	r = ioctl(fd, XENBACK_GRANT_IO_SUBMIT, &s);
+	return r < 0 ? -errno : r;
+}
+
+int xb_xenback_grant_io_reap(void *h, int fd, struct xenback_grant_io_done *done,
+			     unsigned int max)
+{
+	ssize_t n;
+
+	(void)h;
+	n = read(fd, done, (size_t)max * sizeof(*done));
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	return (int)((size_t)n / sizeof(*done));
+}
+
+void xb_xenback_grant_io_close(void *h, int fd)
+{
+	(void)h;
+	close(fd);
+}
+
 int xb_xenback_set_ring_grant(struct xb_xenback *x, uint32_t port, uint32_t ring_ref,
 			      const void *req_cons)
 {

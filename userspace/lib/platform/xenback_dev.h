@@ -113,4 +113,14 @@ int xb_xenback_set_ring_grant(struct xb_xenback *x, uint32_t port, uint32_t ring
 int xb_xenback_grant_io_open(struct xb_xenback *x, uint32_t port, int image_fd,
 			     unsigned int max_grants);
 
+/* On a grant I/O file (h unused: the file is its own handle): SUBMIT of n
+ * requests, then up to max completions to done (returns their count);
+ * read() of up to max completions (0: none); close. */
+int xb_xenback_grant_io_submit(void *h, int fd, const struct xenback_grant_io_req *reqs,
+			       unsigned int n, struct xenback_grant_io_done *done,
+			       unsigned int max);
+int xb_xenback_grant_io_reap(void *h, int fd, struct xenback_grant_io_done *done,
+			     unsigned int max);
+void xb_xenback_grant_io_close(void *h, int fd);
+
 #endif

@@ -42,6 +42,7 @@ static void sim_platform_free(struct xenback_platform *p)
 	if (!sim->plat_open)
 		return;
 	xb_sim_xs_close(sim);
+	xb_sim_gio_close(sim);
 	xb_sim_gnt_close(sim);
 	xb_sim_evtchn_close(sim);
 	sim->plat_open = false;

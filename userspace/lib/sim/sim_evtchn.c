@@ -360,7 +360,21 @@ const struct xb_evtchn_ops xb_sim_evtchn_ops = {
 	.rearm = op_rearm,
 	.kick_wait = op_kick_wait,
 	.close = op_close,
+	.grant_io_open = xb_sim_gio_open,
+	.grant_io_submit = xb_sim_gio_submit,
+	.grant_io_reap = xb_sim_gio_reap,
+	.grant_io_close = xb_sim_gio_close_file,
 };
+
+int xb_sim_evtchn_remote(struct xenback_sim *sim, uint32_t port, uint32_t *domid)
+{
+	struct sim_port *p = port_find(&sim->ev, sim->backend_domid, port);
+
+	if (!p || !p->backend || p->state != PORT_INTERDOMAIN)
+		return -EINVAL;
+	*domid = p->remote_domid;
+	return 0;
+}
 
 /* The domain's ports close; backend ports bound to them stay allocated
  * (the backend still has to unbind them) but lose their peer. */

@@ -176,6 +176,15 @@ XB_EXPORT unsigned int xenback_sim_grants_mapped(const struct xenback_sim *sim)
 
 /* --------------------------------------------------------- backend side */
 
+char *xb_sim_gnt_page(struct xenback_sim *sim, uint32_t domid, uint32_t ref)
+{
+	struct sim_grant *gr = grant_find(&sim->gnt, domid, ref);
+
+	if (!gr || gr->dead || gr->backend_domid != sim->backend_domid)
+		return NULL;
+	return gr->view;
+}
+
 static int op_map(void *h, uint32_t domid, const uint32_t *refs,
 		  unsigned int n, bool writable, void **addr)
 {

@@ -73,6 +73,16 @@ struct sim_evtchn {
 	uint64_t kick_waits;         /* kick_wait() calls: rounds that waited in one call */
 };
 
+/* sim_grant_io.c: grant I/O files (off unless a test turns it on). */
+struct sim_gio;
+struct sim_gio_req;
+struct sim_gio_state {
+	bool on, hold;
+	struct sim_gio *files;
+	struct sim_gio_req *held;      /* every file's held requests, in order */
+	uint64_t opened, requests, dropped;
+};
+
 struct xenback_sim {
 	struct xenback_platform plat;
 	bool plat_open;
@@ -85,10 +95,24 @@ struct xenback_sim {
 	struct sim_xs xs;
 	struct sim_gnt gnt;
 	struct sim_evtchn ev;
+	struct sim_gio_state gio;
 	/* called with each backend-side write, before it is applied */
 	void (*write_hook)(void *arg, const char *path, const char *val, unsigned int len);
 	void *write_hook_arg;
 };
+
+/* sim_grant_io.c: the evtchn ops' grant I/O entries (h: the sim). */
+int xb_sim_gio_open(void *h, uint32_t port, int image_fd, unsigned int max_grants);
+int xb_sim_gio_submit(void *h, int fd, const struct xenback_grant_io_req *reqs, unsigned int n,
+		      struct xenback_grant_io_done *done, unsigned int max);
+int xb_sim_gio_reap(void *h, int fd, struct xenback_grant_io_done *done, unsigned int max);
+void xb_sim_gio_close_file(void *h, int fd);
+void xb_sim_gio_close(struct xenback_sim *sim); /* every file */
+/* sim_gnt.c: the page of domid's grant ref as the backend side may use
+ * it (granted to it, domain alive), or NULL. */
+char *xb_sim_gnt_page(struct xenback_sim *sim, uint32_t domid, uint32_t ref);
+/* sim_evtchn.c: the remote domain of a backend-side interdomain port. */
+int xb_sim_evtchn_remote(struct xenback_sim *sim, uint32_t port, uint32_t *domid);
 
 /* sim.c: count one backend-side request; returns the injected error or 0. */
 int xb_sim_request(struct xenback_sim *sim, enum xenback_sim_req kind);
