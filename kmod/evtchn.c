@@ -572,6 +572,21 @@ int xb_evtchn_remote_domid(struct xb_ctx *ctx, u32 port, u32 *domid, u64 *gen)
 	return ret;
 }
 
+int xb_evtchn_port_domid(struct xb_ctx *ctx, u32 port, u32 *domid)
+{
+	struct xb_evtchn *p;
+	int ret = -EINVAL;
+
+	mutex_lock(&ctx->mutex);
+	p = xb_evtchn_lookup(ctx, port);
+	if (p) {
+		*domid = p->domid;
+		ret = 0;
+	}
+	mutex_unlock(&ctx->mutex);
+	return ret;
+}
+
 int xb_evtchn_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons, bool grant)
 {
 	struct xb_suppress *s = NULL, *old;

@@ -52,6 +52,7 @@ struct xb_gio {
 	struct file *image;
 	u32 domid;
 	u32 max_grants;
+	bool fake;                     /* test hook: pattern pages, no Xen */
 	struct mutex mutex;
 	struct xarray grants;
 	struct list_head lru;
@@ -84,6 +85,9 @@ struct xb_gio_req {
 	long res;
 	u32 nseg;
 	struct list_head node;
+#ifdef XENBACK_TEST_HOOKS
+	struct delayed_work late;      /* test_gio_delay_ms */
+#endif
 	struct xb_gio_gnt **gnt;       /* nseg, after bv */
 	struct bio_vec bv[];
 };
@@ -96,6 +100,59 @@ static unsigned long xb_gnt_kaddr(struct page *page)
 	return (unsigned long)pfn_to_kaddr(page_to_pfn(page));
 }
 
+/* Pages of n mappings back to where they came from. */
+static void xb_gio_free_pages(struct xb_gio *gio, unsigned int n, struct page **pages)
+{
+	unsigned int i;
+
+	if (!gio->fake) {
+		gnttab_free_pages(n, pages);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		__free_page(pages[i]);
+}
+
+/* The test hook's "grant": a page of ours, word i of grant g's page
+ * (g << 16) ^ i; grant 0xffffffff does not map. */
+static int xb_gio_fake_map(struct xb_gio *gio, unsigned int n)
+{
+	unsigned int j, i;
+
+	for (j = 0; j < n; j++) {
+		gio->pages[j] = alloc_page(GFP_KERNEL_ACCOUNT);
+		if (!gio->pages[j]) {
+			xb_gio_free_pages(gio, j, gio->pages);
+			return -ENOMEM;
+		}
+		gio->map[j].status = gio->miss[j] == U32_MAX ? GNTST_bad_gntref : GNTST_okay;
+		gio->map[j].handle = 0;
+		for (i = 0; i < PAGE_SIZE / 4; i++)
+			((u32 *)page_address(gio->pages[j]))[i] = (gio->miss[j] << 16) ^ i;
+	}
+	return 0;
+}
+
+/* gio->miss[0..n) mapped into gio->pages (each gio->map[j].status says
+ * how it went); 0, or an error with nothing allocated. */
+static int xb_gio_map_refs(struct xb_gio *gio, unsigned int n)
+{
+	unsigned int j;
+
+	if (gio->fake)
+		return xb_gio_fake_map(gio, n);
+	if (gnttab_alloc_pages(n, gio->pages))
+		return -ENOMEM;
+	for (j = 0; j < n; j++)
+		gnttab_set_map_op(&gio->map[j], xb_gnt_kaddr(gio->pages[j]), GNTMAP_host_map,
+				  gio->miss[j], (domid_t)gio->domid);
+	if (gnttab_map_refs(gio->map, NULL, gio->pages, n)) {
+		gnttab_free_pages(n, gio->pages);
+		return -EIO;
+	}
+	return 0;
+}
+
 /* n mappings (off the cache) unmapped and freed; g is not gio->ug unless
  * n <= its size (mutex held, or the last reference gone). A page Xen
  * would not unmap is leaked, not reused. */
@@ -105,6 +162,12 @@ static void xb_gio_unmap(struct xb_gio *gio, struct xb_gio_gnt **g, unsigned int
 
 	if (!n)
 		return;
+	if (gio->fake) {
+		for (i = 0; i < n; i++)
+			gio->upages[i] = g[i]->page;
+		nfree = n;
+		goto free;
+	}
 	for (i = 0; i < n; i++) {
 		gnttab_set_unmap_op(&gio->unmap[i], xb_gnt_kaddr(g[i]->page), GNTMAP_host_map,
 				    g[i]->handle);
@@ -123,8 +186,9 @@ static void xb_gio_unmap(struct xb_gio *gio, struct xb_gio_gnt **g, unsigned int
 						    g[i]->gref, gio->domid, gio->unmap[i].status);
 		}
 	}
+free:
 	if (nfree)
-		gnttab_free_pages(nfree, gio->upages);
+		xb_gio_free_pages(gio, nfree, gio->upages);
 	for (i = 0; i < n; i++)
 		kfree(g[i]);
 }
@@ -292,18 +356,9 @@ static long xb_gio_resolve(struct xb_gio *gio, struct xb_gio_req *r)
 		ret = -EBUSY;
 		goto undo;
 	}
-	if (gnttab_alloc_pages(nmiss, gio->pages)) {
-		ret = -ENOMEM;
+	ret = xb_gio_map_refs(gio, nmiss);
+	if (ret)
 		goto undo;
-	}
-	for (j = 0; j < nmiss; j++)
-		gnttab_set_map_op(&gio->map[j], xb_gnt_kaddr(gio->pages[j]), GNTMAP_host_map,
-				  gio->miss[j], (domid_t)gio->domid);
-	if (gnttab_map_refs(gio->map, NULL, gio->pages, nmiss)) {
-		gnttab_free_pages(nmiss, gio->pages);
-		ret = -EIO;
-		goto undo;
-	}
 	for (j = 0; j < nmiss; j++) {
 		gio->newg[j] = NULL;
 		if (gio->map[j].status != GNTST_okay) {
@@ -343,7 +398,7 @@ static long xb_gio_resolve(struct xb_gio *gio, struct xb_gio_req *r)
 		if (gio->map[j].status != GNTST_okay)
 			gio->pages[i++] = gio->pages[j];
 	if (i)
-		gnttab_free_pages(i, gio->pages);
+		xb_gio_free_pages(gio, i, gio->pages);
 	if (ret)
 		goto undo;
 	for (i = 0; i < r->nseg; i++) {
@@ -359,6 +414,25 @@ undo:
 			atomic_dec(&r->gnt[i]->busy);
 	return ret;
 }
+
+#ifdef XENBACK_TEST_HOOKS
+static void xb_gio_complete_late(struct work_struct *w)
+{
+	struct xb_gio_req *r = container_of(to_delayed_work(w), struct xb_gio_req, late);
+
+	xb_gio_complete(&r->iocb, r->res);
+}
+
+/* test_gio_delay_ms: the completion waits on the module's workqueue. */
+static void xb_gio_complete_held(struct kiocb *iocb, long res)
+{
+	struct xb_gio_req *r = container_of(iocb, struct xb_gio_req, iocb);
+
+	r->res = res;
+	INIT_DELAYED_WORK(&r->late, xb_gio_complete_late);
+	queue_delayed_work(xb_gio_wq, &r->late, msecs_to_jiffies(xb_test_gio_delay_ms()));
+}
+#endif
 
 /* The segments a request claims: 0 if out of range (it fails). */
 static u32 xb_gio_nseg(const struct xenback_grant_io_req *q)
@@ -410,12 +484,16 @@ static void xb_gio_start(struct xb_gio *gio, struct xb_gio_req *r,
 	init_sync_kiocb(&r->iocb, gio->image);
 	r->iocb.ki_pos = q->offset;
 	r->iocb.ki_complete = xb_gio_complete;
+#ifdef XENBACK_TEST_HOOKS
+	if (xb_test_gio_delay_ms())
+		r->iocb.ki_complete = xb_gio_complete_held;
+#endif
 	if (q->op == XENBACK_GRANT_IO_READ)
 		ret = call_read_iter(gio->image, &r->iocb, &it);
 	else
 		ret = call_write_iter(gio->image, &r->iocb, &it);
 	if (ret != -EIOCBQUEUED)
-		xb_gio_complete(&r->iocb, ret);
+		r->iocb.ki_complete(&r->iocb, ret);
 	return;
 fail:
 	r->nseg = 0; /* holds no mapping */
@@ -579,7 +657,7 @@ static const struct file_operations xb_gio_fops = {
 	.llseek = noop_llseek,
 };
 
-int xb_grant_io_open(u32 domid, int image_fd, u32 max_grants)
+int xb_grant_io_open(u32 domid, int image_fd, u32 max_grants, bool fake)
 {
 	struct xb_gio *gio;
 	struct file *image;
@@ -606,6 +684,7 @@ int xb_grant_io_open(u32 domid, int image_fd, u32 max_grants)
 	gio->image = image;
 	gio->domid = domid;
 	gio->max_grants = max_grants;
+	gio->fake = fake;
 	mutex_init(&gio->mutex);
 	xa_init(&gio->grants);
 	INIT_LIST_HEAD(&gio->lru);

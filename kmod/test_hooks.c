@@ -16,11 +16,21 @@
  *                   bind_evtchn_to_irqhandler_lateeoi() fails when
  *                   request_irq() does: the irq torn down, the channel
  *                   closed, an error returned. Default 0.
+ *   test_fake_grants  not on Xen only: grant I/O (grant_io.c) opens on any
+ *                   port, loopback ones too, and "maps" a grant into a
+ *                   fresh page of its own filled with a pattern: 32-bit
+ *                   word i of grant g's page is (g << 16) ^ i; grant
+ *                   0xffffffff fails to map. So the vm tier runs grant
+ *                   I/O's lifetimes (cache, eviction, release with I/O in
+ *                   flight) under the debug kernel. Default off.
+ *   test_gio_delay_ms  grant I/O completions are held this long (a slow
+ *                   disk), on the module's own workqueue. Default 0.
  */
 #include <linux/atomic.h>
 #include <linux/delay.h>
 #include <linux/moduleparam.h>
 #include <xen/events.h>
+#include <xen/xen.h>
 
 #include "xenback_kmod.h"
 
@@ -36,6 +46,24 @@ MODULE_PARM_DESC(test_fail_irq, "test hook: fail the next N interdomain irq setu
 static int test_in_window;
 module_param(test_in_window, int, 0400);
 MODULE_PARM_DESC(test_in_window, "test hook: 1 while a bind sleeps in its race window");
+
+static bool test_fake_grants;
+module_param(test_fake_grants, bool, 0600);
+MODULE_PARM_DESC(test_fake_grants, "test hook (not on Xen): grant I/O maps pattern pages of its own");
+
+static unsigned int test_gio_delay_ms;
+module_param(test_gio_delay_ms, uint, 0600);
+MODULE_PARM_DESC(test_gio_delay_ms, "test hook: grant I/O completions held this long (ms)");
+
+bool xb_test_fake_grants(void)
+{
+	return READ_ONCE(test_fake_grants) && !xen_domain();
+}
+
+unsigned int xb_test_gio_delay_ms(void)
+{
+	return min(READ_ONCE(test_gio_delay_ms), 10000u);
+}
 
 void xb_test_window(void)
 {

@@ -142,9 +142,21 @@ void xb_affinity_follow(struct xb_ctx *ctx);
 #ifdef XENBACK_TEST_HOOKS
 void xb_test_window(void);
 int xb_bind_irq(u32 port, irq_handler_t handler, void *data);
+bool xb_test_fake_grants(void);
+unsigned int xb_test_gio_delay_ms(void);
 #else
 static inline void xb_test_window(void)
 {
+}
+
+static inline bool xb_test_fake_grants(void)
+{
+	return false;
+}
+
+static inline unsigned int xb_test_gio_delay_ms(void)
+{
+	return 0;
 }
 
 static inline int xb_bind_irq(u32 port, irq_handler_t handler, void *data)
@@ -195,6 +207,8 @@ int xb_evtchn_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons,
 /* The remote domain and bind generation of an interdomain port; -EINVAL
  * for an unknown or loopback port. */
 int xb_evtchn_remote_domid(struct xb_ctx *ctx, u32 port, u32 *domid, u64 *gen);
+/* The same for any bound port (loopback: XENBACK_DOMID_LOOPBACK). */
+int xb_evtchn_port_domid(struct xb_ctx *ctx, u32 port, u32 *domid);
 void xb_evtchn_notify(struct xb_evtchn *p);            /* RCU held */
 /* Push ports whose delivery found the ring full, now that userspace may
  * have consumed (NOTIFY, poll).
@@ -217,7 +231,7 @@ bool xb_suppress_has_work(const struct xb_suppress *s); /* atomic-safe */
 void xb_suppress_free(struct xb_suppress *s);
 
 /* grant_io.c: a new grant I/O file for grants of domid (its fd). */
-int xb_grant_io_open(u32 domid, int image_fd, u32 max_grants);
+int xb_grant_io_open(u32 domid, int image_fd, u32 max_grants, bool fake);
 int __init xb_grant_io_init(void);
 void xb_grant_io_exit(void);
 
