@@ -244,7 +244,8 @@ struct blk_dev {
 	char *path;
 	int fd;
 	bool readonly, direct, can_discard;
-	bool persistent;               /* both ends offer feature-persistent */
+	bool persistent;               /* both ends offer feature-persistent and this
+					 * process maps those grants (not with grant I/O) */
 	bool inline_rw;                /* memory-backed image: reads/writes done in place */
 	bool reap_inline;              /* a round takes the completions its submission
 					 * brought (XENBACK_BLK_REAP_INLINE=0: off) */

@@ -141,7 +141,9 @@ void blk_reattach_run(struct blk_dev *d)
  * then a WARN when the I/O ends, with panic_on_warn the host down (xen
  * tier, dom0-37: one read held at the disk, xenbackd SIGKILLed). Buffered
  * and in-place I/O only copies, and keeps persistent grants; O_DIRECT goes
- * through bounce buffers and batched grant copies.
+ * by the module's grant I/O where it can (blk_engine_grant_io.c: the
+ * module maps the pages, not this process), else through bounce buffers
+ * and batched grant copies.
  */
 static bool mapped_io_ok(const struct blk_dev *d)
 {
