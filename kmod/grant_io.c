@@ -268,6 +268,7 @@ static long xb_gio_reap(struct xb_gio *gio, struct xenback_grant_io_done __user 
 	unsigned long flags;
 	LIST_HEAD(taken);
 	unsigned int n = 0;
+	bool fault;
 
 	spin_lock_irqsave(&gio->lock, flags);
 	while (n < max && !list_empty(&gio->done)) {
@@ -283,20 +284,17 @@ static long xb_gio_reap(struct xb_gio *gio, struct xenback_grant_io_done __user 
 		if (copy_to_user(&u[n], &d, sizeof(d)))
 			break;
 		list_del(&r->node);
-		spin_lock_irqsave(&gio->lock, flags);
-		gio->inflight--;
-		spin_unlock_irqrestore(&gio->lock, flags);
-		xb_gio_req_free(r);
+		xb_gio_req_free(r); /* not the last reference: the file holds one */
 		n++;
 	}
-	if (!list_empty(&taken)) {
-		spin_lock_irqsave(&gio->lock, flags);
-		list_splice(&taken, &gio->done);
-		spin_unlock_irqrestore(&gio->lock, flags);
-		if (!n)
-			return -EFAULT;
-	}
-	return n;
+	/* Taken ones leave the count of those in flight; what could not be
+	 * written goes back, first. */
+	fault = !list_empty(&taken);
+	spin_lock_irqsave(&gio->lock, flags);
+	gio->inflight -= n;
+	list_splice(&taken, &gio->done);
+	spin_unlock_irqrestore(&gio->lock, flags);
+	return fault && !n ? -EFAULT : n;
 }
 
 /* Room for want more mappings: the least recently used idle ones go. */
@@ -328,7 +326,7 @@ static bool xb_gio_make_room(struct xb_gio *gio, unsigned int want)
  * every one busy. 0, or the request's error (nothing held). */
 static long xb_gio_resolve(struct xb_gio *gio, struct xb_gio_req *r)
 {
-	unsigned int i, j, nmiss = 0, nok = 0;
+	unsigned int i, j, nmiss = 0;
 	struct xb_gio_gnt *g;
 	long ret = 0;
 
@@ -356,42 +354,43 @@ static long xb_gio_resolve(struct xb_gio *gio, struct xb_gio_req *r)
 		ret = -EBUSY;
 		goto undo;
 	}
-	ret = xb_gio_map_refs(gio, nmiss);
-	if (ret)
-		goto undo;
+	/* Every record before any mapping: a grant mapped always has one
+	 * to be kept in, or unmapped with. */
 	for (j = 0; j < nmiss; j++) {
-		gio->newg[j] = NULL;
+		gio->newg[j] = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
+		if (!gio->newg[j]) {
+			while (j--)
+				kfree(gio->newg[j]);
+			ret = -ENOMEM;
+			goto undo;
+		}
+	}
+	ret = xb_gio_map_refs(gio, nmiss);
+	if (ret) {
+		for (j = 0; j < nmiss; j++)
+			kfree(gio->newg[j]);
+		goto undo;
+	}
+	for (j = 0; j < nmiss; j++) {
+		g = gio->newg[j];
 		if (gio->map[j].status != GNTST_okay) {
+			kfree(g);
+			gio->newg[j] = NULL;
 			ret = -EIO;
 			continue;
 		}
-		g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
-		if (g) {
-			g->page = gio->pages[j];
-			g->handle = gio->map[j].handle;
-			g->gref = gio->miss[j];
-			if (xa_err(xa_store(&gio->grants, g->gref, g, GFP_KERNEL_ACCOUNT))) {
-				kfree(g);
-				g = NULL;
-			}
-		}
-		if (!g) {
-			/* Mapped but cannot be kept: unmapped at once. */
-			struct xb_gio_gnt tmp = { .page = gio->pages[j],
-						  .handle = gio->map[j].handle,
-						  .gref = gio->miss[j] };
-			struct xb_gio_gnt *one = kmemdup(&tmp, sizeof(tmp), GFP_KERNEL);
-
-			if (one)
-				xb_gio_unmap(gio, &one, 1);
+		g->page = gio->pages[j];
+		g->handle = gio->map[j].handle;
+		g->gref = gio->miss[j];
+		if (xa_err(xa_store(&gio->grants, g->gref, g, GFP_KERNEL_ACCOUNT))) {
+			xb_gio_unmap(gio, &g, 1); /* mapped but cannot be kept */
+			gio->newg[j] = NULL;
 			ret = -ENOMEM;
 			continue;
 		}
 		list_add_tail(&g->lru, &gio->lru);
 		gio->nmapped++;
 		gio->st.maps++;
-		gio->newg[j] = g;
-		nok++;
 	}
 	/* Pages of failed maps map nothing: back to the allocator. */
 	for (j = 0, i = 0; j < nmiss; j++)

@@ -12,6 +12,17 @@
 #include <xen/xen.h>
 #include <xen/sys/evtchn.h>
 
+/* x opened, and bail out unless the module sees Xen (these programs run
+ * in dom0 under the xen tier). */
+static inline void xt_open(struct xb_xenback *x)
+{
+	vt_open(x);
+	if (!(x->features & XENBACK_F_XEN)) {
+		errno = ENODEV;
+		t_bail("xenback.ko does not see Xen (run in dom0 by the xen tier)");
+	}
+}
+
 /* A port of x bound to a fresh unbound port of dom0's /dev/xen/evtchn
  * (ev_fd): an interdomain channel of dom0 to itself. *remote is the
  * evtchn end (notify it to raise ours). The event Xen marks pending on a

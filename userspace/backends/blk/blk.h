@@ -116,6 +116,32 @@ static inline uint64_t blk_now_ns(void)
 
 struct blk_dev;
 
+/* A segment's byte range in its page (its sectors validated by blk_ring.c). */
+static inline uint16_t blk_seg_offset(const struct blkif_request_segment *s)
+{
+	return (uint16_t)(s->first_sect * BLK_SECTOR);
+}
+
+static inline uint16_t blk_seg_len(const struct blkif_request_segment *s)
+{
+	return (uint16_t)((s->last_sect - s->first_sect + 1) * BLK_SECTOR);
+}
+
+/* A request's segments all start and end on the image's logical block
+ * size, as direct I/O on large sectors needs of each piece of a vector
+ * (else the request goes through one contiguous bounce buffer). */
+static inline bool blk_segs_aligned(unsigned int lbs, const struct blkif_request_segment *seg,
+				    unsigned int nseg)
+{
+	unsigned int i, mask = lbs - 1;
+
+	for (i = 0; mask >= BLK_SECTOR && i < nseg; i++)
+		if ((blk_seg_offset(&seg[i]) & mask) ||
+		    ((blk_seg_offset(&seg[i]) + blk_seg_len(&seg[i])) & mask))
+			return false;
+	return true;
+}
+
 /* A request slot copied out of the shared ring as bytes. RING_COPY_REQUEST
  * is a struct assignment of blkif_request_t, whose padding C does not
  * promise to copy, while other layouts keep data there (indirect_grefs[0]

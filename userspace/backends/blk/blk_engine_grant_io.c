@@ -71,31 +71,17 @@ int blk_grant_io_open(struct blk_dev *d, xenback_fd_fn fn)
 
 bool blk_grant_io_takes(const struct blk_dev *d, const struct blk_req *r)
 {
-	unsigned int i, mask = d->lbs - 1;
-
-	if (d->gio_fd < 0 || r->preflush ||
-	    (r->io_op != BLKIF_OP_READ && r->io_op != BLKIF_OP_WRITE))
-		return false;
-	/* Direct I/O on large sectors needs every segment aligned to them:
-	 * other requests go through one contiguous bounce buffer. */
-	for (i = 0; mask >= BLK_SECTOR && i < r->nseg; i++)
-		if (((r->seg[i].first_sect * BLK_SECTOR) & mask) ||
-		    (((unsigned int)r->seg[i].last_sect + 1) * BLK_SECTOR & mask))
-			return false;
-	return true;
+	return d->gio_fd >= 0 && !r->preflush &&
+	       (r->io_op == BLKIF_OP_READ || r->io_op == BLKIF_OP_WRITE) &&
+	       blk_segs_aligned(d->lbs, r->seg, r->nseg);
 }
 
-static void complete(struct blk_dev *d, const struct xenback_grant_io_done *c, unsigned int n)
+/* A request the module gave back (user_data: its blk_req), or the whole
+ * submission's error. */
+static void finish(struct blk_dev *d, uint64_t user_data, long res)
 {
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		struct blk_req *r = (struct blk_req *)(uintptr_t)c[i].user_data;
-
-		r->in_engine = false;
-		d->gio_inflight--;
-		blk_complete_io(d, r, (long)c[i].res);
-	}
+	d->gio_inflight--;
+	blk_complete_io(d, (struct blk_req *)(uintptr_t)user_data, res);
 }
 
 int blk_grant_io_flush(struct blk_dev *d, bool reap)
@@ -111,20 +97,14 @@ int blk_grant_io_flush(struct blk_dev *d, bool reap)
 	if (n < 0) {
 		/* Nothing started (EBUSY cannot happen: in flight is bounded
 		 * by the rings, far below the module's limit). */
-		int e = n;
-
-		for (i = 0; i < d->gio_pending; i++) {
-			struct blk_req *r = (struct blk_req *)(uintptr_t)d->gio_reqs[i].user_data;
-
-			r->in_engine = false;
-			d->gio_inflight--;
-			blk_complete_io(d, r, e);
-		}
+		for (i = 0; i < d->gio_pending; i++)
+			finish(d, d->gio_reqs[i].user_data, n);
 		d->gio_pending = 0;
-		return e;
+		return n;
 	}
 	d->gio_pending = 0;
-	complete(d, done, (unsigned int)n);
+	for (i = 0; i < (unsigned int)n; i++)
+		finish(d, done[i].user_data, (long)done[i].res);
 	return 0;
 }
 
@@ -137,8 +117,8 @@ int blk_grant_io_submit(struct blk_dev *d, struct blk_req *r)
 		blk_grant_io_flush(d, false);
 	for (i = 0; i < r->nseg; i++) {
 		r->gseg[i].gref = r->seg[i].gref;
-		r->gseg[i].offset = (uint16_t)(r->seg[i].first_sect * BLK_SECTOR);
-		r->gseg[i].len = (uint16_t)((r->seg[i].last_sect - r->seg[i].first_sect + 1) * BLK_SECTOR);
+		r->gseg[i].offset = blk_seg_offset(&r->seg[i]);
+		r->gseg[i].len = blk_seg_len(&r->seg[i]);
 	}
 	q = &d->gio_reqs[d->gio_pending++];
 	memset(q, 0, sizeof(*q));
@@ -147,8 +127,7 @@ int blk_grant_io_submit(struct blk_dev *d, struct blk_req *r)
 	q->segs = (uintptr_t)r->gseg;
 	q->nseg = r->nseg;
 	q->op = r->io_op == BLKIF_OP_READ ? XENBACK_GRANT_IO_READ : XENBACK_GRANT_IO_WRITE;
-	r->gio = true;
-	r->in_engine = true;
+	r->gio = true; /* not in_engine: that is the io_uring's (blk_engine.c) */
 	d->gio_inflight++;
 	return 0;
 }
@@ -156,11 +135,12 @@ int blk_grant_io_submit(struct blk_dev *d, struct blk_req *r)
 int blk_grant_io_reap(struct blk_dev *d)
 {
 	struct xenback_grant_io_done done[XENBACK_GRANT_IO_MAX_BATCH];
-	int n;
+	int n, i;
 
 	while ((n = xenback_device_grant_io_reap(d->dev, d->gio_fd, done,
 						 XENBACK_GRANT_IO_MAX_BATCH)) > 0) {
-		complete(d, done, (unsigned int)n);
+		for (i = 0; i < n; i++)
+			finish(d, done[i].user_data, (long)done[i].res);
 		if (n < (int)XENBACK_GRANT_IO_MAX_BATCH)
 			break;
 	}
@@ -169,8 +149,6 @@ int blk_grant_io_reap(struct blk_dev *d)
 
 void blk_grant_io_close(struct blk_dev *d)
 {
-	unsigned int i, j;
-
 	if (d->gio_fd < 0)
 		return;
 	/* Requests the module still holds are forgotten: their pages stay
@@ -180,14 +158,6 @@ void blk_grant_io_close(struct blk_dev *d)
 				   "%s: %u request(s) still at the disk: xenback.ko unmaps their "
 				   "pages when they end",
 				   d->path ? d->path : "image", d->gio_inflight);
-	for (i = 0; i < d->nqueues; i++) {
-		struct blk_queue *q = &d->q[i];
-		unsigned int size = q->slots ? RING_SIZE(&q->ring) : 0;
-
-		for (j = 0; j < size; j++)
-			if (q->slots[j].gio)
-				q->slots[j].in_engine = false;
-	}
 	if (d->gio_added)
 		xenback_bus_del_fd(xenback_device_get_bus(d->dev), d->gio_fd);
 	d->gio_added = false;

@@ -38,11 +38,11 @@ int blk_grant_copy(struct blk_dev *d, struct blk_req *list, bool to_guest)
 		uint32_t off = 0;
 
 		for (i = 0; i < r->nseg; i++, k++) {
-			uint16_t len = (uint16_t)((r->seg[i].last_sect - r->seg[i].first_sect + 1) * BLK_SECTOR);
+			uint16_t len = blk_seg_len(&r->seg[i]);
 
 			segs[k] = (struct xenback_grant_copy){
 				.to_guest = to_guest, .ref = r->seg[i].gref,
-				.offset = (uint16_t)(r->seg[i].first_sect * BLK_SECTOR), .len = len,
+				.offset = blk_seg_offset(&r->seg[i]), .len = len,
 				.buf = (char *)r->buf + off,
 			};
 			off += len;

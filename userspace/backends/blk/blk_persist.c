@@ -135,24 +135,19 @@ static struct blk_pgrant *lookup(struct blk_queue *q, const struct blk_req *req,
 
 int blk_persist_resolve(struct blk_queue *q, struct blk_req *r)
 {
-	unsigned int i, mask = q->d->lbs - 1;
+	unsigned int i;
 	int err = 0;
 
-	/* O_DIRECT on a device with large sectors needs every piece of the
-	 * vector aligned to them: a request split otherwise goes through one
-	 * contiguous bounce buffer. */
-	for (i = 0; mask >= BLK_SECTOR && i < r->nseg; i++)
-		if (((r->seg[i].first_sect * BLK_SECTOR) & mask) ||
-		    (((unsigned int)r->seg[i].last_sect + 1) * BLK_SECTOR & mask))
-			return -EINVAL;
+	if (!blk_segs_aligned(q->d->lbs, r->seg, r->nseg))
+		return -EINVAL;
 	r->use_seq = ++q->use_seq;
 	for (i = 0; i < r->nseg; i++) {
 		struct blk_pgrant *p = lookup(q, r, r->seg[i].gref, &err);
 
 		if (!p)
 			return err;
-		r->iov[i].iov_base = (char *)p->addr + r->seg[i].first_sect * BLK_SECTOR;
-		r->iov[i].iov_len = (size_t)(r->seg[i].last_sect - r->seg[i].first_sect + 1) * BLK_SECTOR;
+		r->iov[i].iov_base = (char *)p->addr + blk_seg_offset(&r->seg[i]);
+		r->iov[i].iov_len = blk_seg_len(&r->seg[i]);
 	}
 	r->persistent = true;
 	return 0;

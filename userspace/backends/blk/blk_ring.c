@@ -34,7 +34,7 @@ static uint32_t seg_bytes(const struct blk_req *r)
 		if (r->seg[i].first_sect > r->seg[i].last_sect ||
 		    r->seg[i].last_sect >= BLK_PAGE / BLK_SECTOR)
 			return 0;
-		bytes += (uint32_t)(r->seg[i].last_sect - r->seg[i].first_sect + 1) * BLK_SECTOR;
+		bytes += blk_seg_len(&r->seg[i]);
 	}
 	return bytes;
 }
