@@ -484,6 +484,22 @@ int xenback_device_grant_io_reap(struct xenback_device *dev, int fd,
 				 struct xenback_grant_io_done *done, unsigned int max);
 void xenback_device_grant_io_close(struct xenback_device *dev, int fd);
 
+/* The blkif ring engine (<uapi/xenback.h>, XENBACK_IOCTL_BLKIF_OPEN): the
+ * module serves one blkif ring of dev's frontend by itself, as blkback
+ * does; the caller does the xenstore side. o: the ring (refs, the
+ * frontend's event-channel port), the image, limits and flags; its domid
+ * is set to dev's frontend. Returns the file's fd (also o->fd): readable
+ * once the module stopped the ring (the frontend broke it;
+ * xenback_device_blkif_stats() says why). Closing it: the module answers
+ * what it took, then lets go of the ring. -EOPNOTSUPP: the event channels
+ * are not on xenback.ko, or it cannot (not Xen, an older module). */
+struct xenback_blkif_open;
+struct xenback_blkif_stats;
+int xenback_device_blkif_open(struct xenback_device *dev, struct xenback_blkif_open *o);
+int xenback_device_blkif_stats(struct xenback_device *dev, int fd,
+			       struct xenback_blkif_stats *st);
+void xenback_device_blkif_close(struct xenback_device *dev, int fd);
+
 /* ---------------------------------------------------------------- listing */
 
 struct xenback_device_info {

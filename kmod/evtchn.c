@@ -439,6 +439,22 @@ err_unreserve:
 	return ret;
 }
 
+int xb_evtchn_bind_for_kernel(u32 domid, u32 remote_port, irq_handler_t handler, void *data)
+{
+	struct evtchn_bind_interdomain bind = { .remote_dom = domid, .remote_port = remote_port };
+	int ret, irq;
+
+	if (domid >= XB_DOMID_FIRST_RESERVED)
+		return -EINVAL;
+	ret = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &bind);
+	if (ret)
+		return ret;
+	irq = xb_bind_irq(bind.local_port, handler, data);
+	if (irq < 0)
+		xb_evtchn_close_if_ours(bind.local_port, domid, remote_port);
+	return irq;
+}
+
 /* Phase 1 of teardown: disconnect and mark dead. ctx->mutex held. */
 static void xb_evtchn_kill(struct xb_evtchn *p)
 {

@@ -38,59 +38,7 @@
 #include <xen/xen.h>
 
 #include "xenback_kmod.h"
-
-struct xb_gio_gnt {
-	struct page *page;
-	grant_handle_t handle;
-	u32 gref;
-	atomic_t busy;
-	struct list_head lru;
-};
-
-struct xb_gio {
-	struct kref ref;
-	struct file *image;
-	u32 domid;
-	u32 max_grants;
-	bool fake;                     /* test hook: pattern pages, no Xen */
-	struct mutex mutex;
-	struct xarray grants;
-	struct list_head lru;
-	u32 nmapped;
-	spinlock_t lock;
-	struct list_head done;
-	u32 inflight;
-	bool closed;
-	wait_queue_head_t wq;
-	struct work_struct free_work;
-	struct xenback_grant_io_stats st; /* under mutex, but inflight/mapped */
-	/* per submit, under mutex */
-	struct xenback_grant_io_seg segs[XENBACK_GRANT_IO_MAX_SEGS];
-	u32 miss[XENBACK_GRANT_IO_MAX_SEGS];
-	u16 miss_of[XENBACK_GRANT_IO_MAX_SEGS];
-	struct xb_gio_gnt *newg[XENBACK_GRANT_IO_MAX_SEGS];
-	struct page *pages[XENBACK_GRANT_IO_MAX_SEGS];
-	struct gnttab_map_grant_ref map[XENBACK_GRANT_IO_MAX_SEGS];
-	/* unmapping (xb_gio_unmap's own scratch) */
-	struct xb_gio_gnt *ug[XENBACK_GRANT_IO_MAX_SEGS];
-	struct page *upages[XENBACK_GRANT_IO_MAX_SEGS];
-	struct gnttab_unmap_grant_ref unmap[XENBACK_GRANT_IO_MAX_SEGS];
-	struct xb_gio_req *batch[XENBACK_GRANT_IO_MAX_BATCH];
-};
-
-struct xb_gio_req {
-	struct kiocb iocb;
-	struct xb_gio *gio;
-	u64 user_data;
-	long res;
-	u32 nseg;
-	struct list_head node;
-#ifdef XENBACK_TEST_HOOKS
-	struct delayed_work late;      /* test_gio_delay_ms */
-#endif
-	struct xb_gio_gnt **gnt;       /* nseg, after bv */
-	struct bio_vec bv[];
-};
+#include "grant_io.h"
 
 static struct workqueue_struct *xb_gio_wq;
 static const struct file_operations xb_gio_fops;
@@ -221,7 +169,7 @@ static void xb_gio_last_put(struct kref *ref)
 	queue_work(xb_gio_wq, &gio->free_work);
 }
 
-static void xb_gio_req_free(struct xb_gio_req *r)
+void xb_gio_req_free(struct xb_gio_req *r)
 {
 	struct xb_gio *gio = r->gio;
 
@@ -241,6 +189,10 @@ static void xb_gio_complete(struct kiocb *iocb, long res)
 	for (i = 0; i < r->nseg; i++)
 		atomic_dec(&r->gnt[i]->busy);
 	r->res = res;
+	if (r->end) {
+		r->end(r);
+		return;
+	}
 	spin_lock_irqsave(&gio->lock, flags);
 	closed = gio->closed;
 	if (closed) {
@@ -322,23 +274,23 @@ static bool xb_gio_make_room(struct xb_gio *gio, unsigned int want)
 	return gio->nmapped + want <= gio->max_grants;
 }
 
-/* The gnt of each of r's nseg segments (gio->segs), mapped if it was not;
- * every one busy. 0, or the request's error (nothing held). */
-static long xb_gio_resolve(struct xb_gio *gio, struct xb_gio_req *r)
+/* The gnt of each of the nseg segments in gio->segs into gnt[], mapped if
+ * it was not; every one busy. 0, or the request's error (nothing held). */
+static long xb_gio_resolve(struct xb_gio *gio, u32 nseg, struct xb_gio_gnt **gnt)
 {
 	unsigned int i, j, nmiss = 0;
 	struct xb_gio_gnt *g;
 	long ret = 0;
 
-	for (i = 0; i < r->nseg; i++) {
+	for (i = 0; i < nseg; i++) {
 		u32 gref = gio->segs[i].gref;
 
-		r->gnt[i] = NULL;
+		gnt[i] = NULL;
 		g = xa_load(&gio->grants, gref);
 		if (g) {
 			atomic_inc(&g->busy);
 			list_move_tail(&g->lru, &gio->lru);
-			r->gnt[i] = g;
+			gnt[i] = g;
 			gio->st.hits++;
 			continue;
 		}
@@ -400,17 +352,17 @@ static long xb_gio_resolve(struct xb_gio *gio, struct xb_gio_req *r)
 		xb_gio_free_pages(gio, i, gio->pages);
 	if (ret)
 		goto undo;
-	for (i = 0; i < r->nseg; i++) {
-		if (r->gnt[i])
+	for (i = 0; i < nseg; i++) {
+		if (gnt[i])
 			continue;
-		r->gnt[i] = gio->newg[gio->miss_of[i]];
-		atomic_inc(&r->gnt[i]->busy);
+		gnt[i] = gio->newg[gio->miss_of[i]];
+		atomic_inc(&gnt[i]->busy);
 	}
 	return 0;
 undo:
-	for (i = 0; i < r->nseg; i++)
-		if (r->gnt[i])
-			atomic_dec(&r->gnt[i]->busy);
+	for (i = 0; i < nseg; i++)
+		if (gnt[i])
+			atomic_dec(&gnt[i]->busy);
 	return ret;
 }
 
@@ -439,14 +391,64 @@ static u32 xb_gio_nseg(const struct xenback_grant_io_req *q)
 	return q->nseg >= 1 && q->nseg <= XENBACK_GRANT_IO_MAX_SEGS ? q->nseg : 0;
 }
 
-/* One request, r allocated for it: started (its completion comes later or
- * is queued now), or failed (its completion queued with the error). */
+/* r's nseg segments in gio->segs (mutex held): checked, their grants
+ * resolved, the I/O started; its completion comes now or later. -EBUSY
+ * from resolving is returned with nothing done if the owner asks
+ * (park_busy), else it ends r like any other error. */
+static int xb_gio_go(struct xb_gio *gio, struct xb_gio_req *r, u32 op, u64 offset,
+		     bool park_busy)
+{
+	u32 nseg = r->nseg, i;
+	size_t total = 0;
+	struct iov_iter it;
+	long ret;
+
+	for (i = 0; i < nseg; i++) {
+		if (!gio->segs[i].len || gio->segs[i].offset + gio->segs[i].len > PAGE_SIZE) {
+			ret = -EINVAL;
+			goto fail;
+		}
+		total += gio->segs[i].len;
+	}
+	ret = xb_gio_resolve(gio, nseg, r->gnt);
+	if (ret == -EBUSY && park_busy)
+		return -EBUSY;
+	if (ret)
+		goto fail;
+	for (i = 0; i < nseg; i++) {
+		r->bv[i].bv_page = r->gnt[i]->page;
+		r->bv[i].bv_len = gio->segs[i].len;
+		r->bv[i].bv_offset = gio->segs[i].offset;
+	}
+	iov_iter_bvec(&it, op == XENBACK_GRANT_IO_READ ? ITER_DEST : ITER_SOURCE, r->bv, nseg,
+		      total);
+	init_sync_kiocb(&r->iocb, gio->image);
+	r->iocb.ki_pos = offset;
+	r->iocb.ki_complete = xb_gio_complete;
+#ifdef XENBACK_TEST_HOOKS
+	if (xb_test_gio_delay_ms())
+		r->iocb.ki_complete = xb_gio_complete_held;
+#endif
+	if (op == XENBACK_GRANT_IO_READ)
+		ret = call_read_iter(gio->image, &r->iocb, &it);
+	else
+		ret = call_write_iter(gio->image, &r->iocb, &it);
+	if (ret != -EIOCBQUEUED)
+		r->iocb.ki_complete(&r->iocb, ret);
+	return 0;
+fail:
+	r->nseg = 0; /* holds no mapping */
+	xb_gio_complete(&r->iocb, ret);
+	return 0;
+}
+
+/* One request from userspace, r allocated for it: started (its completion
+ * comes later or is queued now), or failed (its completion queued with
+ * the error). */
 static void xb_gio_start(struct xb_gio *gio, struct xb_gio_req *r,
 			 const struct xenback_grant_io_req *q)
 {
-	u32 nseg = xb_gio_nseg(q), i;
-	size_t total = 0;
-	struct iov_iter it;
+	u32 nseg = xb_gio_nseg(q);
 	long ret;
 
 	gio->st.requests++;
@@ -462,41 +464,44 @@ static void xb_gio_start(struct xb_gio *gio, struct xb_gio_req *r,
 		ret = -EFAULT;
 		goto fail;
 	}
-	for (i = 0; i < nseg; i++) {
-		if (!gio->segs[i].len || gio->segs[i].offset + gio->segs[i].len > PAGE_SIZE) {
-			ret = -EINVAL;
-			goto fail;
-		}
-		total += gio->segs[i].len;
-	}
 	r->nseg = nseg;
-	ret = xb_gio_resolve(gio, r);
-	if (ret)
-		goto fail;
-	for (i = 0; i < nseg; i++) {
-		r->bv[i].bv_page = r->gnt[i]->page;
-		r->bv[i].bv_len = gio->segs[i].len;
-		r->bv[i].bv_offset = gio->segs[i].offset;
-	}
-	iov_iter_bvec(&it, q->op == XENBACK_GRANT_IO_READ ? ITER_DEST : ITER_SOURCE, r->bv, nseg,
-		      total);
-	init_sync_kiocb(&r->iocb, gio->image);
-	r->iocb.ki_pos = q->offset;
-	r->iocb.ki_complete = xb_gio_complete;
-#ifdef XENBACK_TEST_HOOKS
-	if (xb_test_gio_delay_ms())
-		r->iocb.ki_complete = xb_gio_complete_held;
-#endif
-	if (q->op == XENBACK_GRANT_IO_READ)
-		ret = call_read_iter(gio->image, &r->iocb, &it);
-	else
-		ret = call_write_iter(gio->image, &r->iocb, &it);
-	if (ret != -EIOCBQUEUED)
-		r->iocb.ki_complete(&r->iocb, ret);
+	xb_gio_go(gio, r, q->op, q->offset, false);
 	return;
 fail:
 	r->nseg = 0; /* holds no mapping */
 	xb_gio_complete(&r->iocb, ret);
+}
+
+int xb_gio_start_segs(struct xb_gio *gio, struct xb_gio_req *r, u32 op, u64 offset)
+{
+	return xb_gio_go(gio, r, op, offset, true);
+}
+
+int xb_gio_pin(struct xb_gio *gio, unsigned int n, struct xb_gio_gnt **g)
+{
+	return xb_gio_resolve(gio, n, g);
+}
+
+void xb_gio_unpin(struct xb_gio_gnt **g, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		atomic_dec(&g[i]->busy);
+}
+
+struct xb_gio_req *xb_gio_req_alloc(struct xb_gio *gio, u32 nseg, gfp_t gfp)
+{
+	struct xb_gio_req *r;
+
+	r = kzalloc(struct_size(r, bv, nseg) + nseg * sizeof(*r->gnt), gfp);
+	if (!r)
+		return NULL;
+	r->gio = gio;
+	r->nseg = nseg;
+	r->gnt = (struct xb_gio_gnt **)&r->bv[nseg];
+	kref_get(&gio->ref);
+	return r;
 }
 
 static long xb_gio_submit(struct xb_gio *gio, void __user *arg)
@@ -656,28 +661,23 @@ static const struct file_operations xb_gio_fops = {
 	.llseek = noop_llseek,
 };
 
-int xb_grant_io_open(u32 domid, int image_fd, u32 max_grants, bool fake)
+int xb_gio_image_ok(struct file *image)
 {
-	struct xb_gio *gio;
-	struct file *image;
-	umode_t mode;
-	int fd;
+	umode_t mode = file_inode(image)->i_mode;
 
-	if (max_grants < 1 || max_grants > XENBACK_GRANT_IO_MAX_GRANTS)
-		return -EINVAL;
-	image = fget(image_fd);
-	if (!image)
-		return -EBADF;
-	mode = file_inode(image)->i_mode;
 	if (!(image->f_flags & O_DIRECT) || !(S_ISREG(mode) || S_ISBLK(mode)) ||
-	    !(image->f_mode & FMODE_CAN_READ) || image->f_op == &xb_gio_fops) {
-		fput(image);
+	    !(image->f_mode & FMODE_CAN_READ) || image->f_op == &xb_gio_fops)
 		return -EINVAL;
-	}
-	gio = kvzalloc(sizeof(*gio), GFP_KERNEL_ACCOUNT);
+	return 0;
+}
+
+struct xb_gio *xb_gio_new(u32 domid, struct file *image, u32 max_grants, bool fake)
+{
+	struct xb_gio *gio = kvzalloc(sizeof(*gio), GFP_KERNEL_ACCOUNT);
+
 	if (!gio) {
 		fput(image);
-		return -ENOMEM;
+		return NULL;
 	}
 	kref_init(&gio->ref);
 	gio->image = image;
@@ -692,10 +692,36 @@ int xb_grant_io_open(u32 domid, int image_fd, u32 max_grants, bool fake)
 	init_waitqueue_head(&gio->wq);
 	INIT_WORK(&gio->free_work, xb_gio_free_work);
 	__module_get(THIS_MODULE); /* until free_work is done */
+	return gio;
+}
+
+void xb_gio_put(struct xb_gio *gio)
+{
+	kref_put(&gio->ref, xb_gio_last_put);
+}
+
+int xb_grant_io_open(u32 domid, int image_fd, u32 max_grants, bool fake)
+{
+	struct xb_gio *gio;
+	struct file *image;
+	int fd;
+
+	if (max_grants < 1 || max_grants > XENBACK_GRANT_IO_MAX_GRANTS)
+		return -EINVAL;
+	image = fget(image_fd);
+	if (!image)
+		return -EBADF;
+	if (xb_gio_image_ok(image)) {
+		fput(image);
+		return -EINVAL;
+	}
+	gio = xb_gio_new(domid, image, max_grants, fake);
+	if (!gio)
+		return -ENOMEM;
 	fd = anon_inode_getfd("[xenback-grant-io]", &xb_gio_fops, gio,
 			      O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		kref_put(&gio->ref, xb_gio_last_put);
+		xb_gio_put(gio);
 	return fd;
 }
 

@@ -22,7 +22,8 @@ static long xb_ioctl_version(void __user *arg)
 		.features = XENBACK_F_LOOPBACK | XENBACK_F_EVENTFD |
 			    XENBACK_F_RING | XENBACK_F_NOTIFY_WAIT | XENBACK_F_WAIT_FD |
 			    XENBACK_F_GENL_STATS | XENBACK_F_PORT_STATS |
-			    XENBACK_F_RESTRICT | XENBACK_F_RING_GRANT | XENBACK_F_GRANT_IO,
+			    XENBACK_F_RESTRICT | XENBACK_F_RING_GRANT | XENBACK_F_GRANT_IO |
+			    XENBACK_F_BLKIF,
 		.max_ports = XENBACK_MAX_PORTS,
 		.max_vec = XENBACK_MAX_VEC,
 		.mmap_size = XENBACK_MMAP_SIZE,
@@ -298,6 +299,21 @@ static long xb_ioctl_grant_io_open(struct xb_ctx *ctx, void __user *arg)
 	return 0;
 }
 
+static long xb_ioctl_blkif_open(struct xb_ctx *ctx, void __user *arg)
+{
+	struct xenback_blkif_open o;
+	int ret;
+
+	if (copy_from_user(&o, arg, sizeof(o)))
+		return -EFAULT;
+	ret = xb_blkif_open(ctx, &o);
+	if (ret < 0)
+		return ret;
+	o.fd = ret;
+	/* As for grant I/O: an installed fd is the caller's to close. */
+	return copy_to_user(arg, &o, sizeof(o)) ? -EFAULT : 0;
+}
+
 static long xb_ioctl_port_stats(struct xb_ctx *ctx, void __user *arg)
 {
 	struct xenback_port_stats st;
@@ -350,6 +366,8 @@ long xb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return xb_ioctl_port_stats(ctx, uarg);
 	case XENBACK_IOCTL_GRANT_IO_OPEN:
 		return xb_ioctl_grant_io_open(ctx, uarg);
+	case XENBACK_IOCTL_BLKIF_OPEN:
+		return xb_ioctl_blkif_open(ctx, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -130,15 +130,20 @@ static int __init xb_init(void)
 	ret = xb_grant_io_init();
 	if (ret)
 		return ret;
-	ret = xb_genl_init();
+	ret = xb_blkif_init();
 	if (ret)
 		goto out_gio;
+	ret = xb_genl_init();
+	if (ret)
+		goto out_blkif;
 	ret = misc_register(&xb_misc);
 	if (ret)
 		goto out_genl;
 	return 0;
 out_genl:
 	xb_genl_exit();
+out_blkif:
+	xb_blkif_exit();
 out_gio:
 	xb_grant_io_exit();
 	return ret;
@@ -153,7 +158,9 @@ static void __exit xb_exit(void)
 	 */
 	rcu_barrier();
 	/* Grant I/O files held a module reference until their last free
-	 * began; wait for it to end. */
+	 * began; wait for it to end. Blkif files first: their frees put
+	 * grant I/O engines. */
+	xb_blkif_exit();
 	xb_grant_io_exit();
 }
 

@@ -202,6 +202,10 @@ int xb_evtchn_restrict_domid(struct xb_ctx *ctx, u32 domid);
  */
 void xb_evtchn_unbind_bound(struct xb_ctx *ctx, const struct xb_bound *b);
 void xb_evtchn_unbind_all(struct xb_ctx *ctx);
+/* An interdomain channel bound for the module's own use, outside any
+ * context (blkif.c): its lateeoi irq with handler, or an error (the
+ * channel closed again). unbind_from_irqhandler() closes it. */
+int xb_evtchn_bind_for_kernel(u32 domid, u32 remote_port, irq_handler_t handler, void *data);
 int xb_evtchn_set_eventfd(struct xb_ctx *ctx, u32 port, int fd);
 int xb_evtchn_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons, bool grant);
 /* The remote domain and bind generation of an interdomain port; -EINVAL
@@ -234,6 +238,11 @@ void xb_suppress_free(struct xb_suppress *s);
 int xb_grant_io_open(u32 domid, int image_fd, u32 max_grants, bool fake);
 int __init xb_grant_io_init(void);
 void xb_grant_io_exit(void);
+
+/* blkif.c: the blkif ring engine (XENBACK_IOCTL_BLKIF_OPEN): its fd. */
+int xb_blkif_open(struct xb_ctx *ctx, struct xenback_blkif_open *o);
+int __init xb_blkif_init(void);
+void xb_blkif_exit(void);
 
 /* eventfd.c */
 struct eventfd_ctx *xb_eventfd_get(int fd);

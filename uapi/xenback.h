@@ -87,6 +87,7 @@
 #define XENBACK_F_RESTRICT    (1u << 8) /* XENBACK_IOCTL_RESTRICT_DOMID */
 #define XENBACK_F_RING_GRANT  (1u << 9) /* XENBACK_SET_RING_GRANT (with XENBACK_F_XEN) */
 #define XENBACK_F_GRANT_IO    (1u << 10) /* XENBACK_IOCTL_GRANT_IO_OPEN (with XENBACK_F_XEN) */
+#define XENBACK_F_BLKIF       (1u << 11) /* XENBACK_IOCTL_BLKIF_OPEN (with XENBACK_F_XEN) */
 
 /* Limits. */
 #define XENBACK_MAX_PORTS 512u  /* ports per context (open more contexts for more) */
@@ -417,6 +418,95 @@ struct xenback_grant_io_stats {
 	_IOR(XENBACK_IOC_MAGIC, 0x41, struct xenback_grant_io_stats)
 
 /*
+ * XENBACK_IOCTL_BLKIF_OPEN - the blkif ring engine: the module serves one
+ * blkif ring (xen/io/blkif.h, the native x86_64 layout) by itself, as
+ * xen-blkback does: it maps the ring and binds the frontend's event
+ * channel, takes each request as it arrives (copied out once, checked as
+ * xenbackd checks them), does reads and writes by grant I/O (above: the
+ * frontend's grants mapped and kept, persistent grants), flushes with
+ * fsync and discards on a workqueue, and answers, notifying the frontend
+ * when it asked. Userspace does the xenstore side (handshake, features,
+ * teardown) and never sees a request.
+ * Requests: READ, WRITE, FLUSH_DISKCACHE (without data: the image synced;
+ * with data: synced, then written), INDIRECT (READ/WRITE, up to
+ * max_indirect_segs segments), DISCARD (if XENBACK_BLKIF_DISCARD); any
+ * other operation is answered BLKIF_RSP_EOPNOTSUPP; a bad segment, a
+ * range past sectors, an I/O not aligned to logical_block_size, a write
+ * with XENBACK_BLKIF_READONLY, a grant that does not map: BLKIF_RSP_ERROR.
+ * A frontend that breaks the ring (req_prod more than the ring's size
+ * ahead of the responses) stops the ring: nothing more is taken, what is
+ * in flight is still answered, and the file polls readable
+ * (XENBACK_BLKIF_STATS says why).
+ * in: domid, remote_port: the frontend and its unbound port (this context's
+ *     XENBACK_IOCTL_RESTRICT_DOMID applies); image_fd: as for grant I/O,
+ *     opened for writing unless XENBACK_BLKIF_READONLY; sectors: the disk's
+ *     size in 512-byte sectors; nr_ring_refs (1, 2, 4, 8 or 16) and
+ *     ring_refs; max_grants: as for grant I/O, at least
+ *     max_indirect_segs + 1 and 11; max_indirect_segs (0 or 1 ..
+ *     XENBACK_GRANT_IO_MAX_SEGS, what the backend offered);
+ *     logical_block_size: 512 .. 4096, a power of 2; flags:
+ *     XENBACK_BLKIF_READONLY, _DISCARD, _RESUME (a ring served before,
+ *     every request it took answered: take requests from its rsp_prod; else
+ *     a fresh ring, from index 0); pad 0.
+ * out: fd: a new file (close-on-exec, non-blocking): XENBACK_BLKIF_STATS,
+ *     XENBACK_BLKIF_KICK, poll(). Closing it stops taking requests; the
+ *     module answers what it took when that I/O ends, then notifies the
+ *     frontend one last time, unbinds the port and unmaps the ring and the
+ *     grants. An open of the same domid and remote_port waits (up to 30 s,
+ *     interruptible) for that to finish; EBUSY if another file serves it.
+ * Errors: EOPNOTSUPP not on Xen; EINVAL a bad field, flags or pad, the image
+ * not O_DIRECT, not a regular file or block device, or not writable
+ * without XENBACK_BLKIF_READONLY; EBADF image_fd; EPERM domid other than
+ * the context is restricted to; EBUSY; ETIMEDOUT the previous file's I/O
+ * did not end; EIO a ring page did not map; the event channel's bind
+ * error; EMFILE.
+ */
+#define XENBACK_BLKIF_MAX_RING_REFS 16u
+#define XENBACK_BLKIF_READONLY (1u << 0)
+#define XENBACK_BLKIF_DISCARD  (1u << 1)
+#define XENBACK_BLKIF_RESUME   (1u << 2)
+struct xenback_blkif_open {
+	__u32 domid;
+	__u32 remote_port;
+	__s32 image_fd;
+	__u32 flags;
+	__u64 sectors;
+	__u32 nr_ring_refs;
+	__u32 ring_refs[XENBACK_BLKIF_MAX_RING_REFS];
+	__u32 max_grants;
+	__u32 max_indirect_segs;
+	__u32 logical_block_size;
+	__s32 fd;
+	__u32 pad;
+};
+#define XENBACK_IOCTL_BLKIF_OPEN \
+	_IOWR(XENBACK_IOC_MAGIC, 0x0a, struct xenback_blkif_open)
+
+/*
+ * XENBACK_BLKIF_STATS (on a blkif file) - out: its counters, and whether
+ * the ring was stopped (stopped: the errno, reason: why, NUL-terminated).
+ */
+struct xenback_blkif_stats {
+	__u64 requests;  /* requests taken from the ring */
+	__u64 responses; /* responses pushed */
+	__u64 errors;    /* ... of them not BLKIF_RSP_OKAY */
+	__u64 notifies;  /* frontend notified */
+	__u64 maps;      /* grants mapped */
+	__u64 hits;      /* segments that found their grant mapped */
+	__u64 evicted;   /* mappings unmapped to make room */
+	__u32 mapped;    /* mappings now */
+	__u32 inflight;  /* requests taken, not answered */
+	__u32 stopped;   /* 0, or why the ring was stopped (an errno) */
+	__u32 pad;
+	char reason[64];
+};
+#define XENBACK_BLKIF_STATS \
+	_IOR(XENBACK_IOC_MAGIC, 0x42, struct xenback_blkif_stats)
+/* XENBACK_BLKIF_KICK (on a blkif file, no argument) - look at the ring now,
+ * as if the frontend had notified. */
+#define XENBACK_BLKIF_KICK _IO(XENBACK_IOC_MAGIC, 0x43)
+
+/*
  * Generic netlink statistics. Family XENBACK_GENL_NAME, command
  * XENBACK_CMD_GET_STATS with NLM_F_DUMP (needs CAP_NET_ADMIN): one message
  * per bound port of every context, with the attributes below. Counters are
@@ -484,5 +574,7 @@ XENBACK_ASSERT_SIZE(struct xenback_grant_io_req, 32);
 XENBACK_ASSERT_SIZE(struct xenback_grant_io_done, 16);
 XENBACK_ASSERT_SIZE(struct xenback_grant_io_submit, 32);
 XENBACK_ASSERT_SIZE(struct xenback_grant_io_stats, 40);
+XENBACK_ASSERT_SIZE(struct xenback_blkif_open, 112);
+XENBACK_ASSERT_SIZE(struct xenback_blkif_stats, 136);
 
 #endif /* _UAPI_XENBACK_H */

@@ -29,6 +29,7 @@ stages=(
 # nothing on the request path calls back into registration, connect or open.
 setup=(
 	blk_backend.c
+	blk_blkif.c
 	blk_connect.c
 	blk_drain.c
 	blk_drain_wait.c

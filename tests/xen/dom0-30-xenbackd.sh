@@ -80,10 +80,10 @@ point $? "xenbackd: xvdc (missing file) is listed as failed with its error"
 
 guest_run $g pattern xvda
 guest_run $g ro xvdb
-# O_DIRECT files with the module: reads and writes by its grant I/O
+# O_DIRECT files with the module: the module serves the ring itself
 if [ $mod = 1 ] && [ "$good" = /mnt/xb0/good.img ]; then
-	grep -q "qdisk/$id/51712: .*grant I/O by xenback.ko" $W/xenbackd.log
-	point $? "xenbackd: xvda's I/O goes by xenback.ko's grant I/O"
+	grep -q "qdisk/$id/51712: .*served by xenback.ko's blkif ring engine" $W/xenbackd.log
+	point $? "xenbackd: xvda's ring is served by xenback.ko's blkif ring engine"
 fi
 
 # flush: a write + fsync in the guest makes xenbackd fsync the backing file

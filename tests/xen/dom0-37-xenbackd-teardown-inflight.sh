@@ -8,12 +8,16 @@
 # dom0 down. Seen here: xenbackd SIGKILLed with one such read held (its
 # exit unmaps its memory before it closes its files), and the teardown of a
 # destroyed guest unmapping after its bounded wait (BLK_TEARDOWN_WAIT_MS).
-#   default, with xenback.ko: grant I/O, the module maps the guest's pages
-#            and does the I/O; the process maps none: SIGKILL and destroy
-#            leave the held reads' pages to the module until they end;
-#   XENBACK_BLK_GRANT_IO=0: bounce buffers and grant copies, no guest page
-#            is mapped for the I/O: the destroy is harmless;
-#   XENBACK_BLK_GRANT_IO=0 XENBACK_BLK_DIRECT_MAPPED=1 (straight into
+#   default, with xenback.ko: its blkif ring engine serves the ring, maps
+#            the guest's pages and does the I/O; the process maps none:
+#            SIGKILL and destroy leave the ring and the held reads' pages
+#            to the module, which answers them when they end, then lets go;
+#   XENBACK_BLK_RING=0: grant I/O, the module maps the pages and does the
+#            I/O the process asks for: likewise;
+#   XENBACK_BLK_RING=0 XENBACK_BLK_GRANT_IO=0: bounce buffers and grant
+#            copies, no guest page is mapped for the I/O: the destroy is
+#            harmless;
+#   ... XENBACK_BLK_DIRECT_MAPPED=1 (straight into
 #            gntdev-mapped pages): the teardown keeps the pages the held
 #            reads use mapped (a SIGKILL there is still fatal to dom0 and
 #            not run).
@@ -66,7 +70,7 @@ clean() {
 
 # 1. xenbackd killed with the reads held
 if start kill; then
-	grep -q "grant I/O by xenback.ko" "$log"; point $? "$N, kill: the disk goes by the module's grant I/O"
+	grep -q "served by xenback.ko's blkif ring engine" "$log"; point $? "$N, kill: the module's blkif ring engine serves the ring"
 	kill -KILL $xpid; wait $xpid 2>/dev/null
 	sleep 22 # the reads end
 	clean kill
@@ -84,10 +88,11 @@ destroy() {
 	kill -0 $xpid && xenbackctl list >/dev/null 2>&1; point $? "$N, $1: xenbackd still serves"
 	kill -TERM $xpid; wait $xpid; point $? "$N, $1: xenbackd exits 0 on SIGTERM"
 }
-destroy destroy "still at the disk: xenback.ko unmaps"
-destroy copy "did not finish" XENBACK_BLK_GRANT_IO=0
+destroy destroy "still at the disk: xenback.ko answers them"
+destroy gio "still at the disk: xenback.ko unmaps" XENBACK_BLK_RING=0
+destroy copy "did not finish" "XENBACK_BLK_RING=0 XENBACK_BLK_GRANT_IO=0"
 # 3. the same, I/O straight into mapped guest pages
-if start mapped "XENBACK_BLK_GRANT_IO=0 XENBACK_BLK_DIRECT_MAPPED=1"; then
+if start mapped "XENBACK_BLK_RING=0 XENBACK_BLK_GRANT_IO=0 XENBACK_BLK_DIRECT_MAPPED=1"; then
 	xl destroy "$g"; point $? "$N, mapped: xl destroy"
 	wait_for 15 registry_empty; point $? "$N, mapped: the device left the registry"
 	grep -q "mapped for good" "$log"

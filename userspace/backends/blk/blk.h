@@ -20,6 +20,9 @@
  *                  pages it maps itself (persistent grants in the kernel)
  *   blk_engine_inplace.c  in place: memcpy through a mapping of the image,
  *                  or preadv/pwritev
+ *   (blk_blkif.c   not a stage: for an O_DIRECT image with persistent
+ *                  grants, xenback.ko's blkif ring engine serves the rings
+ *                  and nothing above runs; set-up only)
  *   blk_discard.c  BLKDISCARD on a block device, on a worker thread; done
  *                  ones reaped from the engine's eventfd like io_uring's
  *   blk_complete.c completion: the engine's result becomes a status; read
@@ -186,7 +189,10 @@ _Static_assert(sizeof(struct blk_jrec) == 128, "a journal record is 128 bytes");
 struct blk_jqueue {
 	uint32_t req_cons;             /* the backend's consumer index */
 	uint32_t nslots;               /* RING_SIZE */
-	uint32_t pad[2];
+	/* 1: xenback.ko's blkif ring engine served the ring last (blk_blkif.c):
+	 * it answered every request it took, req_cons is unused */
+	uint32_t module_served;
+	uint32_t pad;
 	struct blk_jrec rec[];
 };
 
@@ -259,6 +265,11 @@ struct blk_queue {
 	uint64_t requests, responses, notifies;
 	uint64_t inline_rw;            /* reads/writes done in place (memory-backed image) */
 	struct blk_jqueue *jq;         /* its part of the journal; NULL: none */
+	/* Served by xenback.ko's blkif ring engine (blk_blkif.c): its file. */
+	bool blkif_open;
+	bool blkif_added;              /* ... in the bus's epoll set */
+	int blkif_fd;
+	unsigned int blkif_grants;     /* mappings it may keep (budgeted) */
 	uint64_t replayed;             /* requests replayed at a reattach */
 };
 
@@ -339,6 +350,16 @@ void blk_disconnect(struct xenback_device *dev);
 /* A reattach, the previous process's I/O over: what it left unanswered
  * run again (d->replay_*), the frontends kicked, one round taken. */
 void blk_reattach_run(struct blk_dev *d);
+
+/* blk_blkif.c: xenback.ko's blkif ring engine serves the queues. */
+/* Whether to ask for it: an O_DIRECT image, a persistent frontend, not
+ * turned off (XENBACK_BLK_RING=0), nothing in the journal to run again. */
+bool blk_blkif_wanted(const struct blk_dev *d, bool persistent);
+/* q's ring (nrefs grant refs, the frontend's port) to the module: 0, or
+ * an error with nothing held (-EOPNOTSUPP: no such module here). */
+int blk_blkif_queue(struct blk_queue *q, const uint32_t *refs, unsigned int nrefs,
+		    uint32_t port);
+void blk_blkif_close(struct blk_queue *q);
 
 /* blk_drain.c */
 /* How long a reattach waits for the previous process's I/O (polled). */
@@ -546,6 +567,8 @@ void blk_journal_answer(struct blk_queue *q, const struct blk_req *r, RING_IDX r
 void blk_journal_clear(struct blk_queue *q, const struct blk_req *r);
 /* The journal copy of the request in slot i (for blk_ring_replay()). */
 const unsigned char *blk_journal_request(const struct blk_queue *q, unsigned int i);
+/* The kept journal has requests to run again (a live record). */
+bool blk_journal_live(const struct blk_dev *d);
 
 /* blk_budget.c */
 /* r's bounce buffer for r->bytes, within the device's and the daemon's

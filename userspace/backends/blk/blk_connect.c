@@ -28,13 +28,15 @@ static int read_uint(struct xenback_device *dev, const char *key, unsigned long 
 	return 0;
 }
 
-static int queue_connect(struct blk_dev *d, struct blk_queue *q, unsigned int order)
+/* q's ring refs and event channel from the frontend, checked against a
+ * kept journal. */
+static int queue_keys(struct blk_dev *d, struct blk_queue *q, unsigned int order, uint32_t *refs,
+		      unsigned long *port)
 {
 	struct xenback_device *dev = d->dev;
-	uint32_t refs[1u << BLK_MAX_RING_ORDER];
 	char prefix[16] = "", key[48];
-	unsigned long v, port;
-	unsigned int i, n = 1u << order, size;
+	unsigned int i, n = 1u << order;
+	unsigned long v;
 	int r;
 
 	if (d->nqueues > 1)
@@ -50,10 +52,45 @@ static int queue_connect(struct blk_dev *d, struct blk_queue *q, unsigned int or
 		refs[i] = (uint32_t)v;
 	}
 	snprintf(key, sizeof(key), "%sevent-channel", prefix);
-	r = xenback_device_read_frontend_uint(dev, key, UINT32_MAX, &port);
+	r = xenback_device_read_frontend_uint(dev, key, UINT32_MAX, port);
 	if (r < 0)
 		return xenback_device_fail(dev, -EINVAL, "frontend %s missing or bad", key);
-	r = blk_journal_queue(q, refs, n, (uint32_t)port);
+	return blk_journal_queue(q, refs, n, (uint32_t)*port);
+}
+
+/*
+ * q's channel bound to this process. If xenback.ko's blkif ring engine
+ * served the ring last (the kept journal says so), its file may still be
+ * answering what it took: the port stays bound to it until it is done
+ * (Xen refuses another bind: EINVAL), and only then is rsp_prod final.
+ * Wait for that, bounded (BLK_MODULE_HANDOFF_MS: this blocks the daemon).
+ */
+#define BLK_MODULE_HANDOFF_MS 2000
+static int bind_after_module(struct blk_dev *d, struct blk_queue *q, uint32_t port)
+{
+	bool module = q->jq && d->journal_kept && q->jq->module_served;
+	uint64_t until = blk_now_ns() + BLK_MODULE_HANDOFF_MS * 1000000ull;
+	struct timespec ts = { 0, 5 * 1000000 };
+	int r;
+
+	for (;;) {
+		r = xenback_device_bind_evtchn(d->dev, port, blk_queue_event, q, &q->ch);
+		if (r != -EINVAL || !module || blk_now_ns() > until)
+			return r;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* q served by this process: its ring mapped, its channel bound. */
+static int queue_connect(struct blk_dev *d, struct blk_queue *q, unsigned int order)
+{
+	struct xenback_device *dev = d->dev;
+	uint32_t refs[1u << BLK_MAX_RING_ORDER];
+	unsigned int i, n = 1u << order, size;
+	unsigned long port;
+	int r;
+
+	r = queue_keys(d, q, order, refs, &port);
 	if (r < 0)
 		return r;
 	r = xenback_device_map_grants(dev, refs, n, true, &q->sring);
@@ -72,10 +109,35 @@ static int queue_connect(struct blk_dev *d, struct blk_queue *q, unsigned int or
 		q->slots[i].next = q->free;
 		q->free = &q->slots[i];
 	}
-	r = xenback_device_bind_evtchn(dev, (uint32_t)port, blk_queue_event, q, &q->ch);
+	r = bind_after_module(d, q, (uint32_t)port);
 	if (r < 0)
 		return xenback_device_fail(dev, r, "binding event channel %lu: %s", port, strerror(-r));
 	return 0;
+}
+
+/* Every queue served by xenback.ko's blkif ring engine (blk_blkif.c).
+ * 1: done; 0: the module cannot (nothing held: serve them here); < 0: the
+ * device failed. */
+static int queues_to_module(struct blk_dev *d, unsigned int order)
+{
+	uint32_t refs[1u << BLK_MAX_RING_ORDER];
+	unsigned long port;
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < d->nqueues; i++) {
+		r = queue_keys(d, &d->q[i], order, refs, &port);
+		if (r < 0)
+			return r;
+		r = blk_blkif_queue(&d->q[i], refs, 1u << order, (uint32_t)port);
+		if (r == 0)
+			continue;
+		if (i == 0 && (r == -EOPNOTSUPP || r == -ENOSPC))
+			return 0;
+		return xenback_device_fail(d->dev, r, "queue %u: xenback.ko's blkif ring engine: %s",
+					   i, strerror(-r));
+	}
+	return 1;
 }
 
 /* A reattach, every queue bound: the rings taken over where the previous
@@ -194,6 +256,15 @@ int blk_connect(struct xenback_device *dev)
 	r = blk_journal_open(d, 1u << order);
 	if (r < 0)
 		return r;
+	if (persistent == 1 && blk_blkif_wanted(d, true)) {
+		r = queues_to_module(d, (unsigned int)order);
+		if (r < 0)
+			return r;
+		if (r == 1) {
+			d->persistent = false; /* the module maps the grants */
+			return 0; /* a reattach too: the module resumes the rings */
+		}
+	}
 	for (i = 0; i < d->nqueues; i++) {
 		r = queue_connect(d, &d->q[i], (unsigned int)order);
 		if (r < 0)
@@ -244,8 +315,10 @@ void blk_disconnect(struct xenback_device *dev)
 	for (i = 0; i < d->nqueues; i++) {
 		struct blk_queue *q = &d->q[i];
 
-		if (q->d)
+		if (q->d) {
+			blk_blkif_close(q);
 			blk_persist_release(q);
+		}
 		if (q->ch)
 			xenback_evtchn_unbind(q->ch);
 		if (q->sring)

@@ -157,6 +157,13 @@ int blk_journal_recover(struct blk_queue *q, unsigned int *slot, unsigned int *n
 		return xenback_device_fail(d->dev, -EPROTO,
 					   "queue %u: reattaching, req_prod %u runs %u ahead of rsp_prod %u "
 					   "(ring of %u)", q->idx, prod, prod - rsp, rsp, size);
+	if (jq && d->journal_kept && jq->module_served && !blk_journal_live(d)) {
+		/* The module answered all it took before letting go. */
+		q->ring.req_cons = q->ring.rsp_prod_pvt = rsp;
+		JSTORE(&jq->req_cons, rsp);
+		JSTORE(&jq->module_served, 0);
+		return 0;
+	}
 	if (!jq || !d->journal_kept) {
 		if (prod != rsp)
 			return xenback_device_fail(d->dev, -ESTALE,
@@ -252,4 +259,20 @@ void blk_journal_clear(struct blk_queue *q, const struct blk_req *r)
 const unsigned char *blk_journal_request(const struct blk_queue *q, unsigned int i)
 {
 	return q->jq->rec[i].raw;
+}
+
+bool blk_journal_live(const struct blk_dev *d)
+{
+	unsigned int i, k;
+
+	if (!d->journal || !d->journal_kept)
+		return false;
+	for (i = 0; i < d->nqueues; i++) {
+		const struct blk_jqueue *jq = d->q[i].jq;
+
+		for (k = 0; jq && k < jq->nslots; k++)
+			if (jq->rec[k].live)
+				return true;
+	}
+	return false;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "uapi/xenback.h"
 
 XB_EXPORT int xenback_device_map_grants(struct xenback_device *dev, const uint32_t *refs,
 					unsigned int n, bool writable, void **addr)
@@ -193,6 +194,34 @@ XB_EXPORT void xenback_device_grant_io_close(struct xenback_device *dev, int fd)
 
 	if (fd >= 0 && p->evtchn->grant_io_close)
 		p->evtchn->grant_io_close(p->evtchn_h, fd);
+}
+
+XB_EXPORT int xenback_device_blkif_open(struct xenback_device *dev, struct xenback_blkif_open *o)
+{
+	struct xenback_platform *p = dev->be->bus->plat;
+
+	if (!p->evtchn->blkif_open)
+		return -EOPNOTSUPP;
+	o->domid = xenback_device_frontend_id(dev);
+	return p->evtchn->blkif_open(p->evtchn_h, o);
+}
+
+XB_EXPORT int xenback_device_blkif_stats(struct xenback_device *dev, int fd,
+					 struct xenback_blkif_stats *st)
+{
+	struct xenback_platform *p = dev->be->bus->plat;
+
+	if (!p->evtchn->blkif_stats)
+		return -EOPNOTSUPP;
+	return p->evtchn->blkif_stats(p->evtchn_h, fd, st);
+}
+
+XB_EXPORT void xenback_device_blkif_close(struct xenback_device *dev, int fd)
+{
+	struct xenback_platform *p = dev->be->bus->plat;
+
+	if (fd >= 0 && p->evtchn->blkif_close)
+		p->evtchn->blkif_close(p->evtchn_h, fd);
 }
 
 XB_EXPORT void xenback_evtchn_unbind(struct xenback_evtchn *ch)

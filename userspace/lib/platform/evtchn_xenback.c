@@ -83,6 +83,11 @@ static int xbk_grant_io_open(void *h, uint32_t port, int image_fd, unsigned int 
 	return xb_xenback_grant_io_open(h, port, image_fd, max_grants);
 }
 
+static int xbk_blkif_open(void *h, struct xenback_blkif_open *o)
+{
+	return xb_xenback_blkif_open(h, o);
+}
+
 static void xbk_close(void *h)
 {
 	if (!h)
@@ -105,6 +110,9 @@ static const struct xb_evtchn_ops xbk_ops = {
 	.grant_io_submit = xb_xenback_grant_io_submit,
 	.grant_io_reap = xb_xenback_grant_io_reap,
 	.grant_io_close = xb_xenback_grant_io_close,
+	.blkif_open = xbk_blkif_open,
+	.blkif_stats = xb_xenback_blkif_stats,
+	.blkif_close = xb_xenback_grant_io_close, /* a close(2) either way */
 	.close = xbk_close,
 };
 

@@ -125,6 +125,14 @@ struct xb_evtchn_ops {
 			       unsigned int max);
 	int (*grant_io_reap)(void *h, int fd, struct xenback_grant_io_done *done, unsigned int max);
 	void (*grant_io_close)(void *h, int fd);
+	/*
+	 * Optional: the blkif ring engine (XENBACK_IOCTL_BLKIF_OPEN) for *o
+	 * (o->fd set); its fd. NULL, or -EOPNOTSUPP: not here. Its counters
+	 * (XENBACK_BLKIF_STATS); closing it.
+	 */
+	int (*blkif_open)(void *h, struct xenback_blkif_open *o);
+	int (*blkif_stats)(void *h, int fd, struct xenback_blkif_stats *st);
+	void (*blkif_close)(void *h, int fd);
 };
 #define XB_REARM_SPURIOUS (1u << 31)
 #define XB_WAIT_OTHER (1 << 30)

@@ -274,6 +274,23 @@ void xb_xenback_grant_io_close(void *h, int fd)
 	close(fd);
 }
 
+int xb_xenback_blkif_open(struct xb_xenback *x, struct xenback_blkif_open *o)
+{
+	int r;
+
+	if ((x->features & (XENBACK_F_BLKIF | XENBACK_F_XEN)) != (XENBACK_F_BLKIF | XENBACK_F_XEN))
+		return -EOPNOTSUPP;
+	o->fd = -1;
+	r = xbk_ioctl(x, XENBACK_IOCTL_BLKIF_OPEN, o);
+	return r < 0 ? r : o->fd;
+}
+
+int xb_xenback_blkif_stats(void *h, int fd, struct xenback_blkif_stats *st)
+{
+	(void)h;
+	return ioctl(fd, XENBACK_BLKIF_STATS, st) < 0 ? -errno : 0;
+}
+
 int xb_xenback_set_ring_grant(struct xb_xenback *x, uint32_t port, uint32_t ring_ref,
 			      const void *req_cons)
 {

@@ -123,4 +123,9 @@ int xb_xenback_grant_io_reap(void *h, int fd, struct xenback_grant_io_done *done
 			     unsigned int max);
 void xb_xenback_grant_io_close(void *h, int fd);
 
+/* The blkif ring engine (XENBACK_IOCTL_BLKIF_OPEN): its fd (o->fd too);
+ * -EOPNOTSUPP without XENBACK_F_BLKIF or off Xen. Its counters; close. */
+int xb_xenback_blkif_open(struct xb_xenback *x, struct xenback_blkif_open *o);
+int xb_xenback_blkif_stats(void *h, int fd, struct xenback_blkif_stats *st);
+
 #endif
