@@ -47,6 +47,7 @@
 
 #include "xenback_kmod.h"
 #include "grant_io.h"
+#include "trace.h"
 
 #define XB_BLKIF_BUDGET 64             /* requests per run of the work */
 #define XB_BLKIF_SEGS_PER_PAGE (PAGE_SIZE / sizeof(struct blkif_request_segment))
@@ -190,6 +191,7 @@ static void xb_blkif_answer(struct xb_blkif *b, u64 id, u8 op, s16 status)
 	if (notify)
 		b->st.notifies++;
 	b->st.inflight--;
+	trace_blkif_response(b->domid, b->remote_port, b->rsp_prod_pvt - 1, op, status, notify);
 	kick = b->kick_on_answer;
 	b->kick_on_answer = false;
 	spin_unlock_irqrestore(&b->lock, flags);
@@ -235,7 +237,7 @@ static void xb_blkif_slow_work(struct work_struct *w)
 		xb_blkif_answer(b, s->id, s->op, ret ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
 		goto out;
 	}
-	ret = vfs_fsync(image, 0);
+	ret = vfs_fsync(image, 1); /* fdatasync, as xenbackd does */
 	if (ret || !s->write) {
 		if (s->write)
 			xb_gio_req_free(s->write); /* never started: holds no mapping */
@@ -485,6 +487,13 @@ static unsigned int xb_blkif_consume(struct xb_blkif *b, bool *again)
 			/* One copy of every byte (no double fetch). */
 			xb_blkif_ring_rw(b, xb_blkif_slot(b, b->req_cons), &req, sizeof(req), false);
 			barrier();
+			trace_blkif_request(b->domid, b->remote_port, b->req_cons,
+					    req.operation == BLKIF_OP_INDIRECT ?
+						    req.u.indirect.indirect_op : req.operation,
+					    req.operation == BLKIF_OP_INDIRECT,
+					    req.operation == BLKIF_OP_INDIRECT ?
+						    req.u.indirect.nr_segments : req.u.rw.nr_segments,
+					    req.u.rw.sector_number);
 			b->req_cons++;
 			taken++;
 			kref_get(&b->ref); /* the request's, until its answer */
@@ -536,6 +545,7 @@ static void xb_blkif_work(struct work_struct *w)
 	spin_lock_irqsave(&b->lock, flags);
 	stopped = b->st.stopped;
 	spin_unlock_irqrestore(&b->lock, flags);
+	trace_blkif_run(b->domid, b->remote_port, taken, again, b->parked, stopped);
 	/* The event acknowledged once the ring was looked at to the end. */
 	if (!again && !b->parked && !stopped && atomic_xchg(&b->eoi_pending, 0) && b->irq > 0)
 		xen_irq_lateeoi(b->irq, taken ? 0 : XEN_EOI_FLAG_SPURIOUS);
@@ -756,9 +766,11 @@ static int xb_blkif_release(struct inode *inode, struct file *file)
 	spin_lock_irqsave(&b->lock, flags);
 	b->closed = true;
 	spin_unlock_irqrestore(&b->lock, flags);
-	/* A run in progress finishes; none starts after. Requests in flight
-	 * keep b until their answers. */
-	cancel_work_sync(&b->work);
+	/* A run in progress finishes; none starts after (a queued one had a
+	 * reference of its own). Requests in flight keep b until their
+	 * answers. */
+	if (cancel_work_sync(&b->work))
+		xb_blkif_put(b);
 	if (b->parked) {
 		kref_get(&b->ref);
 		queue_work(xb_blkif_slow_wq, &b->park_work);

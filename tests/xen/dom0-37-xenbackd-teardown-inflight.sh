@@ -39,6 +39,11 @@ disk=/dev/mapper/xbslow
 # shellcheck disable=SC2317 # called through wait_for
 registry_empty() { xenbackctl list >/dev/null 2>&1 && [ -z "$(xbctl_devs)" ]; }
 held() { dmsetup status xbslow 2>/dev/null | awk '{ print $4 }'; } # reads dm-delay holds
+# the blkif ring engine's tracepoints, in an instance of their own
+BT=/sys/kernel/tracing/instances/xbheld
+mkdir -p $BT 2>/dev/null && echo 1 > $BT/events/xenback/enable 2>/dev/null
+# bt <what>: how many of the engine's events of that name since the last clear
+bt() { grep -c "$1:" $BT/trace 2>/dev/null; }
 log=
 # start <label> [VAR=value ...]: xenbackd (pid in $xpid, log in $log), then a
 # guest (name in $g) whose reads are held at the disk.
@@ -57,8 +62,14 @@ start() {
 	point $? "$N, $1: both ends Connected"
 	[ "$(xenstore-read "/local/domain/$_id/device/vbd/51712/feature-persistent" 2>/dev/null)" = 1 ]
 	point $? "$N, $1: blkfront offers persistent grants"
+	echo > $BT/trace 2>/dev/null
 	guest_run "$g" slowread xvda
-	[ "$(held)" -gt 0 ]; point $? "$N, $1: dm-delay holds the guest's reads ($(held))"
+	# (the guest's dd processes may take a while to start under TCG)
+	wait_for 10 sh -c '[ "$(dmsetup status xbslow | awk "{ print \$4 }")" -gt 0 ]'
+	point $? "$N, $1: dm-delay holds the guest's reads ($(held))"
+	note "$1: blkif ring engine events: $(bt blkif_run) runs, $(bt blkif_request) requests, $(bt blkif_response) responses"
+	grep -v '^#' $BT/trace 2>/dev/null | tail -n 3 | sed 's/^/# trace: /'
+	[ -e $BT/events/xenback/blkif_run/enable ] || note "no blkif tracepoints in $BT"
 }
 # clean <label>: dom0's kernel log has nothing bad
 clean() {

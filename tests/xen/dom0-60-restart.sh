@@ -45,6 +45,15 @@ start() {
 # the kind of daemon number $1: odd with the module, even without (all
 # without if the module is missing)
 kind() { [ $mod = 1 ] && [ $(($1 % 2)) = 1 ] && echo mod || echo nomod; }
+# kind_of <n>: the kind of daemon n as it turned out: "ring" for a module
+# daemon whose disk xenback.ko's blkif ring engine serves (no port bound in
+# a context: the module binds it), "mod" for one serving the ring itself
+# (after a --no-module daemon died with requests in its journal)
+kind_of() {
+	_kk=$(kind "$1")
+	[ "$_kk" = mod ] && grep -q "served by xenback.ko's blkif ring engine" $W/xbr-"$1".log && _kk=ring
+	echo $_kk
+}
 start_next() { if [ "$(kind $((n + 1)))" = mod ]; then start; else start --no-module; fi; }
 
 # Fresh daemons with no device: what each kind holds at rest.
@@ -98,8 +107,8 @@ conn_ok() { xbctl_devs | grep -q "^qdisk $id 51712 Connected "; }
 wait_for 10 conn_ok
 sleep 1
 # shellcheck disable=SC2034
-fd_first_mod=$(nfds $xpid) fd_first_nomod=
-eval "fd_first_$(kind $n)=\$(nfds \$xpid)"
+fd_first_mod= fd_first_ring= fd_first_nomod=
+eval "fd_first_$(kind_of $n)=\$(nfds \$xpid)"
 
 # every state either end goes through, from now on
 : > $W/xbr-states
@@ -128,14 +137,15 @@ check_after() {
 	wait_for 20 conn_ok
 	_c=$?
 	sleep 0.5
-	_f=$(nfds $xpid) _k=$(kind $n)
+	_f=$(nfds $xpid) _k=$(kind_of $n)
 	eval "_b=\${fd_first_$_k}"
 	[ -z "$_b" ] && eval "fd_first_$_k=$_f" && _b=$_f
 	_p=$(xbctl_devs | awk -v d="$id" '$1 == "qdisk" && $2 == d && $3 == 51712 { print $6 }')
 	_m=$( [ $mod = 1 ] && xbctl_ports | awk -v d="$id" '$2 == d' | wc -l)
 	_mw=$( [ "$_k" = mod ] && echo "$nq" || echo 0)
-	[ $_c = 0 ] && [ "$_f" = "$_b" ] && [ "$_p" = "$nq" ] && { [ $mod = 0 ] || [ "$_m" = "$_mw" ]; }
-	point $? "restart: $1: daemon $n ($_k) took xvda over, Connected in $(since "$_t0") s; $_f fds (first $_k daemon: $_b), $_p ports bound, xenback.ko ports for the guest ${_m:--} (want ${_mw})"
+	_pw=$( [ "$_k" = ring ] && echo 0 || echo "$nq")
+	[ $_c = 0 ] && [ "$_f" = "$_b" ] && [ "$_p" = "$_pw" ] && { [ $mod = 0 ] || [ "$_m" = "$_mw" ]; }
+	point $? "restart: $1: daemon $n ($_k) took xvda over, Connected in $(since "$_t0") s; $_f fds (first $_k daemon: $_b), $_p ports bound (want $_pw), xenback.ko ports for the guest ${_m:--} (want ${_mw})"
 	[ $_c = 0 ] || { bad_after=1; tail -n 15 $W/xbr-$n.log | sed "s/^/# xenbackd $n: /"; }
 }
 ev=0

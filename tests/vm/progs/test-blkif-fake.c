@@ -385,6 +385,50 @@ static void test_close_resume(struct xb_xenback *x, int ram)
 	tap_eq(vt_module_refcnt(), base - 3, "both gone: every reference back");
 }
 
+static int put(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = write(fd, val, strlen(val)) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* The engine's tracepoints fire: a write taken, answered, one run. */
+static void test_trace(struct xb_xenback *x, int ram)
+{
+	static char buf[1 << 16];
+	struct front f = { .fd = -1 };
+	ssize_t n = 0, got;
+	int fd;
+
+	tap_eq(put("/sys/kernel/tracing/events/xenback/enable", "1"), 0,
+	       "enable every xenback event");
+	put("/sys/kernel/tracing/trace", "");
+	if (front_open(x, ram, 0, 64, &f)) {
+		one(&f, rw(&f, BLKIF_OP_WRITE, 41, 1, 2, 64));
+		munmap(f.sring, PG);
+		close(f.fd);
+	}
+	put("/sys/kernel/tracing/events/xenback/enable", "0");
+	fd = open("/sys/kernel/tracing/trace", O_RDONLY);
+	while (fd >= 0 && (got = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += got;
+	buf[n] = 0;
+	if (fd >= 0)
+		close(fd);
+	tap_ok(strstr(buf, "blkif_request: domid=7 port=99 idx=0 op=1 indirect=0 nseg=2 sector=64") != NULL,
+	       "xenback:blkif_request fired");
+	tap_ok(strstr(buf, "blkif_response: domid=7 port=99 idx=0 op=1 status=0 notify=1") != NULL,
+	       "xenback:blkif_response fired (the first response notifies)");
+	tap_ok(strstr(buf, "blkif_run: domid=7 port=99 taken=1 again=0 parked=0 stopped=0") != NULL,
+	       "xenback:blkif_run fired");
+	if (tap_failed)
+		printf("# trace:\n# %.1500s\n", buf);
+}
+
 int main(void)
 {
 	struct xb_xenback x;
@@ -405,6 +449,7 @@ int main(void)
 	test_overrun(&x, ram);
 	test_parked(&x, ram);
 	test_close_resume(&x, ram);
+	test_trace(&x, ram);
 	vt_set_param("test_fake_grants", "0");
 	xb_xenback_close(&x);
 	close(ram);
