@@ -410,7 +410,7 @@ int xb_evtchn_bind_interdomain(struct xb_ctx *ctx, u32 domid, u32 remote_port,
 	if (ret)
 		goto err_close;
 	/* The handler may run at once: Xen marks a new port pending. */
-	irq = xb_bind_irq(p->port, xb_xen_interrupt, p);
+	irq = xb_bind_irq(p->port, xb_xen_interrupt, "xenback", p);
 	if (irq < 0) {
 		ret = irq;
 		xa_release(&ctx->xen, p->port);
@@ -449,7 +449,7 @@ int xb_evtchn_bind_for_kernel(u32 domid, u32 remote_port, irq_handler_t handler,
 	ret = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &bind);
 	if (ret)
 		return ret;
-	irq = xb_bind_irq(bind.local_port, handler, data);
+	irq = xb_bind_irq(bind.local_port, handler, "xenback-blkif", data);
 	if (irq < 0)
 		xb_evtchn_close_if_ours(bind.local_port, domid, remote_port);
 	return irq;

@@ -76,9 +76,9 @@ void xb_test_window(void)
 	WRITE_ONCE(test_in_window, 0);
 }
 
-int xb_bind_irq(u32 port, irq_handler_t handler, void *data)
+int xb_bind_irq(u32 port, irq_handler_t handler, const char *name, void *data)
 {
-	int irq = bind_evtchn_to_irqhandler_lateeoi(port, handler, 0, "xenback", data);
+	int irq = bind_evtchn_to_irqhandler_lateeoi(port, handler, 0, name, data);
 	int n = READ_ONCE(test_fail_irq);
 
 	if (irq < 0 || n <= 0 || cmpxchg(&test_fail_irq, n, n - 1) != n)

@@ -141,7 +141,7 @@ void xb_affinity_follow(struct xb_ctx *ctx);
 /* test_hooks.c (XENBACK_TEST_HOOKS builds only) */
 #ifdef XENBACK_TEST_HOOKS
 void xb_test_window(void);
-int xb_bind_irq(u32 port, irq_handler_t handler, void *data);
+int xb_bind_irq(u32 port, irq_handler_t handler, const char *name, void *data);
 bool xb_test_fake_grants(void);
 unsigned int xb_test_gio_delay_ms(void);
 #else
@@ -159,9 +159,9 @@ static inline unsigned int xb_test_gio_delay_ms(void)
 	return 0;
 }
 
-static inline int xb_bind_irq(u32 port, irq_handler_t handler, void *data)
+static inline int xb_bind_irq(u32 port, irq_handler_t handler, const char *name, void *data)
 {
-	return bind_evtchn_to_irqhandler_lateeoi(port, handler, 0, "xenback", data);
+	return bind_evtchn_to_irqhandler_lateeoi(port, handler, 0, name, data);
 }
 #endif
 
@@ -203,8 +203,9 @@ int xb_evtchn_restrict_domid(struct xb_ctx *ctx, u32 domid);
 void xb_evtchn_unbind_bound(struct xb_ctx *ctx, const struct xb_bound *b);
 void xb_evtchn_unbind_all(struct xb_ctx *ctx);
 /* An interdomain channel bound for the module's own use, outside any
- * context (blkif.c): its lateeoi irq with handler, or an error (the
- * channel closed again). unbind_from_irqhandler() closes it. */
+ * context (blkif.c): its lateeoi irq with handler (named "xenback-blkif"
+ * in /proc/interrupts), or an error (the channel closed again).
+ * unbind_from_irqhandler() closes it. */
 int xb_evtchn_bind_for_kernel(u32 domid, u32 remote_port, irq_handler_t handler, void *data);
 int xb_evtchn_set_eventfd(struct xb_ctx *ctx, u32 port, int fd);
 int xb_evtchn_set_ring(struct xb_ctx *ctx, u32 port, u64 req_prod, u64 req_cons, bool grant);

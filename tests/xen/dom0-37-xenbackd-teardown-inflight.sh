@@ -39,6 +39,8 @@ disk=/dev/mapper/xbslow
 # shellcheck disable=SC2317 # called through wait_for
 registry_empty() { xenbackctl list >/dev/null 2>&1 && [ -z "$(xbctl_devs)" ]; }
 held() { dmsetup status xbslow 2>/dev/null | awk '{ print $4 }'; } # reads dm-delay holds
+# shellcheck disable=SC2317 # called through wait_for
+holding() { [ "$(held)" -gt 0 ]; }
 # the blkif ring engine's tracepoints, in an instance of their own
 BT=/sys/kernel/tracing/instances/xbheld
 mkdir -p $BT 2>/dev/null && echo 1 > $BT/events/xenback/enable 2>/dev/null
@@ -65,7 +67,7 @@ start() {
 	echo > $BT/trace 2>/dev/null
 	guest_run "$g" slowread xvda
 	# (the guest's dd processes may take a while to start under TCG)
-	wait_for 10 sh -c '[ "$(dmsetup status xbslow | awk "{ print \$4 }")" -gt 0 ]'
+	wait_for 10 holding
 	point $? "$N, $1: dm-delay holds the guest's reads ($(held))"
 	note "$1: blkif ring engine events: $(bt blkif_run) runs, $(bt blkif_request) requests, $(bt blkif_response) responses"
 	grep -v '^#' $BT/trace 2>/dev/null | tail -n 3 | sed 's/^/# trace: /'

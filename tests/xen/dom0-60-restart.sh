@@ -11,7 +11,9 @@
 # no blkfront error and no reconnect; both ends stay Connected throughout
 # (xenstore watches: no other state ever seen) with the same event channels
 # and rings; after each restart the daemon holds the same fds as the first
-# daemon of its kind and each queue's port once; the image's md5 after the
+# daemon of its kind and each queue's port once (a module daemon whose disk
+# xenback.ko's blkif ring engine serves binds none: the module binds them,
+# and resumes the rings the previous daemon's files let go); the image's md5 after the
 # guest is gone is the one the guest read. Then, on the same guest: kill
 # during a hot-plug's connect, during `xl block-detach`, the seed rule
 # across a restart (a disk whose create failed is not retried; re-added, it
@@ -52,7 +54,7 @@ kind() { [ $mod = 1 ] && [ $(($1 % 2)) = 1 ] && echo mod || echo nomod; }
 kind_of() {
 	_kk=$(kind "$1")
 	[ "$_kk" = mod ] && grep -q "served by xenback.ko's blkif ring engine" $W/xbr-"$1".log && _kk=ring
-	echo $_kk
+	echo "$_kk"
 }
 start_next() { if [ "$(kind $((n + 1)))" = mod ]; then start; else start --no-module; fi; }
 
@@ -107,7 +109,7 @@ conn_ok() { xbctl_devs | grep -q "^qdisk $id 51712 Connected "; }
 wait_for 10 conn_ok
 sleep 1
 # shellcheck disable=SC2034
-fd_first_mod= fd_first_ring= fd_first_nomod=
+fd_first_mod='' fd_first_ring='' fd_first_nomod=
 eval "fd_first_$(kind_of $n)=\$(nfds \$xpid)"
 
 # every state either end goes through, from now on
