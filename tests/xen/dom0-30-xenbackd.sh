@@ -106,15 +106,25 @@ guest_run $g discard xvdd 0 4194304
 b1=$(stat -c %b $disc)
 [ $((b0 - b1)) -ge 7000 ]; point $? "xenbackd: a guest discard punched a hole in the backing file ($b0 -> $b1 blocks of 512)"
 
-# hotplug twice while the guest runs
+# hotplug twice while the guest runs: a file on tmpfs, then a raw block
+# device (brd: with the module, its ring is served by the blkif ring engine)
 for i in 1 2; do
+	hotdev=$hot.$i
 	truncate -s 8M $hot.$i
+	if [ $i = 2 ] && [ -b /dev/ram3 ]; then
+		hotdev=/dev/ram3
+		dd if=/dev/zero of=$hotdev bs=1M count=1 oflag=direct 2>/dev/null
+	fi
 	t1=$(now)
-	timeout 60 xl block-attach $g "format=raw,vdev=xvde,access=rw,backendtype=qdisk,target=$hot.$i" > $W/attach.log 2>&1
+	timeout 60 xl block-attach $g "format=raw,vdev=xvde,access=rw,backendtype=qdisk,target=$hotdev" > $W/attach.log 2>&1
 	point $? "xenbackd: xl block-attach xvde (round $i, $(since "$t1") s)"
 	sed 's/^/# xl block-attach: /' $W/attach.log | head -n 10
 	connected "$be/51776" "$fe/51776"
 	point $? "xenbackd: hot-plugged xvde Connected on both ends (round $i)"
+	if [ "$hotdev" = /dev/ram3 ] && [ $mod = 1 ]; then
+		grep -q "qdisk/$id/51776: .*served by xenback.ko's blkif ring engine" $W/xenbackd.log
+		point $? "xenbackd: xvde on /dev/ram3 (a raw block device): its ring is served by xenback.ko's blkif ring engine"
+	fi
 	guest_run $g quick xvde
 	timeout 60 xl block-detach $g xvde > $W/detach.log 2>&1
 	point $? "xenbackd: xl block-detach xvde (round $i)"
@@ -122,8 +132,12 @@ for i in 1 2; do
 	guest_run $g gone xvde
 	wait_for 10 no_dev "$id" 51776
 	no_dev "$id" 51776; point $? "xenbackd: xvde left the registry after detach (round $i)"
-	head -c 1048576 $hot.$i > $W/hot.head
-	head -c 1048576 $P | cmp -s - $W/hot.head; point $? "xenbackd: xvde's backing file holds what the guest wrote (round $i)"
+	if [ -b "$hotdev" ]; then # what the device holds, not dom0's cache of it
+		dd if=$hotdev bs=1M count=1 iflag=direct 2>/dev/null > $W/hot.head
+	else
+		head -c 1048576 $hotdev > $W/hot.head
+	fi
+	head -c 1048576 $P | cmp -s - $W/hot.head; point $? "xenbackd: xvde's backing $hotdev holds what the guest wrote (round $i)"
 done
 [ "$(nfail)" = 1 ]; point $? "xenbackd: xvdc was never retried while xvde came and went ($(nfail) failure)"
 xbctl_devs | grep -q "^qdisk $id 51744 failed"; point $? "xenbackd: xvdc still listed as failed"
