@@ -511,7 +511,7 @@ static long xb_gio_submit(struct xb_gio *gio, void __user *arg)
 	struct xb_gio_req *r;
 	unsigned long flags;
 	bool busy;
-	u32 i, nseg;
+	u32 i;
 
 	if (copy_from_user(&s, arg, sizeof(s)))
 		return -EFAULT;
@@ -545,18 +545,15 @@ static long xb_gio_submit(struct xb_gio *gio, void __user *arg)
 	mutex_lock(&gio->mutex);
 	/* Every request's memory first: a batch starts whole or not at all. */
 	for (i = 0; i < s.count; i++) {
-		nseg = xb_gio_nseg(&reqs[i]);
-		r = kzalloc(struct_size(r, bv, nseg) + nseg * sizeof(*r->gnt), GFP_KERNEL_ACCOUNT);
+		r = xb_gio_req_alloc(gio, xb_gio_nseg(&reqs[i]), GFP_KERNEL_ACCOUNT);
 		gio->batch[i] = r;
 		if (!r)
 			break;
-		r->gio = gio;
 		r->user_data = reqs[i].user_data;
-		r->gnt = (struct xb_gio_gnt **)&r->bv[nseg];
 	}
 	if (i < s.count) {
 		while (i--)
-			kfree(gio->batch[i]);
+			xb_gio_req_free(gio->batch[i]); /* not the last reference */
 		mutex_unlock(&gio->mutex);
 		spin_lock_irqsave(&gio->lock, flags);
 		gio->inflight -= s.count;
@@ -564,10 +561,8 @@ static long xb_gio_submit(struct xb_gio *gio, void __user *arg)
 		kfree(reqs);
 		return -ENOMEM;
 	}
-	for (i = 0; i < s.count; i++) {
-		kref_get(&gio->ref);
+	for (i = 0; i < s.count; i++)
 		xb_gio_start(gio, gio->batch[i], &reqs[i]);
-	}
 	mutex_unlock(&gio->mutex);
 	kfree(reqs);
 	return s.done_max ? xb_gio_reap(gio, u64_to_user_ptr(s.done), s.done_max) : 0;

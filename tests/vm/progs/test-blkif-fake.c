@@ -34,11 +34,6 @@
 #define PORT 99u
 #define SECTORS (8192u * 2) /* rd_size=8192 KiB */
 
-static uint32_t pattern(uint32_t gref, uint32_t i)
-{
-	return (gref << 16) ^ i;
-}
-
 struct front {
 	int fd;
 	blkif_sring_t *sring;
@@ -129,19 +124,6 @@ static int one(struct front *f, blkif_request_t *r)
 	return st != -99 && got != id ? -98 : st;
 }
 
-static bool ram_holds(int ram, uint64_t off, uint32_t first, unsigned int n)
-{
-	uint32_t *buf = aligned_alloc(PG, n * PG);
-	bool ok = buf && pread(ram, buf, n * PG, (off_t)off) == (ssize_t)(n * PG);
-	unsigned int p, i;
-
-	for (p = 0; ok && p < n; p++)
-		for (i = 0; ok && i < PG / 4; i++)
-			ok = buf[p * PG / 4 + i] == pattern(first + p, i);
-	free(buf);
-	return ok;
-}
-
 static struct xenback_blkif_stats bstats(int fd)
 {
 	struct xenback_blkif_stats st;
@@ -205,12 +187,12 @@ static void test_requests(struct xb_xenback *x, int ram)
 	tap_eq(bopen(x, ram, 0, 64, NULL), -EBUSY, "a second file for the same ring: EBUSY");
 	tap_eq(one(&f, rw(&f, BLKIF_OP_WRITE, 1, 1, 8, 0)), BLKIF_RSP_OKAY,
 	       "write grants 1-8 at sector 0: OKAY");
-	tap_ok(ram_holds(ram, 0, 1, 8), "the ramdisk holds their patterns");
+	tap_ok(vt_ram_holds(ram, 0, 1, 8), "the ramdisk holds their patterns");
 	tap_eq(one(&f, rw(&f, BLKIF_OP_READ, 2, 101, 8, 0)), BLKIF_RSP_OKAY,
 	       "read them into grants 101-108");
 	tap_eq(one(&f, rw(&f, BLKIF_OP_WRITE, 3, 101, 8, 2048)), BLKIF_RSP_OKAY,
 	       "write grants 101-108 at 1 MiB");
-	tap_ok(ram_holds(ram, 1 << 20, 1, 8), "1 MiB holds 1-8's patterns: the read filled 101-108");
+	tap_ok(vt_ram_holds(ram, 1 << 20, 1, 8), "1 MiB holds 1-8's patterns: the read filled 101-108");
 	r = rw(&f, BLKIF_OP_WRITE, 4, 20, 2, 8);
 	r->seg[1] = (struct blkif_request_segment){ 21, 0, 3 };
 	tap_eq(one(&f, r), BLKIF_RSP_OKAY, "a page and a half at sector 8");
@@ -218,7 +200,7 @@ static void test_requests(struct xb_xenback *x, int ram)
 	       "a flush: OKAY");
 	tap_eq(one(&f, rw(&f, BLKIF_OP_FLUSH_DISKCACHE, 6, 30, 2, 4096)), BLKIF_RSP_OKAY,
 	       "a flush with data: OKAY");
-	tap_ok(ram_holds(ram, 2 << 20, 30, 2), "and its data written");
+	tap_ok(vt_ram_holds(ram, 2 << 20, 30, 2), "and its data written");
 	/* refusals: one response each, the ring goes on */
 	tap_eq(one(&f, rw(&f, BLKIF_OP_WRITE, 7, 1, 12, 0)), BLKIF_RSP_ERROR, "12 segments: ERROR");
 	tap_eq(one(&f, rw(&f, BLKIF_OP_READ, 8, 1, 0, 0)), BLKIF_RSP_ERROR, "0 segments: ERROR");
@@ -339,7 +321,7 @@ static void test_parked(struct xb_xenback *x, int ram)
 	s2 = next_rsp(&f, &id2, NULL, 3000);
 	tap_ok(s1 == BLKIF_RSP_OKAY && s2 == BLKIF_RSP_OKAY && id1 == 1 && id2 == 2,
 	       "both answered OKAY, in order (%d %d)", s1, s2);
-	tap_ok(ram_holds(ram, 4096 * 512, 700, 11) && ram_holds(ram, (4096 + 88) * 512, 800, 11),
+	tap_ok(vt_ram_holds(ram, 4096 * 512, 700, 11) && vt_ram_holds(ram, (4096 + 88) * 512, 800, 11),
 	       "both writes landed");
 	vt_set_param("test_gio_delay_ms", "0");
 	close(f.fd);
@@ -372,7 +354,7 @@ static void test_close_resume(struct xb_xenback *x, int ram)
 	ms = (vt_now_ns() - t0) / 1000000;
 	tap_ok(fd2 >= 0 && ms >= 700, "an open of the same ring waits for its I/O (%llu ms)",
 	       (unsigned long long)ms);
-	tap_ok(ram_holds(ram, 6008 * 512, 901, 2), "the held write landed");
+	tap_ok(vt_ram_holds(ram, 6008 * 512, 901, 2), "the held write landed");
 	vt_set_param("test_gio_delay_ms", "0");
 	if (fd2 < 0)
 		return;
@@ -385,17 +367,6 @@ static void test_close_resume(struct xb_xenback *x, int ram)
 	tap_eq(vt_module_refcnt(), base - 3, "both gone: every reference back");
 }
 
-static int put(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC), r;
-
-	if (fd < 0)
-		return -errno;
-	r = write(fd, val, strlen(val)) < 0 ? -errno : 0;
-	close(fd);
-	return r;
-}
-
 /* The engine's tracepoints fire: a write taken, answered, one run. */
 static void test_trace(struct xb_xenback *x, int ram)
 {
@@ -404,15 +375,15 @@ static void test_trace(struct xb_xenback *x, int ram)
 	ssize_t n = 0, got;
 	int fd;
 
-	tap_eq(put("/sys/kernel/tracing/events/xenback/enable", "1"), 0,
+	tap_eq(vt_put("/sys/kernel/tracing/events/xenback/enable", "1"), 0,
 	       "enable every xenback event");
-	put("/sys/kernel/tracing/trace", "");
+	vt_put("/sys/kernel/tracing/trace", "");
 	if (front_open(x, ram, 0, 64, &f)) {
 		one(&f, rw(&f, BLKIF_OP_WRITE, 41, 1, 2, 64));
 		munmap(f.sring, PG);
 		close(f.fd);
 	}
-	put("/sys/kernel/tracing/events/xenback/enable", "0");
+	vt_put("/sys/kernel/tracing/events/xenback/enable", "0");
 	fd = open("/sys/kernel/tracing/trace", O_RDONLY);
 	while (fd >= 0 && (got = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
 		n += got;

@@ -19,11 +19,6 @@
 #define PG 4096u
 #define RAM "/dev/ram0"
 
-static uint32_t pattern(uint32_t gref, uint32_t i)
-{
-	return (gref << 16) ^ i;
-}
-
 /* A file on port: its fd, or -errno. */
 static int gio_open(struct xb_xenback *x, uint32_t port, int image, uint32_t max_grants)
 {
@@ -55,20 +50,6 @@ static long one(int fd, uint32_t op, uint32_t first, unsigned int n, uint64_t of
 	return got == 1 ? d.res : -999;
 }
 
-/* The ramdisk at off holds grants first..first+n-1's patterns. */
-static bool ram_holds(int ram, uint64_t off, uint32_t first, unsigned int n)
-{
-	uint32_t *buf = aligned_alloc(PG, n * PG); /* O_DIRECT */
-	bool ok = buf && pread(ram, buf, n * PG, (off_t)off) == (ssize_t)(n * PG);
-	unsigned int p, i;
-
-	for (p = 0; ok && p < n; p++)
-		for (i = 0; ok && i < PG / 4; i++)
-			ok = buf[p * PG / 4 + i] == pattern(first + p, i);
-	free(buf);
-	return ok;
-}
-
 static struct xenback_grant_io_stats gio_stats(int fd)
 {
 	struct xenback_grant_io_stats st;
@@ -87,12 +68,12 @@ static void test_data(struct xb_xenback *x, uint32_t port, int ram)
 	if (fd < 0)
 		return;
 	tap_eq(one(fd, XENBACK_GRANT_IO_WRITE, 1, 8, 0), 8 * PG, "write grants 1-8: 32 KiB");
-	tap_ok(ram_holds(ram, 0, 1, 8), "the ramdisk holds their patterns");
+	tap_ok(vt_ram_holds(ram, 0, 1, 8), "the ramdisk holds their patterns");
 	/* read into 101-108, then write those out elsewhere: what was read */
 	tap_eq(one(fd, XENBACK_GRANT_IO_READ, 101, 8, 0), 8 * PG, "read them into grants 101-108");
 	tap_eq(one(fd, XENBACK_GRANT_IO_WRITE, 101, 8, 1 << 20), 8 * PG,
 	       "write grants 101-108 at 1 MiB");
-	tap_ok(ram_holds(ram, 1 << 20, 1, 8), "1 MiB holds grants 1-8's patterns: the read filled 101-108");
+	tap_ok(vt_ram_holds(ram, 1 << 20, 1, 8), "1 MiB holds grants 1-8's patterns: the read filled 101-108");
 	tap_eq(one(fd, XENBACK_GRANT_IO_READ, 0xffffffffu, 1, 0), -EIO,
 	       "a grant that does not map: -EIO");
 	st = gio_stats(fd);
@@ -113,7 +94,7 @@ static void test_evict(struct xb_xenback *x, uint32_t port, int ram)
 	for (i = 0; i < 12; i++)
 		ok += one(fd, XENBACK_GRANT_IO_WRITE, 200 + i, 1, (2 << 20) + i * PG) == PG;
 	tap_eq(ok, 12, "max_grants 4: 12 writes over 12 grants");
-	tap_ok(ram_holds(ram, 2 << 20, 200, 12), "the data is right");
+	tap_ok(vt_ram_holds(ram, 2 << 20, 200, 12), "the data is right");
 	st = gio_stats(fd);
 	tap_ok(st.maps == 12 && st.evicted == 8 && st.mapped == 4,
 	       "12 maps, 8 evicted, 4 mapped (%llu %llu %u)", (unsigned long long)st.maps,
@@ -146,7 +127,7 @@ static void test_inflight(struct xb_xenback *x, uint32_t port, int ram)
 	tap_ok(read(fd, d, sizeof(d)) == sizeof(d[0]) && d[0].user_data == 77 &&
 		       d[0].res == 2 * PG,
 	       "read(): its completion");
-	tap_ok(ram_holds(ram, 3 << 20, 400, 2), "the write reached the ramdisk");
+	tap_ok(vt_ram_holds(ram, 3 << 20, 400, 2), "the write reached the ramdisk");
 	base = vt_module_refcnt();
 	tap_eq(one(fd, XENBACK_GRANT_IO_WRITE, 500, 2, (3 << 20) + 2 * PG), -999,
 	       "another held write");
@@ -155,7 +136,7 @@ static void test_inflight(struct xb_xenback *x, uint32_t port, int ram)
 	       "its file closed: the module still held by the request in flight");
 	usleep(2000 * 1000);
 	tap_eq(vt_module_refcnt(), base - 2, "released once the write ended");
-	tap_ok(ram_holds(ram, (3 << 20) + 2 * PG, 500, 2), "and the write reached the ramdisk");
+	tap_ok(vt_ram_holds(ram, (3 << 20) + 2 * PG, 500, 2), "and the write reached the ramdisk");
 	/* a file whose context goes first, with a write held */
 	fd = gio_open(x, port, ram, 16);
 	tap_eq(one(fd, XENBACK_GRANT_IO_WRITE, 600, 1, (3 << 20) + 8 * PG),
@@ -163,7 +144,7 @@ static void test_inflight(struct xb_xenback *x, uint32_t port, int ram)
 	xb_xenback_close(x);
 	close(fd);
 	usleep(2000 * 1000);
-	tap_ok(ram_holds(ram, (3 << 20) + 8 * PG, 600, 1),
+	tap_ok(vt_ram_holds(ram, (3 << 20) + 8 * PG, 600, 1),
 	       "context and file closed before it ended: the write still landed");
 	vt_set_param("test_gio_delay_ms", "0");
 }

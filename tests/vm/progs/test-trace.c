@@ -8,17 +8,6 @@
 
 static const char *const events[] = { "bind", "unbind", "port_event", "wake", "notify", "spurious" };
 
-static int put(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC), r;
-
-	if (fd < 0)
-		return -errno;
-	r = write(fd, val, strlen(val)) < 0 ? -errno : 0;
-	close(fd);
-	return r;
-}
-
 static char *slurp(const char *path)
 {
 	static char buf[1 << 20];
@@ -46,8 +35,8 @@ int main(void)
 		snprintf(path, sizeof(path), TR "/events/xenback/%s/format", events[i]);
 		tap_ok(stat(path, &st) == 0, "tracefs has xenback:%s", events[i]);
 	}
-	tap_eq(put(TR "/events/xenback/enable", "1"), 0, "enable every xenback event");
-	put(TR "/trace", "");
+	tap_eq(vt_put(TR "/events/xenback/enable", "1"), 0, "enable every xenback event");
+	vt_put(TR "/trace", "");
 
 	vt_open(&x);
 	vt_pair(&x, NULL, &pa, &pb);
@@ -59,7 +48,7 @@ int main(void)
 	xb_xenback_unbind(&x, pa);      /* unbind */
 	xb_xenback_close(&x);
 
-	put(TR "/events/xenback/enable", "0");
+	vt_put(TR "/events/xenback/enable", "0");
 	trace = slurp(TR "/trace");
 	tap_ok(trace != NULL, "read the trace buffer");
 	for (i = 0; i < 6; i++) {

@@ -154,6 +154,39 @@ static inline int vt_run(char *out, size_t len, char *const argv[], int with_std
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Write val to a file (tracefs, sysfs): 0 or -errno. */
+static inline int vt_put(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = write(fd, val, strlen(val)) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* The test hook test_fake_grants' "grant" g: word i of its page. */
+static inline uint32_t vt_fake_pattern(uint32_t gref, uint32_t i)
+{
+	return (gref << 16) ^ i;
+}
+
+/* The ramdisk (O_DIRECT) at off holds fake grants first..first+n-1's
+ * patterns, a page each. */
+static inline bool vt_ram_holds(int ram, uint64_t off, uint32_t first, unsigned int n)
+{
+	uint32_t *buf = aligned_alloc(4096, n * 4096);
+	bool ok = buf && pread(ram, buf, n * 4096, (off_t)off) == (ssize_t)(n * 4096);
+	unsigned int p, i;
+
+	for (p = 0; ok && p < n; p++)
+		for (i = 0; ok && i < 1024; i++)
+			ok = buf[p * 1024 + i] == vt_fake_pattern(first + p, i);
+	free(buf);
+	return ok;
+}
+
 /* Write a parameter of xenback.ko (/sys/module/xenback/parameters/name). */
 static inline bool vt_set_param(const char *name, const char *val)
 {

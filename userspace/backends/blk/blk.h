@@ -589,6 +589,9 @@ uint64_t blk_budget_leaked(void);
  * caps? (Counted if so; blk_budget_pgrant_put() returns them.) */
 bool blk_budget_pgrant_get(struct blk_dev *d);
 void blk_budget_pgrant_put(struct blk_dev *d, unsigned int n);
+/* Up to want mappings at once (each as blk_budget_pgrant_get()): how many
+ * the budgets gave (returned with blk_budget_pgrant_put()). */
+unsigned int blk_budget_pgrant_reserve(struct blk_dev *d, unsigned int want);
 /* May d take one more request (requests-in-flight budget)? */
 bool blk_budget_request_ok(const struct blk_dev *d);
 /* d goes away: off the waiters list. */

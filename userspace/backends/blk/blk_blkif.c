@@ -56,13 +56,11 @@ int blk_blkif_queue(struct blk_queue *q, const uint32_t *refs, unsigned int nref
 {
 	struct blk_dev *d = q->d;
 	struct xenback_blkif_open o;
-	unsigned int want = BLK_MAX_PGRANTS, need = BLK_MAX_INDIRECT_SEGS + 1;
 	int fd, r;
 
 	memset(&o, 0, sizeof(o));
-	while (q->blkif_grants < want && blk_budget_pgrant_get(d))
-		q->blkif_grants++;
-	if (q->blkif_grants < need) {
+	q->blkif_grants = blk_budget_pgrant_reserve(d, BLK_MAX_PGRANTS);
+	if (q->blkif_grants < BLK_MAX_INDIRECT_SEGS + 1) { /* a whole request, and its descriptor page */
 		blk_blkif_close(q);
 		return -ENOSPC;
 	}

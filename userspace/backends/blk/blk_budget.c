@@ -166,6 +166,15 @@ bool blk_budget_pgrant_get(struct blk_dev *d)
 	return true;
 }
 
+unsigned int blk_budget_pgrant_reserve(struct blk_dev *d, unsigned int want)
+{
+	unsigned int n = 0;
+
+	while (n < want && blk_budget_pgrant_get(d))
+		n++;
+	return n;
+}
+
 void blk_budget_pgrant_put(struct blk_dev *d, unsigned int n)
 {
 	if (n > d->npgrants)

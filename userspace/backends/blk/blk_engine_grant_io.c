@@ -29,13 +29,11 @@
  * 0: the budgets have none left. */
 static unsigned int reserve_grants(struct blk_dev *d)
 {
-	unsigned int want = BLK_MAX_PGRANTS * d->nqueues, n = 0;
+	unsigned int want = BLK_MAX_PGRANTS * d->nqueues;
 
 	if (want > XENBACK_GRANT_IO_MAX_GRANTS)
 		want = XENBACK_GRANT_IO_MAX_GRANTS;
-	while (n < want && blk_budget_pgrant_get(d))
-		n++;
-	return n;
+	return blk_budget_pgrant_reserve(d, want);
 }
 
 int blk_grant_io_open(struct blk_dev *d, xenback_fd_fn fn)
