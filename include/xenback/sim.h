@@ -106,6 +106,22 @@ struct xenback_sim_grant_io_stats {
 };
 void xenback_sim_grant_io_stats(const struct xenback_sim *sim,
 				struct xenback_sim_grant_io_stats *st);
+/* The simulated blkif ring engine (xenback.ko's XENBACK_IOCTL_BLKIF_OPEN):
+ * off by default (the platform has none, as without the module); held:
+ * requests are taken and kept until released (a slow disk). */
+void xenback_sim_blkif(struct xenback_sim *sim, bool on);
+void xenback_sim_blkif_hold(struct xenback_sim *sim, bool hold);
+struct xenback_sim_blkif_stats {
+	uint64_t opened, closed;       /* files */
+	uint64_t events;               /* frontend notifies that ran the engine */
+	uint64_t requests;             /* requests taken */
+	unsigned int open_files, held; /* now */
+	/* what the last open asked: XENBACK_BLKIF_* flags, grants it may
+	 * keep mapped, ring pages, the disk's sectors */
+	uint32_t last_flags, last_max_grants, last_nr_ring_refs;
+	uint64_t last_sectors;
+};
+void xenback_sim_blkif_stats(const struct xenback_sim *sim, struct xenback_sim_blkif_stats *st);
 /* fn(arg, path, value, len) with every xenstore write of the backend side,
  * before it is applied: what else holds at the moment a value is written
  * (NULL fn: none). */

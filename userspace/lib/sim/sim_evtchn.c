@@ -32,6 +32,7 @@ struct sim_port {
 	int state;
 	uint32_t remote_domid, remote_port;
 	bool backend;   /* bound by the backend side */
+	bool engine;    /* ... for the blkif engine (sim_blkif.c) */
 	bool peer_dead;
 	unsigned int sent; /* frontend port: backend notifies not yet taken */
 	bool pending, masked, queued;
@@ -158,6 +159,10 @@ XB_EXPORT int xenback_sim_evtchn_notify(struct xenback_sim *sim, uint32_t domid,
 	bp = backend_port(sim, p->remote_port);
 	if (!bp)
 		return 0;
+	if (bp->engine) {
+		xb_sim_blkif_event(sim, bp->port);
+		return 0;
+	}
 	bp->pending = true;
 	if (!bp->masked && !bp->queued) {
 		DL_APPEND(sim->ev.pending, bp);
@@ -364,7 +369,29 @@ const struct xb_evtchn_ops xb_sim_evtchn_ops = {
 	.grant_io_submit = xb_sim_gio_submit,
 	.grant_io_reap = xb_sim_gio_reap,
 	.grant_io_close = xb_sim_gio_close_file,
+	.blkif_open = xb_sim_blkif_open,
+	.blkif_stats = xb_sim_blkif_stats,
+	.blkif_close = xb_sim_blkif_close_file,
 };
+
+int xb_sim_evtchn_bind_engine(struct xenback_sim *sim, uint32_t domid, uint32_t remote_port)
+{
+	int port = op_bind(sim, domid, remote_port);
+
+	if (port > 0)
+		backend_port(sim, (uint32_t)port)->engine = true;
+	return port;
+}
+
+void xb_sim_evtchn_unbind_engine(struct xenback_sim *sim, uint32_t port)
+{
+	op_unbind(sim, port);
+}
+
+void xb_sim_evtchn_notify_remote(struct xenback_sim *sim, uint32_t port)
+{
+	op_notify(sim, port);
+}
 
 int xb_sim_evtchn_remote(struct xenback_sim *sim, uint32_t port, uint32_t *domid)
 {

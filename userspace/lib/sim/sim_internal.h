@@ -12,6 +12,7 @@
 
 #include "xenback/sim.h"
 #include "platform.h"
+#include "uapi/xenback.h"
 
 #define SIM_PAGE_SIZE 4096u
 
@@ -83,6 +84,15 @@ struct sim_gio_state {
 	uint64_t opened, requests, dropped;
 };
 
+/* sim_blkif.c: blkif ring engine files (off unless a test turns it on). */
+struct sim_blkif;
+struct sim_blkif_state {
+	bool on, hold;
+	struct sim_blkif *files;
+	uint64_t opened, closed, events, requests;
+	struct xenback_blkif_open last_open;
+};
+
 struct xenback_sim {
 	struct xenback_platform plat;
 	bool plat_open;
@@ -96,6 +106,7 @@ struct xenback_sim {
 	struct sim_gnt gnt;
 	struct sim_evtchn ev;
 	struct sim_gio_state gio;
+	struct sim_blkif_state blkif;
 	/* called with each backend-side write, before it is applied */
 	void (*write_hook)(void *arg, const char *path, const char *val, unsigned int len);
 	void *write_hook_arg;
@@ -108,6 +119,19 @@ int xb_sim_gio_submit(void *h, int fd, const struct xenback_grant_io_req *reqs, 
 int xb_sim_gio_reap(void *h, int fd, struct xenback_grant_io_done *done, unsigned int max);
 void xb_sim_gio_close_file(void *h, int fd);
 void xb_sim_gio_close(struct xenback_sim *sim); /* every file */
+/* sim_blkif.c: the evtchn ops' blkif entries (h: the sim); the engine's
+ * run when the frontend notifies the port it bound. */
+int xb_sim_blkif_open(void *h, struct xenback_blkif_open *o);
+int xb_sim_blkif_stats(void *h, int fd, struct xenback_blkif_stats *st);
+void xb_sim_blkif_close_file(void *h, int fd);
+void xb_sim_blkif_close(struct xenback_sim *sim); /* every file */
+void xb_sim_blkif_event(struct xenback_sim *sim, uint32_t port);
+/* sim_evtchn.c: a port bound for the engine (its notifies run
+ * xb_sim_blkif_event(), never pending()); its unbind; a notify of the
+ * frontend from it. */
+int xb_sim_evtchn_bind_engine(struct xenback_sim *sim, uint32_t domid, uint32_t remote_port);
+void xb_sim_evtchn_unbind_engine(struct xenback_sim *sim, uint32_t port);
+void xb_sim_evtchn_notify_remote(struct xenback_sim *sim, uint32_t port);
 /* sim_gnt.c: the page of domid's grant ref as the backend side may use
  * it (granted to it, domain alive), or NULL. */
 char *xb_sim_gnt_page(struct xenback_sim *sim, uint32_t domid, uint32_t ref);
