@@ -7,7 +7,10 @@
  * that device alone, with the module's reason in the registry; a teardown
  * with requests held leaves them to the engine, which answers them before
  * it lets go; a budget too small for the engine, XENBACK_BLK_RING=0 and a
- * frontend without persistent grants keep the ring in the daemon. (The
+ * frontend without persistent grants keep the ring in the daemon; a
+ * process handing over leaves requests held to the engine, the next one
+ * resumes the ring (RESUME), a process serving the ring itself after it
+ * takes over at rsp_prod. (The
  * module itself: tests/vm test-blkif-fake; on real Xen dom0-30, dom0-37,
  * dom0-50's "@engine" scenarios, dom0-60.) */
 #include <errno.h>
@@ -159,6 +162,111 @@ static void test_not_engine(struct xbt *t, const char *img)
 	sfront_persistent = true;
 }
 
+/* A bus on t->sim with the state directory dir (handover, journal). */
+static void bus_up(struct xbt *t, const char *dir)
+{
+	struct xenback_bus_config cfg = { .log_level = XENBACK_LOG_ERR, .log = logfn, .retry_delay_ms = 1 };
+
+	if (xenback_bus_new(xenback_sim_platform(t->sim), &cfg, &t->bus) ||
+	    xenback_backend_register(t->bus, &xenback_blk_qdisk_info) ||
+	    xenback_bus_set_state_dir(t->bus, dir) || xenback_bus_start(t->bus)) {
+		printf("Bail out! cannot set up a bus with a state directory\n");
+		exit(1);
+	}
+	xbt_settle(t);
+}
+
+/* Responses the frontend has not taken on queue 0, taken: how many, and
+ * whether each was OKAY. */
+static unsigned int take_all(struct sfront *f, bool *all_ok)
+{
+	blkif_front_ring_t *ring = &f->q[0].ring;
+	unsigned int n = 0;
+
+	*all_ok = true;
+	while (ring->rsp_cons != ring->sring->rsp_prod) {
+		*all_ok &= RING_GET_RESPONSE(ring, ring->rsp_cons)->status == BLKIF_RSP_OKAY;
+		ring->rsp_cons++;
+		n++;
+	}
+	return n;
+}
+
+/* The daemon handed over (xenback_bus_detach) with requests at the
+ * engine: they are answered; requests pushed while no process serves the
+ * ring are served by the next one's engine, opened with RESUME; after a
+ * process that serves the ring itself (XENBACK_BLK_RING=0, the journal
+ * says the module served it) takes over at rsp_prod, the same. */
+static void test_reattach(const char *img)
+{
+	char dir[64] = "/tmp/xenback-blkif-state-XXXXXX";
+	struct sfront f;
+	struct xbt t;
+	bool ok;
+	unsigned int n;
+
+	if (!mkdtemp(dir)) {
+		printf("Bail out! no state directory\n");
+		exit(1);
+	}
+	memset(&t, 0, sizeof(t));
+	t.sim = xenback_sim_new();
+	xenback_sim_blkif(t.sim, true);
+	bus_up(&t, dir);
+	tap_eq(sfront_attach(&f, &t, 60, 51712, img, "w", 1, 0), XENBACK_STATE_CONNECTED,
+	       "with a state directory: Connected, served by the engine");
+	xenback_sim_blkif_hold(t.sim, true);
+	sfront_fill(&f, 0, 4, 21);
+	sfront_queue_rw(&f, 0, BLKIF_OP_WRITE, 0, 2, 8, 1);
+	sfront_queue_rw(&f, 0, BLKIF_OP_WRITE, 16, 2, 8, 2);
+	sfront_push(&f, 0);
+	xbt_settle(&t);
+	tap_eq(stats(&t).held, 2, "two writes held at the engine");
+	xenback_bus_detach(t.bus);
+	t.bus = NULL;
+	xenback_sim_blkif_hold(t.sim, false);
+	n = take_all(&f, &ok);
+	tap_ok(n == 2 && ok, "the process handed over: the engine answered both (%u)", n);
+	tap_eq(xenback_sim_ports_bound(t.sim), 0, "and let go of the ring");
+	sfront_fill(&f, 8, 2, 22);
+	{
+		blkif_request_t req = { .operation = BLKIF_OP_WRITE, .nr_segments = 2, .id = 3,
+					.sector_number = 64 };
+
+		req.seg[0] = (struct blkif_request_segment){ f.data_ref[8], 0, 7 };
+		req.seg[1] = (struct blkif_request_segment){ f.data_ref[9], 0, 7 };
+		sfront_queue_raw(&f, 0, &req);
+	}
+	sfront_push(&f, 0);
+	bus_up(&t, dir);
+	n = take_all(&f, &ok);
+	tap_ok(n == 1 && ok && (stats(&t).last_flags & XENBACK_BLKIF_RESUME) &&
+		       xbt_be_state(&t, "qdisk", 60, 51712) == XENBACK_STATE_CONNECTED,
+	       "the next process's engine resumed the ring (RESUME) and served the write pushed "
+	       "in between (%u answered)", n);
+	tap_ok(sfront_file_matches(img, 0, 2 * 4096, 21) && sfront_file_matches(img, 64 * 512, 2 * 4096, 22),
+	       "the image holds the three writes");
+	xenback_bus_detach(t.bus);
+	t.bus = NULL;
+	setenv("XENBACK_BLK_RING", "0", 1);
+	sfront_queue_rw(&f, 0, BLKIF_OP_READ, 64, 2, 8, 4);
+	sfront_push(&f, 0);
+	bus_up(&t, dir);
+	tap_ok(sfront_run(&f, 0, 1, NULL, NULL) == 1 && sfront_check(&f, 0, 2, 22) &&
+		       xbt_be_state(&t, "qdisk", 60, 51712) == XENBACK_STATE_CONNECTED,
+	       "a process serving the ring itself took it over at rsp_prod: the read pushed in "
+	       "between answered with the data");
+	unsetenv("XENBACK_BLK_RING");
+	sfront_detach(&f, "qdisk");
+	xbt_rm(&t, "qdisk", 60, 51712);
+	xbt_settle(&t);
+	sfront_release(&f);
+	xenback_bus_free(t.bus);
+	xenback_sim_free(t.sim);
+	unlink(xbt_path("%s/lock", dir));
+	rmdir(dir);
+}
+
 /* A disk whose persistent-grant budget cannot hold one whole request for
  * the engine keeps its ring in the daemon (grant copies). */
 static void test_small_budget(const char *img)
@@ -217,6 +325,7 @@ int main(void)
 	test_not_engine(&t, img);
 	xbt_fini(&t);
 	test_small_budget(img);
+	test_reattach(img);
 	unlink(img);
 	unlink(img2);
 	return tap_done();
