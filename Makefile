@@ -60,6 +60,7 @@ SIM_SRC     := $(sort $(wildcard userspace/lib/sim/*.c))
 SIM_MAP     := userspace/lib/sim/libxenback-sim.map
 # Backends: one folder per type, each a static archive linked into xenbackd.
 BLK_SRC     := $(sort $(wildcard userspace/backends/blk/*.c))
+NET_SRC     := $(sort $(wildcard userspace/backends/net/*.c))
 
 $(B)/pic/%.o: %.c
 	@mkdir -p $(@D)
@@ -72,7 +73,7 @@ $(B)/san/%.o: %.c
 all: lib tools $(B)/xenback.pc $(B)/xenback-sim.pc
 
 SOLIBS      := $(B)/libxenback.so $(B)/libxenback-sim.so
-lib: $(SOLIBS) $(B)/libxenback.a $(B)/libxenback-sim.a $(B)/libxenback-blk.a
+lib: $(SOLIBS) $(B)/libxenback.a $(B)/libxenback-sim.a $(B)/libxenback-blk.a $(B)/libxenback-net.a
 
 # lib_so <name> <objects> <map> <libs>: the .so.VERSION, its two links, the .a.
 define lib_so
@@ -89,9 +90,11 @@ $(eval $(call lib_so,libxenback-sim,$(call pic,$(SIM_SRC)),$(SIM_MAP),))
 $(B)/libxenback.a: $(call pic,$(LIB_SRC))
 $(B)/libxenback-sim.a: $(call pic,$(SIM_SRC))
 $(B)/libxenback-blk.a: $(call pic,$(BLK_SRC))
+$(B)/libxenback-net.a: $(call pic,$(NET_SRC))
 $(B)/libxenback-san.a: $(call san,$(LIB_SRC))
 $(B)/libxenback-sim-san.a: $(call san,$(SIM_SRC))
 $(B)/libxenback-blk-san.a: $(call san,$(BLK_SRC))
+$(B)/libxenback-net-san.a: $(call san,$(NET_SRC))
 $(B)/%.a:
 	rm -f $@ && ar rcs $@ $^
 
@@ -128,7 +131,7 @@ UNIT_BINS   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 UNIT_HELP   := $(sort $(wildcard tests/unit/helpers/*.c))
 # Script tests of the build itself (TAP, run as they are).
 UNIT_SH     := $(sort $(wildcard tests/unit/test-*.sh))
-UNIT_LIBS   := $(B)/libxenback-blk-san.a $(B)/libxenback-sim-san.a $(B)/libxenback-san.a
+UNIT_LIBS   := $(B)/libxenback-blk-san.a $(B)/libxenback-net-san.a $(B)/libxenback-sim-san.a $(B)/libxenback-san.a
 $(B)/unit/%: $(B)/san/tests/unit/%.o $(call san,$(UNIT_HELP)) $(UNIT_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(SAN) -o $@ $^ $(XEN_LIBS) $(URING_LIBS) $(UNIT_TOOL_LIBS)

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The network backend (issue 14; netif, xen/io/netif.h), as far as it is
+ * built: the tx side's request parser (net_tx_parse.c), netback's rules
+ * for what a frontend may put on the tx ring. The rest (the xenstore
+ * side, the tap, rx, grant copies) is not built yet: README's status.
+ */
+#ifndef XENBACK_NET_H
+#define XENBACK_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifndef xen_mb
+#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#endif
+#include <xen/xen.h>
+#include <xen/grant_table.h>
+#include <xen/io/netif.h>
+
+#define NET_PAGE 4096u
+#define NET_ETH_HLEN 14u
+/* Slots after the first that one packet may use: more are answered with
+ * errors (netback's XEN_NETBK_LEGACY_SLOTS_MAX); a chain asking for more
+ * than NET_TX_FATAL_SLOTS disables the vif (netback's fatal_skb_slots
+ * default). */
+#define NET_TX_MAX_SLOTS XEN_NETIF_NR_SLOTS_MIN
+#define NET_TX_FATAL_SLOTS 20u
+
+enum net_tx_verdict {
+	NET_TX_NONE,  /* no request to take */
+	NET_TX_OK,    /* a packet: slot[0..nslot) and its extras */
+	NET_TX_ERROR, /* consumed: every slot answered ERROR, the vif goes on */
+	NET_TX_FATAL, /* the frontend broke the protocol: disable the vif */
+};
+
+/* One packet at the head of the tx ring, every slot copied out once. */
+struct net_tx_pkt {
+	enum net_tx_verdict verdict;
+	const char *why;              /* ERROR and FATAL: what was wrong */
+	netif_tx_request_t slot[1 + NET_TX_MAX_SLOTS]; /* slot[0].size: its own bytes */
+	unsigned int nslot;           /* data slots (first included) */
+	uint32_t len;                 /* the frame's length (the first slot's size as sent) */
+	unsigned int nextra;          /* extra-info slots after the first (answered NULL) */
+	/* by type - 1; type 0 if absent */
+	struct netif_extra_info extra[XEN_NETIF_EXTRA_TYPE_MAX - 1];
+	/* ERROR: the ids of every data slot consumed, in ring order */
+	uint16_t err_id[1 + NET_TX_FATAL_SLOTS];
+	unsigned int nerr;
+	unsigned int consumed;        /* ring slots taken (req_cons moves by this) */
+};
+
+/* The packet at cons of the tx ring s (size slots), with requests up to
+ * prod (read by the caller, after its read barrier). Nothing is consumed
+ * by NONE and FATAL. The caller answers every slot consumed, in ring
+ * order as netback does: an ERROR's err_id[0], then nextra
+ * XEN_NETIF_RSP_NULL, then err_id[1..nerr); an OK packet's the same way
+ * once its data is copied. */
+void net_tx_parse(const netif_tx_sring_t *s, unsigned int size, RING_IDX cons, RING_IDX prod,
+		  struct net_tx_pkt *p);
+
+#endif
