@@ -2,13 +2,16 @@
 /*
  * The network backend (issue 14; netif, xen/io/netif.h), as far as it is
  * built: the tx side's request parser (net_tx_parse.c), netback's rules
- * for what a frontend may put on the tx ring. The rest (the xenstore
- * side, the tap, rx, grant copies) is not built yet: README's status.
+ * for what a frontend may put on the tx ring, and the offload headers
+ * between netif and a tap's virtio_net_hdr (net_vnet.c). The rest (the
+ * xenstore side, the tap, rx, grant copies) is not built yet: README's
+ * status.
  */
 #ifndef XENBACK_NET_H
 #define XENBACK_NET_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifndef xen_mb
@@ -60,5 +63,16 @@ struct net_tx_pkt {
  * once its data is copied. */
 void net_tx_parse(const netif_tx_sring_t *s, unsigned int size, RING_IDX cons, RING_IDX prod,
 		  struct net_tx_pkt *p);
+
+struct virtio_net_hdr;
+/* net_vnet.c: the virtio_net_hdr to write to the tap before a tx packet
+ * whose first n bytes (its headers, gathered across slots) are h: 0, or
+ * -1 and why (the packet is dropped, answered ERROR; the vif goes on). */
+int net_vnet_from_tx(const struct net_tx_pkt *p, const uint8_t *h, size_t n, struct virtio_net_hdr *vh,
+		     const char **why);
+/* The netif rx flags and GSO extra (type 0 if none) for a frame the tap
+ * gave with vh; gso_ok: the frontend negotiated GSO. -1: a frame the
+ * frontend cannot take (drop it). */
+int net_vnet_to_rx(const struct virtio_net_hdr *vh, bool gso_ok, uint16_t *flags, struct netif_extra_info *gso);
 
 #endif
