@@ -42,8 +42,8 @@ BASEFLAGS   := -std=gnu11 -D_GNU_SOURCE -Iinclude -I. -Iuserspace/lib/platform $
 CFLAGS      ?= -O2
 XEN_LIBS    := $(shell pkg-config --libs xenstore xengnttab xenevtchn 2>/dev/null || echo -lxenstore -lxengnttab -lxenevtchn)
 URING_LIBS  := $(shell pkg-config --libs liburing 2>/dev/null || echo -luring)
-NL_CFLAGS   := $(shell pkg-config --cflags libnl-genl-3.0 json-c 2>/dev/null)
-NL_LIBS     := $(shell pkg-config --libs libnl-genl-3.0 json-c 2>/dev/null)
+NL_CFLAGS   := $(shell pkg-config --cflags libnl-genl-3.0 libnl-route-3.0 json-c 2>/dev/null)
+NL_LIBS     := $(shell pkg-config --libs libnl-genl-3.0 libnl-route-3.0 json-c 2>/dev/null)
 SAN         := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Objects: $(B)/pic/<source path>.o for what ships (-fPIC, symbols hidden
@@ -67,7 +67,7 @@ $(B)/pic/%.o: %.c
 	$(CC) $(BASEFLAGS) $(NL_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
 $(B)/san/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) -Itests/unit -O1 $(SAN) -DXB_TEST_HOOKS -c $< -o $@
+	$(CC) $(BASEFLAGS) $(NL_CFLAGS) -Itests/unit -O1 $(SAN) -DXB_TEST_HOOKS -c $< -o $@
 
 .PHONY: all lib tools check unit-check unit-build demo demo-sim install clean deps deps-check
 all: lib tools $(B)/xenback.pc $(B)/xenback-sim.pc
@@ -135,6 +135,8 @@ UNIT_LIBS   := $(B)/libxenback-blk-san.a $(B)/libxenback-net-san.a $(B)/libxenba
 $(B)/unit/%: $(B)/san/tests/unit/%.o $(call san,$(UNIT_HELP)) $(UNIT_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(SAN) -o $@ $^ $(XEN_LIBS) $(URING_LIBS) $(UNIT_TOOL_LIBS)
+# The net backend's tap and link code: libnl-route.
+$(B)/unit/test-net-tap: UNIT_TOOL_LIBS := $(NL_LIBS)
 # A tool's own code under unit test: xenback-dm's QMP (json-c).
 $(B)/unit/test-xenback-dm-qmp: $(call san,userspace/tools/xenback-dm/qmp.c)
 $(B)/unit/test-xenback-dm-qmp: UNIT_TOOL_LIBS := $(NL_LIBS)

@@ -75,4 +75,16 @@ int net_vnet_from_tx(const struct net_tx_pkt *p, const uint8_t *h, size_t n, str
  * frontend cannot take (drop it). */
 int net_vnet_to_rx(const struct virtio_net_hdr *vh, bool gso_ok, uint16_t *flags, struct netif_extra_info *gso);
 
+/* net_tap.c: the vif's tap, name (vifname, or vif<domid>.<devid>), one
+ * file per queue into fds (non-blocking, close-on-exec, virtio_net_hdr
+ * before each frame); 0 or -errno. Closing every file removes it. */
+#define NET_MAX_QUEUES 8
+int net_tap_open(const char *name, unsigned int nq, int *fds);
+/* The tap's offloads (TUNSETOFFLOAD): what the frontend negotiated (csum:
+ * it takes partial checksums; tso4/tso6: GSO, only with csum). */
+int net_tap_offload(int fd, bool csum, bool tso4, bool tso6);
+/* The link called name (libnl-route): renamed to newname (NULL: kept;
+ * taken down for it), its MTU (0: kept), up or down. 0 or -errno. */
+int net_link_set(const char *name, const char *newname, unsigned int mtu, bool up);
+
 #endif
