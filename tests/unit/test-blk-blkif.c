@@ -138,6 +138,27 @@ static void test_teardown_held(struct xbt *t, struct sfront *g)
 	xenback_sim_blkif_hold(t->sim, false);
 }
 
+/* Four queues (a guest with four vCPUs): every queue goes to the engine,
+ * each with an equal share of the disk's persistent-grant budget. */
+static void test_four_queues(struct xbt *t, const char *img)
+{
+	struct sfront f;
+	struct xenback_sim_blkif_stats st0 = stats(t), st;
+	int16_t s[1];
+
+	tap_eq(sfront_attach(&f, t, 56, 51712, img, "w", 4, 0), XENBACK_STATE_CONNECTED,
+	       "a persistent frontend with 4 queues: Connected");
+	st = stats(t);
+	tap_ok(st.opened - st0.opened == 4 && st.last_max_grants * 4 <= 2048 &&
+		       st.last_max_grants >= BLK_MAX_INDIRECT_SEGS + 1,
+	       "all four queues handed to the engine, each with a share of the disk's 2048 (%u)",
+	       st.last_max_grants);
+	sfront_fill(&f, 0, 1, 8);
+	sfront_queue_rw(&f, 3, BLKIF_OP_WRITE, 0, 1, 8, 1);
+	tap_ok(sfront_run(&f, 3, 1, s, NULL) == 1 && s[0] == BLKIF_RSP_OKAY, "a write on queue 3: OK");
+	sfront_detach(&f, "qdisk");
+}
+
 /* Rings kept in the daemon: the engine is never asked. */
 static void test_not_engine(struct xbt *t, const char *img)
 {
@@ -322,6 +343,7 @@ int main(void)
 	test_data(&t, &f, img);
 	test_stop(&t, &f, &g);
 	test_teardown_held(&t, &g);
+	test_four_queues(&t, img);
 	test_not_engine(&t, img);
 	xbt_fini(&t);
 	test_small_budget(img);

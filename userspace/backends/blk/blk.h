@@ -355,10 +355,15 @@ void blk_reattach_run(struct blk_dev *d);
 /* Whether to ask for it: an O_DIRECT image, a persistent frontend, not
  * turned off (XENBACK_BLK_RING=0), nothing in the journal to run again. */
 bool blk_blkif_wanted(const struct blk_dev *d, bool persistent);
-/* q's ring (nrefs grant refs, the frontend's port) to the module: 0, or
- * an error with nothing held (-EOPNOTSUPP: no such module here). */
+/* What each queue of d may keep mapped in the module: blkback's per-ring
+ * cap, or an equal share of what d's budgets have left; 0 if a share
+ * cannot hold one whole request (then no queue goes to the module). */
+unsigned int blk_blkif_grants(const struct blk_dev *d);
+/* q's ring (nrefs grant refs, the frontend's port) to the module, with up
+ * to grants mappings (blk_blkif_grants()): 0, or an error with nothing
+ * held (-EOPNOTSUPP: no such module here). */
 int blk_blkif_queue(struct blk_queue *q, const uint32_t *refs, unsigned int nrefs,
-		    uint32_t port);
+		    uint32_t port, unsigned int grants);
 void blk_blkif_close(struct blk_queue *q);
 
 /* blk_drain.c */
@@ -589,6 +594,9 @@ uint64_t blk_budget_leaked(void);
  * caps? (Counted if so; blk_budget_pgrant_put() returns them.) */
 bool blk_budget_pgrant_get(struct blk_dev *d);
 void blk_budget_pgrant_put(struct blk_dev *d, unsigned int n);
+/* What the budgets have left for d, split in parts equal shares: one
+ * share. */
+unsigned int blk_budget_pgrant_share(const struct blk_dev *d, unsigned int parts);
 /* Up to want mappings at once (each as blk_budget_pgrant_get()): how many
  * the budgets gave (returned with blk_budget_pgrant_put()). */
 unsigned int blk_budget_pgrant_reserve(struct blk_dev *d, unsigned int want);

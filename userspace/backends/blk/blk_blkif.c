@@ -52,15 +52,25 @@ static void blkif_event(int fd, uint32_t events, void *arg)
 			    q->idx, st.reason);
 }
 
-int blk_blkif_queue(struct blk_queue *q, const uint32_t *refs, unsigned int nrefs, uint32_t port)
+unsigned int blk_blkif_grants(const struct blk_dev *d)
+{
+	unsigned int share = blk_budget_pgrant_share(d, d->nqueues);
+
+	if (share > BLK_MAX_PGRANTS)
+		share = BLK_MAX_PGRANTS;
+	return share < BLK_MAX_INDIRECT_SEGS + 1 ? 0 : share; /* a whole request, and its descriptor page */
+}
+
+int blk_blkif_queue(struct blk_queue *q, const uint32_t *refs, unsigned int nrefs, uint32_t port,
+		    unsigned int grants)
 {
 	struct blk_dev *d = q->d;
 	struct xenback_blkif_open o;
 	int fd, r;
 
 	memset(&o, 0, sizeof(o));
-	q->blkif_grants = blk_budget_pgrant_reserve(d, BLK_MAX_PGRANTS);
-	if (q->blkif_grants < BLK_MAX_INDIRECT_SEGS + 1) { /* a whole request, and its descriptor page */
+	q->blkif_grants = blk_budget_pgrant_reserve(d, grants);
+	if (!grants || q->blkif_grants < grants) {
 		blk_blkif_close(q);
 		return -ENOSPC;
 	}

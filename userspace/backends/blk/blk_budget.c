@@ -166,6 +166,16 @@ bool blk_budget_pgrant_get(struct blk_dev *d)
 	return true;
 }
 
+unsigned int blk_budget_pgrant_share(const struct blk_dev *d, unsigned int parts)
+{
+	unsigned int dev_left = lim.device_persistent_grants > d->npgrants ?
+					lim.device_persistent_grants - d->npgrants : 0;
+	unsigned int all_left = lim.persistent_grants > pgrants_used ? lim.persistent_grants - pgrants_used : 0;
+	unsigned int left = dev_left < all_left ? dev_left : all_left;
+
+	return parts ? left / parts : 0;
+}
+
 unsigned int blk_budget_pgrant_reserve(struct blk_dev *d, unsigned int want)
 {
 	unsigned int n = 0;

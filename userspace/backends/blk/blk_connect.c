@@ -121,15 +121,17 @@ static int queue_connect(struct blk_dev *d, struct blk_queue *q, unsigned int or
 static int queues_to_module(struct blk_dev *d, unsigned int order)
 {
 	uint32_t refs[1u << BLK_MAX_RING_ORDER];
+	unsigned int i, grants = blk_blkif_grants(d);
 	unsigned long port;
-	unsigned int i;
 	int r;
 
+	if (!grants)
+		return 0; /* the budgets cannot give every queue a share */
 	for (i = 0; i < d->nqueues; i++) {
 		r = queue_keys(d, &d->q[i], order, refs, &port);
 		if (r < 0)
 			return r;
-		r = blk_blkif_queue(&d->q[i], refs, 1u << order, (uint32_t)port);
+		r = blk_blkif_queue(&d->q[i], refs, 1u << order, (uint32_t)port, grants);
 		if (r == 0)
 			continue;
 		if (i == 0 && (r == -EOPNOTSUPP || r == -ENOSPC))
