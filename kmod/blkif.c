@@ -168,27 +168,52 @@ void xb_blkif_put(struct xb_blkif *b)
 
 /* ------------------------------------------------------------ the file */
 
+/* The grant cache's counters are read without gio->mutex, which the work
+ * holds for a whole run: exact once the ring is quiet, else a moment's. */
+void xb_blkif_snapshot(struct xb_blkif *b, struct xenback_blkif_stats *st)
+{
+	unsigned long flags;
+
+	st->maps = READ_ONCE(b->gio->st.maps);
+	st->hits = READ_ONCE(b->gio->st.hits);
+	st->evicted = READ_ONCE(b->gio->st.evicted);
+	st->mapped = READ_ONCE(b->gio->nmapped);
+	spin_lock_irqsave(&b->lock, flags);
+	st->requests = b->st.requests;
+	st->responses = b->st.responses;
+	st->errors = b->st.errors;
+	st->notifies = b->st.notifies;
+	st->inflight = b->st.inflight;
+	st->stopped = b->st.stopped;
+	st->pad = 0;
+	memcpy(st->reason, b->st.reason, sizeof(st->reason));
+	spin_unlock_irqrestore(&b->lock, flags);
+}
+
+long xb_blkif_for_each(long skip, int (*fn)(struct xb_blkif *b, void *arg), void *arg)
+{
+	struct xb_blkif *b;
+	long n = 0;
+
+	mutex_lock(&xb_blkif_list_mutex);
+	list_for_each_entry(b, &xb_blkif_list, node) {
+		if (n < skip) {
+			n++;
+			continue;
+		}
+		if (fn(b, arg))
+			break;
+		n++;
+	}
+	mutex_unlock(&xb_blkif_list_mutex);
+	return n;
+}
+
 static long xb_blkif_stats(struct xb_blkif *b, void __user *arg)
 {
 	struct xenback_blkif_stats st;
-	unsigned long flags;
 
-	mutex_lock(&b->gio->mutex);
-	st.maps = b->gio->st.maps;
-	st.hits = b->gio->st.hits;
-	st.evicted = b->gio->st.evicted;
-	st.mapped = b->gio->nmapped;
-	mutex_unlock(&b->gio->mutex);
-	spin_lock_irqsave(&b->lock, flags);
-	st.requests = b->st.requests;
-	st.responses = b->st.responses;
-	st.errors = b->st.errors;
-	st.notifies = b->st.notifies;
-	st.inflight = b->st.inflight;
-	st.stopped = b->st.stopped;
-	st.pad = 0;
-	memcpy(st.reason, b->st.reason, sizeof(st.reason));
-	spin_unlock_irqrestore(&b->lock, flags);
+	xb_blkif_snapshot(b, &st);
 	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 

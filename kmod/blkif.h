@@ -39,6 +39,8 @@ struct xb_blkif {
 	atomic_t eoi_pending;
 	RING_IDX req_cons;
 	bool parked;                   /* park holds a request waiting for room */
+	bool refusal_logged;           /* the ring's first refusal was logged */
+	atomic_t failure_logged;       /* ... and its first failed request (any context) */
 	struct blkif_request park;
 	struct blkif_request_segment iseg[XENBACK_GRANT_IO_MAX_SEGS];
 	/* under lock */
@@ -61,6 +63,12 @@ extern struct workqueue_struct *xb_blkif_slow_wq; /* flushes, discards */
 void xb_blkif_kick(struct xb_blkif *b);
 void xb_blkif_put(struct xb_blkif *b);
 void *xb_blkif_page(struct xb_blkif *b, unsigned int i);
+/* b's counters now (XENBACK_BLKIF_STATS; the netlink dump). */
+void xb_blkif_snapshot(struct xb_blkif *b, struct xenback_blkif_stats *st);
+/* fn for every ring from the skip-th on (xb_blkif_list, under its mutex:
+ * fn may sleep, not open or free a ring) until fn returns non-zero: the
+ * count of rings before the one it stopped at. */
+long xb_blkif_for_each(long skip, int (*fn)(struct xb_blkif *b, void *arg), void *arg);
 
 /* blkif_ring.c */
 void xb_blkif_work(struct work_struct *w);        /* b->work */

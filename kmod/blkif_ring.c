@@ -116,6 +116,15 @@ static void xb_blkif_answer(struct xb_blkif *b, u64 id, u8 op, s16 status)
 
 /* ----------------------------------------------------------- requests */
 
+/* A request that failed at the disk or at its grants (one not granted,
+ * revoked): the ring's first is logged, the rest only counted. */
+static void xb_blkif_failed(struct xb_blkif *b, u8 op, long err)
+{
+	if (!atomic_xchg(&b->failure_logged, 1))
+		pr_warn_ratelimited("xenback: blkif d%u port %u: a request failed (operation %u): error %ld; further failures on this ring are counted, not logged\n",
+				    b->domid, b->remote_port, op, err);
+}
+
 static void xb_blkif_io_end(struct xb_gio_req *r)
 {
 	struct xb_blkif *b = r->owner;
@@ -124,7 +133,26 @@ static void xb_blkif_io_end(struct xb_gio_req *r)
 	long res = r->res;
 
 	xb_gio_req_free(r);
+	if (res < 0)
+		xb_blkif_failed(b, op, res);
 	xb_blkif_answer(b, id, op, res < 0 ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
+}
+
+static void xb_blkif_slow_work(struct work_struct *w);
+
+/* A slow request for b's request id (answered as op), room for nseg
+ * segments; NULL without memory. Queued by the caller once filled in. */
+static struct xb_blkif_slow *xb_blkif_slow_new(struct xb_blkif *b, u64 id, u8 op, u32 nseg)
+{
+	struct xb_blkif_slow *s = kzalloc(struct_size(s, segs, nseg), GFP_NOIO);
+
+	if (!s)
+		return NULL;
+	INIT_WORK(&s->work, xb_blkif_slow_work);
+	s->b = b;
+	s->id = id;
+	s->op = op;
+	return s;
 }
 
 static void xb_blkif_slow_work(struct work_struct *w)
@@ -146,10 +174,14 @@ static void xb_blkif_slow_work(struct work_struct *w)
 		else
 			ret = vfs_fallocate(image, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
 					    len);
+		if (ret)
+			xb_blkif_failed(b, s->op, ret);
 		xb_blkif_answer(b, s->id, s->op, ret ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
 		goto out;
 	}
 	ret = vfs_fsync_range(image, 0, LLONG_MAX, 1); /* fdatasync, as xenbackd */
+	if (ret)
+		xb_blkif_failed(b, s->op, ret);
 	if (ret || !s->write) {
 		if (s->write)
 			xb_gio_req_free(s->write); /* never started: holds no mapping */
@@ -189,15 +221,11 @@ static int xb_blkif_rw(struct xb_blkif *b, u64 id, u8 op, u32 io_op, u64 sector,
 	r->user_data = id;
 	r->tag = op;
 	if (preflush) {
-		s = kmalloc(struct_size(s, segs, nseg), GFP_NOIO);
+		s = xb_blkif_slow_new(b, id, op, nseg);
 		if (!s) {
 			xb_gio_req_free(r);
 			goto nomem;
 		}
-		INIT_WORK(&s->work, xb_blkif_slow_work);
-		s->b = b;
-		s->id = id;
-		s->op = op;
 		s->write = r;
 		s->offset = sector << 9;
 		s->nseg = nseg;
@@ -272,12 +300,27 @@ static int xb_blkif_indirect_segs(struct xb_blkif *b, const struct blkif_request
 	return 0;
 }
 
+/* A request refused (malformed, out of range, not offered): answered with
+ * status; the first refusal on a ring is logged with its reason, the rest
+ * only counted (errors in XENBACK_BLKIF_STATS): a hostile frontend cannot
+ * fill the log. gio->mutex held. */
+static void xb_blkif_refuse(struct xb_blkif *b, u64 id, u8 op, s16 status, const char *why)
+{
+	if (!b->refusal_logged) {
+		b->refusal_logged = true;
+		pr_warn_ratelimited("xenback: blkif d%u port %u: refused a request (operation %u): %s; further refusals on this ring are counted, not logged\n",
+				    b->domid, b->remote_port, op, why);
+	}
+	xb_blkif_answer(b, id, op, status);
+}
+
 /* A request taken from the ring (copied: req is ours), gio->mutex held:
  * started or answered. -EBUSY: no room for its grants while others are in
  * flight (nothing done; the caller parks it). */
 static int xb_blkif_dispatch(struct xb_blkif *b, const struct blkif_request *req)
 {
 	u8 op = req->operation;
+	const char *why;
 	u64 id, sector;
 	u32 nseg, bytes;
 	bool preflush = false;
@@ -287,14 +330,10 @@ static int xb_blkif_dispatch(struct xb_blkif *b, const struct blkif_request *req
 	switch (op) {
 	case BLKIF_OP_FLUSH_DISKCACHE:
 		if (!req->u.rw.nr_segments) {
-			struct xb_blkif_slow *s = kzalloc(sizeof(*s), GFP_NOIO);
+			struct xb_blkif_slow *s = xb_blkif_slow_new(b, req->u.rw.id, op, 0);
 
 			if (!s)
 				break;
-			INIT_WORK(&s->work, xb_blkif_slow_work);
-			s->b = b;
-			s->id = req->u.rw.id;
-			s->op = op;
 			queue_work(xb_blkif_slow_wq, &s->work);
 			return 0;
 		}
@@ -306,12 +345,18 @@ static int xb_blkif_dispatch(struct xb_blkif *b, const struct blkif_request *req
 		nseg = req->u.rw.nr_segments;
 		sector = req->u.rw.sector_number;
 		io_op = op == BLKIF_OP_READ ? XENBACK_GRANT_IO_READ : XENBACK_GRANT_IO_WRITE;
+		why = "nr_segments 0 or above 11";
 		if (!nseg || nseg > BLKIF_MAX_SEGMENTS_PER_REQUEST)
 			goto error_id;
+		why = "a write to a read-only disk";
 		if (io_op == XENBACK_GRANT_IO_WRITE && (b->flags & XENBACK_BLKIF_READONLY))
 			goto error_id;
+		why = "a malformed or misaligned segment";
 		bytes = xb_blkif_segs(b, req->u.rw.seg, nseg);
-		if (!bytes || !xb_blkif_range_ok(b, sector, bytes))
+		if (!bytes)
+			goto error_id;
+		why = "sectors out of range";
+		if (!xb_blkif_range_ok(b, sector, bytes))
 			goto error_id;
 		return xb_blkif_rw(b, id, op, io_op, sector, nseg, preflush);
 	case BLKIF_OP_INDIRECT: {
@@ -321,17 +366,25 @@ static int xb_blkif_dispatch(struct xb_blkif *b, const struct blkif_request *req
 		op = ind->indirect_op; /* responses carry it (blkfront checks) */
 		nseg = ind->nr_segments;
 		sector = ind->sector_number;
+		why = "an indirect request that is not a read or write, or its nr_segments 0 or above the offer";
 		if ((op != BLKIF_OP_READ && op != BLKIF_OP_WRITE) || !nseg ||
-		    nseg > b->max_indirect ||
-		    (op == BLKIF_OP_WRITE && (b->flags & XENBACK_BLKIF_READONLY)))
+		    nseg > b->max_indirect)
+			goto error_id;
+		why = "a write to a read-only disk";
+		if (op == BLKIF_OP_WRITE && (b->flags & XENBACK_BLKIF_READONLY))
 			goto error_id;
 		ret = xb_blkif_indirect_segs(b, ind, nseg);
 		if (ret == -EBUSY)
 			return ret;
+		why = "an indirect descriptor page that could not be mapped";
 		if (ret)
 			goto error_id;
+		why = "a malformed or misaligned segment";
 		bytes = xb_blkif_segs(b, b->iseg, nseg);
-		if (!bytes || !xb_blkif_range_ok(b, sector, bytes))
+		if (!bytes)
+			goto error_id;
+		why = "sectors out of range";
+		if (!xb_blkif_range_ok(b, sector, bytes))
 			goto error_id;
 		io_op = op == BLKIF_OP_READ ? XENBACK_GRANT_IO_READ : XENBACK_GRANT_IO_WRITE;
 		return xb_blkif_rw(b, id, op, io_op, sector, nseg, false);
@@ -341,16 +394,18 @@ static int xb_blkif_dispatch(struct xb_blkif *b, const struct blkif_request *req
 		struct xb_blkif_slow *s;
 
 		id = d->id;
-		if (!(b->flags & XENBACK_BLKIF_DISCARD) || d->nr_sectors > U64_MAX >> 9 ||
+		why = "a discard on a disk that offers none";
+		if (!(b->flags & XENBACK_BLKIF_DISCARD))
+			goto error_id;
+		why = "a discard out of range";
+		if (d->nr_sectors > U64_MAX >> 9 ||
 		    !xb_blkif_range_ok(b, d->sector_number, d->nr_sectors << 9))
 			goto error_id;
-		s = kzalloc(sizeof(*s), GFP_NOIO);
-		if (!s)
-			goto error_id;
-		INIT_WORK(&s->work, xb_blkif_slow_work);
-		s->b = b;
-		s->id = id;
-		s->op = op;
+		s = xb_blkif_slow_new(b, id, op, 0);
+		if (!s) {
+			xb_blkif_answer(b, id, op, BLKIF_RSP_ERROR);
+			return 0;
+		}
 		s->sector = d->sector_number;
 		s->nr_sectors = d->nr_sectors;
 		queue_work(xb_blkif_slow_wq, &s->work);
@@ -359,14 +414,14 @@ static int xb_blkif_dispatch(struct xb_blkif *b, const struct blkif_request *req
 	default:
 		/* The id sits at the same place in every layout but discard's
 		 * and indirect's, which are handled above. */
-		xb_blkif_answer(b, req->u.rw.id, op, BLKIF_RSP_EOPNOTSUPP);
+		xb_blkif_refuse(b, req->u.rw.id, op, BLKIF_RSP_EOPNOTSUPP, "an unknown operation");
 		return 0;
 	}
 	/* flush without memory */
 	xb_blkif_answer(b, req->u.rw.id, op, BLKIF_RSP_ERROR);
 	return 0;
 error_id:
-	xb_blkif_answer(b, id, op, BLKIF_RSP_ERROR);
+	xb_blkif_refuse(b, id, op, BLKIF_RSP_ERROR, why);
 	return 0;
 }
 

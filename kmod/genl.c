@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Statistics over generic netlink: family "xenback", XENBACK_CMD_GET_STATS
- * dumps one message per bound port of every context (attributes in
- * uapi/xenback.h). Needs CAP_NET_ADMIN. Read by `xenbackctl stats`.
+ * dumps one message per bound port of every context, XENBACK_CMD_GET_BLKIF
+ * one per blkif ring the module serves (attributes in uapi/xenback.h).
+ * Needs CAP_NET_ADMIN. Read by `xenbackctl stats`.
  */
 #include <linux/module.h>
 #include <net/genetlink.h>
 
+#include "blkif.h"
+#include "grant_io.h"
 #include "xenback_kmod.h"
 
 #define XB_POLICY(a, t) \
@@ -88,10 +91,63 @@ out:
 	return skb->len;
 }
 
+struct xb_genl_dump {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+};
+
+static int xb_genl_put_blkif(struct xb_blkif *b, void *arg)
+{
+	struct xb_genl_dump *d = arg;
+	struct xenback_blkif_stats st;
+	struct sk_buff *skb = d->skb;
+	void *hdr;
+
+	xb_blkif_snapshot(b, &st);
+	st.reason[sizeof(st.reason) - 1] = '\0';
+	hdr = genlmsg_put(skb, NETLINK_CB(d->cb->skb).portid, d->cb->nlh->nlmsg_seq,
+			  &xb_genl_family, NLM_F_MULTI, XENBACK_CMD_GET_BLKIF);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, XENBACK_A_DOMID, b->domid) ||
+	    nla_put_u32(skb, XENBACK_A_PORT, b->remote_port) ||
+	    nla_put_u64_64bit(skb, XENBACK_A_REQUESTS, st.requests, XENBACK_A_PAD) ||
+	    nla_put_u64_64bit(skb, XENBACK_A_RESPONSES, st.responses, XENBACK_A_PAD) ||
+	    nla_put_u64_64bit(skb, XENBACK_A_ERRORS, st.errors, XENBACK_A_PAD) ||
+	    nla_put_u64_64bit(skb, XENBACK_A_NOTIFIES, st.notifies, XENBACK_A_PAD) ||
+	    nla_put_u64_64bit(skb, XENBACK_A_MAPS, st.maps, XENBACK_A_PAD) ||
+	    nla_put_u64_64bit(skb, XENBACK_A_HITS, st.hits, XENBACK_A_PAD) ||
+	    nla_put_u64_64bit(skb, XENBACK_A_EVICTED, st.evicted, XENBACK_A_PAD) ||
+	    nla_put_u32(skb, XENBACK_A_MAPPED, st.mapped) ||
+	    nla_put_u32(skb, XENBACK_A_MAX_GRANTS, b->gio->max_grants) ||
+	    nla_put_u32(skb, XENBACK_A_INFLIGHT, st.inflight) ||
+	    nla_put_u32(skb, XENBACK_A_STOPPED, st.stopped) ||
+	    nla_put_string(skb, XENBACK_A_REASON, st.reason)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* cb->args[0]: rings already sent (the dump resumes after them). */
+static int xb_genl_dump_blkif(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct xb_genl_dump d = { .skb = skb, .cb = cb };
+
+	cb->args[0] = xb_blkif_for_each(cb->args[0], xb_genl_put_blkif, &d);
+	return skb->len;
+}
+
 static const struct genl_small_ops xb_genl_ops[] = {
 	{
 		.cmd = XENBACK_CMD_GET_STATS,
 		.dumpit = xb_genl_dump_stats,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = XENBACK_CMD_GET_BLKIF,
+		.dumpit = xb_genl_dump_blkif,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

@@ -100,6 +100,11 @@ dom0)
 	xs_tools
 	# dmsetup (package dmsetup): dm-delay disks (tests/xen/dom0-37-*)
 	args+=(-l "/sbin/dmsetup:/sbin/dmsetup")
+	# e2fsprogs' mkfs.ext4 (busybox's mke2fs makes ext2 only): the ext4
+	# images of tests/xen/dom0-30-* and the bench, by its full path
+	[ -x /usr/sbin/mkfs.ext4 ] || { echo "$0: /usr/sbin/mkfs.ext4 missing (e2fsprogs)" >&2; exit 1; }
+	args+=(-l /usr/sbin/mkfs.ext4:/usr/sbin/mkfs.ext4)
+	[ -f /etc/mke2fs.conf ] && args+=(-f /etc/mke2fs.conf:/etc/mke2fs.conf)
 	for t in xl xenstored xenconsoled xen-init-dom0; do
 		[ -x "$xbin/$t" ] || { echo "$0: $xbin/$t missing (xen-utils-4.17)" >&2; exit 1; }
 		args+=(-l "$xbin/$t:$xbin/$t")

@@ -509,8 +509,13 @@ struct xenback_blkif_stats {
 /*
  * Generic netlink statistics. Family XENBACK_GENL_NAME, command
  * XENBACK_CMD_GET_STATS with NLM_F_DUMP (needs CAP_NET_ADMIN): one message
- * per bound port of every context, with the attributes below. Counters are
- * u64 (padded with XENBACK_A_PAD), the rest u32.
+ * per bound port of every context, with the attributes XENBACK_A_CTX to
+ * XENBACK_A_THROTTLED. XENBACK_CMD_GET_BLKIF (NLM_F_DUMP, CAP_NET_ADMIN):
+ * one message per blkif ring the module serves (XENBACK_IOCTL_BLKIF_OPEN),
+ * with XENBACK_A_DOMID, XENBACK_A_PORT (the frontend's port), XENBACK_A_NOTIFIES
+ * and XENBACK_A_REQUESTS to XENBACK_A_REASON (struct xenback_blkif_stats's
+ * fields, and the grants it may keep mapped). Counters are u64 (padded with
+ * XENBACK_A_PAD), the rest u32, the reason a string.
  */
 #define XENBACK_GENL_NAME    "xenback"
 #define XENBACK_GENL_VERSION 1
@@ -518,6 +523,7 @@ struct xenback_blkif_stats {
 enum xenback_genl_cmd {
 	XENBACK_CMD_UNSPEC,
 	XENBACK_CMD_GET_STATS,
+	XENBACK_CMD_GET_BLKIF,
 	__XENBACK_CMD_MAX,
 };
 #define XENBACK_CMD_MAX (__XENBACK_CMD_MAX - 1)
@@ -535,6 +541,17 @@ enum xenback_genl_attr {
 	XENBACK_A_NOTIFIES,  /* u64 */
 	XENBACK_A_SPURIOUS,  /* u64 */
 	XENBACK_A_THROTTLED, /* u64 */
+	XENBACK_A_REQUESTS,  /* u64: blkif requests taken */
+	XENBACK_A_RESPONSES, /* u64 */
+	XENBACK_A_ERRORS,    /* u64: responses not BLKIF_RSP_OKAY */
+	XENBACK_A_MAPS,      /* u64: grants mapped */
+	XENBACK_A_HITS,      /* u64: segments that found their grant mapped */
+	XENBACK_A_EVICTED,   /* u64 */
+	XENBACK_A_MAPPED,    /* u32: mappings now */
+	XENBACK_A_MAX_GRANTS, /* u32: the most it may keep mapped */
+	XENBACK_A_INFLIGHT,  /* u32 */
+	XENBACK_A_STOPPED,   /* u32: 0, or the errno it stopped the ring with */
+	XENBACK_A_REASON,    /* string: why it stopped ("" if running) */
 	__XENBACK_A_MAX,
 };
 #define XENBACK_A_MAX (__XENBACK_A_MAX - 1)
@@ -547,7 +564,12 @@ enum xenback_genl_attr {
 	X(XENBACK_A_DOMID, U32) X(XENBACK_A_KIND, U32)                        \
 	X(XENBACK_A_EVENTS, U64) X(XENBACK_A_WAKES, U64)                      \
 	X(XENBACK_A_NOTIFIES, U64) X(XENBACK_A_SPURIOUS, U64)                 \
-	X(XENBACK_A_THROTTLED, U64)
+	X(XENBACK_A_THROTTLED, U64) X(XENBACK_A_REQUESTS, U64)                \
+	X(XENBACK_A_RESPONSES, U64) X(XENBACK_A_ERRORS, U64)                  \
+	X(XENBACK_A_MAPS, U64) X(XENBACK_A_HITS, U64) X(XENBACK_A_EVICTED, U64) \
+	X(XENBACK_A_MAPPED, U32) X(XENBACK_A_MAX_GRANTS, U32)                 \
+	X(XENBACK_A_INFLIGHT, U32) X(XENBACK_A_STOPPED, U32)                  \
+	X(XENBACK_A_REASON, NUL_STRING)
 
 /* Layout checks: identical on every ABI (no compat translation needed). */
 #if defined(__KERNEL__)

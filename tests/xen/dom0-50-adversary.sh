@@ -32,6 +32,18 @@
 # make xen-check); a vCPU spinning 38 s per scenario also starved dom0's
 # timers under TCG (RCU stall warnings ended two runs). After the detach, xenbackd's fds must be
 # back to what they were before the attach (mappings are noted).
+# Then the request-ring scenarios again with the hostile disk on a raw block
+# device (/dev/ram6) and the frontend asking for persistent grants, so that
+# xenback.ko's blkif ring engine serves the ring (points "<scenario>@engine"):
+# the same checks on the good guest and on xenbackd (the engine's grant
+# mappings are the kernel's, bounded by the count xenbackd reserves for the
+# device, not in xenbackd's address space), plus: the log line saying the
+# engine served it; the grants the module keeps mapped for the hostile ring
+# (xenbackctl stats, every 0.2 s) within that reservation (asserted when a
+# sample saw the ring; always for "big", which holds it 30 s); dom0's
+# kernel log saying why it refused or failed a request (the engine logs a
+# ring's first refusal and first failure, counts the rest); no port and no
+# blkif ring of the hostile guest left in the kernel after the detach.
 # XB_ADV_SCENARIOS: which scenarios, comma-separated (default all, "big"
 # last: on a daemon without a memory budget it takes dom0's memory;
 # "reconnect" before "state-flood": run right after the flood, reconnect
@@ -44,6 +56,10 @@ have_xenbackd "adversary: tests on real Xen" || exit 0
 FIOCPIO=/xen/domU/initramfs-fio.cpio
 [ -s $FIOCPIO ] || { skip "adversary: the well-behaved guest" "no fio in the build (scripts/packages.txt: fio)"; exit 0; }
 SCEN=$(echo "${XB_ADV_SCENARIOS:-req-prod,bad-segments,bad-indirect,revoke,revoke-inflight,flush-data,discard-end,ring-params,reconnect,state-flood,big}" | tr , ' ')
+# XB_ADV_ENGINE_SCENARIOS: the request-ring scenarios again against
+# xenback.ko's blkif ring engine (a raw device, a frontend asking for
+# persistent grants); the handshake scenarios are xenbackd's alone
+ESCEN=$(echo "${XB_ADV_ENGINE_SCENARIOS-req-prod,bad-segments,bad-indirect,revoke,revoke-inflight,flush-data,discard-end,big}" | tr , ' ')
 RT=${XB_ADV_RT:-8} # the baseline's seconds
 loaded=0
 if [ -e /xen/xenback.ko ] && [ ! -c /dev/xenback ]; then
@@ -68,19 +84,33 @@ nmaps() { { wc -l < /proc/$xpid/maps || echo 0; } 2>/dev/null; }
 cpu() { { awk '{ print $14 + $15 }' /proc/$xpid/stat || echo 0; } 2>/dev/null; } # ticks
 HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
 ms() { echo $(( $1 * 1000 / HZ )); } # ticks -> ms
-# sample_peaks: in the background, the peaks of rss/fds/maps to $W/adv.peak
-# until $W/adv.sampling goes away
+# engine_grants <domid>: "mapped max_grants" of that domain's blkif ring
+# that is closest to its limit, "0 0" if none
+engine_grants() {
+	xbctl_blkif | awk -v d="$1" '$1 == d && (!n++ || $6 - $5 < best) { best = $6 - $5; m = $5; l = $6 }
+		END { print (n ? m " " l : "0 0") }'
+}
+# sample_peaks [domid]: in the background, the peaks of rss/fds/maps (and,
+# with a domid, the grants xenback.ko keeps mapped for its blkif rings,
+# with their limit, at the sample closest to it) to $W/adv.peak until
+# $W/adv.sampling goes away
 sample_peaks() {
 	: > $W/adv.sampling
 	(
-		pr=0 pf=0 pm=0
+		pr=0 pf=0 pm=0 pg=0 pl=0
 		while [ -e $W/adv.sampling ]; do
 			r=$(rss) f=$(nfds) m=$(nmaps)
 			[ "${r:-0}" -gt "$pr" ] && pr=$r
 			[ "${f:-0}" -gt "$pf" ] && pf=$f
 			[ "${m:-0}" -gt "$pm" ] && pm=$m
-			echo "$pr $pf $pm" > $W/adv.peak
-			sleep 1
+			if [ -n "${1:-}" ]; then
+				gl=$(engine_grants "$1")
+				g=${gl% *} l=${gl#* }
+				[ "$pl" = 0 ] || [ $((l - g)) -lt $((pl - pg)) ] && [ "$l" != 0 ] && pg=$g pl=$l
+			fi
+			echo "$pr $pf $pm $pg $pl" > $W/adv.peak
+			# (a blkif ring may live under a second: sampled faster)
+			if [ -n "${1:-}" ]; then sleep 0.2; else sleep 1; fi
 		done
 	) &
 	spid=$!
@@ -154,16 +184,33 @@ rss_max=$((rss0 + rss_add * 1024)) fds_max=$((fds0 + 16)) maps_max=$((maps0 + 64
 # the attack: one fio in the good guest for all of it
 fio_start attack; point $? "adversary: the good guest's fio started for the attack"
 k=0 tall=$(now)
-for s in $SCEN; do
+blkif_irqs() { grep -c xenback-blkif /proc/interrupts; }
+# run_scenario <scenario> <mode>: mode "file" (an image file on dom0's
+# tmpfs; the frontend asks for no persistent grants: xenbackd serves the
+# ring) or "engine" (the raw block device $ENGINE_DEV and
+# feature-persistent=1: xenback.ko's blkif ring engine serves the ring; the
+# checks on xenbackd stand, dom0's kernel log must say why a request was
+# refused, and the module must let go of the ring at the detach; its
+# points say "<scenario>@engine")
+run_scenario() {
+	sc=$1 s=$1 mode=$2 persistent=
+	[ "$mode" = engine ] && s=$sc@engine persistent=persistent
 	k=$((k + 1))
 	echo "# --- adversary scenario $s"
 	vd=xvd$(echo abcdefghijklmnopqrstuvwxyz | cut -c$((k + 1)))
-	devid=$((51712 + 16 * k))
-	img=$W/adv-$s.img
-	truncate -s 8M "$img"
+	# xvda..xvdp: 202 << 8 | disk << 4; from xvdq on, the extended
+	# encoding 1 << 28 | disk << 8 (xen-vbd-interface)
+	if [ $k -lt 16 ]; then devid=$((51712 + 16 * k)); else devid=$(((1 << 28) + (k << 8))); fi
+	if [ "$mode" = engine ]; then
+		img=$ENGINE_DEV
+		dmesg0=$(dmesg | wc -l) irq0=$(blkif_irqs)
+	else
+		img=$W/adv-$s.img
+		truncate -s 8M "$img"
+	fi
 	if ! alive; then
 		notok "adversary $s: xenbackd is up before the scenario"
-		continue
+		return
 	fi
 	t0=$(now) ts=$(now)
 	fdb=$(nfds) mpb=$(nmaps)
@@ -173,16 +220,18 @@ for s in $SCEN; do
 	bpath=/local/domain/0/backend/qdisk/$hid/$devid
 	wait_for 30 xs_is "$bpath/state" 2; point $? "adversary $s: its backend waits for the frontend (InitWait)"
 	n0=$(wc -l < $LOG) c0=$(cpu)
-	sample_peaks
+	if [ "$mode" = engine ]; then sample_peaks "$hid"; else sample_peaks; fi
 	st0=$(fio_stat attack)
 	ta=$(now)
-	XB_GUEST_TIMEOUT=240 guest_run $h adv $devid "$s" | tee "$W/adv-guest-$s.out"
+	# ($persistent: a word or nothing, split on purpose)
+	# shellcheck disable=SC2086
+	XB_GUEST_TIMEOUT=240 guest_run $h adv $devid "$sc" $persistent | tee "$W/adv-guest-$s.out"
 	tattack=$(since "$ta")
 	sleep 1.5 # one more sample of the good guest's
 	sample_stop
 	st1=$(fio_stat attack)
 	cpu_attack=$(( $(cpu) - c0 ))
-	read -r prss pfds pmaps < $W/adv.peak
+	read -r prss pfds pmaps pgrants plimit < $W/adv.peak
 	fio_running && [ "${st1%% *}" = 0 ] && [ "$(echo "$st1" | cut -d' ' -f2)" -gt "$(echo "$st0" | cut -d' ' -f2)" ]
 	point $? "adversary $s: the good guest's verifying fio runs on with no error and wrote during the attack (KiB, ms: ${st0#* } -> ${st1#* }; errors ${st1%% *})"
 	iops=$(iops_between "$st0" "$st1")
@@ -202,11 +251,28 @@ for s in $SCEN; do
 	grep -E "qdisk/$hid/${devid}[: ]" "$W/adv-$s.log" | sed "s/^/# xenbackd ($s): /" | head -n 12
 	why=$(grep -E "qdisk/$hid/${devid}[: ]" "$W/adv-$s.log" |
 		awk '!/: (info|debug): / || /refus|bad|invalid|out of range|limit|budget|throttl|denied|malformed/')
+	reg=$(xenbackctl list --json 2>/dev/null | json_rows devices type frontend_id devid state_name mem_bytes requests_inflight fds throttled error_msg |
+		awk -v d="$hid" -v n="$devid" '$2 == d && $3 == n')
+	if [ "$mode" = engine ]; then
+		grep -q "qdisk/$hid/$devid: .*served by xenback.ko's blkif ring engine" "$W/adv-$s.log"
+		point $? "adversary $s: xenback.ko's blkif ring engine served the hostile ring (a raw device, feature-persistent=1)"
+		if [ "${plimit:-0}" = 0 ] && [ "$sc" != big ]; then
+			# most scenarios hold the ring for about a second; "big"
+			# holds it for 30 s and must be seen
+			note "adversary $s: the ring came and went between two samples of xenbackctl stats (0.2 s apart)"
+		else
+			[ "${plimit:-0}" -gt 0 ] && [ "${pgrants:-0}" -le "$plimit" ]
+			point $? "adversary $s: xenback.ko kept no more of the hostile guest's grants mapped than xenbackd allowed it (xenbackctl stats, every 0.2 s: at most ${pgrants:-?} of ${plimit:-?})"
+			[ "${plimit:-0}" -gt 0 ] || xenbackctl stats --json 2>&1 | head -c 800 | sed 's/^/# xenbackctl stats --json: /'
+		fi
+		# the engine refuses in the kernel: dom0's log says why
+		kwhy=$(dmesg | tail -n +$((dmesg0 + 1)) | grep -E "xenback: blkif d$hid port [0-9]+: (refused|stopped|a request failed)")
+		echo "$kwhy" | grep . | head -n 4 | sed "s/^/# dom0 kernel ($s): /"
+		why="$why$kwhy"
+	fi
 	# only where xenbackd refused something (an error status, a refused
 	# layout, a device shut down): reconnecting, or a flush with data that
 	# was written, is legal and needs no reason
-	reg=$(xenbackctl list --json 2>/dev/null | json_rows devices type frontend_id devid state_name mem_bytes requests_inflight fds throttled error_msg |
-		awk -v d="$hid" -v n="$devid" '$2 == d && $3 == n')
 	if ! grep -qE 'answered (ERROR|EOPNOTSUPP)|ERROR [1-9]|refused|shut the device down|device shut down|not Connected' "$W/adv-guest-$s.out" &&
 		[ "$(echo "$reg" | cut -d' ' -f4)" != failed ]; then
 		note "adversary $s: xenbackd refused nothing the hostile guest did: no reason to log"
@@ -233,12 +299,19 @@ for s in $SCEN; do
 	# for I/O in the kernel's hands: a while)
 	wait_for 15 sh -c "[ \$(find /proc/$xpid/fd -mindepth 1 -maxdepth 1 2>/dev/null | wc -l) -le $fdb ]"
 	point $? "adversary $s: after the detach xenbackd holds no more fds than before the attach ($(nfds), before $fdb)"
+	if [ "$mode" = engine ]; then
+		# the module let go of the ring: its port unbound (kernel side)
+		wait_for 15 sh -c "[ \$(grep -c xenback-blkif /proc/interrupts) -le $irq0 ]"
+		point $? "adversary $s: after the detach xenback.ko holds no port of the hostile ring (xenback-blkif irqs $(blkif_irqs), before $irq0)"
+		left=$(xbctl_blkif | awk -v d="$hid" '$1 == d')
+		[ -z "$left" ]; point $? "adversary $s: after the detach xenback.ko serves no blkif ring of the hostile guest (xenbackctl stats${left:+: $left})"
+	fi
 	note "adversary $s: xenbackd's mappings before the attach $mpb, after the detach $(nmaps)"
 	# the control: the hostile guest's vCPU busy as long as the attack
 	# took, no I/O to the backend; the good guest measured the same way
 	if [ "${XB_ADV_CONTROL:-0}" != 1 ]; then
 		note "adversary $s: $(since "$ts") s in all (attack $tattack s; control not run: XB_ADV_CONTROL=1)"
-		continue
+		return
 	fi
 	cs=$(awk -v t="$tattack" 'BEGIN { t = int(t + 0.5); print (t < 5 ? 5 : t) }')
 	c0=$(cpu) sc0=$(fio_stat attack)
@@ -251,7 +324,20 @@ for s in $SCEN; do
 	note "adversary $s: control (hostile guest burning its vCPU ${cs} s, no I/O): the good guest did ${ctl:-?} write IOPS, under attack ${iops:-?} (attack/control $fratio, not asserted); xenbackd CPU $(ms $cpu_attack) ms during the attack, $(ms $cpu_control) ms during the control"
 	echo "BENCH adversary-fairness scenario=$s iops_attack=${iops:-0} iops_control=${ctl:-0} ratio=$fratio xenbackd_cpu_ms_attack=$(ms $cpu_attack) xenbackd_cpu_ms_control=$(ms $cpu_control) attack_s=$tattack control_s=$cs"
 	note "adversary $s: $(since "$ts") s in all (attack $tattack s)"
+}
+for s in $SCEN; do
+	run_scenario "$s" file
 done
+ENGINE_DEV=/dev/ram6
+if [ -z "$ESCEN" ]; then
+	note "adversary: no scenario against the blkif ring engine (XB_ADV_ENGINE_SCENARIOS empty)"
+elif [ ! -c /dev/xenback ] || [ ! -b $ENGINE_DEV ]; then
+	skip "adversary: scenarios against xenback.ko's blkif ring engine" "no xenback.ko or no $ENGINE_DEV"
+else
+	for s in $ESCEN; do
+		run_scenario "$s" engine
+	done
+fi
 note "adversary: the scenarios took $(since "$tall") s"
 fio_stop attack
 

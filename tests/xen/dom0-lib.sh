@@ -174,3 +174,8 @@ xbctl_devs() {
 xbctl_ports() {
 	xenbackctl stats --json 2>/dev/null | json_rows ports port domid kind events notifies
 }
+# the blkif rings xenback.ko serves: "domid port requests errors mapped
+# max_grants inflight stopped" per line
+xbctl_blkif() {
+	xenbackctl stats --json 2>/dev/null | json_rows blkif domid port requests errors mapped max_grants inflight stopped
+}

@@ -5,7 +5,7 @@
 # usage: mkinitramfs-bench.sh <out dir> <xen tier's domU.cpio>
 # Writes <out>/domU.cpio (+ fio and its libraries, domU-fio.sh, domU-disk.sh) and
 # <out>/dom0.cpio (+ QEMU's qdisk peer /usr/libexec/xen-qemu-system-i386 and
-# its libraries and keymaps, xb-dom0cpu, bench-notify-xen, mkfs.ext4 and
+# its libraries and keymaps, xb-dom0cpu, bench-notify-xen, and
 # util-linux's losetup (+ libraries), the benchmark
 # scripts as /xen/tests/dom0-9x-bench-*.sh, run by dom0-init with xb.tests).
 set -euo pipefail
@@ -30,14 +30,11 @@ args=(-i "$top/tests/xen/dom0-init.sh" -l "$qemu:$qemu" -d run/xen
 	-l "$top/build/bench/bench-notify-xen:/xen/bench/bench-notify-xen")
 for k in /usr/share/qemu/keymaps/*; do [ -f "$k" ] && args+=(-f "$k:$k"); done
 [ -x /usr/bin/perf ] && args+=(-l /usr/bin/perf:/usr/bin/perf)
-# XB_BENCH_BACKING=ext4: e2fsprogs' mkfs.ext4 (busybox's mke2fs makes ext2
-# only) and util-linux's losetup (busybox's has no --direct-io), by their
-# full paths: busybox's applets come first in dom0's PATH
-for t in /usr/sbin/mkfs.ext4 /usr/sbin/losetup; do
-	[ -x "$t" ] || { echo "$0: $t missing (e2fsprogs, util-linux)" >&2; exit 1; }
-	args+=(-l "$t:$t")
-done
-[ -f /etc/mke2fs.conf ] && args+=(-f /etc/mke2fs.conf:/etc/mke2fs.conf)
+# XB_BENCH_BACKING=ext4: util-linux's losetup (busybox's has no
+# --direct-io), by its full path: busybox's applets come first in dom0's
+# PATH (mkfs.ext4 is in the dom0 image already)
+[ -x /usr/sbin/losetup ] || { echo "$0: /usr/sbin/losetup missing (util-linux)" >&2; exit 1; }
+args+=(-l /usr/sbin/losetup:/usr/sbin/losetup)
 [ -x /usr/bin/strace ] && args+=(-l /usr/bin/strace:/usr/bin/strace)
 for f in blk-lib.sh blk-run.sh blk-up.sh blk-down.sh blk-profile.sh; do args+=(-f "$here/$f:/xen/bench/$f"); done
 printf '#!/bin/sh\n[ -c /dev/xenback ] || insmod /xen/xenback.ko\n/xen/bench/bench-notify-xen\n' > "$gen/dom0-91-bench-notify.sh"

@@ -32,6 +32,7 @@
 #define RAM "/dev/ram0"
 #define DOMID 7u
 #define PORT 99u
+#define RING_NAME "xenback: blkif d7 port 99" /* as the kernel log names it */
 #define SECTORS (8192u * 2) /* rd_size=8192 KiB */
 
 struct front {
@@ -68,6 +69,22 @@ static bool front_open(struct xb_xenback *x, int image, uint32_t flags, uint32_t
 	SHARED_RING_INIT(f->sring);
 	FRONT_RING_INIT(&f->ring, f->sring, PG);
 	return true;
+}
+
+/* `xenbackctl stats --json`'s entry for the ring (DOMID, PORT) into out
+ * (from its '{' to the end of the output); false if it lists none. */
+static bool ctl_ring(char *out, size_t len)
+{
+	char *argv[] = { (char *)"/bin/xenbackctl", (char *)"stats", (char *)"--json", NULL };
+	char want[64], *p;
+
+	if (vt_run(out, len, argv, 0) != 0 || !strstr(out, "\"blkif\":["))
+		return false;
+	snprintf(want, sizeof(want), "{\"domid\":%u,\"port\":%u,", DOMID, PORT);
+	p = strstr(out, want);
+	if (p)
+		memmove(out, p, strlen(p) + 1);
+	return p != NULL;
 }
 
 /* A read/write of n whole pages, grants first.., at sector. */
@@ -179,6 +196,8 @@ static void test_requests(struct xb_xenback *x, int ram)
 	int st2;
 
 	f.fd = -1;
+	int logged = vt_klog_count(RING_NAME ": refused a request", (char *)NULL);
+	int failed = vt_klog_count(RING_NAME ": a request failed", (char *)NULL);
 	bool ok = front_open(x, ram, 0, 64, &f);
 
 	tap_ok(ok, "a blkif file on a fake ring, mapped (%d)", f.fd);
@@ -254,6 +273,22 @@ static void test_requests(struct xb_xenback *x, int ram)
 	       "(%llu %llu %llu %u %u)", (unsigned long long)st.requests,
 	       (unsigned long long)st.responses, (unsigned long long)st.errors, st.inflight,
 	       st.stopped);
+	tap_eq(vt_klog_count(RING_NAME ": refused a request", (char *)NULL) - logged, 1,
+	       "the kernel log names the ring's first refusal, not the 10 after it");
+	tap_ok(vt_klog_count(RING_NAME ": refused a request (operation 1): nr_segments 0 or above 11",
+			     (char *)NULL) > 0,
+	       "... with its reason (12 segments)");
+	tap_eq(vt_klog_count(RING_NAME ": a request failed (operation 0)", (char *)NULL) - failed, 1,
+	       "and the first request that failed (the grant that does not map), once");
+	{
+		static char out[1 << 14];
+
+		tap_ok(ctl_ring(out, sizeof(out)) &&
+			       strstr(out, "\"requests\":17,\"responses\":17,\"errors\":11,") &&
+			       strstr(out, "\"max_grants\":64,\"inflight\":0,\"stopped\":0,\"reason\":\"\""),
+		       "xenbackctl stats lists the ring over netlink: 17 requests, 11 errors, up to 64 grants (%.200s)",
+		       out);
+	}
 	tap_eq(st.notifies, 1, "rsp_event 1 (SHARED_RING_INIT), never moved: one notify, the first");
 	f.sring->rsp_event = f.ring.rsp_cons + 1;
 	tap_eq(one(&f, rw(&f, BLKIF_OP_READ, 18, 1, 1, 0)), BLKIF_RSP_OKAY, "a read");
@@ -284,8 +319,18 @@ static void test_overrun(struct xb_xenback *x, int ram)
 	ioctl(f.fd, XENBACK_BLKIF_KICK);
 	usleep(100 * 1000);
 	tap_eq(bstats(f.fd).requests, 0, "stopped for good: a kick takes nothing");
-	close(f.fd);
-	munmap(f.sring, PG);
+	{
+		static char out[1 << 14];
+
+		tap_ok(ctl_ring(out, sizeof(out)) && strstr(out, "\"stopped\":71,") &&
+			       strstr(out, "ahead of responses"),
+		       "xenbackctl stats shows it stopped (EPROTO) and why (%.200s)", out);
+		close(f.fd);
+		munmap(f.sring, PG);
+		for (int i = 0; i < 200 && ctl_ring(out, sizeof(out)); i++)
+			usleep(10 * 1000);
+		tap_ok(!ctl_ring(out, sizeof(out)), "closed and idle: xenbackctl stats lists it no more");
+	}
 }
 
 /* max_grants 11, completions held: a second request's new grants wait

@@ -166,6 +166,34 @@ static inline int vt_put(const char *path, const char *val)
 	return r;
 }
 
+/* Kernel log records (/dev/kmsg, the whole buffer) holding every one of
+ * the strings given (NULL-terminated); -errno if it cannot be read. */
+static inline int vt_klog_count(const char *s, ...)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK), n = 0;
+	char rec[2048];
+	ssize_t len;
+
+	if (fd < 0)
+		return -errno;
+	while ((len = read(fd, rec, sizeof(rec) - 1)) > 0 || (len < 0 && errno == EPIPE)) {
+		const char *t;
+		bool all = true;
+		va_list ap;
+
+		if (len < 0)
+			continue; /* overwritten while read: the next one */
+		rec[len] = '\0';
+		va_start(ap, s);
+		for (t = s; t && all; t = va_arg(ap, const char *))
+			all = strstr(rec, t) != NULL;
+		va_end(ap);
+		n += all;
+	}
+	close(fd);
+	return n;
+}
+
 /* The test hook test_fake_grants' "grant" g: word i of its page. */
 static inline uint32_t vt_fake_pattern(uint32_t gref, uint32_t i)
 {

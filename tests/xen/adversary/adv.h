@@ -61,12 +61,13 @@ struct adv {
 	xengntshr_handle *xgs;
 	unsigned int devid;
 	unsigned int backend_id;
+	bool persistent;             /* feature-persistent=1 (else 0) */
 	char fe[128];                /* device/vbd/<devid> (absolute) */
 	char be[128];                /* the backend's path */
 	/* backend features */
 	uint64_t sectors;
 	unsigned int sector_size, max_indirect, max_order, max_queues;
-	bool flush, discard;
+	bool flush, discard, be_persistent;
 	/* connection */
 	unsigned int nqueues;
 	struct adv_queue q[ADV_MAX_QUEUES];

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* xb-adversary <devid> <scenario>: one scenario against the backend of
- * this domain's vbd <devid>, which must be in InitWait with nothing else
- * driving it (no xen-blkfront). TAP on stdout; exit 0 if the backend did
- * what each point expects. */
+/* xb-adversary <devid> <scenario> [persistent]: one scenario against the
+ * backend of this domain's vbd <devid>, which must be in InitWait with
+ * nothing else driving it (no xen-blkfront). "persistent": the frontend
+ * writes feature-persistent=1 (as Linux blkfront does; a backend that keeps
+ * grants mapped, such as xenback.ko's blkif ring engine, then serves it),
+ * else 0. TAP on stdout; exit 0 if the backend did what each point
+ * expects. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +35,7 @@ static void usage(void)
 {
 	unsigned int i;
 
-	fprintf(stderr, "usage: xb-adversary <devid> <scenario> | xb-adversary burn <seconds>\nscenarios:\n");
+	fprintf(stderr, "usage: xb-adversary <devid> <scenario> [persistent] | xb-adversary burn <seconds>\nscenarios:\n");
 	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		fprintf(stderr, "  %-13s %s\n", scenarios[i].name, scenarios[i].what);
 }
@@ -46,7 +49,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "burn"))
 		return adv_burn(strtod(argv[2], NULL));
-	if (argc != 3) {
+	if (argc != 3 && !(argc == 4 && !strcmp(argv[3], "persistent"))) {
 		usage();
 		return 2;
 	}
@@ -58,6 +61,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	memset(&a, 0, sizeof(a));
+	a.persistent = argc == 4;
 	if (adv_xs_open(&a, (unsigned int)strtoul(argv[1], NULL, 10)) < 0)
 		return 1;
 	a.xce = xenevtchn_open(NULL, 0);
@@ -72,7 +76,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	adv_read_features(&a);
-	ADV_NOTE("adversary: scenario %s (%s) on %s\n", scenarios[i].name, scenarios[i].what, a.fe);
+	ADV_NOTE("adversary: scenario %s (%s) on %s, feature-persistent=%d\n", scenarios[i].name,
+		 scenarios[i].what, a.fe, a.persistent);
 	rc = scenarios[i].run(&a);
 	/* a frontend that is done says so; the backend may already be gone */
 	adv_close(&a, 3);

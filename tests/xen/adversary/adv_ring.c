@@ -93,7 +93,7 @@ int adv_handshake(struct adv *a, const struct adv_layout *l, double seconds)
 	for (i = 0; i < a->nqueues; i++)
 		write_queue(a, l, i);
 	adv_xs_write(a, a->fe, "protocol", "%s", XEN_IO_PROTO_ABI_NATIVE);
-	adv_xs_write(a, a->fe, "feature-persistent", "0");
+	adv_xs_write(a, a->fe, "feature-persistent", "%d", a->persistent);
 	adv_set_state(a, XenbusStateInitialised);
 	s = adv_wait_backend(a, 1u << XenbusStateConnected | 1u << XenbusStateClosing |
 				     1u << XenbusStateClosed, seconds);

@@ -99,11 +99,12 @@ void adv_read_features(struct adv *a)
 	a->max_queues = (unsigned int)read_num(a, a->be, "multi-queue-max-queues", 1);
 	a->flush = read_num(a, a->be, "feature-flush-cache", 0) == 1;
 	a->discard = read_num(a, a->be, "feature-discard", 0) == 1;
+	a->be_persistent = read_num(a, a->be, "feature-persistent", 0) == 1;
 	if (first)
 		ADV_NOTE("backend %s: sectors=%llu sector-size=%u max-indirect=%u max-ring-page-order=%u "
-		 "max-queues=%u flush=%d discard=%d\n",
+		 "max-queues=%u flush=%d discard=%d persistent=%d\n",
 		 a->be, (unsigned long long)a->sectors, a->sector_size, a->max_indirect, a->max_order,
-		 a->max_queues, a->flush, a->discard);
+		 a->max_queues, a->flush, a->discard, a->be_persistent);
 }
 
 int adv_xs_open(struct adv *a, unsigned int devid)

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * xenbackctl stats: dump the per-port counters of xenback.ko through its
- * generic netlink family (XENBACK_CMD_GET_STATS, uapi/xenback.h), as a table
- * or, with --json, as {"ports":[{...}, ...]}.
+ * generic netlink family (XENBACK_CMD_GET_STATS, uapi/xenback.h) and the
+ * counters of the blkif rings it serves (XENBACK_CMD_GET_BLKIF; none from a
+ * module without it), as tables or, with --json, as
+ * {"ports":[{...}, ...],"blkif":[{...}, ...]}.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,9 +22,14 @@
 #include "uapi/xenback.h"
 #include "stats.h"
 
+/* A message of either dump: the attributes it lacks read as 0. */
 struct xbctl_row {
 	uint32_t ctx, pid, port, domid, kind;
 	uint64_t events, wakes, notifies, spurious, throttled;
+	/* blkif rings */
+	uint64_t requests, responses, errors, maps, hits, evicted;
+	uint32_t mapped, max_grants, inflight, stopped;
+	char reason[64];
 };
 
 struct xbctl_rows {
@@ -46,7 +54,7 @@ static uint64_t xbctl_u64(struct nlattr **a, int i)
 	return a[i] ? nla_get_u64(a[i]) : 0;
 }
 
-static int xbctl_on_port(struct nl_msg *msg, void *arg)
+static int xbctl_on_msg(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *a[XENBACK_A_MAX + 1];
 	struct xbctl_rows *rows = arg;
@@ -76,6 +84,18 @@ static int xbctl_on_port(struct nl_msg *msg, void *arg)
 	r->notifies = xbctl_u64(a, XENBACK_A_NOTIFIES);
 	r->spurious = xbctl_u64(a, XENBACK_A_SPURIOUS);
 	r->throttled = xbctl_u64(a, XENBACK_A_THROTTLED);
+	r->requests = xbctl_u64(a, XENBACK_A_REQUESTS);
+	r->responses = xbctl_u64(a, XENBACK_A_RESPONSES);
+	r->errors = xbctl_u64(a, XENBACK_A_ERRORS);
+	r->maps = xbctl_u64(a, XENBACK_A_MAPS);
+	r->hits = xbctl_u64(a, XENBACK_A_HITS);
+	r->evicted = xbctl_u64(a, XENBACK_A_EVICTED);
+	r->mapped = xbctl_u32(a, XENBACK_A_MAPPED);
+	r->max_grants = xbctl_u32(a, XENBACK_A_MAX_GRANTS);
+	r->inflight = xbctl_u32(a, XENBACK_A_INFLIGHT);
+	r->stopped = xbctl_u32(a, XENBACK_A_STOPPED);
+	snprintf(r->reason, sizeof(r->reason), "%s",
+		 a[XENBACK_A_REASON] ? nla_get_string(a[XENBACK_A_REASON]) : "");
 	return NL_OK;
 }
 
@@ -90,8 +110,9 @@ static const char *xbctl_kind(uint32_t kind)
 	return "unknown";
 }
 
-/* Fills rows from the kernel; 0 or a message on stderr and -1. */
-static int xbctl_fetch(struct xbctl_rows *rows)
+/* Fills rows from the kernel's dump cmd; 0, 1 if the module does not know
+ * cmd and optional, or a message on stderr and -1. */
+static int xbctl_fetch(uint8_t cmd, struct xbctl_rows *rows, bool optional)
 {
 	struct nl_sock *sk = nl_socket_alloc();
 	struct nl_msg *msg = NULL;
@@ -111,14 +132,18 @@ static int xbctl_fetch(struct xbctl_rows *rows)
 			XENBACK_GENL_NAME);
 		goto out;
 	}
-	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, xbctl_on_port, rows);
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, xbctl_on_msg, rows);
 	msg = nlmsg_alloc();
 	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, fam, 0, NLM_F_DUMP,
-				 XENBACK_CMD_GET_STATS, XENBACK_GENL_VERSION)) {
+				 cmd, XENBACK_GENL_VERSION)) {
 		fprintf(stderr, "xenbackctl: out of memory\n");
 		goto out;
 	}
 	if ((err = nl_send_auto(sk, msg)) < 0 || (err = nl_recvmsgs_default(sk)) < 0) {
+		if (optional && err == -NLE_OPNOTSUPP) {
+			ret = 1;
+			goto out;
+		}
 		fprintf(stderr, "xenbackctl: stats dump: %s%s\n", nl_geterror(err),
 			err == -NLE_PERM ? " (needs CAP_NET_ADMIN)" : "");
 		goto out;
@@ -132,6 +157,25 @@ out:
 	nlmsg_free(msg);
 	nl_socket_free(sk);
 	return ret;
+}
+
+static void xbctl_print_blkif_table(const struct xbctl_rows *rows)
+{
+	size_t i;
+
+	printf("\nblkif rings served by xenback.ko:\n%5s %10s %12s %12s %10s %8s %7s %10s %10s %12s %10s %s\n",
+	       "DOMID", "PORT", "REQUESTS", "RESPONSES", "ERRORS", "INFLIGHT", "MAPPED",
+	       "MAX_GRANTS", "MAPS", "HITS", "EVICTED", "STOPPED");
+	for (i = 0; i < rows->n; i++) {
+		const struct xbctl_row *r = &rows->v[i];
+
+		printf("%5" PRIu32 " %10" PRIu32 " %12" PRIu64 " %12" PRIu64 " %10" PRIu64
+		       " %8" PRIu32 " %7" PRIu32 " %10" PRIu32 " %10" PRIu64 " %12" PRIu64
+		       " %10" PRIu64 " %s\n",
+		       r->domid, r->port, r->requests, r->responses, r->errors, r->inflight,
+		       r->mapped, r->max_grants, r->maps, r->hits, r->evicted,
+		       r->stopped ? r->reason : "-");
+	}
 }
 
 static void xbctl_print_table(const struct xbctl_rows *rows)
@@ -150,7 +194,35 @@ static void xbctl_print_table(const struct xbctl_rows *rows)
 	}
 }
 
-static int xbctl_print_json(const struct xbctl_rows *rows)
+static json_object *xbctl_blkif_json(const struct xbctl_rows *rows)
+{
+	json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; a && i < rows->n; i++) {
+		const struct xbctl_row *r = &rows->v[i];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "domid", json_object_new_int64(r->domid));
+		json_object_object_add(o, "port", json_object_new_int64(r->port));
+		json_object_object_add(o, "requests", json_object_new_uint64(r->requests));
+		json_object_object_add(o, "responses", json_object_new_uint64(r->responses));
+		json_object_object_add(o, "errors", json_object_new_uint64(r->errors));
+		json_object_object_add(o, "notifies", json_object_new_uint64(r->notifies));
+		json_object_object_add(o, "maps", json_object_new_uint64(r->maps));
+		json_object_object_add(o, "hits", json_object_new_uint64(r->hits));
+		json_object_object_add(o, "evicted", json_object_new_uint64(r->evicted));
+		json_object_object_add(o, "mapped", json_object_new_int64(r->mapped));
+		json_object_object_add(o, "max_grants", json_object_new_int64(r->max_grants));
+		json_object_object_add(o, "inflight", json_object_new_int64(r->inflight));
+		json_object_object_add(o, "stopped", json_object_new_int64(r->stopped));
+		json_object_object_add(o, "reason", json_object_new_string(r->reason));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static int xbctl_print_json(const struct xbctl_rows *rows, const struct xbctl_rows *blkif)
 {
 	json_object *top = json_object_new_object(), *ports = json_object_new_array();
 	size_t i;
@@ -174,6 +246,7 @@ static int xbctl_print_json(const struct xbctl_rows *rows)
 		json_object_array_add(ports, o);
 	}
 	json_object_object_add(top, "ports", ports);
+	json_object_object_add(top, "blkif", xbctl_blkif_json(blkif));
 	puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PLAIN));
 	json_object_put(top);
 	return 0;
@@ -183,7 +256,9 @@ static int xbctl_stats_usage(FILE *f)
 {
 	fprintf(f, "usage: xenbackctl stats [-j|--json]\n"
 		   "  per-port counters of xenback.ko: events, wakes, notifies,\n"
-		   "  spurious, throttled (needs CAP_NET_ADMIN)\n");
+		   "  spurious, throttled; and per blkif ring it serves: requests,\n"
+		   "  responses, errors, in flight, grants mapped and its limit,\n"
+		   "  why it stopped (needs CAP_NET_ADMIN)\n");
 	return f == stdout ? 0 : 2;
 }
 
@@ -194,7 +269,7 @@ int xbctl_stats(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct xbctl_rows rows = { 0 };
+	struct xbctl_rows rows = { 0 }, blkif = { 0 };
 	int json = 0, c, ret;
 
 	argv[0] = (char *)"xenbackctl stats"; /* was "stats": getopt's messages name it */
@@ -214,15 +289,21 @@ int xbctl_stats(int argc, char **argv)
 		fprintf(stderr, "xenbackctl stats: unexpected argument '%s'\n", argv[optind]);
 		return xbctl_stats_usage(stderr);
 	}
-	if (xbctl_fetch(&rows)) {
+	if (xbctl_fetch(XENBACK_CMD_GET_STATS, &rows, false) ||
+	    xbctl_fetch(XENBACK_CMD_GET_BLKIF, &blkif, true) < 0) {
 		free(rows.v);
+		free(blkif.v);
 		return 1;
 	}
 	ret = 0;
-	if (json)
-		ret = xbctl_print_json(&rows) ? 1 : 0;
-	else
+	if (json) {
+		ret = xbctl_print_json(&rows, &blkif) ? 1 : 0;
+	} else {
 		xbctl_print_table(&rows);
+		if (blkif.n)
+			xbctl_print_blkif_table(&blkif);
+	}
 	free(rows.v);
+	free(blkif.v);
 	return ret;
 }
