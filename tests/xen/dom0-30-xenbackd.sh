@@ -92,6 +92,10 @@ guest_run $g ro xvdb
 if [ $mod = 1 ] && [ "$good" = /mnt/xb0/good.img ]; then
 	grep -q "qdisk/$id/51712: .*served by xenback.ko's blkif ring engine" $W/xenbackd.log
 	point $? "xenbackd: xvda's ring is served by xenback.ko's blkif ring engine"
+	# the module's own account of the guest's rings (generic netlink)
+	xbctl_blkif | sed "s/^/# xenbackctl stats: blkif (domid port requests errors mapped max_grants inflight stopped): /"
+	xbctl_blkif | awk -v d="$id" '$1 == d && $3 > 0 && $5 > 0 && $5 <= $6 && $8 == 0 { n++ } END { exit !n }'
+	point $? "xenbackd: xenbackctl stats lists the guest's rings from xenback.ko: requests taken, grants kept mapped within the limit, running"
 fi
 
 # flush: a write + fsync in the guest makes xenbackd fsync the backing file

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "adv.h"
 
@@ -79,6 +80,10 @@ int main(int argc, char **argv)
 	ADV_NOTE("adversary: scenario %s (%s) on %s, feature-persistent=%d\n", scenarios[i].name,
 		 scenarios[i].what, a.fe, a.persistent);
 	rc = scenarios[i].run(&a);
+	/* (with persistent grants the ring may be served by xenback.ko's
+	 * engine: dom0 samples its counters, so it stays a moment longer) */
+	if (a.persistent)
+		sleep(2);
 	/* a frontend that is done says so; the backend may already be gone */
 	adv_close(&a, 3);
 	adv_rings_teardown(&a, true);
