@@ -143,7 +143,8 @@ json_rows() {
 		n = split(buf, L, "\n"); nf = split(fields, F, " ")
 		for (i = 1; i <= n; i++) {
 			l = L[i]
-			if (!on) { if (l ~ ("\"" want "\"[ \t]*:[ \t]*\\[")) { on = 1; depth = 0 } continue }
+			# (an empty array, "want":[], is a line of its own: not entered)
+			if (!on) { if (l ~ ("\"" want "\"[ \t]*:[ \t]*\\[") && l !~ ("\\[[ \t]*\\]")) { on = 1; depth = 0 } continue }
 			if (l ~ /^[ \t]*\{[ \t]*$/) { if (++depth == 1) split("", v); continue }
 			if (l ~ /^[ \t]*\}[ \t]*$/) {
 				if (depth == 1) {
