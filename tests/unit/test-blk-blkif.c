@@ -126,9 +126,7 @@ static void test_teardown_held(struct xbt *t, struct sfront *g)
 	xbt_settle(t);
 	tap_eq(stats(t).held, 2, "two requests held by the engine");
 	tap_ok(!RING_HAS_UNCONSUMED_RESPONSES(&g->q[0].ring), "not answered yet");
-	xbt_offline(t, "qdisk", 52, 51712);
-	xbt_fe_set_state(t, "qdisk", 52, 51712, XENBACK_STATE_CLOSED);
-	xbt_settle(t);
+	sfront_detach(g, "qdisk");
 	st = stats(t);
 	tap_ok(st.open_files == 0 && st.closed == closed0 + 1 && st.held == 0,
 	       "the device went: its file closed (%u open, %u held)", st.open_files, st.held);

@@ -86,9 +86,7 @@ static void test_teardown(struct xbt *t, struct sfront *f)
 	sfront_push(f, 0);
 	xbt_settle(t);
 	tap_eq(stats(t).held, 1, "a read held at teardown");
-	xbt_offline(t, "qdisk", 51, 51712);
-	xbt_fe_set_state(t, "qdisk", 51, 51712, XENBACK_STATE_CLOSED);
-	xbt_settle(t);
+	sfront_detach(f, "qdisk");
 	tap_ok(stats(t).open_files == 0 && stats(t).dropped == 1,
 	       "the device went: its grant I/O file closed with the read in it (%u open, %llu dropped)",
 	       stats(t).open_files, (unsigned long long)stats(t).dropped);
@@ -131,9 +129,7 @@ int main(void)
 	sfront_fill(&g, 0, 2, 7);
 	sfront_queue_rw(&g, 0, BLKIF_OP_WRITE, 64, 2, 8, 1);
 	tap_eq(sfront_status(&g), BLKIF_RSP_OKAY, "its write goes by grant copy: OK");
-	xbt_offline(&t, "qdisk", 52, 51712);
-	xbt_fe_set_state(&t, "qdisk", 52, 51712, XENBACK_STATE_CLOSED);
-	xbt_settle(&t);
+	sfront_detach(&g, "qdisk");
 	xbt_fini(&t);
 	unlink(img);
 	return tap_done();

@@ -196,8 +196,8 @@ static void test_requests(struct xb_xenback *x, int ram)
 	int st2;
 
 	f.fd = -1;
-	int logged = vt_klog_count(RING_NAME ": refused a request", (char *)NULL);
-	int failed = vt_klog_count(RING_NAME ": a request failed", (char *)NULL);
+	int logged = vt_klog_count(RING_NAME ": refused a request");
+	int failed = vt_klog_count(RING_NAME ": a request failed");
 	bool ok = front_open(x, ram, 0, 64, &f);
 
 	tap_ok(ok, "a blkif file on a fake ring, mapped (%d)", f.fd);
@@ -273,12 +273,11 @@ static void test_requests(struct xb_xenback *x, int ram)
 	       "(%llu %llu %llu %u %u)", (unsigned long long)st.requests,
 	       (unsigned long long)st.responses, (unsigned long long)st.errors, st.inflight,
 	       st.stopped);
-	tap_eq(vt_klog_count(RING_NAME ": refused a request", (char *)NULL) - logged, 1,
+	tap_eq(vt_klog_count(RING_NAME ": refused a request") - logged, 1,
 	       "the kernel log names the ring's first refusal, not the 10 after it");
-	tap_ok(vt_klog_count(RING_NAME ": refused a request (operation 1): nr_segments 0 or above 11",
-			     (char *)NULL) > 0,
+	tap_ok(vt_klog_count(RING_NAME ": refused a request (operation 1): nr_segments 0 or above 11") > 0,
 	       "... with its reason (12 segments)");
-	tap_eq(vt_klog_count(RING_NAME ": a request failed (operation 0)", (char *)NULL) - failed, 1,
+	tap_eq(vt_klog_count(RING_NAME ": a request failed (operation 0)") - failed, 1,
 	       "and the first request that failed (the grant that does not map), once");
 	{
 		static char out[1 << 14];

@@ -166,9 +166,9 @@ static inline int vt_put(const char *path, const char *val)
 	return r;
 }
 
-/* Kernel log records (/dev/kmsg, the whole buffer) holding every one of
- * the strings given (NULL-terminated); -errno if it cannot be read. */
-static inline int vt_klog_count(const char *s, ...)
+/* Kernel log records (/dev/kmsg, the whole buffer) that hold needle;
+ * -errno if it cannot be read. */
+static inline int vt_klog_count(const char *needle)
 {
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK), n = 0;
 	char rec[2048];
@@ -177,18 +177,10 @@ static inline int vt_klog_count(const char *s, ...)
 	if (fd < 0)
 		return -errno;
 	while ((len = read(fd, rec, sizeof(rec) - 1)) > 0 || (len < 0 && errno == EPIPE)) {
-		const char *t;
-		bool all = true;
-		va_list ap;
-
 		if (len < 0)
 			continue; /* overwritten while read: the next one */
 		rec[len] = '\0';
-		va_start(ap, s);
-		for (t = s; t && all; t = va_arg(ap, const char *))
-			all = strstr(rec, t) != NULL;
-		va_end(ap);
-		n += all;
+		n += strstr(rec, needle) != NULL;
 	}
 	close(fd);
 	return n;

@@ -18,9 +18,6 @@
 
 #include "net.h"
 
-#define PROTO_TCP IPPROTO_TCP
-#define PROTO_UDP IPPROTO_UDP
-
 static unsigned int be16(const uint8_t *h)
 {
 	return (unsigned int)h[0] << 8 | h[1];
@@ -121,13 +118,13 @@ int net_vnet_from_tx(const struct net_tx_pkt *p, const uint8_t *h, size_t n, str
 	}
 	if (l4_find(h, n, &l4, &proto, &v6, why) < 0)
 		return -1;
-	if (proto == PROTO_TCP) {
+	if (proto == IPPROTO_TCP) {
 		if (n < l4 + 20) {
 			*why = "a TCP header cut short";
 			return -1;
 		}
 		vh->csum_offset = 16;
-	} else if (proto == PROTO_UDP && !gso->type) {
+	} else if (proto == IPPROTO_UDP && !gso->type) {
 		if (n < l4 + 8) {
 			*why = "a UDP header cut short";
 			return -1;

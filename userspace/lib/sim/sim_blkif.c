@@ -263,11 +263,15 @@ static void run(struct xenback_sim *sim, struct sim_blkif *b)
 			return;
 		}
 		while (b->req_cons != rp) {
-			struct sim_blkif_held *h = calloc(1, sizeof(*h));
+			blkif_request_t req;
+			struct sim_blkif_held *h;
 
-			if (!h || !ring_rw(sim, b, slot(b, b->req_cons), &h->req, sizeof(h->req), false)) {
-				free(h);
+			if (!ring_rw(sim, b, slot(b, b->req_cons), &req, sizeof(req), false)) {
 				stop(b, EFAULT, "the ring is no longer granted");
+				return;
+			}
+			if (sim->blkif.hold && !(h = calloc(1, sizeof(*h)))) {
+				stop(b, ENOMEM, "out of memory for a held request");
 				return;
 			}
 			b->req_cons++;
@@ -275,11 +279,11 @@ static void run(struct xenback_sim *sim, struct sim_blkif *b)
 			sim->blkif.requests++;
 			b->st.inflight++;
 			if (sim->blkif.hold) {
+				h->req = req;
 				LL_APPEND(b->held, h);
 				continue;
 			}
-			finish(sim, b, &h->req);
-			free(h);
+			finish(sim, b, &req);
 		}
 		s->req_event = b->req_cons + 1;
 		mb();
