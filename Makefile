@@ -116,7 +116,7 @@ TOOLS       := xenbackd xenbackctl xenback-dm xenback-demo-sim
 TOOL_BINS   := $(TOOLS:%=$(B)/%)
 tool_src     = $(or $(sort $(wildcard userspace/tools/$(1)/*.c)),userspace/tools/$(1).c)
 tools: $(TOOL_BINS)
-$(B)/xenbackd: $(call pic,$(call tool_src,xenbackd)) $(B)/libxenback-blk.a $(B)/libxenback.a
+$(B)/xenbackd: $(call pic,$(call tool_src,xenbackd)) $(B)/libxenback-blk.a $(B)/libxenback-net.a $(B)/libxenback.a
 	$(CC) -o $@ $^ $(XEN_LIBS) $(URING_LIBS) $(NL_LIBS)
 $(B)/xenbackctl: $(call pic,$(call tool_src,xenbackctl)) $(B)/libxenback.a
 	$(CC) -o $@ $^ $(XEN_LIBS) $(NL_LIBS)
@@ -136,7 +136,7 @@ $(B)/unit/%: $(B)/san/tests/unit/%.o $(call san,$(UNIT_HELP)) $(UNIT_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(SAN) -o $@ $^ $(XEN_LIBS) $(URING_LIBS) $(UNIT_TOOL_LIBS)
 # The net backend's tap and link code: libnl-route.
-$(B)/unit/test-net-tap: UNIT_TOOL_LIBS := $(NL_LIBS)
+$(B)/unit/test-net-tap $(B)/unit/test-net-vif: UNIT_TOOL_LIBS := $(NL_LIBS)
 # A tool's own code under unit test: xenback-dm's QMP (json-c).
 $(B)/unit/test-xenback-dm-qmp: $(call san,userspace/tools/xenback-dm/qmp.c)
 $(B)/unit/test-xenback-dm-qmp: UNIT_TOOL_LIBS := $(NL_LIBS)

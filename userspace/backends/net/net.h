@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The network backend (issue 14; netif, xen/io/netif.h), as far as it is
- * built: the tx side's request parser (net_tx_parse.c), netback's rules
- * for what a frontend may put on the tx ring, and the offload headers
- * between netif and a tap's virtio_net_hdr (net_vnet.c). The rest (the
- * xenstore side, the tap, rx, grant copies) is not built yet: README's
- * status.
+ * The network backend's building blocks (netif, xen/io/netif.h): the tx
+ * side's request parser (net_tx_parse.c), netback's rules for what a
+ * frontend may put on the tx ring; the offload headers between netif and a
+ * tap's virtio_net_hdr (net_vnet.c); the tap and its link (net_tap.c).
+ * The vif type built from them: net_vif.h.
  */
 #ifndef XENBACK_NET_H
 #define XENBACK_NET_H
@@ -14,10 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifndef xen_mb
-#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+/* Barriers for xen/io/ring.h (its xen_mb() and friends expand to these):
+ * on x86 only mb() needs a real fence. */
+#ifndef mb
+#define mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 #endif
 #include <xen/xen.h>
 #include <xen/grant_table.h>
@@ -80,6 +81,8 @@ int net_vnet_to_rx(const struct virtio_net_hdr *vh, bool gso_ok, uint16_t *flags
  * before each frame); 0 or -errno. Closing every file removes it. */
 #define NET_MAX_QUEUES 8
 int net_tap_open(const char *name, unsigned int nq, int *fds);
+/* The tap's carrier (TUNSETCARRIER): on while the frontend is connected. */
+int net_tap_carrier(int fd, bool on);
 /* The tap's offloads (TUNSETOFFLOAD): what the frontend negotiated (csum:
  * it takes partial checksums; tso4/tso6: GSO, only with csum). */
 int net_tap_offload(int fd, bool csum, bool tso4, bool tso6);

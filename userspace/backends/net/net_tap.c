@@ -40,7 +40,10 @@ int net_tap_open(const char *name, unsigned int nq, int *fds)
 		}
 		memset(&ifr, 0, sizeof(ifr));
 		memcpy(ifr.ifr_name, name, strlen(name));
-		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (nq > 1 ? IFF_MULTI_QUEUE : 0);
+		/* always multi-queue: a vif's tap is made with one queue before
+		 * the frontend says how many it wants; the others are opened
+		 * by name then (TUNSETIFF on an existing tap attaches a queue) */
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE;
 		if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0) {
 			r = -errno;
 			close(fd);
@@ -60,6 +63,13 @@ fail:
 	while (i--)
 		close(fds[i]);
 	return r;
+}
+
+int net_tap_carrier(int fd, bool on)
+{
+	int c = on;
+
+	return ioctl(fd, TUNSETCARRIER, &c) < 0 ? -errno : 0;
 }
 
 int net_tap_offload(int fd, bool csum, bool tso4, bool tso6)

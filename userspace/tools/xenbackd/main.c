@@ -21,11 +21,13 @@
 #include <unistd.h>
 
 #include "userspace/backends/blk/blk_backend.h"
+#include "userspace/backends/net/net_backend.h"
 #include "xenbackd.h"
 
 static const struct xenback_backend_info *const known[] = {
 	&xenback_blk_qdisk_info,
 	&xenback_blk_vbd_info,
+	&xenback_net_vif_info,
 };
 
 /* What ends the serving loop, and what follows it. */
@@ -47,7 +49,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xenbackd [options]\n"
-		"  -t, --types LIST          backend types to serve (default: qdisk; known: qdisk,vbd)\n"
+		"  -t, --types LIST          backend types to serve (default: qdisk; known: qdisk,vbd,vif)\n"
 		"  -d, --backend-domid N     domain the backends run in (default: 0, dom0)\n"
 		"  -l, --log-level LEVEL     error|warning|notice|info|debug, or 3..7\n"
 		"                            (default: notice)\n"
