@@ -4,7 +4,8 @@
 # usage: mkinitramfs-xen.sh domU <out.cpio>
 #        mkinitramfs-xen.sh domU-fio <out.cpio> <domU.cpio>
 #        mkinitramfs-xen.sh dom0 <out.cpio> <domU.cpio> [<domU-fio.cpio>]
-# domU: busybox, xen-blkfront.ko, xen-evtchn.ko, xen-gntalloc.ko,
+# domU: busybox, xen-blkfront.ko, xen-netfront.ko, xen-evtchn.ko, xen-gntalloc.ko,
+#       build/xen/progs/xb-netcheck (static),
 #       xenstore-read/-write/-exists (+ libs), the adversary frontend
 #       build/xen/xb-adversary when built (tests/xen/adversary/), the
 #       domU init (tests/xen/domU-init.sh) and the domU test scripts
@@ -15,7 +16,7 @@
 #       guest; newc archives concatenate). usage: mkinitramfs-xen.sh domU-fio <out> <domU.cpio>
 # dom0: busybox, the Xen userspace from xen-utils-4.17 (xl, xenstored,
 #       xenconsoled, xen-init-dom0, xenstore-*) with every ldd library and
-#       libgcc_s.so.1, the Xen kernel modules (+ xen-blkback, loop, brd for the
+#       libgcc_s.so.1, the Xen kernel modules (+ xen-blkback, loop, brd, tun, bridge for the
 #       peers), the domU kernel and initramfs, the dom0 tests (tests/xen/dom0-*,
 #       tests/xen/tap-lib.sh), and when built: kmod/xenback.ko, build/xenbackd,
 #       build/xenbackctl, build/xenback-dm, build/vm/progs/test-interdomain,
@@ -72,11 +73,13 @@ xs_tools() {
 
 case $mode in
 domU)
-	mods xen-blkfront xen-evtchn xen-gntalloc
+	mods xen-blkfront xen-netfront xen-evtchn xen-gntalloc
 	finish_mods
 	xs_tools
 	adv=$top/build/xen/xb-adversary
 	if [ -x "$adv" ]; then args+=(-l "$adv:/usr/bin/xb-adversary"); else echo "$0: $adv not built (its tests will fail)" >&2; fi
+	nc=$top/build/xen/progs/xb-netcheck
+	if [ -x "$nc" ]; then args+=(-f "$nc:/usr/bin/xb-netcheck"); else echo "$0: $nc not built (its tests will fail)" >&2; fi
 	args+=(-i "$top/tests/xen/domU-init.sh" -f "$pattern:/xen/pattern.bin")
 	args+=(-f "$top/tests/xen/tap-lib.sh:/xen/tests/tap-lib.sh")
 	for t in "$top"/tests/xen/domU-*.sh; do
@@ -95,7 +98,7 @@ domU-fio)
 dom0)
 	domu=${3:-}
 	[ -s "$domu" ] || { echo "$0: dom0 needs the domU initramfs" >&2; exit 2; }
-	mods xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback loop brd ext4 dm-delay
+	mods xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback loop brd ext4 dm-delay tun bridge
 	finish_mods
 	xs_tools
 	# dmsetup (package dmsetup): dm-delay disks (tests/xen/dom0-37-*)
@@ -141,6 +144,7 @@ dom0)
 	ours build/vm/progs/test-interdomain /xen/test-interdomain   # tests/xen/dom0-40-*
 	ours build/xen/progs/test-gntdev-ring /xen/test-gntdev-ring  # tests/xen/dom0-40-*
 	ours build/xen/progs/test-grant-io /xen/test-grant-io        # tests/xen/dom0-40-*
+	ours build/xen/progs/xb-netcheck /usr/bin/xb-netcheck        # tests/xen/dom0-70-*
 	args+=(-f "$missing:/xen/missing")
 	[ -s "$missing" ] && echo "mkinitramfs-xen: not built yet (their tests will SKIP): $(paste -sd ' ' "$missing")" >&2 ;;
 *)

@@ -1,7 +1,8 @@
 #!/bin/sh
-# /init of the xen tier's PV domU. Loads xen-blkfront (unless the kernel
-# command line says xb.noblkfront: a userspace frontend, tests/xen/adversary/,
-# drives the disks then), xen-evtchn and xen-gntalloc, prints XB-DOMU-READY,
+# /init of the xen tier's PV domU. Loads xen-blkfront and xen-netfront
+# (unless the kernel command line says xb.noblkfront or xb.nonetfront: a
+# userspace frontend, tests/xen/adversary/, drives the disks or vifs
+# then), xen-evtchn and xen-gntalloc, prints XB-DOMU-READY,
 # then runs the commands dom0 writes to its xenstore directory:
 #   /local/domain/<domid>/data/xb-cmd-<n> = "<test> <args>"  (n = 1, 2, ...)
 # runs /xen/tests/domU-<test>.sh <args> (TAP on the console) between
@@ -15,11 +16,13 @@ mkdir -p /tmp && mount -t tmpfs tmpfs /tmp
 # every vbd to connect, and a disk whose backend failed never does.
 # Parameters come from the command line as modprobe would pass them
 # (xen_blkfront.max_ring_page_order=2): insmod alone does not.
-noblk=0
+noblk=0 nonet=0
 grep -qw xb.noblkfront /proc/cmdline && noblk=1
+grep -qw xb.nonetfront /proc/cmdline && nonet=1
 (while read -r m; do
 	n=$(basename "$m" .ko | tr - _)
 	[ $noblk = 1 ] && [ "$n" = xen_blkfront ] && continue
+	[ $nonet = 1 ] && [ "$n" = xen_netfront ] && continue
 	# one argument per <module>.<param>=<value> word of the command line
 	# shellcheck disable=SC2046
 	insmod "$m" $(tr ' ' '\n' < /proc/cmdline | sed -n "s/^$n\.//p") || echo "# insmod $m failed"

@@ -12,6 +12,7 @@
  *   adv_io.c      data pages, requests pushed, responses collected
  *   adv_scen_req.c   scenarios on the request ring
  *   adv_scen_xs.c    scenarios on the handshake and the state node
+ *   adv_net.c     a hostile netfront: tx chains by netback's rules
  *   adv_main.c    the scenario table and the command line
  */
 #ifndef XB_ADV_H
@@ -29,6 +30,7 @@
 #include <xen/grant_table.h>
 #include <xen/io/ring.h>
 #include <xen/io/blkif.h>
+#include <xen/io/netif.h>
 #include <xen/io/protocols.h>
 #include <xen/io/xenbus.h>
 #include <xenevtchn.h>
@@ -78,7 +80,8 @@ struct adv {
 };
 
 /* adv_xs.c */
-int adv_xs_open(struct adv *a, unsigned int devid);
+/* kind: "vbd" or "vif" (device/<kind>/<devid>) */
+int adv_xs_open(struct adv *a, const char *kind, unsigned int devid);
 char *adv_xs_read(struct adv *a, const char *dir, const char *key); /* free() it */
 int adv_xs_write(struct adv *a, const char *dir, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -141,6 +144,11 @@ int adv_scen_discard_end(struct adv *a);
 int adv_scen_ring_params(struct adv *a);
 int adv_scen_state_flood(struct adv *a);
 int adv_scen_reconnect(struct adv *a);
+
+/* adv_net.c: a hostile netfront on device/vif/<devid> (its tx ring);
+ * 0 = every expectation held. NULL scenario: lists them. */
+int adv_net(struct adv *a, const char *scenario);
+void adv_net_usage(void);
 
 #define ADV_NO_ANSWER 99
 #define ADV_OK(...) printf("ok - " __VA_ARGS__)

@@ -36,9 +36,33 @@ static void usage(void)
 {
 	unsigned int i;
 
-	fprintf(stderr, "usage: xb-adversary <devid> <scenario> [persistent] | xb-adversary burn <seconds>\nscenarios:\n");
+	fprintf(stderr, "usage: xb-adversary <devid> <scenario> [persistent] | xb-adversary burn <seconds>\n"
+			"       xb-adversary net <devid> <scenario>\nscenarios:\n");
 	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		fprintf(stderr, "  %-13s %s\n", scenarios[i].name, scenarios[i].what);
+	adv_net_usage();
+}
+
+/* xb-adversary net <devid> <scenario> */
+static int net_main(const char *devid, const char *scenario)
+{
+	struct adv a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	if (adv_xs_open(&a, "vif", (unsigned int)strtoul(devid, NULL, 10)) < 0)
+		return 1;
+	a.xce = xenevtchn_open(NULL, 0);
+	a.xgs = xengntshr_open(NULL, 0);
+	if (!a.xce || !a.xgs) {
+		ADV_NOTOK("adversary: open /dev/xen/evtchn and /dev/xen/gntalloc\n");
+		return 1;
+	}
+	rc = adv_net(&a, scenario);
+	xengntshr_close(a.xgs);
+	xenevtchn_close(a.xce);
+	xs_close(a.xs);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -50,6 +74,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "burn"))
 		return adv_burn(strtod(argv[2], NULL));
+	if (argc == 4 && !strcmp(argv[1], "net"))
+		return net_main(argv[2], argv[3]);
 	if (argc != 3 && !(argc == 4 && !strcmp(argv[3], "persistent"))) {
 		usage();
 		return 2;
@@ -63,7 +89,7 @@ int main(int argc, char **argv)
 	}
 	memset(&a, 0, sizeof(a));
 	a.persistent = argc == 4;
-	if (adv_xs_open(&a, (unsigned int)strtoul(argv[1], NULL, 10)) < 0)
+	if (adv_xs_open(&a, "vbd", (unsigned int)strtoul(argv[1], NULL, 10)) < 0)
 		return 1;
 	a.xce = xenevtchn_open(NULL, 0);
 	a.xgs = xengntshr_open(NULL, 0);

@@ -107,7 +107,7 @@ void adv_read_features(struct adv *a)
 		 a->max_queues, a->flush, a->discard, a->be_persistent);
 }
 
-int adv_xs_open(struct adv *a, unsigned int devid)
+int adv_xs_open(struct adv *a, const char *kind, unsigned int devid)
 {
 	char *domid, *be;
 	unsigned int len;
@@ -124,7 +124,7 @@ int adv_xs_open(struct adv *a, unsigned int devid)
 		ADV_NOTOK("adversary: read my domid\n");
 		return -1;
 	}
-	snprintf(a->fe, sizeof(a->fe), "/local/domain/%s/device/vbd/%u", domid, devid);
+	snprintf(a->fe, sizeof(a->fe), "/local/domain/%s/device/%s/%u", domid, kind, devid);
 	free(domid);
 	be = adv_xs_read(a, a->fe, "backend");
 	id = read_num(a, a->fe, "backend-id", -1);
