@@ -388,6 +388,10 @@ bool xenback_device_reattaching(const struct xenback_device *dev);
  * no state directory (EOPNOTSUPP), size 0 or more than 64 MiB (EINVAL),
  * called twice for one connect (EBUSY), or the file system's error. */
 void *xenback_device_keep(struct xenback_device *dev, size_t size, bool *kept);
+/* Inside disconnect() and destroy(): true when the device is handed over
+ * to the next process (xenback_bus_detach()) rather than ended: what the
+ * next process takes over (a network device, say) must be left in place. */
+bool xenback_device_handing_over(const struct xenback_device *dev);
 struct xenback_backend *xenback_device_get_backend(struct xenback_device *dev);
 struct xenback_bus *xenback_device_get_bus(struct xenback_device *dev);
 int xenback_device_state(const struct xenback_device *dev);

@@ -165,6 +165,9 @@ unsigned int xenback_sim_evtchn_take(struct xenback_sim *sim, uint32_t domid,
 /* Rounds the bus ran as one kick-and-wait call (as with xenback.ko's
  * XENBACK_NOTIFY_WAIT_FD) rather than epoll_wait plus kicks. */
 uint64_t xenback_sim_evtchn_kick_waits(const struct xenback_sim *sim);
+/* Re-arms the backend side marked spurious (its handler found no work:
+ * the hint xenback.ko's lateeoi throttles event storms with, XSA-332). */
+uint64_t xenback_sim_evtchn_spurious(const struct xenback_sim *sim);
 /* Backend-side ports currently bound. */
 unsigned int xenback_sim_ports_bound(const struct xenback_sim *sim);
 

@@ -2,6 +2,8 @@
 # (included by the top Makefile; never part of `make check`, never asserts timings).
 #   make bench-blk          fio in a PV domU: xenbackd vs xen-blkback vs QEMU's qdisk
 #   make bench-notify-xen   dom0 ping-pong: /dev/xenback vs libxenevtchn
+#   make bench-net          iperf3 in a PV domU: its vif on xenbackd vs on xen-netback
+#                           (XB_BENCH_NET_TIME: seconds per run, 10; XB_BENCH_REPS rounds)
 #   make bench-xen          one boot per backing (XB_BENCH_BACKINGS: raw ext4 tmpfs; the
 #                           first also runs bench-notify-xen), then tests/bench/RESULTS.md's
 #                           figures (the first backing leads) and plots
@@ -22,7 +24,7 @@ $(B)/bench/bench-notify-xen: tests/bench/xen/bench-notify-xen.c userspace/lib/pl
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -o $@ $(filter %.c,$^) -lxenevtchn
 
-.PHONY: bench-blk bench-notify-xen bench-xen xen-bench-initramfs
+.PHONY: bench-blk bench-notify-xen bench-net bench-xen xen-bench-initramfs
 xen-bench-initramfs: xen-build $(XEN_B)/domU.cpio $(B)/bench/xb-dom0cpu $(B)/bench/bench-notify-xen
 	tests/bench/xen/mkinitramfs-bench.sh $(XB_BENCH_B) $(XEN_B)/domU.cpio
 
@@ -34,6 +36,8 @@ bench-blk: xen-bench-initramfs
 	@$(XB_BENCH_BOOT) '*bench-blk*'
 bench-notify-xen: xen-bench-initramfs
 	@$(XB_BENCH_BOOT) '*bench-notify*'
+bench-net: xen-bench-initramfs
+	@XB_BENCH_OUT=$(XB_BENCH_B)/net; export XB_BENCH_OUT; $(XB_BENCH_BOOT) '*net-bench*'
 # One boot per backing, each into $(XB_BENCH_B)/<backing>/; the figures of those
 # that printed BENCH lines, even if another failed (then the status says so).
 XB_BENCH_BACKINGS ?= raw ext4 tmpfs
@@ -46,9 +50,10 @@ bench-xen: xen-bench-initramfs
 
 # In `make bench` when the xen tier can run here (tests/xen/xen.mk says what is missing).
 XB_BENCH_MISSING := $(strip $(XEN_MISSING) $(if $(shell command -v fio 2>/dev/null),,fio) \
+                      $(if $(shell command -v iperf3 2>/dev/null),,iperf3) \
                       $(if $(wildcard /usr/libexec/xen-qemu-system-i386),,qemu-system-xen))
 ifeq ($(XB_BENCH_MISSING),)
-BENCH_TARGETS += bench-xen
+BENCH_TARGETS += bench-xen bench-net
 endif
 
 # Instruction counts of the block backend's data path on the unit tier's

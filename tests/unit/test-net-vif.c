@@ -6,10 +6,14 @@
  * Connected only after the hotplug script; frames both ways byte for byte
  * (one slot, several, zero-length slots, 9000-byte frames, TCP GSO with
  * partial checksums both ways); rx waiting for buffers and bounded while
- * the frontend posts none; netback's tx rules (an ERROR answer goes on, a
- * broken chain disables that vif alone, its tap gone, the other vif
- * unaffected); rx's req_prod overrun; two queues with split channels; the
- * rate key; a frontend without rx-copy; vifname; teardown.
+ * the frontend posts none; netback's tx rules (20 slots, a short first
+ * slot, slots past the frame's size: ERROR and the vif goes on; a slot
+ * crossing its page, req_prod past the ring, an unknown or missing extra,
+ * 22 slots: that vif alone disabled, its tap gone, the other vif
+ * unaffected); events with nothing to do re-armed as spurious (XSA-332);
+ * rx's req_prod overrun; two queues with split channels; the
+ * rate key; a frontend without rx-copy; vifname; a handover to the next
+ * process (the tap persists, the rings are taken over); teardown.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -186,6 +190,39 @@ static void test_tx(struct snet *n, int ps)
 		tap_eq(snet_tx_wait(n, 0, 1, st), 1, "tx: a 10-byte frame answered");
 		tap_eq(st[0], NETIF_RSP_ERROR, "  ERROR");
 	}
+	/* 20 slots (19 follow-ons, more than 18: consumed, every slot ERROR) */
+	frame(out, 2000, 6);
+	used = snet_tx_frame(n, 0, out, 2000, 100, 0, 0, 0);
+	snet_tx_push(n, 0);
+	tap_ok(used == 20 && snet_tx_wait(n, 0, used, st) == used && st[0] == NETIF_RSP_ERROR &&
+		       st[19] == NETIF_RSP_ERROR,
+	       "tx: a packet of 20 slots: all 20 answered ERROR (%u)", used);
+	/* a follow-on slot larger than what the first says is left (a frame of
+	 * 64 KiB or more): ERROR */
+	{
+		netif_tx_request_t a = { .gref = n->q[0].txb_ref[204], .offset = 0, .flags = NETTXF_more_data,
+					 .id = 204, .size = 1000 };
+		netif_tx_request_t b = { .gref = n->q[0].txb_ref[205], .offset = 0, .id = 205, .size = 4000 };
+
+		snet_tx_raw(n, 0, &a);
+		snet_tx_raw(n, 0, &b);
+		snet_tx_push(n, 0);
+		tap_ok(snet_tx_wait(n, 0, 2, st) == 2 && st[0] == NETIF_RSP_ERROR && st[1] == NETIF_RSP_ERROR,
+		       "tx: slots adding up past the frame's size (64 KiB or more): both ERROR");
+	}
+	/* events with nothing on the ring: re-armed as spurious (XSA-332) */
+	{
+		uint64_t sp = xenback_sim_evtchn_spurious(t.sim);
+		unsigned int i;
+
+		for (i = 0; i < 50; i++) {
+			xenback_sim_evtchn_notify(t.sim, n->domid, n->q[0].tx_port);
+			xenback_bus_run_once(t.bus, 0);
+		}
+		tap_ok(xenback_sim_evtchn_spurious(t.sim) - sp >= 45,
+		       "tx: 50 events with an empty ring: re-armed spurious (%llu)",
+		       (unsigned long long)(xenback_sim_evtchn_spurious(t.sim) - sp));
+	}
 	tcp_frame(out, 5000, 4);
 	used = snet_tx_frame(n, 0, out, 5000, 4096, NETTXF_csum_blank | NETTXF_data_validated, 1448,
 			     XEN_NETIF_GSO_TYPE_TCPV4);
@@ -335,6 +372,66 @@ static void test_fatal(struct snet *a, int ps)
 	xbt_settle(&t);
 }
 
+/* One fatal tx rule on a vif of its own (domid d): the vif fails (EPROTO),
+ * nothing of the broken packet answered. */
+static void fatal_one(uint32_t d, const char *what, void (*push)(struct snet *))
+{
+	const char *extra[] = { NULL };
+	static struct snet x;
+	int16_t st[4];
+
+	snet_attach(&x, &t, d, 0, 1, false, extra);
+	snet_connect(&x);
+	snet_hotplug(&x);
+	push(&x);
+	run(&x, 30);
+	tap_ok(xbt_error(&t, "vif", d, 0) == -EPROTO && snet_tx_wait(&x, 0, 1, st) == 0,
+	       "tx: %s: vif %u/0 failed (EPROTO), nothing answered", what, d);
+	xbt_rm(&t, "vif", d, 0);
+	xbt_settle(&t);
+}
+
+static void push_prod(struct snet *x)
+{
+	frame(out, 60, 1);
+	snet_tx_frame(x, 0, out, 60, 4096, 0, 0, 0);
+	x->q[0].tx.req_prod_pvt += 300;
+	snet_tx_push(x, 0);
+}
+
+static void push_extra(struct snet *x)
+{
+	struct netif_extra_info e = { .type = 7 };
+
+	frame(out, 60, 1);
+	snet_tx_frame(x, 0, out, 60, 4096, NETTXF_extra_info, 0, 0);
+	memcpy(RING_GET_REQUEST(&x->q[0].tx, x->q[0].tx.req_prod_pvt), &e, sizeof(e));
+	x->q[0].tx.req_prod_pvt++;
+	snet_tx_push(x, 0);
+}
+
+static void push_missing_extra(struct snet *x)
+{
+	frame(out, 60, 1);
+	snet_tx_frame(x, 0, out, 60, 4096, NETTXF_extra_info, 0, 0);
+	snet_tx_push(x, 0);
+}
+
+static void push_chain(struct snet *x)
+{
+	frame(out, 2200, 1);
+	snet_tx_frame(x, 0, out, 2200, 100, 0, 0, 0); /* 22 slots */
+	snet_tx_push(x, 0);
+}
+
+static void test_tx_fatal(void)
+{
+	fatal_one(12, "req_prod 300 past the ring", push_prod);
+	fatal_one(13, "an extra of unknown type 7", push_extra);
+	fatal_one(14, "an extra missing (the chain runs past req_prod)", push_missing_extra);
+	fatal_one(15, "a packet of 22 slots (21 follow-ons)", push_chain);
+}
+
 static void test_rx_overrun(void)
 {
 	const char *extra[] = { NULL };
@@ -413,6 +510,87 @@ static void test_rate(void)
 	xbt_settle(&t);
 }
 
+/* A bus with a state directory on its own simulated platform. */
+static void handover_bus(struct xbt *h, const char *dir)
+{
+	struct xenback_bus_config cfg = { .log_level = XENBACK_LOG_NOTICE };
+
+	if (xenback_bus_new(xenback_sim_platform(h->sim), &cfg, &h->bus) ||
+	    xenback_backend_register(h->bus, &xenback_net_vif_info) || xenback_bus_set_state_dir(h->bus, dir) ||
+	    xenback_bus_start(h->bus)) {
+		printf("Bail out! no bus with a state directory\n");
+		exit(1);
+	}
+	xbt_settle(h);
+}
+
+/* The process hands the vif over (xenback_bus_detach(), as xenbackd on
+ * SIGTERM or restart) with tx requests pushed and not yet taken; the next
+ * process takes it over: the tap is the same netdev, the frontend saw no
+ * state change, the pending frames go out, traffic flows both ways. */
+static void test_handover(void)
+{
+	char dir[] = "/tmp/xb-net-handover-XXXXXX";
+	const char *extra[] = { NULL };
+	static struct snet n;
+	struct netif_extra_info gso;
+	struct xbt h = { .sim = xenback_sim_new() };
+	unsigned int idx, i, got = 0, slots;
+	uint16_t flags;
+	int16_t st[4];
+	int ps, len;
+
+	if (!mkdtemp(dir) || !h.sim) {
+		printf("Bail out! no state directory\n");
+		exit(1);
+	}
+	handover_bus(&h, dir);
+	snet_attach(&n, &h, 20, 0, 1, false, extra);
+	snet_connect(&n);
+	snet_hotplug(&n);
+	link_up("vif20.0");
+	idx = ifindex("vif20.0");
+	ps = pkt_open(idx, false);
+	tap_eq(xbt_be_state(&h, "vif", 20, 0), XENBACK_STATE_CONNECTED, "handover: vif 20/0 Connected (a bus with a state directory)");
+	snet_rx_post(&n, 0, 32);
+	for (i = 0; i < 3; i++) {
+		frame(out, 500, (uint8_t)(110 + i));
+		snet_tx_frame(&n, 0, out, 500, 4096, 0, 0, 0);
+	}
+	snet_tx_push(&n, 0); /* pushed; the process goes before it takes them */
+	xenback_bus_detach(h.bus);
+	h.bus = NULL;
+	tap_ok(ifindex("vif20.0") == idx, "  detached: the tap stays (the same netdev, persistent)");
+	tap_eq(xbt_be_state(&h, "vif", 20, 0), XENBACK_STATE_CONNECTED, "  the backend node still says Connected");
+	handover_bus(&h, dir);
+	tap_eq(xbt_be_state(&h, "vif", 20, 0), XENBACK_STATE_CONNECTED, "  the next process took it over, still Connected");
+	tap_eq(xbt_fe_state(&h, "vif", 20, 0), XENBACK_STATE_CONNECTED, "  the frontend never left Connected");
+	tap_eq(snet_tx_wait(&n, 0, 3, st), 3, "  the 3 frames pushed across the handover answered");
+	for (i = 0; i < 3; i++) {
+		frame(out, 500, (uint8_t)(110 + i));
+		if (host_recv(ps, in, sizeof(in)) == 500 && !memcmp(in, out, 500))
+			got++;
+	}
+	tap_eq(got, 3, "  and reached the host, in order");
+	frame(out, 700, 120);
+	send(ps, out, 700, 0);
+	len = snet_rx_frame(&n, 0, in, sizeof(in), &flags, &gso, &slots);
+	tap_ok(len == 700 && !memcmp(in, out, 700), "  rx after the takeover: 700 bytes reach the guest (%d)", len);
+	close(ps);
+	xbt_offline(&h, "vif", 20, 0);
+	xbt_fe_set_state(&h, "vif", 20, 0, XENBACK_STATE_CLOSED);
+	xbt_settle(&h);
+	tap_ok(ifindex("vif20.0") == 0, "  offline afterwards: the tap goes (no longer persistent)");
+	xbt_fini(&h);
+	{
+		char cmd[80];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			tap_diag("could not remove %s", dir);
+	}
+}
+
 static void test_refusals(void)
 {
 	const char *bad[] = { "vifname=a/b", NULL }, *none[] = { NULL };
@@ -451,10 +629,12 @@ int main(void)
 	test_rx(&n, ps, psv);
 	test_rx_bounded(&n, ps);
 	test_fatal(&n, ps);
+	test_tx_fatal();
 	test_rx_overrun();
 	test_multiqueue();
 	test_rate();
 	test_refusals();
+	test_handover();
 	close(ps);
 	close(psv);
 	xbt_offline(&t, "vif", 5, 0);

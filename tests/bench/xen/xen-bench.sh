@@ -12,7 +12,7 @@ mkdir -p "$dir"
 rm -f "$dir/bench.txt"
 log=$dir/console.log
 env=
-for v in XB_BENCH_RUNTIME XB_BENCH_RAMP XB_BENCH_REPS XB_BENCH_SIZE_MB XB_BENCH_XENBACKD_ENV XB_BENCH_BACKING; do
+for v in XB_BENCH_NET_TIME XB_BENCH_RUNTIME XB_BENCH_RAMP XB_BENCH_REPS XB_BENCH_SIZE_MB XB_BENCH_XENBACKD_ENV XB_BENCH_BACKING; do
 	[ -n "${!v:-}" ] && env="$env xb.env.$v=${!v}"
 done
 verbose=()

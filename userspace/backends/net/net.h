@@ -87,7 +87,9 @@ int net_tap_carrier(int fd, bool on);
  * it takes partial checksums; tso4/tso6: GSO, only with csum). */
 int net_tap_offload(int fd, bool csum, bool tso4, bool tso6);
 /* The link called name (libnl-route): renamed to newname (NULL: kept;
- * taken down for it), its MTU (0: kept), up or down. 0 or -errno. */
-int net_link_set(const char *name, const char *newname, unsigned int mtu, bool up);
+ * taken down for it), its MTU (0: kept), up (1), down (0) or as it is
+ * (NET_LINK_KEEP). 0 or -errno. */
+#define NET_LINK_KEEP (-1)
+int net_link_set(const char *name, const char *newname, unsigned int mtu, int up);
 
 #endif

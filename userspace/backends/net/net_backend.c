@@ -7,7 +7,15 @@
  * node's vifname or vif<domid>.<devid> (what libxl passes the script as
  * $vif), has netback's address fe:ff:ff:ff:ff:ff (so a bridge never takes
  * a guest's), the node's mtu (default 1500), and no carrier until the
- * frontend connects. destroy() closes it: the netdev goes.
+ * frontend connects.
+ *
+ * The tap is persistent (TUNSETPERSIST): it outlives the process, so that a
+ * restart, an upgrade or a crash of the daemon leaves the interface in its
+ * bridge, and the next process, taking the device over (REATTACH), opens
+ * it again by name (TUNSETIFF on an existing tap attaches to it) and
+ * reattaches to the rings: the frontend sees nothing. destroy() makes it
+ * non-persistent before closing it (the netdev goes), except when the
+ * device is handed over (xenback_device_handing_over()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -48,7 +56,9 @@ static int tap_setup(struct net_vif *v)
 	r = net_tap_carrier(v->fd0, false);
 	if (r < 0)
 		return r;
-	return net_link_set(v->name, NULL, v->mtu, false);
+	/* up or down as it is: a new tap is down (the script brings it up),
+	 * a taken-over one stays up in its bridge */
+	return net_link_set(v->name, NULL, v->mtu, NET_LINK_KEEP);
 }
 
 static int vif_create(struct xenback_backend *be, const struct xenback_opts *opts)
@@ -57,6 +67,7 @@ static int vif_create(struct xenback_backend *be, const struct xenback_opts *opt
 	const char *rate = xenback_opts_get(opts, "rate");
 	struct xenback_device *dev;
 	struct net_vif *v;
+	bool existed;
 	int r;
 
 	r = xenback_device_new(be, sizeof(*v), &dev);
@@ -86,11 +97,13 @@ static int vif_create(struct xenback_backend *be, const struct xenback_opts *opt
 	if (rate && *rate && net_credit_parse(rate, &v->credit_bytes, &v->credit_usec) < 0)
 		xenback_device_log(dev, XENBACK_LOG_WARNING, "rate '%s' is not <bytes>,<usec>: traffic unlimited",
 				   rate);
+	existed = if_nametoindex(v->name) != 0;
 	r = net_tap_open(v->name, 1, &v->fd0);
 	if (r < 0)
 		return xenback_backend_set_error(be, r, "tap %s: %s", v->name, strerror(-r));
-	r = tap_setup(v);
+	r = ioctl(v->fd0, TUNSETPERSIST, 1) < 0 ? -errno : tap_setup(v);
 	if (r < 0) {
+		ioctl(v->fd0, TUNSETPERSIST, 0);
 		close(v->fd0);
 		return xenback_backend_set_error(be, r, "tap %s: address, carrier or mtu %u: %s", v->name,
 						 v->mtu, strerror(-r));
@@ -107,8 +120,10 @@ static int vif_create(struct xenback_backend *be, const struct xenback_opts *opt
 	xenback_device_printf(dev, "feature-split-event-channels", "1");
 	xenback_device_printf(dev, "multi-queue-max-queues", "%u", NET_MAX_QUEUES);
 	xenback_backend_set_device(be, dev);
-	xenback_device_log(dev, XENBACK_LOG_INFO, "tap %s (mtu %u%s)", v->name, v->mtu,
-			   v->credit_bytes ? ", rate limited" : "");
+	/* (an existing tap: a previous process's, taken over; or one a
+	 * process that died left behind, reused) */
+	xenback_device_log(dev, XENBACK_LOG_INFO, "tap %s%s (mtu %u%s)", v->name, existed ? " (existing)" : "",
+			   v->mtu, v->credit_bytes ? ", rate limited" : "");
 	return 0;
 }
 
@@ -118,6 +133,8 @@ static void vif_destroy(struct xenback_backend *be)
 	struct net_vif *v = dev ? xenback_device_priv(dev) : NULL;
 
 	if (v && v->fd0 >= 0) {
+		if (!xenback_device_handing_over(dev))
+			ioctl(v->fd0, TUNSETPERSIST, 0); /* the netdev goes with the file */
 		close(v->fd0);
 		v->fd0 = -1;
 		xenback_device_account(dev, XENBACK_USAGE_FDS, -1);
@@ -127,5 +144,5 @@ static void vif_destroy(struct xenback_backend *be)
 const struct xenback_backend_info xenback_net_vif_info = {
 	.type = "vif", .create = vif_create, .destroy = vif_destroy,
 	.connect = net_connect, .disconnect = net_disconnect,
-	.flags = XENBACK_TYPE_HOTPLUG,
+	.flags = XENBACK_TYPE_HOTPLUG | XENBACK_TYPE_REATTACH,
 };

@@ -72,8 +72,10 @@ static void kick_event(int fd, uint32_t events, void *arg)
 			q->tx_more = false;
 			net_tx_round(q);
 		}
-		if (!v->dead && !q->polled)
+		if (!v->dead && (q->rx_more || q->rx_kick)) {
+			q->rx_kick = false;
 			net_rx_round(q);
+		}
 	}
 }
 
@@ -159,8 +161,24 @@ static int queue_connect(struct net_vif *v, struct net_queue *q)
 		r = xenback_device_map_grants(dev, (uint32_t[]){ (uint32_t)rx_ref }, 1, true, &q->rx_page);
 	if (r < 0)
 		return xenback_device_fail(dev, r, "queue %u: mapping its rings: %s", q->idx, strerror(-r));
-	BACK_RING_INIT(&q->tx, (netif_tx_sring_t *)q->tx_page, NET_PAGE);
-	BACK_RING_INIT(&q->rx, (netif_rx_sring_t *)q->rx_page, NET_PAGE);
+	if (xenback_device_reattaching(dev)) {
+		/* A previous process served these rings. It answered everything
+		 * it took within the round that took it, so the shared
+		 * rsp_prod says where it stopped, on both rings. */
+		netif_tx_sring_t *ts = q->tx_page;
+		netif_rx_sring_t *rs = q->rx_page;
+		RING_IDX t = ts->rsp_prod, rx = rs->rsp_prod;
+
+		if (ts->req_prod - t > NET_RING_SLOTS || rs->req_prod - rx > NET_RING_SLOTS)
+			return xenback_device_fail(dev, -EPROTO, "queue %u: req_prod more than the ring ahead of "
+						   "rsp_prod: cannot take the rings over", q->idx);
+		BACK_RING_ATTACH(&q->tx, ts, t, NET_PAGE);
+		BACK_RING_ATTACH(&q->rx, rs, rx, NET_PAGE);
+		q->rx_seen = rs->req_prod;
+	} else {
+		BACK_RING_INIT(&q->tx, (netif_tx_sring_t *)q->tx_page, NET_PAGE);
+		BACK_RING_INIT(&q->rx, (netif_rx_sring_t *)q->rx_page, NET_PAGE);
+	}
 	r = net_tx_alloc(q);
 	if (r >= 0)
 		r = net_rx_alloc(q);
@@ -254,10 +272,21 @@ int net_connect(struct xenback_device *dev)
 	r = net_tap_carrier(v->fd0, true);
 	if (r < 0)
 		return xenback_device_fail(dev, r, "tap %s: carrier: %s", v->name, strerror(-r));
-	for (i = 0; i < v->nq; i++)
+	for (i = 0; i < v->nq; i++) {
 		v->q[i].tx_more = true;
+		v->q[i].rx_kick = true; /* frames the tap queued before */
+		net_rx_poll(&v->q[i], true);
+		/* a reattach: notifies of the previous process may be lost */
+		if (xenback_device_reattaching(dev)) {
+			xenback_evtchn_notify(v->q[i].tx_ch);
+			if (v->q[i].rx_ch != v->q[i].tx_ch)
+				xenback_evtchn_notify(v->q[i].rx_ch);
+		}
+	}
 	net_vif_kick(v); /* what was pushed before we bound: tx requests, rx buffers */
-	xenback_device_log(dev, XENBACK_LOG_INFO, "connected: %u queue(s), sg %d gso %d/%d csum %d", v->nq, v->sg,
+	xenback_device_log(dev, xenback_device_reattaching(dev) ? XENBACK_LOG_NOTICE : XENBACK_LOG_INFO,
+			   "%s: %u queue(s), sg %d gso %d/%d csum %d",
+			   xenback_device_reattaching(dev) ? "rings taken over at rsp_prod" : "connected", v->nq, v->sg,
 			   v->gso4, v->gso6, v->csum);
 	return 0;
 }
@@ -304,6 +333,7 @@ void net_disconnect(struct xenback_device *dev)
 		xenback_device_account(dev, XENBACK_USAGE_FDS, -1);
 	}
 	net_credit_close(v);
-	if (v->fd0 >= 0)
+	/* (handed over: the next process reattaches; the link stays as it is) */
+	if (v->fd0 >= 0 && !xenback_device_handing_over(dev))
 		net_tap_carrier(v->fd0, false);
 }

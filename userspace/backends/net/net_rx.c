@@ -42,7 +42,10 @@ void net_rx_poll(struct net_queue *q, bool on)
 		return;
 	bus = xenback_device_get_bus(q->v->dev);
 	if (on) {
-		if (xenback_bus_add_fd(bus, q->fd, EPOLLIN, tap_event, q) < 0)
+		/* edge-triggered: the round reads until EAGAIN, or stops with
+		 * a frame held (the frontend's rx event resumes it) or its
+		 * budget spent (q->rx_more: the vif's kick resumes it) */
+		if (xenback_bus_add_fd(bus, q->fd, EPOLLIN | EPOLLET, tap_event, q) < 0)
 			return;
 	} else {
 		xenback_bus_del_fd(bus, q->fd);
@@ -52,17 +55,17 @@ void net_rx_poll(struct net_queue *q, bool on)
 
 int net_rx_alloc(struct net_queue *q)
 {
-	q->rx_arena = malloc(NET_ARENA);
+	q->rx_arena = malloc(NET_RX_ARENA);
 	if (!q->rx_arena)
 		return -ENOMEM;
-	xenback_device_account(q->v->dev, XENBACK_USAGE_MEM, NET_ARENA);
+	xenback_device_account(q->v->dev, XENBACK_USAGE_MEM, NET_RX_ARENA);
 	return 0;
 }
 
 void net_rx_free(struct net_queue *q)
 {
 	if (q->rx_arena)
-		xenback_device_account(q->v->dev, XENBACK_USAGE_MEM, -(int64_t)NET_ARENA);
+		xenback_device_account(q->v->dev, XENBACK_USAGE_MEM, -(int64_t)NET_RX_ARENA);
 	free(q->rx_arena);
 	q->rx_arena = NULL;
 }
@@ -88,8 +91,15 @@ static void flush(struct net_queue *q)
 		const struct net_rx_slot *s = &q->rx_slots[i];
 		netif_rx_response_t *r = RING_GET_RESPONSE(&q->rx, s->idx);
 
-		if (s->seg < 0)
-			continue; /* the GSO extra, written when staged */
+		if (s->seg < 0) { /* the GSO extra */
+			struct netif_extra_info *e = (struct netif_extra_info *)r;
+
+			memset(e, 0, sizeof(*e));
+			e->type = XEN_NETIF_EXTRA_TYPE_GSO;
+			e->u.gso.type = s->gso_type;
+			e->u.gso.size = s->len;
+			continue;
+		}
 		r->id = s->id;
 		r->offset = 0;
 		r->flags = s->flags;
@@ -136,17 +146,15 @@ static void stage(struct net_queue *q, uint8_t *f, uint32_t len, uint16_t flags,
 		};
 		pos += chunk;
 		if (k == 0 && gso->type) {
+			/* written with the answers, after the copies: nothing
+			 * is written into the ring before its rsp_prod moves */
 			struct net_rx_slot *x = &q->rx_slots[q->rx_nslot++];
-			struct netif_extra_info *e;
 
 			(void)take(q);
 			x->idx = q->rx.rsp_prod_pvt + q->rx_nslot - 1;
 			x->seg = -1;
-			e = (struct netif_extra_info *)RING_GET_RESPONSE(&q->rx, x->idx);
-			memset(e, 0, sizeof(*e));
-			e->type = XEN_NETIF_EXTRA_TYPE_GSO;
-			e->u.gso.type = gso->u.gso.type;
-			e->u.gso.size = gso->u.gso.size;
+			x->len = gso->u.gso.size;
+			x->gso_type = gso->u.gso.type;
 		}
 	}
 	q->rx_packets++;
@@ -173,7 +181,7 @@ bool net_rx_event(struct net_queue *q)
 	prod = q->rx.sring->req_prod;
 	work = prod != q->rx_seen; /* else spurious (XSA-332) */
 	q->rx_seen = prod;
-	if (!q->polled)
+	if (q->rx_held)
 		net_rx_round(q); /* a frame waited for these buffers */
 	return work;
 }
@@ -185,7 +193,8 @@ void net_rx_round(struct net_queue *q)
 
 	if (v->dead || !q->rx_page)
 		return;
-	while (budget) {
+	q->rx_more = false;
+	for (;;) {
 		uint8_t *at = q->rx_arena + q->rx_used;
 		struct virtio_net_hdr vh;
 		struct netif_extra_info gso;
@@ -199,7 +208,12 @@ void net_rx_round(struct net_queue *q)
 		} else {
 			ssize_t n;
 
-			if (q->rx_used + NET_VH + NET_FRAME_MAX > NET_ARENA)
+			if (!budget) {
+				q->rx_more = true; /* the tap may hold more: next round */
+				net_vif_kick(v);
+				break;
+			}
+			if (q->rx_used + NET_VH + NET_FRAME_MAX > NET_RX_ARENA)
 				flush(q);
 			at = q->rx_arena + q->rx_used;
 			n = read(q->fd, at, NET_VH + NET_FRAME_MAX);
@@ -226,12 +240,11 @@ void net_rx_round(struct net_queue *q)
 		}
 		if ((unsigned int)avail < need) {
 			/* hold it at the arena's head; ask for an event at the
-			 * next request posted; stop reading the tap */
+			 * next request posted; the tap is not read meanwhile */
 			flush(q);
 			if (at != q->rx_arena)
 				memmove(q->rx_arena, at, NET_VH + len);
 			q->rx_held = len;
-			net_rx_poll(q, false);
 			q->rx.sring->req_event = q->rx.sring->req_prod + 1;
 			xen_mb();
 			if (posted(q) >= (int)need)
@@ -245,6 +258,4 @@ void net_rx_round(struct net_queue *q)
 			flush(q);
 	}
 	flush(q);
-	if (!q->rx_held)
-		net_rx_poll(q, true);
 }

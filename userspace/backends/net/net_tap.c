@@ -117,7 +117,7 @@ static int link_change(struct nl_sock *sk, const char *name, const char *newname
 	return 0;
 }
 
-int net_link_set(const char *name, const char *newname, unsigned int mtu, bool up)
+int net_link_set(const char *name, const char *newname, unsigned int mtu, int up)
 {
 	struct nl_sock *sk;
 	int r;

@@ -19,12 +19,12 @@
 
 int net_tx_alloc(struct net_queue *q)
 {
-	q->tx_arena = malloc(NET_ARENA);
+	q->tx_arena = malloc(NET_TX_ARENA);
 	q->tx_items = calloc(NET_TX_BATCH, sizeof(*q->tx_items));
 	if (!q->tx_arena || !q->tx_items)
 		return -ENOMEM;
 	xenback_device_account(q->v->dev, XENBACK_USAGE_MEM,
-			       NET_ARENA + NET_TX_BATCH * (int64_t)sizeof(*q->tx_items));
+			       NET_TX_ARENA + NET_TX_BATCH * (int64_t)sizeof(*q->tx_items));
 	return 0;
 }
 
@@ -32,20 +32,24 @@ void net_tx_free(struct net_queue *q)
 {
 	if (q->tx_arena && q->tx_items)
 		xenback_device_account(q->v->dev, XENBACK_USAGE_MEM,
-				       -(NET_ARENA + NET_TX_BATCH * (int64_t)sizeof(*q->tx_items)));
+				       -(NET_TX_ARENA + NET_TX_BATCH * (int64_t)sizeof(*q->tx_items)));
 	free(q->tx_arena);
 	free(q->tx_items);
 	q->tx_arena = NULL;
 	q->tx_items = NULL;
 }
 
+static void push(struct net_queue *q);
+
+/* Answers wait in q->tx_ans and go into the ring together, just before
+ * rsp_prod moves (push()): a process killed in between leaves nothing
+ * written past rsp_prod, so the next one reattaches at rsp_prod. At most a
+ * ring's worth is consumed between pushes. */
 static void put(struct net_queue *q, uint16_t id, int16_t st)
 {
-	netif_tx_response_t *r = RING_GET_RESPONSE(&q->tx, q->tx.rsp_prod_pvt);
-
-	r->id = id;
-	r->status = st;
-	q->tx.rsp_prod_pvt++;
+	if (q->tx_nans == NET_RING_SLOTS)
+		push(q);
+	q->tx_ans[q->tx_nans++] = (netif_tx_response_t){ .id = id, .status = st };
 }
 
 /* Every slot p consumed, in netback's order: the first, its extras
@@ -118,7 +122,7 @@ static void stage(struct net_queue *q)
 	uint32_t pos = 0;
 	unsigned int i;
 
-	if (q->tx_used + p->len > NET_ARENA || q->tx_nseg + p->nslot > NET_RING_SLOTS) {
+	if (q->tx_used + p->len > NET_TX_ARENA || q->tx_nseg + p->nslot > NET_RING_SLOTS) {
 		/* flush() reuses tx_items[0..]: keep this one's parse */
 		struct net_tx_pkt keep = *p;
 
@@ -150,8 +154,12 @@ static void stage(struct net_queue *q)
 
 static void push(struct net_queue *q)
 {
+	unsigned int i;
 	int notify;
 
+	for (i = 0; i < q->tx_nans; i++)
+		*RING_GET_RESPONSE(&q->tx, q->tx.rsp_prod_pvt++) = q->tx_ans[i];
+	q->tx_nans = 0;
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->tx, notify);
 	if (notify)
 		xenback_evtchn_notify(q->tx_ch);

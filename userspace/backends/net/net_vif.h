@@ -10,7 +10,8 @@
  *   net_rx.c       tap -> guest: frames read, copied into posted buffers,
  *                  answers with netif's flags and GSO extra
  *   net_credit.c   the `rate` key's credit (netback's rate limiting)
- * Bounds: a queue holds at most one arena per direction (NET_ARENA) and
+ * Bounds: a queue holds at most one arena per direction (NET_TX_ARENA,
+ * NET_RX_ARENA: 256 and 320 KiB) and
  * the rings' 256 slots; the tap's own queue (the kernel's, bounded by its
  * txqueuelen) holds what the frontend has no buffers for: it drops rather
  * than grows (XSA-392). A round takes at most NET_TX_BUDGET packets and
@@ -25,7 +26,10 @@
 #include "xenback.h"
 #include "net.h"
 
-#define NET_ARENA (192u << 10)
+/* The arenas hold a batch's frames: big enough for one grant-copy call to
+ * carry 64 segments or more when frames are 64 KiB (4 and 5 of them). */
+#define NET_TX_ARENA (256u << 10)
+#define NET_RX_ARENA (5u * (NET_VH + NET_FRAME_MAX))
 #define NET_TX_BATCH 64u
 #define NET_TX_BUDGET 256u
 #define NET_RX_BUDGET 256u
@@ -47,14 +51,17 @@ struct net_rx_slot {
 	uint16_t id;             /* the request's id */
 	uint16_t flags;
 	int16_t seg;             /* its grant copy, -1: the GSO extra */
-	uint16_t len;
+	uint16_t len;            /* data: its bytes; the GSO extra: gso.size */
+	uint8_t gso_type;        /* the GSO extra's gso.type */
 };
 
 struct net_queue {
 	struct net_vif *v;
 	unsigned int idx;
 	int fd;                          /* the tap queue's file */
-	bool polled;                     /* fd in the bus's epoll set */
+	bool polled;                     /* fd in the bus's epoll set (edge-triggered) */
+	bool rx_more;                    /* rx budget spent: the vif's kick resumes it */
+	bool rx_kick;                    /* the first round after connect */
 	void *tx_page, *rx_page;
 	netif_tx_back_ring_t tx;
 	netif_rx_back_ring_t rx;
@@ -67,6 +74,8 @@ struct net_queue {
 	unsigned int tx_n;
 	struct xenback_grant_copy tx_segs[NET_RING_SLOTS];
 	unsigned int tx_nseg;
+	netif_tx_response_t tx_ans[NET_RING_SLOTS]; /* answers not yet in the ring */
+	unsigned int tx_nans;
 	/* rx batch: frames read into rx_arena, each behind its virtio_net_hdr */
 	uint8_t *rx_arena;
 	uint32_t rx_used;

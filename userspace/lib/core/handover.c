@@ -189,6 +189,12 @@ int xb_handover_adopt(struct xenback_device *dev)
 	return 0;
 }
 
+XB_EXPORT bool xenback_device_handing_over(const struct xenback_device *dev)
+{
+	/* (without a state directory no next process takes anything over) */
+	return dev && dev->be->bus->detaching && dev->be->bus->state_dir;
+}
+
 XB_EXPORT bool xenback_device_reattaching(const struct xenback_device *dev)
 {
 	return dev && dev->reattaching && dev->in_connect;

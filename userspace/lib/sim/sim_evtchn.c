@@ -295,9 +295,11 @@ static int op_rearm(void *h, uint32_t port, bool spurious)
 	struct xenback_sim *sim = h;
 	struct sim_port *p = backend_port(sim, port);
 
-	(void)spurious; /* no lateeoi throttling in the sim */
+	/* no lateeoi throttling in the sim: counted only */
 	if (!p)
 		return -EINVAL;
+	if (spurious)
+		sim->ev.spurious++;
 	p->masked = false;
 	if (p->pending && !p->queued) {
 		DL_APPEND(sim->ev.pending, p);
@@ -338,6 +340,11 @@ static int op_kick_wait(void *h, const uint32_t *rearm, unsigned int nr, const u
 XB_EXPORT uint64_t xenback_sim_evtchn_kick_waits(const struct xenback_sim *sim)
 {
 	return sim->ev.kick_waits;
+}
+
+XB_EXPORT uint64_t xenback_sim_evtchn_spurious(const struct xenback_sim *sim)
+{
+	return sim->ev.spurious;
 }
 
 /* The backend side closed its handle: its ports are unbound. */

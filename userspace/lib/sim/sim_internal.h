@@ -72,6 +72,7 @@ struct sim_evtchn {
 	int efd;
 	bool efd_set;
 	uint64_t kick_waits;         /* kick_wait() calls: rounds that waited in one call */
+	uint64_t spurious;           /* re-arms the backend marked spurious */
 };
 
 /* sim_grant_io.c: grant I/O files (off unless a test turns it on). */
