@@ -51,6 +51,17 @@ bench_cfg() {
 top_snapshot() {
 	top -b -n 2 -d 0.5 2>/dev/null | awk '/^Mem:/ { page++ } page == 2' | head -n 14 | sed "s/^/# top $1: /"
 }
+# cmd_output <console log> <command number>: that guest command's output,
+# once it ended (or after a minute)
+cmd_output() {
+	_i=0
+	while ! tr -d '\r' < "$1" | grep -q "^XB-END $2 "; do
+		_i=$((_i + 1)); [ $_i -gt 120 ] && break
+		sleep 0.5
+	done
+	tr -d '\r' < "$1" | awk -v c="$2" '$1 == "XB-CMD" && $2 == c { on = 1; next }
+		$1 == "XB-END" && $2 == c { on = 0 } on'
+}
 # run_one <backend> <workload>: one fio run; dom0's CPU over the steady window.
 # Talks to the guest's init directly (like guest_run, without its 0.2 s grep
 # loop and xl calls, which would run in dom0 during the window).
@@ -69,13 +80,7 @@ run_one() {
 	_win=$(xb-dom0cpu window "$RAMP" $((RT - 1)))
 	[ -n "${XB_TOP:-}" ] && { top_snapshot "$_wl $_be"; XB_TOP=; }
 	sleep 1
-	_i=0
-	while ! tr -d '\r' < "$_log" | grep -q "^XB-END $_c "; do
-		_i=$((_i + 1)); [ $_i -gt 120 ] && break
-		sleep 0.5
-	done
-	tr -d '\r' < "$_log" | awk -v c=$_c '$1 == "XB-CMD" && $2 == c { on = 1; next }
-		$1 == "XB-END" && $2 == c { on = 0 } on' > $BW/run.out
+	cmd_output "$_log" "$_c" > $BW/run.out
 	_res=$(sed -n 's/.*XB-FIO rw=[a-z]* iops=\([0-9]*\) bw_kib=\([0-9]*\).*/\1 \2/p' $BW/run.out | tail -n 1)
 	if [ -z "$_res" ] || [ -z "$_win" ]; then
 		notok "bench: $_wl on $_be"

@@ -63,13 +63,7 @@ net_one() {
 	xenstore-write "/local/domain/$_id/data/xb-cmd-$_c" "iperf run 10.99.0.1 $NET_T $(net_params "$_wl")"
 	wait_for 60 sh -c "[ \$(grep -c XB-IPERF-START $_log) -gt $_n0 ]"
 	_win=$(xb-dom0cpu window 1 $((NET_T - 2)))
-	_i=0
-	while ! tr -d '\r' < "$_log" | grep -q "^XB-END $_c "; do
-		_i=$((_i + 1)); [ $_i -gt 120 ] && break
-		sleep 0.5
-	done
-	tr -d '\r' < "$_log" | awk -v c=$_c '$1 == "XB-CMD" && $2 == c { on = 1; next }
-		$1 == "XB-END" && $2 == c { on = 0 } on' > $BW/net-run.out
+	cmd_output "$_log" "$_c" > $BW/net-run.out
 	_res=$(sed -n 's/.*XB-IPERF mbps=\([0-9.]*\) pkts=\([0-9]*\) secs=\([0-9.]*\).*/\1 \2 \3/p' $BW/net-run.out | tail -n 1)
 	if [ -z "$_res" ] || [ -z "$_win" ]; then
 		notok "bench: net $_wl on $_be"

@@ -43,6 +43,20 @@ static void usage(void)
 	adv_net_usage();
 }
 
+/* xenstore, event channels and gntalloc for device/<kind>/<devid>. */
+static int adv_open(struct adv *a, const char *kind, const char *devid)
+{
+	if (adv_xs_open(a, kind, (unsigned int)strtoul(devid, NULL, 10)) < 0)
+		return -1;
+	a->xce = xenevtchn_open(NULL, 0);
+	a->xgs = xengntshr_open(NULL, 0);
+	if (!a->xce || !a->xgs) {
+		ADV_NOTOK("adversary: open /dev/xen/evtchn and /dev/xen/gntalloc\n");
+		return -1;
+	}
+	return 0;
+}
+
 /* xb-adversary net <devid> <scenario> */
 static int net_main(const char *devid, const char *scenario)
 {
@@ -50,14 +64,8 @@ static int net_main(const char *devid, const char *scenario)
 	int rc;
 
 	memset(&a, 0, sizeof(a));
-	if (adv_xs_open(&a, "vif", (unsigned int)strtoul(devid, NULL, 10)) < 0)
+	if (adv_open(&a, "vif", devid) < 0)
 		return 1;
-	a.xce = xenevtchn_open(NULL, 0);
-	a.xgs = xengntshr_open(NULL, 0);
-	if (!a.xce || !a.xgs) {
-		ADV_NOTOK("adversary: open /dev/xen/evtchn and /dev/xen/gntalloc\n");
-		return 1;
-	}
 	rc = adv_net(&a, scenario);
 	xengntshr_close(a.xgs);
 	xenevtchn_close(a.xce);
@@ -89,14 +97,8 @@ int main(int argc, char **argv)
 	}
 	memset(&a, 0, sizeof(a));
 	a.persistent = argc == 4;
-	if (adv_xs_open(&a, "vbd", (unsigned int)strtoul(argv[1], NULL, 10)) < 0)
+	if (adv_open(&a, "vbd", argv[1]) < 0)
 		return 1;
-	a.xce = xenevtchn_open(NULL, 0);
-	a.xgs = xengntshr_open(NULL, 0);
-	if (!a.xce || !a.xgs) {
-		ADV_NOTOK("adversary: open /dev/xen/evtchn and /dev/xen/gntalloc\n");
-		return 1;
-	}
 	s = adv_wait_backend(&a, 1u << XenbusStateInitWait, 30);
 	if (s != XenbusStateInitWait) {
 		ADV_NOTOK("adversary: backend %s in InitWait (state %d)\n", a.be, s);

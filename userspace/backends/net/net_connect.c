@@ -55,16 +55,10 @@ void net_vif_kick(struct net_vif *v)
 		xenback_device_log(v->dev, XENBACK_LOG_DEBUG, "kick: eventfd full");
 }
 
-/* Budgeted queues, credit back, or the first round after connect. */
-static void kick_event(int fd, uint32_t events, void *arg)
+void net_vif_resume(struct net_vif *v)
 {
-	struct net_vif *v = arg;
-	uint64_t n;
 	unsigned int i;
 
-	(void)events;
-	if (read(fd, &n, sizeof(n)) < 0)
-		return;
 	for (i = 0; i < v->nq && !v->dead; i++) {
 		struct net_queue *q = &v->q[i];
 
@@ -77,6 +71,16 @@ static void kick_event(int fd, uint32_t events, void *arg)
 			net_rx_round(q);
 		}
 	}
+}
+
+/* Budgeted queues, or the first round after connect. */
+static void kick_event(int fd, uint32_t events, void *arg)
+{
+	uint64_t n;
+
+	(void)events;
+	if (read(fd, &n, sizeof(n)) == sizeof(n))
+		net_vif_resume(arg);
 }
 
 static bool tx_event(struct xenback_evtchn *ch, void *arg)

@@ -63,6 +63,7 @@ bool net_credit_take(struct net_vif *v, uint32_t len)
 	return false;
 }
 
+/* Credit back: every queue's tx goes on. */
 static void timer_event(int fd, uint32_t events, void *arg)
 {
 	struct net_vif *v = arg;
@@ -70,11 +71,12 @@ static void timer_event(int fd, uint32_t events, void *arg)
 	unsigned int i;
 
 	(void)events;
-	if (read(fd, &n, sizeof(n)) < 0)
+	if (read(fd, &n, sizeof(n)) != sizeof(n))
 		return;
 	v->credit_wait = false;
-	for (i = 0; i < v->nq && !v->dead; i++)
-		net_tx_round(&v->q[i]);
+	for (i = 0; i < v->nq; i++)
+		v->q[i].tx_more = true;
+	net_vif_resume(v);
 }
 
 int net_credit_open(struct net_vif *v)

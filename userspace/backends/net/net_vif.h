@@ -112,8 +112,10 @@ void net_disconnect(struct xenback_device *dev);
 /* The frontend broke the protocol: the vif alone stops (carrier off, the
  * device shut down with why logged). */
 void net_vif_fatal(struct net_vif *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Another round for q's tx ring (budget spent or credit back). */
+/* Another round for the queues that asked (budget spent): soon, from the
+ * vif's eventfd; net_vif_resume(): now. */
 void net_vif_kick(struct net_vif *v);
+void net_vif_resume(struct net_vif *v);
 
 /* net_tx.c: one round of q's tx ring; true if it found work. */
 bool net_tx_round(struct net_queue *q);
