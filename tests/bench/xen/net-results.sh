@@ -20,7 +20,7 @@ awk '$1 == "BENCH" {
 	print wl, r, c }' "$dir/bench.txt" > "$dat"
 if command -v gnuplot >/dev/null; then
 	gnuplot <<GP || echo "net-results: no plot (gnuplot failed)" >&2
-set terminal pngcairo size 900,420 font ",10"
+set terminal pngcairo size 900,460 font ",10"
 set output "$top/tests/bench/xen-bench-net.png"
 set title "xenback vs xen-netback — Xen 4.17 in QEMU (TCG), iperf3 in a PV domU, medians (1.0 = netback)"
 set style data histograms
@@ -28,6 +28,7 @@ set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set yrange [0:*]
 set grid ytics
+set key outside below
 set ylabel "ratio to xen-netback"
 set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2
 plot "$dat" using 2:xtic(1) title "throughput (Mbit/s; UDP: packets/s)", "" using 3 title "dom0 CPU per MB (UDP: per 1000 packets)"
