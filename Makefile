@@ -61,6 +61,7 @@ SIM_MAP     := userspace/lib/sim/libxenback-sim.map
 # Backends: one folder per type, each a static archive linked into xenbackd.
 BLK_SRC     := $(sort $(wildcard userspace/backends/blk/*.c))
 NET_SRC     := $(sort $(wildcard userspace/backends/net/*.c))
+CONS_SRC    := $(sort $(wildcard userspace/backends/console/*.c))
 
 $(B)/pic/%.o: %.c
 	@mkdir -p $(@D)
@@ -73,7 +74,7 @@ $(B)/san/%.o: %.c
 all: lib tools $(B)/xenback.pc $(B)/xenback-sim.pc
 
 SOLIBS      := $(B)/libxenback.so $(B)/libxenback-sim.so
-lib: $(SOLIBS) $(B)/libxenback.a $(B)/libxenback-sim.a $(B)/libxenback-blk.a $(B)/libxenback-net.a
+lib: $(SOLIBS) $(B)/libxenback.a $(B)/libxenback-sim.a $(B)/libxenback-blk.a $(B)/libxenback-net.a $(B)/libxenback-console.a
 
 # lib_so <name> <objects> <map> <libs>: the .so.VERSION, its two links, the .a.
 define lib_so
@@ -91,10 +92,12 @@ $(B)/libxenback.a: $(call pic,$(LIB_SRC))
 $(B)/libxenback-sim.a: $(call pic,$(SIM_SRC))
 $(B)/libxenback-blk.a: $(call pic,$(BLK_SRC))
 $(B)/libxenback-net.a: $(call pic,$(NET_SRC))
+$(B)/libxenback-console.a: $(call pic,$(CONS_SRC))
 $(B)/libxenback-san.a: $(call san,$(LIB_SRC))
 $(B)/libxenback-sim-san.a: $(call san,$(SIM_SRC))
 $(B)/libxenback-blk-san.a: $(call san,$(BLK_SRC))
 $(B)/libxenback-net-san.a: $(call san,$(NET_SRC))
+$(B)/libxenback-console-san.a: $(call san,$(CONS_SRC))
 $(B)/%.a:
 	rm -f $@ && ar rcs $@ $^
 
@@ -116,7 +119,7 @@ TOOLS       := xenbackd xenbackctl xenback-dm xenback-demo-sim
 TOOL_BINS   := $(TOOLS:%=$(B)/%)
 tool_src     = $(or $(sort $(wildcard userspace/tools/$(1)/*.c)),userspace/tools/$(1).c)
 tools: $(TOOL_BINS)
-$(B)/xenbackd: $(call pic,$(call tool_src,xenbackd)) $(B)/libxenback-blk.a $(B)/libxenback-net.a $(B)/libxenback.a
+$(B)/xenbackd: $(call pic,$(call tool_src,xenbackd)) $(B)/libxenback-blk.a $(B)/libxenback-net.a $(B)/libxenback-console.a $(B)/libxenback.a
 	$(CC) -o $@ $^ $(XEN_LIBS) $(URING_LIBS) $(NL_LIBS)
 $(B)/xenbackctl: $(call pic,$(call tool_src,xenbackctl)) $(B)/libxenback.a
 	$(CC) -o $@ $^ $(XEN_LIBS) $(NL_LIBS)
@@ -131,7 +134,7 @@ UNIT_BINS   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 UNIT_HELP   := $(sort $(wildcard tests/unit/helpers/*.c))
 # Script tests of the build itself (TAP, run as they are).
 UNIT_SH     := $(sort $(wildcard tests/unit/test-*.sh))
-UNIT_LIBS   := $(B)/libxenback-blk-san.a $(B)/libxenback-net-san.a $(B)/libxenback-sim-san.a $(B)/libxenback-san.a
+UNIT_LIBS   := $(B)/libxenback-blk-san.a $(B)/libxenback-net-san.a $(B)/libxenback-console-san.a $(B)/libxenback-sim-san.a $(B)/libxenback-san.a
 $(B)/unit/%: $(B)/san/tests/unit/%.o $(call san,$(UNIT_HELP)) $(UNIT_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(SAN) -o $@ $^ $(XEN_LIBS) $(URING_LIBS) $(UNIT_TOOL_LIBS)

@@ -408,6 +408,11 @@ int xenback_device_printf(struct xenback_device *dev, const char *key,
 /* Read a key of the frontend node (malloc()ed; -ENOENT if absent). */
 int xenback_device_read_frontend(struct xenback_device *dev, const char *key,
 				 char **val);
+/* Write a key of the frontend node, one the toolstack keeps read-only for
+ * the guest (a console's tty, as QEMU writes it), while the node exists:
+ * -ENOENT once it is gone, -EINVAL for a bad key or value. */
+int xenback_device_write_frontend(struct xenback_device *dev, const char *key,
+				  const char *val);
 /* Read an unsigned decimal key of the frontend; -EINVAL if not a number
  * or above max. */
 int xenback_device_read_frontend_uint(struct xenback_device *dev,

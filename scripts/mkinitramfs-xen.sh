@@ -5,7 +5,7 @@
 #        mkinitramfs-xen.sh domU-fio <out.cpio> <domU.cpio>
 #        mkinitramfs-xen.sh dom0 <out.cpio> <domU.cpio> [<domU-fio.cpio>]
 # domU: busybox, xen-blkfront.ko, xen-netfront.ko, xen-evtchn.ko, xen-gntalloc.ko,
-#       build/xen/progs/xb-netcheck (static),
+#       build/xen/progs/xb-netcheck, build/xen/progs/xb-chancheck (static),
 #       xenstore-read/-write/-exists (+ libs), the adversary frontend
 #       build/xen/xb-adversary when built (tests/xen/adversary/), the
 #       domU init (tests/xen/domU-init.sh) and the domU test scripts
@@ -80,6 +80,8 @@ domU)
 	if [ -x "$adv" ]; then args+=(-l "$adv:/usr/bin/xb-adversary"); else echo "$0: $adv not built (its tests will fail)" >&2; fi
 	nc=$top/build/xen/progs/xb-netcheck
 	if [ -x "$nc" ]; then args+=(-f "$nc:/usr/bin/xb-netcheck"); else echo "$0: $nc not built (its tests will fail)" >&2; fi
+	cc=$top/build/xen/progs/xb-chancheck
+	if [ -x "$cc" ]; then args+=(-f "$cc:/usr/bin/xb-chancheck"); else echo "$0: $cc not built (its tests will fail)" >&2; fi
 	args+=(-i "$top/tests/xen/domU-init.sh" -f "$pattern:/xen/pattern.bin")
 	args+=(-f "$top/tests/xen/tap-lib.sh:/xen/tests/tap-lib.sh")
 	for t in "$top"/tests/xen/domU-*.sh; do
@@ -145,6 +147,7 @@ dom0)
 	ours build/xen/progs/test-gntdev-ring /xen/test-gntdev-ring  # tests/xen/dom0-40-*
 	ours build/xen/progs/test-grant-io /xen/test-grant-io        # tests/xen/dom0-40-*
 	ours build/xen/progs/xb-netcheck /usr/bin/xb-netcheck        # tests/xen/dom0-70-*
+	ours build/xen/progs/xb-chancheck /usr/bin/xb-chancheck      # tests/xen/dom0-38-*
 	args+=(-f "$missing:/xen/missing")
 	[ -s "$missing" ] && echo "mkinitramfs-xen: not built yet (their tests will SKIP): $(paste -sd ' ' "$missing")" >&2 ;;
 *)

@@ -153,6 +153,31 @@ static void test_libxl(void)
 	qmp_conn_free(c);
 }
 
+static const char *chardevs_json;
+
+static char *sink_chardevs(void *data)
+{
+	(void)data;
+	return chardevs_json ? strdup(chardevs_json) : NULL;
+}
+
+/* query-chardev answers what the callback (xenstore's served channels) says */
+static void test_chardevs(void)
+{
+	struct qmp_conn *c = conn();
+
+	q.chardevs = sink_chardevs;
+	chardevs_json = "[{\"label\":\"libxl-channel0\",\"filename\":\"pty:/dev/pts/3\",\"frontend-open\":true}]";
+	tap_ok(exchange(c, "{\"execute\":\"query-chardev\",\"id\":1}\r\n",
+			"{\"return\": [{\"label\":\"libxl-channel0\",\"filename\":\"pty:/dev/pts/3\",\"frontend-open\":true}], "
+			"\"id\": 1}\r\n"),
+	       "query-chardev: the channels served, as the callback lists them");
+	chardevs_json = NULL;
+	tap_ok(exchange(c, "{\"execute\":\"query-chardev\",\"id\":2}\r\n", "{\"return\": [], \"id\": 2}\r\n"),
+	       "query-chardev: none (the callback has nothing): []");
+	qmp_conn_free(c);
+}
+
 static void test_framing(void)
 {
 	static const char cmd[] = "{\"execute\":\"query-pci\",\"id\":1}\r\n";
@@ -332,6 +357,7 @@ static void test_escaped(void)
 int main(void)
 {
 	test_libxl();
+	test_chardevs();
 	test_framing();
 	test_refusals();
 	test_huge();

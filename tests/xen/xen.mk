@@ -24,7 +24,8 @@ $(XEN_B)/xb-adversary: $(ADV_SRC) tests/xen/adversary/adv.h
 # Our binaries and module; tests/xen/dom0-40-* runs the vm tier's interdomain
 # program, test-gntdev-ring and test-grant-io (static) in dom0.
 xen-build: $(B)/xenbackd $(B)/xenback-dm $(B)/xenbackctl $(VM_DIR)/progs/test-interdomain \
-           $(XEN_B)/progs/test-gntdev-ring $(XEN_B)/progs/test-grant-io $(XEN_B)/progs/xb-netcheck kmod
+           $(XEN_B)/progs/test-gntdev-ring $(XEN_B)/progs/test-grant-io $(XEN_B)/progs/xb-netcheck \
+           $(XEN_B)/progs/xb-chancheck kmod
 # dom0's own test programs (tests/xen/progs/), static like the vm tier's,
 # with their helpers (xentest.h, vmtest.h) and /dev/xenback client.
 $(XEN_B)/progs/%: tests/xen/progs/%.c tests/xen/progs/xentest.h $(VM_CLIENT) $(VM_HDR)
@@ -32,7 +33,7 @@ $(XEN_B)/progs/%: tests/xen/progs/%.c tests/xen/progs/xentest.h $(VM_CLIENT) $(V
 	$(CC) $(VM_CFLAGS) -Itests/vm/progs -o $@ $(filter %.c,$^)
 
 $(XEN_B)/domU.cpio: scripts/mkinitramfs-xen.sh scripts/mkinitramfs-vm.sh $(XEN_TESTSRC) $(XEN_B)/xb-adversary \
-                    $(XEN_B)/progs/xb-netcheck
+                    $(XEN_B)/progs/xb-netcheck $(XEN_B)/progs/xb-chancheck
 	scripts/mkinitramfs-xen.sh domU $@
 # The well-behaved guest of dom0-50-adversary.sh: the domU archive plus fio
 # (left out, and that script skips, when fio is not installed).

@@ -163,6 +163,22 @@ XB_EXPORT int xenback_device_read_frontend(struct xenback_device *dev, const cha
 	return xb_xs_read(dev->be->bus, XB_TXN_NULL, path, val);
 }
 
+/* Only while the frontend node exists (its state key): a write after the
+ * guest or the toolstack removed it would create a stray node. */
+XB_EXPORT int xenback_device_write_frontend(struct xenback_device *dev, const char *key,
+					    const char *val)
+{
+	char path[XB_PATH_MAX];
+
+	if (!dev || !key_ok(key) || !val || strlen(val) >= XB_VALUE_MAX)
+		return -EINVAL;
+	if (!*dev->be->fe_path)
+		return -ENOENT;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dev->be->fe_path, key) >= sizeof(path))
+		return -E2BIG;
+	return xb_node_write(dev->be->bus, dev->be->fe_path, path, val, false);
+}
+
 XB_EXPORT int xenback_device_read_frontend_uint(struct xenback_device *dev,
 						const char *key, unsigned long max,
 						unsigned long *v)

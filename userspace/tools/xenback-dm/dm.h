@@ -29,6 +29,7 @@ int dm_xs_open(struct dm *dm);           /* and watch @releaseDomain */
 int dm_xs_fd(const struct dm *dm);       /* -1 without xenstore */
 int dm_announce_running(struct dm *dm);  /* 0 or -1 (logged) */
 bool dm_domain_gone(struct dm *dm);      /* after a watch event */
+char *dm_chardevs(struct dm *dm);        /* query-chardev's answer, or NULL */
 void dm_xs_close(struct dm *dm);
 
 /* server.c: the sockets and the loop. */

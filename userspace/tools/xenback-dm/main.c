@@ -67,6 +67,11 @@ static int qmp_cont(void *data)
 	return dm_announce_running(data);
 }
 
+static char *qmp_chardevs(void *data)
+{
+	return dm_chardevs(data);
+}
+
 /* ---- the command line: QEMU's, as libxl 4.17 builds it */
 
 enum {
@@ -294,7 +299,7 @@ int main(int argc, char **argv)
 	struct dm dm = {
 		.qmp_fd = -1,
 		.stat_fd = -1,
-		.qmp = { .status = "running", .log = qmp_log, .on_cont = qmp_cont },
+		.qmp = { .status = "running", .log = qmp_log, .on_cont = qmp_cont, .chardevs = qmp_chardevs },
 	};
 	int r = parse_args(argc, argv, &dm);
 

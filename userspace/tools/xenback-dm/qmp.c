@@ -28,7 +28,7 @@ static const struct {
 	const char *cmd, *ret;
 } answers[] = {
 	{ "qmp_capabilities", "{}" },
-	{ "query-chardev", "[]" }, /* no ptys: no serial/tty keys */
+	{ "query-chardev", "[]" }, /* without q->chardevs */
 	{ "query-vnc", "{\"enabled\": false}" },
 	{ "query-version", QMP_VERSION },
 	{ "query-blockstats", "[]" }, /* libxenstat (xentop) */
@@ -125,6 +125,8 @@ static const char *answer(struct qmp *q, const char *cmd, char **dyn)
 		q->status = "paused";
 		return "{}";
 	}
+	if (!strcmp(cmd, "query-chardev") && q->chardevs && (*dyn = q->chardevs(q->data)))
+		return *dyn;
 	if (!strcmp(cmd, "quit"))
 		q->quit = true;
 	for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++)

@@ -28,6 +28,9 @@ struct qmp {
 	/* "cont": the guest is to run (xenstore's device-model state). Called
 	 * before the reply goes out; its result does not change the reply. */
 	int (*on_cont)(void *data);
+	/* "query-chardev": the chardevs the guest has (a JSON array, malloc()ed;
+	 * NULL: none, "[]"). */
+	char *(*chardevs)(void *data);
 	void *data;
 };
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "userspace/backends/blk/blk_backend.h"
+#include "userspace/backends/console/console_backend.h"
 #include "userspace/backends/net/net_backend.h"
 #include "xenbackd.h"
 
@@ -28,6 +29,7 @@ static const struct xenback_backend_info *const known[] = {
 	&xenback_blk_qdisk_info,
 	&xenback_blk_vbd_info,
 	&xenback_net_vif_info,
+	&xenback_console_info,
 };
 
 /* What ends the serving loop, and what follows it. */
@@ -49,7 +51,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xenbackd [options]\n"
-		"  -t, --types LIST          backend types to serve (default: qdisk; known: qdisk,vbd,vif)\n"
+		"  -t, --types LIST          backend types to serve (default: qdisk,console;\n"
+		"                            known: qdisk,vbd,vif,console)\n"
 		"  -d, --backend-domid N     domain the backends run in (default: 0, dom0)\n"
 		"  -l, --log-level LEVEL     error|warning|notice|info|debug, or 3..7\n"
 		"                            (default: notice)\n"
@@ -519,7 +522,7 @@ int main(int argc, char **argv)
 		.control = XENBACKD_CONTROL_DEFAULT,
 		.state_dir = XENBACKD_STATE_DIR_DEFAULT,
 		.control_opts = XBD_CONTROL_OPTS_DEFAULT,
-		.types = "qdisk",
+		.types = "qdisk,console",
 	};
 	int r;
 
