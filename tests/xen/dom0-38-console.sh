@@ -71,8 +71,14 @@ XB_GUEST_TIMEOUT=200 guest_wait $g "$(cat $W/$g.n)" chan; point $? "console: soc
 # and through the pty: guest hvc2 <-> the pty's slave
 guest_send $g chan hvc2 1048576 31 32
 timeout 180 xb-chancheck "$tty" 1048576 32 31 follow > $W/chan-pty.log 2>&1
-point $? "console: pty: dom0 got 1 MiB from the guest, checked, and sent 1 MiB"
+r=$?
+point $r "console: pty: dom0 got 1 MiB from the guest, checked, and sent 1 MiB"
 sed 's/^/# /' $W/chan-pty.log
+if [ $r != 0 ]; then
+	grep "console/$id/2" $W/xenbackd-console.log | sed 's/^/# log: /'
+	xenbackctl list 2>&1 | grep console | sed 's/^/# list: /'
+	ls -l /proc/$xpid/fd 2>&1 | grep -E "pts|ptmx" | sed 's/^/# fd: /'
+fi
 XB_GUEST_TIMEOUT=200 guest_wait $g "$(cat $W/$g.n)" chan; point $? "console: pty: the guest checked what it got"
 grep -E "bytes to the host|client" $W/xenbackd-console.log | sed 's/^/# /'
 xl destroy $g; point $? "console: xl destroy"

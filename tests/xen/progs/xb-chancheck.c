@@ -10,6 +10,9 @@
  * (a console's two rings are small: neither side may wait for the other
  * to finish). Prints what it got (bytes, FNV-1a digest, first mismatch);
  * exit 0 only for exactly <bytes>, all matching.
+ * The fd is non-blocking: a blocking write of a full buffer would stop this
+ * end reading while the other end, blocked the same way, stops too (each
+ * waits for the other through the ring's and the tty's small buffers).
  * The guest's end leads: once its tty is raw it writes a marker, and the
  * following end sends nothing (and checks nothing) before the marker has
  * arrived: bytes that reached a tty before it was raw would come back
@@ -43,19 +46,29 @@ static uint8_t next(struct stream *st)
 static const char marker[] = "\002XB-CHANCHECK-SYNC\003";
 
 /* Reads until the marker; what followed it in the last read goes to
- * rest (at most sizeof(marker) bytes before it are kept between reads). */
+ * rest (at most sizeof(marker) bytes before it are kept between reads).
+ * Gives up after 120 s, saying how much arrived and how it began. */
 static int await_marker(int fd, uint8_t *rest, size_t *nrest)
 {
-	char buf[8192];
-	size_t have = 0, m = sizeof(marker) - 1;
+	char buf[8192], first[16];
+	size_t have = 0, m = sizeof(marker) - 1, seen = 0, i;
 	time_t t0 = time(NULL);
 
 	while (time(NULL) - t0 < 120) {
-		ssize_t n = read(fd, buf + have, sizeof(buf) - have);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
 		char *at;
 
+		if (poll(&p, 1, 1000) <= 0)
+			continue;
+		n = read(fd, buf + have, sizeof(buf) - have);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
 		if (n <= 0)
 			return -1;
+		for (i = 0; i < (size_t)n && seen + i < sizeof(first); i++)
+			first[seen + i] = buf[have + i];
+		seen += (size_t)n;
 		have += (size_t)n;
 		at = memmem(buf, have, marker, m);
 		if (at) {
@@ -68,6 +81,10 @@ static int await_marker(int fd, uint8_t *rest, size_t *nrest)
 			have = m - 1;
 		}
 	}
+	fprintf(stderr, "xb-chancheck: %zu bytes arrived in 120 s, no marker; the first:", seen);
+	for (i = 0; i < seen && i < sizeof(first); i++)
+		fprintf(stderr, " %02x", (unsigned char)first[i]);
+	fprintf(stderr, "\n");
 	return -1;
 }
 
@@ -101,6 +118,35 @@ static int open_end(const char *end)
 	}
 }
 
+static int nonblock(int fd)
+{
+	int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -1;
+	return fd;
+}
+
+static int write_marker(int fd)
+{
+	size_t off = 0, m = sizeof(marker) - 1;
+	int i;
+
+	for (i = 0; off < m && i < 300; i++) {
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = write(fd, marker + off, m - off);
+		if (n > 0)
+			off += (size_t)n;
+		else if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -1;
+	}
+	return off == m ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct stream tx, rx;
@@ -120,13 +166,13 @@ int main(int argc, char **argv)
 	total = strtoull(argv[2], NULL, 0);
 	tx.s = strtoull(argv[3], NULL, 0) * 2654435761u + 1;
 	rx.s = strtoull(argv[4], NULL, 0) * 2654435761u + 1;
-	fd = open_end(argv[1]);
+	fd = nonblock(open_end(argv[1]));
 	if (fd < 0) {
 		fprintf(stderr, "xb-chancheck: %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
 	if (!strcmp(argv[5], "lead")) {
-		if (write(fd, marker, sizeof(marker) - 1) != (ssize_t)sizeof(marker) - 1) {
+		if (write_marker(fd) < 0) {
 			fprintf(stderr, "xb-chancheck: %s: writing the marker: %s\n", argv[1], strerror(errno));
 			return 1;
 		}
@@ -166,6 +212,8 @@ int main(int argc, char **argv)
 				nrest = 0;
 			} else {
 				n = read(fd, in, got + sizeof(in) > total ? total - got : sizeof(in));
+				if (n < 0 && (errno == EAGAIN || errno == EINTR))
+					continue;
 			}
 			if (n <= 0 && got < total)
 				break;

@@ -33,6 +33,8 @@ struct cons {
 	struct xenback_evtchn *ch;
 	XENCONS_RING_IDX out_cons; /* ours: the guest's out ring read up to */
 	XENCONS_RING_IDX in_prod;  /* ours: the guest's in ring written up to */
+	XENCONS_RING_IDX seen_out_prod; /* the frontend's indices as of its */
+	XENCONS_RING_IDX seen_in_cons;  /* last event that brought news */
 	bool dead;                 /* the frontend broke the protocol */
 	/* guest to host bytes taken from the ring, not yet written out: at
 	 * most one ring's worth, so a slow reader holds the ring (and the

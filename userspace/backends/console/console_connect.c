@@ -118,12 +118,46 @@ bool cons_pump(struct cons *c)
 	return moved;
 }
 
+/*
+ * News from the frontend: it wrote more (out_prod past what we saw, and no
+ * further than a ring past out_cons) or read more (in_cons past what we
+ * saw, not past in_prod). Such an event is work even when the chardev
+ * holds the bytes back for now (a full pty or socket): reporting it
+ * spurious would let lateeoi delay the guest's next events up to a second
+ * each, and a console whose chardev is often full would crawl. Only
+ * advances count, so a frontend can earn no more non-spurious events than
+ * the bytes that really move.
+ */
+static bool frontend_news(struct cons *c)
+{
+	XENCONS_RING_IDX op = __atomic_load_n(&c->intf->out_prod, __ATOMIC_ACQUIRE);
+	XENCONS_RING_IDX ic = __atomic_load_n(&c->intf->in_cons, __ATOMIC_ACQUIRE);
+	XENCONS_RING_IDX base = c->seen_out_prod;
+	bool news = false;
+
+	if (base - c->out_cons > sizeof(c->intf->out))
+		base = c->out_cons; /* taken since (by a chardev event): stale */
+	if (op != base && op - base <= op - c->out_cons && op - c->out_cons <= sizeof(c->intf->out)) {
+		c->seen_out_prod = op;
+		news = true;
+	}
+	if (ic != c->seen_in_cons && ic - c->seen_in_cons <= c->in_prod - c->seen_in_cons) {
+		c->seen_in_cons = ic;
+		news = true;
+	}
+	return news;
+}
+
 static bool ring_event(struct xenback_evtchn *ch, void *arg)
 {
 	struct cons *c = arg;
+	bool news;
 
 	(void)ch;
-	return c->dead || cons_pump(c);
+	if (c->dead)
+		return false; /* nothing to do for it: spurious */
+	news = c->intf && frontend_news(c);
+	return cons_pump(c) || news;
 }
 
 int cons_connect(struct xenback_device *dev)
@@ -143,6 +177,8 @@ int cons_connect(struct xenback_device *dev)
 	}
 	c->out_cons = __atomic_load_n(&c->intf->out_cons, __ATOMIC_ACQUIRE);
 	c->in_prod = __atomic_load_n(&c->intf->in_prod, __ATOMIC_ACQUIRE);
+	c->seen_out_prod = c->out_cons;
+	c->seen_in_cons = c->in_prod;
 	if (cons_ring_space(c->intf, c->in_prod) < 0 ||
 	    c->intf->out_prod - c->out_cons > sizeof(c->intf->out))
 		return xenback_device_fail(dev, -EPROTO, "frontend's ring indices are more than a ring apart");

@@ -408,8 +408,17 @@ void xb_bus_reap(struct xenback_bus *bus)
 /* Destroy the device and forget its instance (offline, or node gone). */
 static void destroy_instance(struct xenback_device *dev)
 {
+	struct xenback_bus *bus = dev->be->bus;
+	char *node = strdup(dev->be->path);
+
 	DEV_LOG(dev, XENBACK_LOG_INFO, "offline: destroying");
 	xb_backend_forget(dev->be, true);
+	if (!node)
+		return;
+	/* Closed already when the toolstack wrote Closing: answer it */
+	xb_node_answer_closing(bus, node);
+	xb_node_release(bus, node);
+	free(node);
 }
 
 /*

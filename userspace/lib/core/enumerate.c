@@ -244,17 +244,11 @@ static void live_node_event(struct xenback_backend *be)
  */
 static void record_closing(struct xenback_backend *be)
 {
-	char path[XB_PATH_MAX];
-	unsigned long st;
-
-	if (be->declined || be->retry)
+	if (be->declined || be->retry || !xb_node_answer_closing(be->bus, be->path))
 		return;
-	snprintf(path, sizeof(path), "%s/state", be->path);
-	if (xb_xs_read_uint(be->bus, XB_TXN_NULL, path, XENBACK_STATE_RECONFIGURED, &st) == 0 &&
-	    st == XENBACK_STATE_CLOSING &&
-	    xb_node_write(be->bus, be->path, path, "6", true) == 0)
-		xb_log(be->bus, XENBACK_LOG_INFO, "%s/%s: taken offline: Closed (its record stays "
-		       "until the node goes)", be->type->info->type, be->name);
+	xb_log(be->bus, XENBACK_LOG_INFO, "%s/%s: taken offline: Closed (its record stays "
+	       "until the node goes)", be->type->info->type, be->name);
+	xb_node_release(be->bus, be->path); /* in a driver domain, it goes now */
 }
 
 static void node_gone_or_changed(struct xenback_backend *be, enum node_key k, unsigned int n)

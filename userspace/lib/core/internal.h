@@ -238,6 +238,15 @@ int xb_parse_uint(const char *s, unsigned long max, unsigned long *v);
  * wrote (generation.c): -ESTALE, nothing written. */
 int xb_node_write(struct xenback_bus *bus, const char *node, const char *path,
 		  const char *val, bool refuse_new);
+/* The toolstack's Closing (libxl writes it with online=0, then waits for
+ * Closed) answered with Closed on a node whose device is gone or never
+ * was; true if written. */
+bool xb_node_answer_closing(struct xenback_bus *bus, const char *node);
+/* In a driver domain (backend_domid != 0): removes the backend node once
+ * it is Closed and the toolstack took it offline (online=0), the backend
+ * domain's part of a removal (xl devd's, without it: dom0's libxl waits
+ * for the node to go). Nothing in dom0, where the toolstack removes it. */
+void xb_node_release(struct xenback_bus *bus, const char *node);
 
 /* handover.c: devices across a restart, an upgrade or a crash */
 /* A node with no record found by a scan, in a state other than

@@ -131,3 +131,50 @@ int xb_node_write(struct xenback_bus *bus, const char *node, const char *path,
 	}
 	return r;
 }
+
+bool xb_node_answer_closing(struct xenback_bus *bus, const char *node)
+{
+	char path[XB_PATH_MAX];
+	unsigned long st;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/state", node) >= sizeof(path))
+		return false;
+	return xb_xs_read_uint(bus, XB_TXN_NULL, path, XENBACK_STATE_RECONFIGURED, &st) == 0 &&
+	       st == XENBACK_STATE_CLOSING && xb_node_write(bus, node, path, "6", true) == 0;
+}
+
+void xb_node_release(struct xenback_bus *bus, const char *node)
+{
+	const struct xb_xs_ops *xs = bus->plat->xs;
+	char state[XB_PATH_MAX], online[XB_PATH_MAX];
+	unsigned long st, on;
+	unsigned int attempt;
+	int r = -EAGAIN;
+	xb_txn_t t;
+
+	if (!bus->cfg.backend_domid ||
+	    (size_t)snprintf(state, sizeof(state), "%s/state", node) >= sizeof(state) ||
+	    (size_t)snprintf(online, sizeof(online), "%s/online", node) >= sizeof(online))
+		return;
+	for (attempt = 0; attempt < bus->cfg.txn_retries && r == -EAGAIN; attempt++) {
+		r = xs->txn_start(bus->plat->xs_h, &t);
+		if (r < 0)
+			break;
+		/* a node the toolstack renewed meanwhile is not ours to remove */
+		if (xb_xs_read_uint(bus, t, state, XENBACK_STATE_RECONFIGURED, &st) < 0 ||
+		    st != XENBACK_STATE_CLOSED || xb_xs_read_uint(bus, t, online, 1, &on) < 0 || on) {
+			xs->txn_end(bus->plat->xs_h, t, true);
+			return;
+		}
+		r = xs->rm(bus->plat->xs_h, t, node);
+		if (r < 0) {
+			xs->txn_end(bus->plat->xs_h, t, true);
+			continue;
+		}
+		r = xs->txn_end(bus->plat->xs_h, t, false);
+	}
+	if (r < 0)
+		xb_log(bus, XENBACK_LOG_WARNING, "removing %s: %s", node, strerror(-r));
+	else
+		xb_log(bus, XENBACK_LOG_INFO, "%s: closed and offline: removed (driver domain)", node);
+}
