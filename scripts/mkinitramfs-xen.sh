@@ -5,6 +5,7 @@
 #        mkinitramfs-xen.sh domU-fio <out.cpio> <domU.cpio>
 #        mkinitramfs-xen.sh dom0 <out.cpio> <domU.cpio> [<domU-fio.cpio>]
 # domU: busybox, xen-blkfront.ko, xen-netfront.ko, xen-evtchn.ko, xen-gntalloc.ko,
+#       xen-gntdev.ko, xenbackd and xenbackctl (a storage domain's),
 #       build/xen/progs/xb-netcheck, build/xen/progs/xb-chancheck (static),
 #       xenstore-read/-write/-exists (+ libs), the adversary frontend
 #       build/xen/xb-adversary when built (tests/xen/adversary/), the
@@ -73,9 +74,13 @@ xs_tools() {
 
 case $mode in
 domU)
-	mods xen-blkfront xen-netfront xen-evtchn xen-gntalloc
+	mods xen-blkfront xen-netfront xen-evtchn xen-gntalloc xen-gntdev
 	finish_mods
 	xs_tools
+	# the storage domain of tests/xen/dom0-39-driver-domain.sh
+	for b in xenbackd xenbackctl; do
+		if [ -x "$top/build/$b" ]; then args+=(-l "$top/build/$b:/usr/bin/$b"); else echo "$0: build/$b not built (its tests will fail)" >&2; fi
+	done
 	adv=$top/build/xen/xb-adversary
 	if [ -x "$adv" ]; then args+=(-l "$adv:/usr/bin/xb-adversary"); else echo "$0: $adv not built (its tests will fail)" >&2; fi
 	nc=$top/build/xen/progs/xb-netcheck

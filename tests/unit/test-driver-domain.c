@@ -86,6 +86,25 @@ int main(void)
 	tap_eq(xenback_sim_read_int(sim, "/local/domain/5/backend/vtest/7/1/state"), XENBACK_STATE_CLOSED,
 	       "its frontend, written late, then closing: backend Closed");
 
+	/* The client is destroyed: a driver domain may not read the parents
+	 * of a node that went, so the frontend's state reads EACCES: that is
+	 * the frontend gone (Closed), not a protocol error */
+	add(sim, 5, 7, 6);
+	settle(bus);
+	xenback_sim_write(sim, "/local/domain/7/device/vtest/6/state", "1");
+	settle(bus);
+	xenback_sim_fail_requests(sim, XENBACK_SIM_READ, 1, -EACCES);
+	xenback_sim_write(sim, "/local/domain/7/device/vtest/6/state", "4");
+	settle(bus);
+	xenback_sim_fail_requests(sim, XENBACK_SIM_READ, 0, 0);
+	tap_eq(xenback_sim_read_int(sim, "/local/domain/5/backend/vtest/7/6/state"), XENBACK_STATE_CLOSED,
+	       "frontend state unreadable (EACCES): backend Closed");
+	tap_ok(!strstr(xenback_bus_error(bus), "XenbusState"), "not a protocol error (\"%s\")",
+	       xenback_bus_error(bus));
+	offline(sim, 5, 7, 6);
+	settle(bus);
+	tap_ok(!xenback_sim_exists(sim, "/local/domain/5/backend/vtest/7/6"), "then offline: removed");
+
 	/* The toolstack removes it (libxl: online=0 and Closing, then it
 	 * waits for the backend domain to remove the node, xl devd's job) */
 	offline(sim, 5, 7, 1);

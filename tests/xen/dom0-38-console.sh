@@ -77,7 +77,9 @@ sed 's/^/# /' $W/chan-pty.log
 if [ $r != 0 ]; then
 	grep "console/$id/2" $W/xenbackd-console.log | sed 's/^/# log: /'
 	xenbackctl list 2>&1 | grep console | sed 's/^/# list: /'
-	ls -l /proc/$xpid/fd 2>&1 | grep -E "pts|ptmx" | sed 's/^/# fd: /'
+	for f in /proc/"$xpid"/fd/*; do
+		case $(readlink "$f") in *pts*|*ptmx*) echo "# fd: $f -> $(readlink "$f")" ;; esac
+	done
 fi
 XB_GUEST_TIMEOUT=200 guest_wait $g "$(cat $W/$g.n)" chan; point $? "console: pty: the guest checked what it got"
 grep -E "bytes to the host|client" $W/xenbackd-console.log | sed 's/^/# /'

@@ -33,7 +33,7 @@ $(XEN_B)/progs/%: tests/xen/progs/%.c tests/xen/progs/xentest.h $(VM_CLIENT) $(V
 	$(CC) $(VM_CFLAGS) -Itests/vm/progs -o $@ $(filter %.c,$^)
 
 $(XEN_B)/domU.cpio: scripts/mkinitramfs-xen.sh scripts/mkinitramfs-vm.sh $(XEN_TESTSRC) $(XEN_B)/xb-adversary \
-                    $(XEN_B)/progs/xb-netcheck $(XEN_B)/progs/xb-chancheck
+                    $(XEN_B)/progs/xb-netcheck $(XEN_B)/progs/xb-chancheck $(B)/xenbackd $(B)/xenbackctl
 	scripts/mkinitramfs-xen.sh domU $@
 # The well-behaved guest of dom0-50-adversary.sh: the domU archive plus fio
 # (left out, and that script skips, when fio is not installed).

@@ -635,12 +635,16 @@ void xb_device_frontend_changed(struct xenback_device *dev)
 		return;
 	r = xb_xs_read_uint(dev->be->bus, XB_TXN_NULL, dev->fe_state_path,
 			    XENBACK_STATE_RECONFIGURED, &s);
-	if (r == -ENOENT) {
+	if (r == -ENOENT || r == -EACCES) {
 		/* Not written yet (a toolstack that writes the backend first),
-		 * or gone (its domain is being destroyed). */
+		 * or gone (its domain is being destroyed; in a driver domain,
+		 * which may not read the parents, a node gone reads EACCES). */
 		s = dev->fe_state < 0 ? XENBACK_STATE_UNKNOWN : XENBACK_STATE_CLOSED;
-	} else if (r < 0) {
+	} else if (r == -EINVAL || r == -ERANGE || r == -E2BIG) {
 		xenback_device_fail(dev, -EINVAL, "frontend state is not a XenbusState");
+		return;
+	} else if (r < 0) {
+		xenback_device_fail(dev, r, "reading the frontend's state: %s", strerror(-r));
 		return;
 	}
 	if ((int)s == dev->fe_state)
