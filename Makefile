@@ -6,6 +6,7 @@
 #   make demo         the main job on an embedded default
 #   make bench        every benchmark
 #   make lint         shellcheck, checkpatch, clang-format (scripts/lint.mk)
+#   make deb          Debian packages in build/deb/ (tests/pkg/pkg.mk)
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
@@ -16,7 +17,7 @@ SHELL := /bin/bash
 # DEPS is the installer (tests/unit/test-deps-first-run.sh fakes it);
 # XB_DEPS_DONE keeps sub-makes from checking again.
 DEPS        ?= scripts/deps.sh
-DEPS_GOALS  := check unit-check vm-check xen-check demo demo-sim bench bench-% abi-check lint fuzz fuzz-check
+DEPS_GOALS  := check unit-check vm-check xen-check demo demo-sim bench bench-% abi-check lint fuzz fuzz-check deb deb-check
 ifneq ($(XB_DEPS_DONE),1)
 ifneq ($(filter $(DEPS_GOALS),$(MAKECMDGOALS)),)
 DEPS_RC := $(shell $(DEPS) --check-or-install >&2; echo $$?)
@@ -65,7 +66,7 @@ CONS_SRC    := $(sort $(wildcard userspace/backends/console/*.c))
 
 $(B)/pic/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(NL_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+	$(CC) $(BASEFLAGS) $(NL_CFLAGS) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
 $(B)/san/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(NL_CFLAGS) -Itests/unit -O1 $(SAN) -DXB_TEST_HOOKS -c $< -o $@
@@ -80,7 +81,7 @@ lib: $(SOLIBS) $(B)/libxenback.a $(B)/libxenback-sim.a $(B)/libxenback-blk.a $(B
 define lib_so
 $(B)/$(1).so.$(VERSION): $(2) $(3)
 	$$(CC) -shared -Wl,-soname,$(1).so.$(SOVERSION) -Wl,--version-script=$(3) \
-	  -Wl,--no-undefined -o $$@ $(2) $(4)
+	  -Wl,--no-undefined $$(LDFLAGS) -o $$@ $(2) $(4)
 $(B)/$(1).so: $(B)/$(1).so.$(VERSION)
 	ln -sf $(1).so.$(VERSION) $$@
 	ln -sf $(1).so.$(VERSION) $(B)/$(1).so.$(SOVERSION)
@@ -120,13 +121,13 @@ TOOL_BINS   := $(TOOLS:%=$(B)/%)
 tool_src     = $(or $(sort $(wildcard userspace/tools/$(1)/*.c)),userspace/tools/$(1).c)
 tools: $(TOOL_BINS)
 $(B)/xenbackd: $(call pic,$(call tool_src,xenbackd)) $(B)/libxenback-blk.a $(B)/libxenback-net.a $(B)/libxenback-console.a $(B)/libxenback.a
-	$(CC) -o $@ $^ $(XEN_LIBS) $(URING_LIBS) $(NL_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS) $(URING_LIBS) $(NL_LIBS)
 $(B)/xenbackctl: $(call pic,$(call tool_src,xenbackctl)) $(B)/libxenback.a
-	$(CC) -o $@ $^ $(XEN_LIBS) $(NL_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS) $(NL_LIBS)
 $(B)/xenback-dm: $(call pic,$(call tool_src,xenback-dm)) $(B)/libxenback.a
-	$(CC) -o $@ $^ $(XEN_LIBS) $(NL_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS) $(NL_LIBS)
 $(B)/xenback-demo-sim: $(call pic,$(call tool_src,xenback-demo-sim)) $(B)/libxenback-sim.a $(B)/libxenback.a
-	$(CC) -o $@ $^ $(XEN_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XEN_LIBS)
 
 # ---------------------------------------------------------------- unit tier
 UNIT_SRC    := $(sort $(wildcard tests/unit/test-*.c))
@@ -161,6 +162,7 @@ include tests/bench/xen-bench.mk
 include tests/bench/bench.mk
 include scripts/lint.mk
 include tests/fuzz/fuzz.mk
+include tests/pkg/pkg.mk
 
 # ---------------------------------------------------------------- ABI
 # The shared libraries against the committed dumps (userspace/lib/abi/);
@@ -213,8 +215,12 @@ install: all
 	install -m 755 $(B)/xenbackctl $(DESTDIR)$(BINDIR)/
 	install -D -m 755 $(B)/xenbackd $(DESTDIR)$(PREFIX)/sbin/xenbackd
 	install -D -m 755 $(B)/xenback-dm $(DESTDIR)$(PREFIX)/lib/xenback/xenback-dm
-	install -D -m 644 userspace/tools/xenbackd/xenbackd.8 $(DESTDIR)$(PREFIX)/share/man/man8/xenbackd.8
-	install -D -m 644 userspace/tools/xenbackd/xenbackd.service $(DESTDIR)/etc/systemd/system/xenbackd.service
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 644 userspace/tools/xenbackd/xenbackd.8 userspace/tools/xenbackctl/xenbackctl.8 \
+	  userspace/tools/xenback-dm/xenback-dm.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 userspace/lib/libxenback.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -d $(DESTDIR)/etc/systemd/system
+	sed 's|/usr/local/|$(PREFIX)/|g' userspace/tools/xenbackd/xenbackd.service > $(DESTDIR)/etc/systemd/system/xenbackd.service
 
 clean:
 	rm -rf $(B)

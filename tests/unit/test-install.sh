@@ -66,4 +66,10 @@ tap_point $r "links statically against the installed archives and runs"
 [ -x "$root/usr/sbin/xenbackd" ] && [ -x "$root/usr/bin/xenbackctl" ] &&
 	[ -x "$root/usr/lib/xenback/xenback-dm" ] && [ -e "$root/usr/share/man/man8/xenbackd.8" ]
 tap_point $? "the daemon, its tools and man page are installed"
+[ -e "$root/usr/share/man/man8/xenbackctl.8" ] && [ -e "$root/usr/share/man/man8/xenback-dm.8" ] &&
+	[ -e "$root/usr/share/man/man3/libxenback.3" ]
+tap_point $? "and xenbackctl(8), xenback-dm(8), libxenback(3)"
+u=$root/etc/systemd/system/xenbackd.service
+grep -q '^ExecStart=/usr/sbin/xenbackd ' "$u" && grep -q '^ExecReload=/usr/bin/xenbackctl restart' "$u" && ! grep -q /usr/local "$u"
+tap_point $? "the installed unit runs the installed binaries (PREFIX=/usr: nothing under /usr/local)"
 tap_done
