@@ -153,6 +153,17 @@ dom0)
 	ours build/xen/progs/test-grant-io /xen/test-grant-io        # tests/xen/dom0-40-*
 	ours build/xen/progs/xb-netcheck /usr/bin/xb-netcheck        # tests/xen/dom0-70-*
 	ours build/xen/progs/xb-chancheck /usr/bin/xb-chancheck      # tests/xen/dom0-38-*
+	# the packages, unpacked (scripts/deb-root.sh): tests/xen/dom0-31-packages.sh
+	dr=$top/build/xen/deb-root
+	if [ -x "$dr/usr/sbin/xenbackd" ] && [ -e "$dr/xenback-dkms.ko" ]; then
+		for f in usr/sbin/xenbackd usr/bin/xenbackctl usr/lib/xenback/xenback-dm; do
+			args+=(-l "$dr/$f:/xen/deb-root/$f")
+		done
+		args+=(-f "$dr/xenback-dkms.ko:/xen/deb-root/xenback-dkms.ko")
+		args+=(-f "$dr/lib/systemd/system/xenbackd.service:/xen/deb-root/lib/systemd/system/xenbackd.service")
+	else
+		echo "build/xen/deb-root (the packages)" >> "$missing"
+	fi
 	args+=(-f "$missing:/xen/missing")
 	[ -s "$missing" ] && echo "mkinitramfs-xen: not built yet (their tests will SKIP): $(paste -sd ' ' "$missing")" >&2 ;;
 *)
