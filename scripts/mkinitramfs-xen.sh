@@ -97,7 +97,7 @@ domU-fio)
 	[ -s "$base" ] || { echo "$0: domU-fio needs the domU initramfs" >&2; exit 2; }
 	fio=$(command -v fio) || { echo "$0: fio not installed" >&2; exit 1; }
 	"$top/scripts/mkinitramfs-vm.sh" -o "$wd/overlay.cpio" -i "$top/tests/xen/domU-init.sh" -l "$fio:/usr/bin/fio"
-	# gzip: fio's libraries are ~85 MiB, and dom0 (512 MiB) holds this file in
+	# gzip: fio's libraries are ~85 MiB, and dom0 (768 MiB) holds this file in
 	# its initramfs; the domU kernel inflates a gzip member of a concatenated
 	# initramfs by itself.
 	{ cat "$base" && gzip -6 -c "$wd/overlay.cpio"; } > "$out.$$" && mv "$out.$$" "$out"

@@ -61,7 +61,10 @@ if [ ! -s "$xen" ] || [ "$xengz" -nt "$xen" ]; then
 	if ! { gzip -dc "$xengz" > "$xen.$$" && mv "$xen.$$" "$xen"; }; then rm -f "$xen.$$"; exit 2; fi
 fi
 
-xen_cmd="console=com1 com1=115200,8n1 dom0_mem=512M,max:512M loglvl=all guest_loglvl=all noreboot $xen_append"
+# dom0: 768 MiB. Its initramfs (~115 MiB: tools, the domU images, the
+# packages) and /tmp are RAM; with 512 MiB the tier's 28th minute ran out
+# (the OOM killer took an `xl create` of dom0-70's 9-vif guest).
+xen_cmd="console=com1 com1=115200,8n1 dom0_mem=768M,max:768M loglvl=all guest_loglvl=all noreboot $xen_append"
 # Under TCG on a loaded host a vCPU's timer can go unserviced for tens of
 # seconds (a busy domU, a domain's teardown): RCU stall and soft-lockup
 # reports after 21/20 s are emulation artifacts there, so both wait 120 s

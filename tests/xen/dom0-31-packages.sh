@@ -48,3 +48,4 @@ kill -TERM $xpid; wait $xpid; point $? "packages: the packaged xenbackd exits 0 
 rmmod xenback; point $? "packages: rmmod of the DKMS-built module"
 ! grep -qE "error|warning" $W/xenbackd-deb.log; point $? "packages: no error or warning in the packaged xenbackd's log"
 grep -E "error|warning|xenback.ko" $W/xenbackd-deb.log | head -n 5 | sed 's/^/# log: /'
+rm -f "$img" # dom0's /tmp is its memory
