@@ -36,8 +36,7 @@ static int console_create(struct xenback_backend *be, const struct xenback_opts 
 	if (r < 0)
 		return r;
 	c = xenback_device_priv(dev);
-	c->dev = dev;
-	c->master_fd = c->slave_fd = c->listen_fd = c->conn_fd = -1;
+	c->dev = dev; /* its fds: set up by cons_chardev_open() */
 	r = xenback_device_read_frontend(dev, "type", &type);
 	if (r < 0 || strcmp(type, "ioemu")) {
 		free(type);
