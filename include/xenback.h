@@ -509,6 +509,16 @@ int xenback_device_blkif_stats(struct xenback_device *dev, int fd,
 			       struct xenback_blkif_stats *st);
 void xenback_device_blkif_close(struct xenback_device *dev, int fd);
 
+/* Host to guest for a netif backend through xenback.ko (<uapi/xenback.h>,
+ * XENBACK_IOCTL_TAP_RX): frames taken from the tap queue tap_fd are
+ * grant-copied into the buffers rx lists, in ch's frontend domain, without
+ * passing through the process; rx->port and rx->tap_fd are set here, the
+ * rest is the caller's (the outcome comes back in *rx and its frames).
+ * 0, or a negative errno with nothing taken; -EOPNOTSUPP: the event
+ * channels are not on xenback.ko, or it cannot (not Xen, an older module). */
+struct xenback_tap_rx;
+int xenback_evtchn_tap_rx(struct xenback_evtchn *ch, int tap_fd, struct xenback_tap_rx *rx);
+
 /* ---------------------------------------------------------------- listing */
 
 struct xenback_device_info {

@@ -162,6 +162,7 @@ static void __exit xb_exit(void)
 	 * grant I/O engines. */
 	xb_blkif_exit();
 	xb_grant_io_exit();
+	xb_tap_rx_exit();
 }
 
 module_init(xb_init);

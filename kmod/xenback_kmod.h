@@ -134,6 +134,10 @@ struct xb_ctx *xb_ctx_from_file(struct file *file);
 /* ioctl.c */
 long xb_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
+/* tap_rx.c: XENBACK_IOCTL_TAP_RX; the tun symbol it holds */
+long xb_tap_rx(struct xb_ctx *ctx, void __user *arg);
+void xb_tap_rx_exit(void);
+
 /* affinity.c */
 void xb_affinity_bind(struct xb_ctx *ctx, struct xb_evtchn *p);
 void xb_affinity_follow(struct xb_ctx *ctx);

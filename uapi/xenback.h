@@ -88,6 +88,7 @@
 #define XENBACK_F_RING_GRANT  (1u << 9) /* XENBACK_SET_RING_GRANT (with XENBACK_F_XEN) */
 #define XENBACK_F_GRANT_IO    (1u << 10) /* XENBACK_IOCTL_GRANT_IO_OPEN (with XENBACK_F_XEN) */
 #define XENBACK_F_BLKIF       (1u << 11) /* XENBACK_IOCTL_BLKIF_OPEN (with XENBACK_F_XEN) */
+#define XENBACK_F_TAP_RX      (1u << 12) /* XENBACK_IOCTL_TAP_RX (with XENBACK_F_XEN) */
 
 /* Limits. */
 #define XENBACK_MAX_PORTS 512u  /* ports per context (open more contexts for more) */
@@ -505,6 +506,69 @@ struct xenback_blkif_stats {
 /* XENBACK_BLKIF_KICK (on a blkif file, no argument) - look at the ring now,
  * as if the frontend had notified. */
 #define XENBACK_BLKIF_KICK _IO(XENBACK_IOC_MAGIC, 0x43)
+
+/*
+ * XENBACK_IOCTL_TAP_RX - host to guest for a netif backend (xen/io/netif.h,
+ * rx-copy): frames taken straight from a tap queue's kernel queue (the
+ * skbs tun would hand to read(), none of them copied into the process) and
+ * grant-copied into buffers the frontend posted, in one batch, as
+ * xen-netback copies from its skbs. The caller keeps the ring: it reads the
+ * posted requests, passes their grant references in ring order, and writes
+ * the responses from what comes back.
+ * A frame fills its buffers in order, each from offset 0, 4096 bytes each
+ * but the last; with XENBACK_TAP_RX_GSO_EXTRA a GSO frame leaves the
+ * buffer after its first one unused (netif's extra-info slot). A frame that
+ * needs more than max_slots data buffers, that the skb's metadata cannot
+ * describe (struct virtio_net_hdr's rules) or that is not an skb is taken
+ * and dropped (counted in dropped). A frame needing more buffers than are
+ * left stays queued (next_bufs says how many it needs).
+ * in: port: an interdomain port of this context: its remote domain owns the
+ *     grants; tap_fd: a tun/tap queue file (not read meanwhile by anyone
+ *     else: it would get frames in between); nbufs: 1 ..
+ *     XENBACK_TAP_RX_MAX_BUFS grant references at grefs; max_frames: 1 ..
+ *     XENBACK_TAP_RX_MAX_FRAMES entries at frames; max_slots: 1 ..
+ *     XENBACK_TAP_RX_MAX_SLOTS; flags: XENBACK_TAP_RX_GSO_EXTRA; pad 0.
+ * out: nframes frames described at frames (the order of the queue);
+ *     bufs_used: buffers they took, extra-info buffers included; dropped;
+ *     next_bufs: 0 when the queue is empty, else the buffers its next frame
+ *     needs.
+ * Errors (nothing taken): EOPNOTSUPP not on Xen; EINVAL a loopback or
+ * unknown port, a count, flags or pad, tap_fd not a tun/tap file; EBADF
+ * tap_fd; EFAULT; ENOMEM; ENOENT tun.ko is not loaded.
+ */
+#define XENBACK_TAP_RX_MAX_BUFS   256u /* a netif rx ring's slots */
+#define XENBACK_TAP_RX_MAX_FRAMES 64u
+#define XENBACK_TAP_RX_MAX_SLOTS  17u  /* netfront: MAX_SKB_FRAGS + 1 */
+#define XENBACK_TAP_RX_GSO_EXTRA  (1u << 0)
+/* One frame: its virtio_net_hdr fields (host byte order), its length, the
+ * buffers it took, and 0 or -EIO (a grant copy of it failed). */
+struct xenback_tap_rx_frame {
+	__u8 vnet_flags;  /* VIRTIO_NET_HDR_F_NEEDS_CSUM, _DATA_VALID */
+	__u8 gso_type;    /* VIRTIO_NET_HDR_GSO_* */
+	__u16 hdr_len;
+	__u16 gso_size;
+	__u16 csum_start;
+	__u16 csum_offset;
+	__u16 bufs;
+	__u32 len;
+	__s32 status;
+};
+struct xenback_tap_rx {
+	__u32 port;
+	__s32 tap_fd;
+	__u64 grefs;   /* user pointer to nbufs __u32 */
+	__u64 frames;  /* user pointer to max_frames struct xenback_tap_rx_frame */
+	__u32 nbufs;
+	__u32 max_frames;
+	__u32 max_slots;
+	__u32 flags;
+	__u32 nframes;   /* out */
+	__u32 bufs_used; /* out */
+	__u32 dropped;   /* out */
+	__u32 next_bufs; /* out */
+	__u32 pad[4];
+};
+#define XENBACK_IOCTL_TAP_RX _IOWR(XENBACK_IOC_MAGIC, 0x0b, struct xenback_tap_rx)
 
 /*
  * Generic netlink statistics. Family XENBACK_GENL_NAME, command

@@ -21,8 +21,6 @@
 
 #include "net_vif.h"
 
-/* netfront takes at most this many data slots for one frame */
-#define NET_RX_MAX_SLOTS 17u
 
 static void tap_event(int fd, uint32_t events, void *arg)
 {
@@ -55,6 +53,11 @@ void net_rx_poll(struct net_queue *q, bool on)
 
 int net_rx_alloc(struct net_queue *q)
 {
+	const char *kmod = getenv("XENBACK_NET_RX_KMOD");
+
+	/* xenback.ko's tap copy until it says it cannot (net_rx_kmod.c) */
+	q->rx_kmod = !kmod || strcmp(kmod, "0") != 0;
+	q->rx_wait = 0;
 	q->rx_arena = malloc(NET_RX_ARENA);
 	if (!q->rx_arena)
 		return -ENOMEM;
@@ -160,8 +163,7 @@ static void stage(struct net_queue *q, uint8_t *f, uint32_t len, uint16_t flags,
 	q->rx_packets++;
 }
 
-/* Requests posted and not taken; -1: req_prod runs past the ring. */
-static int posted(struct net_queue *q)
+int net_rx_posted(struct net_queue *q)
 {
 	RING_IDX prod = q->rx.sring->req_prod;
 
@@ -181,7 +183,7 @@ bool net_rx_event(struct net_queue *q)
 	prod = q->rx.sring->req_prod;
 	work = prod != q->rx_seen; /* else spurious (XSA-332) */
 	q->rx_seen = prod;
-	if (q->rx_held)
+	if (q->rx_held || q->rx_wait)
 		net_rx_round(q); /* a frame waited for these buffers */
 	return work;
 }
@@ -194,6 +196,8 @@ void net_rx_round(struct net_queue *q)
 	if (v->dead || !q->rx_page)
 		return;
 	q->rx_more = false;
+	if (q->rx_kmod && net_rx_kmod_round(q))
+		return;
 	for (;;) {
 		uint8_t *at = q->rx_arena + q->rx_used;
 		struct virtio_net_hdr vh;
@@ -232,7 +236,7 @@ void net_rx_round(struct net_queue *q)
 			continue;
 		}
 		need = data_slots(len) + (gso.type ? 1 : 0);
-		avail = posted(q);
+		avail = net_rx_posted(q);
 		if (avail < 0) {
 			flush(q);
 			net_vif_fatal(v, "queue %u rx: req_prod runs more than the ring ahead", q->idx);
@@ -247,7 +251,7 @@ void net_rx_round(struct net_queue *q)
 			q->rx_held = len;
 			q->rx.sring->req_event = q->rx.sring->req_prod + 1;
 			xen_mb();
-			if (posted(q) >= (int)need)
+			if (net_rx_posted(q) >= (int)need)
 				continue; /* posted meanwhile */
 			return;
 		}

@@ -9,6 +9,8 @@
  *                  copies in batches, a virtio_net_hdr (net_vnet.c), answers
  *   net_rx.c       tap -> guest: frames read, copied into posted buffers,
  *                  answers with netif's flags and GSO extra
+ *   net_rx_kmod.c  the same through xenback.ko: the module takes the tap's
+ *                  frames and grant-copies them, no read()
  *   net_credit.c   the `rate` key's credit (netback's rate limiting)
  * Bounds: a queue holds at most one arena per direction (NET_TX_ARENA,
  * NET_RX_ARENA: 256 and 320 KiB) and
@@ -33,6 +35,8 @@
 #define NET_TX_BATCH 64u
 #define NET_TX_BUDGET 256u
 #define NET_RX_BUDGET 256u
+/* netfront takes at most this many data slots for one frame */
+#define NET_RX_MAX_SLOTS 17u
 /* The largest frame a tap gives or takes (64 KiB GSO + Ethernet + VLAN). */
 #define NET_FRAME_MAX (65536u + 18u)
 #define NET_VH ((unsigned int)sizeof(struct virtio_net_hdr))
@@ -85,6 +89,8 @@ struct net_queue {
 	unsigned int rx_nseg;
 	RING_IDX rx_seen;                /* req_prod at the last rx event */
 	uint32_t rx_held;                /* a frame (at rx_arena) waiting for buffers: its size */
+	bool rx_kmod;                    /* frames go through xenback.ko (net_rx_kmod.c) */
+	uint32_t rx_wait;                /* with rx_kmod: buffers the tap's next frame waits for */
 	/* counters */
 	uint64_t tx_packets, tx_errors, tx_dropped, rx_packets, rx_dropped;
 };
@@ -127,6 +133,11 @@ void net_rx_round(struct net_queue *q);
 /* The frontend's rx event: true if it posted buffers (else spurious). */
 bool net_rx_event(struct net_queue *q);
 int net_rx_alloc(struct net_queue *q);
+/* Requests posted and not taken; -1: req_prod runs past the ring. */
+int net_rx_posted(struct net_queue *q);
+/* net_rx_kmod.c: the round through xenback.ko; false: it cannot (the
+ * queue goes on with net_rx.c's read()). */
+bool net_rx_kmod_round(struct net_queue *q);
 void net_rx_free(struct net_queue *q);
 /* The tap queue's file in the bus's epoll set (on) or out of it. */
 void net_rx_poll(struct net_queue *q, bool on);

@@ -166,6 +166,18 @@ XB_EXPORT int xenback_evtchn_grant_io_open(struct xenback_evtchn *ch, int image_
 				  max_grants);
 }
 
+XB_EXPORT int xenback_evtchn_tap_rx(struct xenback_evtchn *ch, int tap_fd,
+				    struct xenback_tap_rx *rx)
+{
+	const struct xb_evtchn_ops *ops = ch->dev->be->bus->plat->evtchn;
+
+	if (!ops->tap_rx)
+		return -EOPNOTSUPP;
+	rx->port = ch->port;
+	rx->tap_fd = tap_fd;
+	return ops->tap_rx(ch->dev->be->bus->plat->evtchn_h, rx);
+}
+
 XB_EXPORT int xenback_device_grant_io_submit(struct xenback_device *dev, int fd,
 					     const struct xenback_grant_io_req *reqs,
 					     unsigned int n, struct xenback_grant_io_done *done,

@@ -133,6 +133,9 @@ struct xb_evtchn_ops {
 	int (*blkif_open)(void *h, struct xenback_blkif_open *o);
 	int (*blkif_stats)(void *h, int fd, struct xenback_blkif_stats *st);
 	void (*blkif_close)(void *h, int fd);
+	/* Optional: XENBACK_IOCTL_TAP_RX (rx->port and tap_fd set). NULL,
+	 * or -EOPNOTSUPP: not here. */
+	int (*tap_rx)(void *h, struct xenback_tap_rx *rx);
 };
 #define XB_REARM_SPURIOUS (1u << 31)
 #define XB_WAIT_OTHER (1 << 30)

@@ -285,6 +285,15 @@ int xb_xenback_blkif_open(struct xb_xenback *x, struct xenback_blkif_open *o)
 	return r < 0 ? r : o->fd;
 }
 
+int xb_xenback_tap_rx(void *h, struct xenback_tap_rx *rx)
+{
+	struct xb_xenback *x = h;
+
+	if ((x->features & (XENBACK_F_TAP_RX | XENBACK_F_XEN)) != (XENBACK_F_TAP_RX | XENBACK_F_XEN))
+		return -EOPNOTSUPP;
+	return xbk_ioctl(x, XENBACK_IOCTL_TAP_RX, rx);
+}
+
 int xb_xenback_blkif_stats(void *h, int fd, struct xenback_blkif_stats *st)
 {
 	(void)h;

@@ -126,6 +126,9 @@ void xb_xenback_grant_io_close(void *h, int fd);
 /* The blkif ring engine (XENBACK_IOCTL_BLKIF_OPEN): its fd (o->fd too);
  * -EOPNOTSUPP without XENBACK_F_BLKIF or off Xen. Its counters; close. */
 int xb_xenback_blkif_open(struct xb_xenback *x, struct xenback_blkif_open *o);
+/* XENBACK_IOCTL_TAP_RX (h: the struct xb_xenback); -EOPNOTSUPP without
+ * XENBACK_F_TAP_RX or off Xen. */
+int xb_xenback_tap_rx(void *h, struct xenback_tap_rx *rx);
 int xb_xenback_blkif_stats(void *h, int fd, struct xenback_blkif_stats *st);
 
 #endif

@@ -43,6 +43,7 @@ static void sim_platform_free(struct xenback_platform *p)
 		return;
 	xb_sim_xs_close(sim);
 	xb_sim_gio_close(sim);
+	xb_sim_tap_rx_close(sim);
 	xb_sim_blkif_close(sim);
 	xb_sim_gnt_close(sim);
 	xb_sim_evtchn_close(sim);

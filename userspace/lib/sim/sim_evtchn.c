@@ -377,6 +377,7 @@ const struct xb_evtchn_ops xb_sim_evtchn_ops = {
 	.grant_io_reap = xb_sim_gio_reap,
 	.grant_io_close = xb_sim_gio_close_file,
 	.blkif_open = xb_sim_blkif_open,
+	.tap_rx = xb_sim_tap_rx,
 	.blkif_stats = xb_sim_blkif_stats,
 	.blkif_close = xb_sim_blkif_close_file,
 };

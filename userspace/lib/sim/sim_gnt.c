@@ -330,6 +330,11 @@ static int op_copy(void *h, struct xenback_grant_copy *segs, unsigned int n)
 	return 0;
 }
 
+int xb_sim_gnt_copy(struct xenback_sim *sim, struct xenback_grant_copy *segs, unsigned int n)
+{
+	return op_copy(sim, segs, n);
+}
+
 /* ------------------------------------------------------ fault injection */
 
 XB_EXPORT void xenback_sim_fail_grant_copies(struct xenback_sim *sim, unsigned int n, int err)

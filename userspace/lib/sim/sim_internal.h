@@ -76,6 +76,13 @@ struct sim_evtchn {
 };
 
 /* sim_grant_io.c: grant I/O files (off unless a test turns it on). */
+/* sim_tap_rx.c's state: frames kept for the next call, by tap fd */
+struct sim_tap_held;
+struct sim_tap_rx_state {
+	bool on;
+	uint64_t frames;
+	struct sim_tap_held *held;
+};
 struct sim_gio;
 struct sim_gio_req;
 struct sim_gio_state {
@@ -108,10 +115,18 @@ struct xenback_sim {
 	struct sim_evtchn ev;
 	struct sim_gio_state gio;
 	struct sim_blkif_state blkif;
+	struct sim_tap_rx_state tap_rx;
 	/* called with each backend-side write, before it is applied */
 	void (*write_hook)(void *arg, const char *path, const char *val, unsigned int len);
 	void *write_hook_arg;
 };
+
+/* sim_tap_rx.c: the evtchn ops' tap_rx (h: the sim); its kept frames
+ * freed with the sim. */
+int xb_sim_tap_rx(void *h, struct xenback_tap_rx *rx);
+void xb_sim_tap_rx_close(struct xenback_sim *sim);
+/* sim_gnt.c: the simulated grant copy (its fault injection applies) */
+int xb_sim_gnt_copy(struct xenback_sim *sim, struct xenback_grant_copy *segs, unsigned int n);
 
 /* sim_grant_io.c: the evtchn ops' grant I/O entries (h: the sim). */
 int xb_sim_gio_open(void *h, uint32_t port, int image_fd, unsigned int max_grants);
