@@ -66,6 +66,10 @@ timeout 120 xb-netcheck send 10.99.0.2 5002 64 12 > $W/nc-send.log 2>&1; point $
 sed 's/^/# dom0: /' $W/nc-send.log
 guest_wait $g "$(cat $W/$g.n)" "net recv"
 if [ -c /dev/xenback ]; then
+	# host to guest without the daemon in the data path (XENBACK_IOCTL_TAP_RX)
+	grep -q "vif/$id/0: queue 0 rx: frames through xenback.ko's tap copy" $W/xenbackd-vif.log
+	point $? "vif: host to guest went through xenback.ko's tap copy (no read() in xenbackd)"
+
 	busy=$(xbctl_ports | awk -v d="$id" '$2 == d && $4 > 0' | wc -l)
 	note "ports of domain $id with events: $busy of 4"
 fi

@@ -58,6 +58,7 @@ int net_rx_alloc(struct net_queue *q)
 	/* xenback.ko's tap copy until it says it cannot (net_rx_kmod.c) */
 	q->rx_kmod = !kmod || strcmp(kmod, "0") != 0;
 	q->rx_wait = 0;
+	q->rx_kmod_said = false;
 	q->rx_arena = malloc(NET_RX_ARENA);
 	if (!q->rx_arena)
 		return -ENOMEM;

@@ -161,6 +161,11 @@ bool net_rx_kmod_round(struct net_queue *q)
 			q->rx_wait = 0;
 			return false;
 		}
+		if (!q->rx_kmod_said && rx.nframes) {
+			q->rx_kmod_said = true;
+			xenback_device_log(v->dev, XENBACK_LOG_INFO,
+					   "queue %u rx: frames through xenback.ko's tap copy", q->idx);
+		}
 		budget -= rx.nframes + rx.dropped < budget ? rx.nframes + rx.dropped : budget;
 		if (!rx.next_bufs) {
 			q->rx_wait = 0; /* the tap is empty */

@@ -90,6 +90,7 @@ struct net_queue {
 	RING_IDX rx_seen;                /* req_prod at the last rx event */
 	uint32_t rx_held;                /* a frame (at rx_arena) waiting for buffers: its size */
 	bool rx_kmod;                    /* frames go through xenback.ko (net_rx_kmod.c) */
+	bool rx_kmod_said;               /* ... and the log said so */
 	uint32_t rx_wait;                /* with rx_kmod: buffers the tap's next frame waits for */
 	/* counters */
 	uint64_t tx_packets, tx_errors, tx_dropped, rx_packets, rx_dropped;
