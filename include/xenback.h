@@ -518,6 +518,15 @@ void xenback_device_blkif_close(struct xenback_device *dev, int fd);
  * channels are not on xenback.ko, or it cannot (not Xen, an older module). */
 struct xenback_tap_rx;
 int xenback_evtchn_tap_rx(struct xenback_evtchn *ch, int tap_fd, struct xenback_tap_rx *rx);
+/* Guest to host, the same way (XENBACK_IOCTL_TAP_TX): the frames tx lists,
+ * grant-copied from ch's frontend domain into the module's own skbs and
+ * handed to the tap's device (ifindex; tap_fd is its queue's file, which
+ * the simulated platform writes to); tx->port and tx->ifindex are set
+ * here. tx->nframes 0 asks only whether it is there: -EOPNOTSUPP if not,
+ * else -EINVAL. */
+struct xenback_tap_tx;
+int xenback_evtchn_tap_tx(struct xenback_evtchn *ch, int tap_fd, unsigned int ifindex,
+			  struct xenback_tap_tx *tx);
 
 /* ---------------------------------------------------------------- listing */
 

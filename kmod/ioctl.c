@@ -23,7 +23,7 @@ static long xb_ioctl_version(void __user *arg)
 			    XENBACK_F_RING | XENBACK_F_NOTIFY_WAIT | XENBACK_F_WAIT_FD |
 			    XENBACK_F_GENL_STATS | XENBACK_F_PORT_STATS |
 			    XENBACK_F_RESTRICT | XENBACK_F_RING_GRANT | XENBACK_F_GRANT_IO |
-			    XENBACK_F_BLKIF | XENBACK_F_TAP_RX,
+			    XENBACK_F_BLKIF | XENBACK_F_TAP_RX | XENBACK_F_TAP_TX,
 		.max_ports = XENBACK_MAX_PORTS,
 		.max_vec = XENBACK_MAX_VEC,
 		.mmap_size = XENBACK_MMAP_SIZE,
@@ -370,6 +370,8 @@ long xb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return xb_ioctl_blkif_open(ctx, uarg);
 	case XENBACK_IOCTL_TAP_RX:
 		return xb_tap_rx(ctx, uarg);
+	case XENBACK_IOCTL_TAP_TX:
+		return xb_tap_tx(ctx, uarg);
 	default:
 		return -ENOTTY;
 	}

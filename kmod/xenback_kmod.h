@@ -137,6 +137,8 @@ long xb_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 /* tap_rx.c: XENBACK_IOCTL_TAP_RX; the tun symbol it holds */
 long xb_tap_rx(struct xb_ctx *ctx, void __user *arg);
 void xb_tap_rx_exit(void);
+/* tap_tx.c: XENBACK_IOCTL_TAP_TX */
+long xb_tap_tx(struct xb_ctx *ctx, void __user *arg);
 
 /* affinity.c */
 void xb_affinity_bind(struct xb_ctx *ctx, struct xb_evtchn *p);

@@ -89,6 +89,7 @@
 #define XENBACK_F_GRANT_IO    (1u << 10) /* XENBACK_IOCTL_GRANT_IO_OPEN (with XENBACK_F_XEN) */
 #define XENBACK_F_BLKIF       (1u << 11) /* XENBACK_IOCTL_BLKIF_OPEN (with XENBACK_F_XEN) */
 #define XENBACK_F_TAP_RX      (1u << 12) /* XENBACK_IOCTL_TAP_RX (with XENBACK_F_XEN) */
+#define XENBACK_F_TAP_TX      (1u << 13) /* XENBACK_IOCTL_TAP_TX (with XENBACK_F_XEN) */
 
 /* Limits. */
 #define XENBACK_MAX_PORTS 512u  /* ports per context (open more contexts for more) */
@@ -569,6 +570,62 @@ struct xenback_tap_rx {
 	__u32 pad[4];
 };
 #define XENBACK_IOCTL_TAP_RX _IOWR(XENBACK_IOC_MAGIC, 0x0b, struct xenback_tap_rx)
+
+/*
+ * XENBACK_IOCTL_TAP_TX - guest to host for a netif backend (tx): frames the
+ * caller took off the tx ring, and checked by netback's rules, are
+ * grant-copied from the frontend's pages into skbs of the module's own
+ * (up to 256 bytes into the head, the rest into pages) and handed to the
+ * tap's network device as tun hands it the frames written to the tap,
+ * with the checksum and GSO set up as xen-netback sets them up (a partial
+ * checksum's offsets found from the headers, gso_segs counted). No frame
+ * passes through the process. The tap's XDP program, if it has one, is not
+ * run, and its rx counters do not count these frames.
+ * in: port: an interdomain port of this context: its remote domain owns
+ *     the grants; ifindex: the tap's network device (tun/tap, in the
+ *     caller's network namespace); queue: the rx queue to record;
+ *     nframes: 1 .. XENBACK_TAP_TX_MAX_FRAMES at frames; nsegs: 1 ..
+ *     XENBACK_TAP_TX_MAX_SEGS at segs (a grant reference and a byte range
+ *     of its page each; len 0: no copy), each frame taking the next nseg;
+ *     flags 0; pad 0.
+ * out: each frame's status: 0 handed over (the stack may still drop it),
+ *     -EIO a grant copy of it failed, -EINVAL its checksum or GSO could not
+ *     be set up from its headers, -ENETDOWN the device is down, -ENOMEM.
+ * Errors (nothing handed over): EOPNOTSUPP not on Xen; EINVAL a loopback
+ * or unknown port, a count, flags or pad, a frame whose segments are not
+ * 1 .. XENBACK_TAP_TX_FRAME_SEGS of those given, run past their page or do
+ * not add up to its len, a len out of 14 .. 65535, an unknown frame flag
+ * or GSO type, or a GSO frame without gso_size; ENODEV no such device, or
+ * not a tun/tap device; EFAULT; ENOMEM.
+ */
+#define XENBACK_TAP_TX_MAX_FRAMES 64u
+#define XENBACK_TAP_TX_MAX_SEGS   1024u
+#define XENBACK_TAP_TX_FRAME_SEGS 19u /* netback: the first slot and 18 more */
+#define XENBACK_TAP_TX_CSUM_BLANK (1u << 0) /* NETTXF_csum_blank: a partial checksum */
+#define XENBACK_TAP_TX_DATA_VALID (1u << 1) /* NETTXF_data_validated */
+#define XENBACK_TAP_TX_GSO_NONE   0u
+#define XENBACK_TAP_TX_GSO_TCPV4  1u /* XEN_NETIF_GSO_TYPE_TCPV4 */
+#define XENBACK_TAP_TX_GSO_TCPV6  2u /* XEN_NETIF_GSO_TYPE_TCPV6 */
+struct xenback_tap_tx_frame {
+	__u32 len;
+	__u16 nseg;
+	__u16 flags;     /* XENBACK_TAP_TX_CSUM_BLANK, _DATA_VALID */
+	__u16 gso_type;  /* XENBACK_TAP_TX_GSO_* */
+	__u16 gso_size;
+	__s32 status;    /* out */
+};
+struct xenback_tap_tx {
+	__u32 port;
+	__u32 ifindex;
+	__u64 frames;  /* user pointer to nframes struct xenback_tap_tx_frame */
+	__u64 segs;    /* user pointer to nsegs struct xenback_grant_io_seg */
+	__u32 nframes;
+	__u32 nsegs;
+	__u32 queue;
+	__u32 flags;
+	__u32 pad[4];
+};
+#define XENBACK_IOCTL_TAP_TX _IOWR(XENBACK_IOC_MAGIC, 0x0c, struct xenback_tap_tx)
 
 /*
  * Generic netlink statistics. Family XENBACK_GENL_NAME, command

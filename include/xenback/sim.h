@@ -106,14 +106,16 @@ struct xenback_sim_grant_io_stats {
 };
 void xenback_sim_grant_io_stats(const struct xenback_sim *sim,
 				struct xenback_sim_grant_io_stats *st);
-/* The module's tap-to-guest copy (XENBACK_IOCTL_TAP_RX): off by default
- * (-EOPNOTSUPP, as without the module). On, frames are read() from the tap
- * file and grant-copied (the simulated grant copy: its fault injection
- * applies) into the buffers given, as the module does; a frame that does
- * not fit is kept for the next call on that file. frames: frames handed
- * over so far; calls: calls that took or dropped something. */
-void xenback_sim_tap_rx(struct xenback_sim *sim, bool on);
-uint64_t xenback_sim_tap_rx_frames(const struct xenback_sim *sim);
+/* The module's tap copies (XENBACK_IOCTL_TAP_RX and _TAP_TX): off by
+ * default (-EOPNOTSUPP, as without the module). On, rx frames are read()
+ * from the tap file and grant-copied (the simulated grant copy: its fault
+ * injection applies) into the buffers given, as the module does, a frame
+ * that does not fit kept for the next call on that file; tx frames are
+ * grant-copied out of the guest's pages and written to the tap file with
+ * the checksum and GSO header the module would set up. Frames handed
+ * over so far, guest to host (tx) or host to guest. */
+void xenback_sim_tap_copy(struct xenback_sim *sim, bool on);
+uint64_t xenback_sim_tap_frames(const struct xenback_sim *sim, bool tx);
 /* The simulated blkif ring engine (xenback.ko's XENBACK_IOCTL_BLKIF_OPEN):
  * off by default (the platform has none, as without the module); held:
  * requests are taken and kept until released (a slow disk). */

@@ -636,7 +636,7 @@ int main(void)
 	}
 	xbt_init(&t, XENBACK_LOG_NOTICE);
 #ifdef NET_VIF_TAP_RX
-	xenback_sim_tap_rx(t.sim, true);
+	xenback_sim_tap_copy(t.sim, true);
 #endif
 	xenback_backend_register(t.bus, &xenback_net_vif_info);
 	test_create(&n);
@@ -661,11 +661,15 @@ int main(void)
 	tap_ok(ifindex("vif5.0") == 0 && xenback_bus_count(t.bus) == 0, "teardown: vif5.0 gone, registry empty");
 	tap_eq(xenback_bus_usage(t.bus, XENBACK_USAGE_FDS), 0, "  no file held");
 #ifdef NET_VIF_TAP_RX
-	tap_ok(xenback_sim_tap_rx_frames(t.sim) > 3000 / 100,
+	tap_ok(xenback_sim_tap_frames(t.sim, false) > 3000 / 100,
 	       "host to guest went through the (simulated) module's tap copy: %llu frames",
-	       (unsigned long long)xenback_sim_tap_rx_frames(t.sim));
+	       (unsigned long long)xenback_sim_tap_frames(t.sim, false));
+	tap_ok(xenback_sim_tap_frames(t.sim, true) >= 10,
+	       "guest to host went through the (simulated) module's tap copy: %llu frames",
+	       (unsigned long long)xenback_sim_tap_frames(t.sim, true));
 #else
-	tap_eq(xenback_sim_tap_rx_frames(t.sim), 0, "without the module: no frame through a tap copy");
+	tap_eq(xenback_sim_tap_frames(t.sim, false) + xenback_sim_tap_frames(t.sim, true), 0,
+	       "without the module: no frame through a tap copy");
 #endif
 	xbt_fini(&t);
 	return tap_done();

@@ -69,6 +69,9 @@ if [ -c /dev/xenback ]; then
 	# host to guest without the daemon in the data path (XENBACK_IOCTL_TAP_RX)
 	grep -q "vif/$id/0: queue 0 rx: frames through xenback.ko's tap copy" $W/xenbackd-vif.log
 	point $? "vif: host to guest went through xenback.ko's tap copy (no read() in xenbackd)"
+	# and guest to host (XENBACK_IOCTL_TAP_TX)
+	grep -q "vif/$id/0: queue 0 tx: frames through xenback.ko's tap copy" $W/xenbackd-vif.log
+	point $? "vif: guest to host went through xenback.ko's tap copy (no write() in xenbackd)"
 
 	busy=$(xbctl_ports | awk -v d="$id" '$2 == d && $4 > 0' | wc -l)
 	note "ports of domain $id with events: $busy of 4"

@@ -9,9 +9,17 @@
  * failed copy or headers netback could not set a checksum up for), the
  * frontend notified if it asked. A frame the tap refuses is dropped
  * (counted), as a full netdev queue drops it.
+ * With xenback.ko (XENBACK_IOCTL_TAP_TX) the batch's frames go to the
+ * module instead, as segment lists with their offload flags: it copies
+ * them into skbs of its own, sets their checksum and GSO up from the
+ * headers as netback does, and hands them to the tap's device; nothing
+ * passes through the arena or write(). XENBACK_NET_TX_KMOD=0 keeps the
+ * arena path.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -19,6 +27,7 @@
 
 int net_tx_alloc(struct net_queue *q)
 {
+	q->tx_kmod = -1; /* asked at the first packet: the channel is bound then */
 	q->tx_arena = malloc(NET_TX_ARENA);
 	q->tx_items = calloc(NET_TX_BATCH, sizeof(*q->tx_items));
 	if (!q->tx_arena || !q->tx_items)
@@ -96,6 +105,72 @@ static void deliver(struct net_queue *q, struct net_tx_item *it)
 	answer(q, &it->pkt, NETIF_RSP_OKAY);
 }
 
+/* Does xenback.ko take this queue's frames? (a call with no frame: EINVAL
+ * if it could, EOPNOTSUPP if not) */
+static bool kmod_probe(struct net_queue *q)
+{
+	const char *env = getenv("XENBACK_NET_TX_KMOD");
+	struct xenback_tap_tx probe;
+	unsigned int ifindex;
+
+	if (env && !strcmp(env, "0"))
+		return false;
+	ifindex = if_nametoindex(q->v->name);
+	memset(&probe, 0, sizeof(probe));
+	if (!ifindex || xenback_evtchn_tap_tx(q->tx_ch, q->fd, ifindex, &probe) != -EINVAL)
+		return false;
+	xenback_device_log(q->v->dev, XENBACK_LOG_INFO, "queue %u tx: frames through xenback.ko's tap copy",
+			   q->idx);
+	return true;
+}
+
+/* The batch to xenback.ko, then the answers by what it says of each. */
+static void flush_kmod(struct net_queue *q)
+{
+	struct xenback_device *dev = q->v->dev;
+	struct xenback_tap_tx tx;
+	unsigned int i;
+	int r;
+
+	memset(&tx, 0, sizeof(tx));
+	tx.frames = (uintptr_t)q->tx_kframes;
+	tx.nframes = q->tx_n;
+	tx.segs = (uintptr_t)q->tx_ksegs;
+	tx.nsegs = q->tx_nseg;
+	tx.queue = q->idx;
+	r = xenback_evtchn_tap_tx(q->tx_ch, q->fd, if_nametoindex(q->v->name), &tx);
+	if (r < 0) {
+		/* nothing went: this batch is lost (ERROR), the next ones go
+		 * through the arena */
+		xenback_device_log(dev, XENBACK_LOG_WARNING,
+				   "queue %u tx: xenback.ko's tap copy: %s: frames go through this process",
+				   q->idx, strerror(-r));
+		q->tx_kmod = 0;
+		for (i = 0; i < q->tx_n; i++)
+			q->tx_kframes[i].status = -EIO;
+	}
+	for (i = 0; i < q->tx_n; i++) {
+		const struct net_tx_pkt *p = &q->tx_items[i].pkt;
+		int st = q->tx_kframes[i].status;
+
+		if (st == -EINVAL && !q->tx_errors)
+			xenback_device_log(dev, XENBACK_LOG_NOTICE,
+					   "queue %u: a packet dropped: its checksum or GSO could not be set up "
+					   "from its headers", q->idx);
+		if (st == -EIO || st == -EINVAL) {
+			q->tx_errors++;
+			answer(q, p, NETIF_RSP_ERROR);
+			continue;
+		}
+		if (st)
+			q->tx_dropped++; /* the device down, no memory: dropped as a full queue drops */
+		else
+			q->tx_packets++;
+		answer(q, p, NETIF_RSP_OKAY);
+	}
+	q->tx_n = q->tx_nseg = 0;
+}
+
 /* The batch's copies in one call, then each frame to the tap. */
 static void flush(struct net_queue *q)
 {
@@ -104,6 +179,10 @@ static void flush(struct net_queue *q)
 
 	if (!q->tx_n)
 		return;
+	if (q->tx_kmod == 1) {
+		flush_kmod(q);
+		return;
+	}
 	r = xenback_device_grant_copy(q->v->dev, q->tx_segs, q->tx_nseg);
 	if (r < 0)
 		for (i = 0; i < q->tx_nseg; i++)
@@ -112,6 +191,47 @@ static void flush(struct net_queue *q)
 		deliver(q, &q->tx_items[i]);
 	q->tx_n = q->tx_nseg = 0;
 	q->tx_used = 0;
+}
+
+/* The packet in the batch's next item as xenback.ko takes it: its slots
+ * as segments, its offloads as flags (net_tx_parse.c made sure of what
+ * the module checks: the slots add up to len, 14 .. 65535 bytes, each in
+ * its page, at most 19, a GSO extra TCPv4/v6 with a size). */
+static void stage_kmod(struct net_queue *q)
+{
+	struct net_tx_item *it = &q->tx_items[q->tx_n];
+	const struct net_tx_pkt *p = &it->pkt;
+	const struct netif_extra_info *gso = &p->extra[XEN_NETIF_EXTRA_TYPE_GSO - 1];
+	struct xenback_tap_tx_frame *f;
+	unsigned int i;
+
+	if (q->tx_nseg + p->nslot > NET_RING_SLOTS) {
+		struct net_tx_pkt keep = *p;
+
+		flush(q);
+		it = &q->tx_items[0];
+		it->pkt = keep;
+		p = &it->pkt;
+	}
+	f = &q->tx_kframes[q->tx_n];
+	memset(f, 0, sizeof(*f));
+	f->len = p->len;
+	f->nseg = (uint16_t)p->nslot;
+	if (p->slot[0].flags & NETTXF_csum_blank)
+		f->flags |= XENBACK_TAP_TX_CSUM_BLANK;
+	if (p->slot[0].flags & NETTXF_data_validated)
+		f->flags |= XENBACK_TAP_TX_DATA_VALID;
+	if (gso->type) {
+		f->gso_type = gso->u.gso.type; /* XEN_NETIF_GSO_TYPE_TCPV4/6: the same numbers */
+		f->gso_size = gso->u.gso.size;
+	}
+	for (i = 0; i < p->nslot; i++)
+		q->tx_ksegs[q->tx_nseg++] = (struct xenback_grant_io_seg){
+			.gref = p->slot[i].gref, .offset = p->slot[i].offset, .len = p->slot[i].size,
+		};
+	q->tx_n++;
+	if (q->tx_n == NET_TX_BATCH)
+		flush(q);
 }
 
 /* The packet in the batch's next item: its copies staged. */
@@ -208,7 +328,12 @@ bool net_tx_round(struct net_queue *q)
 				answer(q, p, NETIF_RSP_ERROR);
 				continue;
 			}
-			stage(q);
+			if (q->tx_kmod < 0)
+				q->tx_kmod = kmod_probe(q);
+			if (q->tx_kmod == 1)
+				stage_kmod(q);
+			else
+				stage(q);
 		}
 		flush(q);
 		push(q);

@@ -6,7 +6,9 @@
  *   net_backend.c  create (the tap, before InitWait), destroy
  *   net_connect.c  the frontend's keys, rings mapped, channels bound
  *   net_tx.c       guest -> tap: requests parsed (net_tx_parse.c), grant
- *                  copies in batches, a virtio_net_hdr (net_vnet.c), answers
+ *                  copies in batches, a virtio_net_hdr (net_vnet.c), answers;
+ *                  or the batch handed to xenback.ko (XENBACK_IOCTL_TAP_TX),
+ *                  which copies into skbs of its own: no write()
  *   net_rx.c       tap -> guest: frames read, copied into posted buffers,
  *                  answers with netif's flags and GSO extra
  *   net_rx_kmod.c  the same through xenback.ko: the module takes the tap's
@@ -27,6 +29,7 @@
 
 #include "xenback.h"
 #include "net.h"
+#include "uapi/xenback.h"
 
 /* The arenas hold a batch's frames: big enough for one grant-copy call to
  * carry 64 segments or more when frames are 64 KiB (4 and 5 of them). */
@@ -80,6 +83,11 @@ struct net_queue {
 	unsigned int tx_nseg;
 	netif_tx_response_t tx_ans[NET_RING_SLOTS]; /* answers not yet in the ring */
 	unsigned int tx_nans;
+	/* tx through xenback.ko (XENBACK_IOCTL_TAP_TX): -1 not asked yet, 0
+	 * no (the arena and write()), 1 yes: the batch's frames and segments */
+	int tx_kmod;
+	struct xenback_tap_tx_frame tx_kframes[NET_TX_BATCH];
+	struct xenback_grant_io_seg tx_ksegs[NET_RING_SLOTS];
 	/* rx batch: frames read into rx_arena, each behind its virtio_net_hdr */
 	uint8_t *rx_arena;
 	uint32_t rx_used;

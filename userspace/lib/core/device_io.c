@@ -178,6 +178,18 @@ XB_EXPORT int xenback_evtchn_tap_rx(struct xenback_evtchn *ch, int tap_fd,
 	return ops->tap_rx(ch->dev->be->bus->plat->evtchn_h, rx);
 }
 
+XB_EXPORT int xenback_evtchn_tap_tx(struct xenback_evtchn *ch, int tap_fd, unsigned int ifindex,
+				    struct xenback_tap_tx *tx)
+{
+	const struct xb_evtchn_ops *ops = ch->dev->be->bus->plat->evtchn;
+
+	if (!ops->tap_tx)
+		return -EOPNOTSUPP;
+	tx->port = ch->port;
+	tx->ifindex = ifindex;
+	return ops->tap_tx(ch->dev->be->bus->plat->evtchn_h, tap_fd, tx);
+}
+
 XB_EXPORT int xenback_device_grant_io_submit(struct xenback_device *dev, int fd,
 					     const struct xenback_grant_io_req *reqs,
 					     unsigned int n, struct xenback_grant_io_done *done,

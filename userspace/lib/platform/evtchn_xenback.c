@@ -114,6 +114,7 @@ static const struct xb_evtchn_ops xbk_ops = {
 	.blkif_stats = xb_xenback_blkif_stats,
 	.blkif_close = xb_xenback_grant_io_close, /* a close(2) either way */
 	.tap_rx = xb_xenback_tap_rx,
+	.tap_tx = xb_xenback_tap_tx,
 	.close = xbk_close,
 };
 

@@ -136,6 +136,9 @@ struct xb_evtchn_ops {
 	/* Optional: XENBACK_IOCTL_TAP_RX (rx->port and tap_fd set). NULL,
 	 * or -EOPNOTSUPP: not here. */
 	int (*tap_rx)(void *h, struct xenback_tap_rx *rx);
+	/* Optional: XENBACK_IOCTL_TAP_TX (tx->port and ifindex set; tap_fd:
+	 * the tap queue's file, for a platform that writes to it). */
+	int (*tap_tx)(void *h, int tap_fd, struct xenback_tap_tx *tx);
 };
 #define XB_REARM_SPURIOUS (1u << 31)
 #define XB_WAIT_OTHER (1 << 30)

@@ -294,6 +294,16 @@ int xb_xenback_tap_rx(void *h, struct xenback_tap_rx *rx)
 	return xbk_ioctl(x, XENBACK_IOCTL_TAP_RX, rx);
 }
 
+int xb_xenback_tap_tx(void *h, int tap_fd, struct xenback_tap_tx *tx)
+{
+	struct xb_xenback *x = h;
+
+	(void)tap_fd; /* the module hands the frames to the device itself */
+	if ((x->features & (XENBACK_F_TAP_TX | XENBACK_F_XEN)) != (XENBACK_F_TAP_TX | XENBACK_F_XEN))
+		return -EOPNOTSUPP;
+	return xbk_ioctl(x, XENBACK_IOCTL_TAP_TX, tx);
+}
+
 int xb_xenback_blkif_stats(void *h, int fd, struct xenback_blkif_stats *st)
 {
 	(void)h;

@@ -129,6 +129,8 @@ int xb_xenback_blkif_open(struct xb_xenback *x, struct xenback_blkif_open *o);
 /* XENBACK_IOCTL_TAP_RX (h: the struct xb_xenback); -EOPNOTSUPP without
  * XENBACK_F_TAP_RX or off Xen. */
 int xb_xenback_tap_rx(void *h, struct xenback_tap_rx *rx);
+/* XENBACK_IOCTL_TAP_TX; -EOPNOTSUPP without XENBACK_F_TAP_TX or off Xen. */
+int xb_xenback_tap_tx(void *h, int tap_fd, struct xenback_tap_tx *tx);
 int xb_xenback_blkif_stats(void *h, int fd, struct xenback_blkif_stats *st);
 
 #endif

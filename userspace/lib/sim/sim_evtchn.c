@@ -378,6 +378,7 @@ const struct xb_evtchn_ops xb_sim_evtchn_ops = {
 	.grant_io_close = xb_sim_gio_close_file,
 	.blkif_open = xb_sim_blkif_open,
 	.tap_rx = xb_sim_tap_rx,
+	.tap_tx = xb_sim_tap_tx,
 	.blkif_stats = xb_sim_blkif_stats,
 	.blkif_close = xb_sim_blkif_close_file,
 };

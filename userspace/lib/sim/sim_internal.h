@@ -76,11 +76,12 @@ struct sim_evtchn {
 };
 
 /* sim_grant_io.c: grant I/O files (off unless a test turns it on). */
-/* sim_tap_rx.c's state: frames kept for the next call, by tap fd */
+/* sim_tap_rx.c and sim_tap_tx.c's state: rx frames kept for the next
+ * call, by tap fd */
 struct sim_tap_held;
-struct sim_tap_rx_state {
+struct sim_tap_state {
 	bool on;
-	uint64_t frames;
+	uint64_t rx_frames, tx_frames;
 	struct sim_tap_held *held;
 };
 struct sim_gio;
@@ -115,7 +116,7 @@ struct xenback_sim {
 	struct sim_evtchn ev;
 	struct sim_gio_state gio;
 	struct sim_blkif_state blkif;
-	struct sim_tap_rx_state tap_rx;
+	struct sim_tap_state tap;
 	/* called with each backend-side write, before it is applied */
 	void (*write_hook)(void *arg, const char *path, const char *val, unsigned int len);
 	void *write_hook_arg;
@@ -124,6 +125,8 @@ struct xenback_sim {
 /* sim_tap_rx.c: the evtchn ops' tap_rx (h: the sim); its kept frames
  * freed with the sim. */
 int xb_sim_tap_rx(void *h, struct xenback_tap_rx *rx);
+/* sim_tap_tx.c: the evtchn ops' tap_tx (h: the sim; on with tap_rx) */
+int xb_sim_tap_tx(void *h, int tap_fd, struct xenback_tap_tx *tx);
 void xb_sim_tap_rx_close(struct xenback_sim *sim);
 /* sim_gnt.c: the simulated grant copy (its fault injection applies) */
 int xb_sim_gnt_copy(struct xenback_sim *sim, struct xenback_grant_copy *segs, unsigned int n);

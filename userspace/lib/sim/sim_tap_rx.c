@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Simulated XENBACK_IOCTL_TAP_RX (uapi/xenback.h), off until a test turns
- * it on (xenback_sim_tap_rx()). The module takes skbs from the tap's queue;
+ * it on (xenback_sim_tap_copy()). The module takes skbs from the tap's queue;
  * here each frame is read() from the tap file (behind its virtio_net_hdr,
  * as the tap files of a vif are opened) and, as the module does, dropped
  * (runt, more than max_slots buffers), kept at the head for the next call
@@ -31,22 +31,22 @@ struct sim_tap_held {
 	struct sim_tap_held *next;
 };
 
-XB_EXPORT void xenback_sim_tap_rx(struct xenback_sim *sim, bool on)
+XB_EXPORT void xenback_sim_tap_copy(struct xenback_sim *sim, bool on)
 {
-	sim->tap_rx.on = on;
+	sim->tap.on = on;
 }
 
-XB_EXPORT uint64_t xenback_sim_tap_rx_frames(const struct xenback_sim *sim)
+XB_EXPORT uint64_t xenback_sim_tap_frames(const struct xenback_sim *sim, bool tx)
 {
-	return sim->tap_rx.frames;
+	return tx ? sim->tap.tx_frames : sim->tap.rx_frames;
 }
 
 void xb_sim_tap_rx_close(struct xenback_sim *sim)
 {
 	struct sim_tap_held *h, *tmp;
 
-	LL_FOREACH_SAFE(sim->tap_rx.held, h, tmp) {
-		LL_DELETE(sim->tap_rx.held, h);
+	LL_FOREACH_SAFE(sim->tap.held, h, tmp) {
+		LL_DELETE(sim->tap.held, h);
 		free(h);
 	}
 }
@@ -55,13 +55,13 @@ static struct sim_tap_held *held_for(struct xenback_sim *sim, int fd)
 {
 	struct sim_tap_held *h;
 
-	LL_FOREACH(sim->tap_rx.held, h)
+	LL_FOREACH(sim->tap.held, h)
 		if (h->fd == fd)
 			return h;
 	h = calloc(1, sizeof(*h));
 	if (h) {
 		h->fd = fd;
-		LL_PREPEND(sim->tap_rx.held, h);
+		LL_PREPEND(sim->tap.held, h);
 	}
 	return h;
 }
@@ -92,7 +92,7 @@ int xb_sim_tap_rx(void *arg, struct xenback_tap_rx *rx)
 	struct sim_tap_held *h;
 	uint32_t domid;
 
-	if (!sim->tap_rx.on)
+	if (!sim->tap.on)
 		return -EOPNOTSUPP;
 	if (rx->flags & ~XENBACK_TAP_RX_GSO_EXTRA || rx->pad[0] || rx->pad[1] || rx->pad[2] ||
 	    rx->pad[3] || rx->nbufs < 1 || rx->nbufs > XENBACK_TAP_RX_MAX_BUFS ||
@@ -151,7 +151,7 @@ int xb_sim_tap_rx(void *arg, struct xenback_tap_rx *rx)
 		h->len = 0;
 		buf += need;
 		rx->nframes++;
-		sim->tap_rx.frames++;
+		sim->tap.rx_frames++;
 	}
 	if (rx->nframes == rx->max_frames && !rx->next_bufs && next_frame(h))
 		rx->next_bufs = 1;
