@@ -250,12 +250,6 @@ long xb_tap_tx(struct xb_ctx *ctx, void __user *arg)
 	    tx.nframes > XENBACK_TAP_TX_MAX_FRAMES || tx.nsegs < 1 ||
 	    tx.nsegs > XENBACK_TAP_TX_MAX_SEGS)
 		return -EINVAL;
-	if (!xen_domain())
-		return -EOPNOTSUPP;
-	ret = xb_evtchn_remote_domid(ctx, tx.port, &domid, &gen);
-	if (ret)
-		return ret;
-	c.domid = domid;
 	c.frames = kvmalloc_array(tx.nframes, sizeof(*c.frames), GFP_KERNEL);
 	c.segs = kvmalloc_array(tx.nsegs, sizeof(*c.segs), GFP_KERNEL);
 	c.first_op = kvmalloc_array(tx.nframes + 1, sizeof(*c.first_op), GFP_KERNEL);
@@ -270,6 +264,13 @@ long xb_tap_tx(struct xb_ctx *ctx, void __user *arg)
 	ret = xb_tap_tx_check(&tx, &c, &max_ops);
 	if (ret)
 		goto out;
+	ret = -EOPNOTSUPP;
+	if (!xen_domain())
+		goto out;
+	ret = xb_evtchn_remote_domid(ctx, tx.port, &domid, &gen);
+	if (ret)
+		goto out;
+	c.domid = domid;
 	c.ops = kvmalloc_array(max_ops, sizeof(*c.ops), GFP_KERNEL);
 	ret = -ENOMEM;
 	if (!c.ops)
