@@ -182,7 +182,8 @@ static int xb_tap_tx_setup(struct sk_buff *skb, struct net_device *dev,
 			return -EINVAL;
 		skb_shinfo(skb)->gso_segs = DIV_ROUND_UP(skb->len - hdr, f->gso_size);
 	}
-	skb_record_rx_queue(skb, queue);
+	/* a queue the device has (else RPS warns for every frame) */
+	skb_record_rx_queue(skb, queue < dev->real_num_rx_queues ? queue : 0);
 	return 0;
 }
 

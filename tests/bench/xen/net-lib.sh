@@ -61,9 +61,14 @@ net_one() {
 	_c=$(( $(cat "$W/$G.n" 2>/dev/null || echo 0) + 1 ))
 	echo $_c > "$W/$G.n"
 	xenstore-write "/local/domain/$_id/data/xb-cmd-$_c" "iperf run 10.99.0.1 $NET_T $(net_params "$_wl")"
+	_st=/sys/class/net/vif$_id.0/statistics
+	_d0=$(cat $_st/tx_dropped 2>/dev/null || echo 0)
 	wait_for 60 sh -c "[ \$(grep -c XB-IPERF-START $_log) -gt $_n0 ]"
 	_win=$(xb-dom0cpu window 1 $((NET_T - 2)))
 	cmd_output "$_log" "$_c" > $BW/net-run.out
+	# frames the vif's device dropped on the way to the guest (tun: its
+	# queue full; netback: its queue stopped and the qdisc full)
+	_drops=$(( $(cat $_st/tx_dropped 2>/dev/null || echo 0) - _d0 ))
 	_res=$(sed -n 's/.*XB-IPERF mbps=\([0-9.]*\) pkts=\([0-9]*\) secs=\([0-9.]*\).*/\1 \2 \3/p' $BW/net-run.out | tail -n 1)
 	if [ -z "$_res" ] || [ -z "$_win" ]; then
 		notok "bench: net $_wl on $_be"
@@ -74,5 +79,5 @@ net_one() {
 	set -- $_res
 	_pps=$(awk -v p="$2" -v s="$3" 'BEGIN { printf "%d", (s > 0 ? p / s : 0) }')
 	echo "$_wl $_be $1 $_pps $_win" >> $BW/net-runs
-	echo "# run net-$_wl $_be mbps=$1 pps=$_pps window_ns=${_win% *} dom0_cpu_ns=${_win#* }"
+	echo "# run net-$_wl $_be mbps=$1 pps=$_pps window_ns=${_win% *} dom0_cpu_ns=${_win#* } drops=$_drops"
 }
