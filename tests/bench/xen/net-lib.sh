@@ -62,13 +62,13 @@ net_one() {
 	echo $_c > "$W/$G.n"
 	xenstore-write "/local/domain/$_id/data/xb-cmd-$_c" "iperf run 10.99.0.1 $NET_T $(net_params "$_wl")"
 	_st=/sys/class/net/vif$_id.0/statistics
-	_d0=$(cat $_st/tx_dropped 2>/dev/null || echo 0)
+	_d0=$(cat "$_st"/tx_dropped 2>/dev/null || echo 0)
 	wait_for 60 sh -c "[ \$(grep -c XB-IPERF-START $_log) -gt $_n0 ]"
 	_win=$(xb-dom0cpu window 1 $((NET_T - 2)))
 	cmd_output "$_log" "$_c" > $BW/net-run.out
 	# frames the vif's device dropped on the way to the guest (tun: its
 	# queue full; netback: its queue stopped and the qdisc full)
-	_drops=$(( $(cat $_st/tx_dropped 2>/dev/null || echo 0) - _d0 ))
+	_drops=$(( $(cat "$_st"/tx_dropped 2>/dev/null || echo 0) - _d0 ))
 	_res=$(sed -n 's/.*XB-IPERF mbps=\([0-9.]*\) pkts=\([0-9]*\) secs=\([0-9.]*\).*/\1 \2 \3/p' $BW/net-run.out | tail -n 1)
 	if [ -z "$_res" ] || [ -z "$_win" ]; then
 		notok "bench: net $_wl on $_be"
