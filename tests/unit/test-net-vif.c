@@ -233,12 +233,26 @@ static void test_tx(struct snet *n, int ps)
 	r = host_recv(ps, in, sizeof(in));
 	tap_ok(r == 5000 && !memcmp(in, out, 5000), "  the host receives it as one GSO frame, bytes as sent (%zd)",
 	       r);
+	/* a frame whose grant copy fails: ERROR, nothing reaches the host */
+	frame(out, 300, 7);
+	xenback_sim_fail_grant_copy_segment(t.sim, 0, -4 /* GNTST_bad_gntref */);
+	snet_tx_frame(n, 0, out, 300, 4096, 0, 0, 0);
+	snet_tx_push(n, 0);
+	tap_ok(snet_tx_wait(n, 0, 1, st) == 1 && st[0] == NETIF_RSP_ERROR,
+	       "tx: a frame whose grant copy failed: ERROR");
+	/* a partial checksum on a frame that is not IP (its ethertype 0x88b5):
+	 * no place for the checksum, ERROR (netback: "Can't setup checksum") */
+	frame(out, 200, 8);
+	snet_tx_frame(n, 0, out, 200, 4096, NETTXF_csum_blank | NETTXF_data_validated, 0, 0);
+	snet_tx_push(n, 0);
+	tap_ok(snet_tx_wait(n, 0, 1, st) == 1 && st[0] == NETIF_RSP_ERROR,
+	       "tx: a partial checksum on a frame that is not IP: ERROR");
 	frame(out, 60, 5);
 	snet_tx_frame(n, 0, out, 60, 4096, 0, 0, 0);
 	snet_tx_push(n, 0);
 	tap_ok(snet_tx_wait(n, 0, 1, st) == 1 && st[0] == 0 && host_recv(ps, in, sizeof(in)) == 60 &&
 		       !memcmp(in, out, 60),
-	       "tx: after the ERROR the vif goes on: a 60-byte frame goes through");
+	       "tx: after the ERRORs the vif goes on: a 60-byte frame goes through (nothing else came)");
 }
 
 static void test_rx(struct snet *n, int ps, int psv)
