@@ -51,6 +51,17 @@ net_use() {
 	# the bridge port learning, ARP
 	wait_for 20 ping -c 1 -W 1 10.99.0.2
 }
+# xbd_ticks: the running xenbackd's utime+stime in clock ticks (USER_HZ,
+# 100 on x86; 0 when none runs): fields 14 and 15 of its stat, counted
+# after the command's closing parenthesis.
+xbd_ticks() {
+	_p=$(cat "$BW/xenbackd-net.pid" 2>/dev/null)
+	if [ -z "$_p" ] || [ ! -r "/proc/$_p/stat" ]; then
+		echo 0
+		return
+	fi
+	sed 's/.*) //' "/proc/$_p/stat" | awk '{ print $12 + $13 }'
+}
 # net_one <backend> <workload>: one iperf3 run; dom0's CPU over the window.
 # Appends "<workload> <backend> <mbps> <pkts/s> <window ns> <dom0 cpu ns>" to $BW/net-runs.
 net_one() {
@@ -64,7 +75,9 @@ net_one() {
 	_st=/sys/class/net/vif$_id.0/statistics
 	_d0=$(cat "$_st"/tx_dropped 2>/dev/null || echo 0)
 	wait_for 60 sh -c "[ \$(grep -c XB-IPERF-START $_log) -gt $_n0 ]"
+	_x0=$(xbd_ticks)
 	_win=$(xb-dom0cpu window 1 $((NET_T - 2)))
+	_x1=$(xbd_ticks)
 	cmd_output "$_log" "$_c" > $BW/net-run.out
 	# frames the vif's device dropped on the way to the guest (tun: its
 	# queue full; netback: its queue stopped and the qdisc full)
@@ -79,5 +92,5 @@ net_one() {
 	set -- $_res
 	_pps=$(awk -v p="$2" -v s="$3" 'BEGIN { printf "%d", (s > 0 ? p / s : 0) }')
 	echo "$_wl $_be $1 $_pps $_win" >> $BW/net-runs
-	echo "# run net-$_wl $_be mbps=$1 pps=$_pps window_ns=${_win% *} dom0_cpu_ns=${_win#* } drops=$_drops"
+	echo "# run net-$_wl $_be mbps=$1 pps=$_pps window_ns=${_win% *} dom0_cpu_ns=${_win#* } drops=$_drops xenbackd_cpu_ms=$(( (_x1 - _x0) * 10 ))"
 }
