@@ -111,13 +111,13 @@ static bool kmod_probe(struct net_queue *q)
 {
 	const char *env = getenv("XENBACK_NET_TX_KMOD");
 	struct xenback_tap_tx probe;
-	unsigned int ifindex;
 
 	if (env && !strcmp(env, "0"))
 		return false;
-	ifindex = if_nametoindex(q->v->name);
+	q->tx_ifindex = if_nametoindex(q->v->name);
 	memset(&probe, 0, sizeof(probe));
-	if (!ifindex || xenback_evtchn_tap_tx(q->tx_ch, q->fd, ifindex, &probe) != -EINVAL)
+	if (!q->tx_ifindex ||
+	    xenback_evtchn_tap_tx(q->tx_ch, q->fd, q->tx_ifindex, &probe) != -EINVAL)
 		return false;
 	xenback_device_log(q->v->dev, XENBACK_LOG_INFO, "queue %u tx: frames through xenback.ko's tap copy",
 			   q->idx);
@@ -138,7 +138,7 @@ static void flush_kmod(struct net_queue *q)
 	tx.segs = (uintptr_t)q->tx_ksegs;
 	tx.nsegs = q->tx_nseg;
 	tx.queue = q->idx;
-	r = xenback_evtchn_tap_tx(q->tx_ch, q->fd, if_nametoindex(q->v->name), &tx);
+	r = xenback_evtchn_tap_tx(q->tx_ch, q->fd, q->tx_ifindex, &tx);
 	if (r < 0) {
 		/* nothing went: this batch is lost (ERROR), the next ones go
 		 * through the arena */

@@ -86,6 +86,7 @@ struct net_queue {
 	/* tx through xenback.ko (XENBACK_IOCTL_TAP_TX): -1 not asked yet, 0
 	 * no (the arena and write()), 1 yes: the batch's frames and segments */
 	int tx_kmod;
+	unsigned int tx_ifindex;         /* the tap's, looked up once (kmod_probe) */
 	struct xenback_tap_tx_frame tx_kframes[NET_TX_BATCH];
 	struct xenback_grant_io_seg tx_ksegs[NET_RING_SLOTS];
 	/* rx batch: frames read into rx_arena, each behind its virtio_net_hdr */
