@@ -13,7 +13,7 @@ VM_MISSING  := $(strip $(if $(VM_QEMU),,qemu-system-x86_64) \
                  $(if $(VM_BUSYBOX),,busybox-static))
 
 VM_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -I. -Iinclude -Iuserspace/lib/platform $(WARN) -O2 -g -MMD -MP -static -pthread
-VM_HDR      := tests/vm/progs/vmtest.h tests/unit/tap.h uapi/xenback.h userspace/lib/platform/xenback_dev.h
+VM_HDR      := tests/vm/progs/vmtest.h tests/vm/progs/vt_late.h tests/unit/tap.h uapi/xenback.h userspace/lib/platform/xenback_dev.h
 # The one /dev/xenback client, linked into every program (the library's own,
 # userspace/lib/platform/xenback_dev.c).
 VM_CLIENT   := userspace/lib/platform/xenback_dev.c
