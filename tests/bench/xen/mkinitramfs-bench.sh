@@ -46,7 +46,7 @@ for k in /usr/share/qemu/keymaps/*; do [ -f "$k" ] && args+=(-f "$k:$k"); done
 [ -x /usr/sbin/losetup ] || { echo "$0: /usr/sbin/losetup missing (util-linux)" >&2; exit 1; }
 args+=(-l /usr/sbin/losetup:/usr/sbin/losetup)
 [ -x /usr/bin/strace ] && args+=(-l /usr/bin/strace:/usr/bin/strace)
-for f in blk-lib.sh blk-run.sh blk-up.sh blk-down.sh blk-profile.sh net-lib.sh net-run.sh; do args+=(-f "$here/$f:/xen/bench/$f"); done
+for f in blk-lib.sh blk-run.sh blk-up.sh blk-down.sh blk-profile.sh net-lib.sh net-run.sh net-profile.sh; do args+=(-f "$here/$f:/xen/bench/$f"); done
 printf '#!/bin/sh\n[ -c /dev/xenback ] || insmod /xen/xenback.ko\n/xen/bench/bench-notify-xen\n' > "$gen/dom0-91-bench-notify.sh"
 printf '#!/bin/sh\nsh /xen/bench/blk-up.sh\n' > "$gen/dom0-92-bench-blk-up.sh"
 n=3

@@ -61,6 +61,7 @@ awk -v wls="$WLS" '
 			print "ok - bench: net-" wl
 		}
 	}' $BW/net-runs
+sh /xen/bench/net-profile.sh # after the figures: one profiled run per backend
 net_use none
 xl destroy $G
 exit 0
