@@ -140,7 +140,7 @@ $(B)/unit/%: $(B)/san/tests/unit/%.o $(call san,$(UNIT_HELP)) $(UNIT_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(SAN) -o $@ $^ $(XEN_LIBS) $(URING_LIBS) $(UNIT_TOOL_LIBS)
 # The net backend's tap and link code: libnl-route.
-$(B)/unit/test-net-tap $(B)/unit/test-net-vif $(B)/unit/test-net-vif-kmod: UNIT_TOOL_LIBS := $(NL_LIBS)
+$(B)/unit/test-net-tap $(B)/unit/test-net-rps $(B)/unit/test-net-vif $(B)/unit/test-net-vif-kmod: UNIT_TOOL_LIBS := $(NL_LIBS)
 # A tool's own code under unit test: xenback-dm's QMP (json-c).
 $(B)/unit/test-xenback-dm-qmp: $(call san,userspace/tools/xenback-dm/qmp.c)
 $(B)/unit/test-xenback-dm-qmp: UNIT_TOOL_LIBS := $(NL_LIBS)

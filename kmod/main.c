@@ -75,6 +75,7 @@ static int xb_release(struct inode *inode, struct file *file)
 	mutex_unlock(&xb_ctx_list_mutex);
 
 	xb_evtchn_unbind_all(ctx);
+	xb_scratch_free(ctx);
 	xa_destroy(&ctx->xen);
 	xa_destroy(&ctx->loop);
 	mutex_destroy(&ctx->mutex);

@@ -285,7 +285,7 @@ long xb_tap_rx(struct xb_ctx *ctx, void __user *arg)
 		ret = PTR_ERR(r);
 		goto out_fd;
 	}
-	b = kvmalloc(sizeof(*b), GFP_KERNEL);
+	b = xb_scratch_get(ctx, XB_SCRATCH_TAP_RX, sizeof(*b));
 	if (!b) {
 		ret = -ENOMEM;
 		goto out_fd;
@@ -307,7 +307,7 @@ long xb_tap_rx(struct xb_ctx *ctx, void __user *arg)
 	    copy_to_user(arg, &rx, sizeof(rx)))
 		ret = -EFAULT;
 out_free:
-	kvfree(b);
+	xb_scratch_put(ctx, XB_SCRATCH_TAP_RX, b);
 out_fd:
 	fdput(tap);
 	return ret;

@@ -235,11 +235,39 @@ static long xb_tap_tx_run(struct xb_tap_tx_call *c, struct xenback_tap_tx *tx,
 	return 0;
 }
 
+/* Grant copies a call may need: xb_tap_tx_check()'s count is at most a
+ * piece per segment and 2 + a page's worth per frame. */
+#define XB_TAP_TX_OPS(nframes, nsegs) \
+	((nsegs) + (nframes) * (2 + DIV_ROUND_UP(XB_TAP_TX_MAX_LEN, PAGE_SIZE)))
+
+/* The call's arrays, in one of the context's scratch buffers (kept from
+ * call to call): NULL if it could not be had. */
+static void *xb_tap_tx_arrays(struct xb_ctx *ctx, struct xb_tap_tx_call *c,
+			      const struct xenback_tap_tx *tx)
+{
+	size_t ops = XB_TAP_TX_OPS(tx->nframes, tx->nsegs) * sizeof(*c->ops);
+	size_t skbs = ALIGN(tx->nframes * sizeof(*c->skbs), 8);
+	size_t frames = ALIGN(tx->nframes * sizeof(*c->frames), 8);
+	size_t segs = ALIGN(tx->nsegs * sizeof(*c->segs), 8);
+	size_t first = (tx->nframes + 1) * sizeof(*c->first_op);
+	char *p = xb_scratch_get(ctx, XB_SCRATCH_TAP_TX, ops + skbs + frames + segs + first);
+
+	if (!p)
+		return NULL;
+	c->ops = (struct gnttab_copy *)p;
+	c->skbs = (struct sk_buff **)(p + ops);
+	c->frames = (struct xenback_tap_tx_frame *)(p + ops + skbs);
+	c->segs = (struct xenback_grant_io_seg *)(p + ops + skbs + frames);
+	c->first_op = (unsigned int *)(p + ops + skbs + frames + segs);
+	return p;
+}
+
 long xb_tap_tx(struct xb_ctx *ctx, void __user *arg)
 {
 	struct xenback_tap_tx tx;
 	struct xb_tap_tx_call c = { 0 };
 	struct net_device *dev;
+	void *scratch;
 	unsigned int max_ops;
 	u32 domid;
 	u64 gen;
@@ -251,12 +279,9 @@ long xb_tap_tx(struct xb_ctx *ctx, void __user *arg)
 	    tx.nframes > XENBACK_TAP_TX_MAX_FRAMES || tx.nsegs < 1 ||
 	    tx.nsegs > XENBACK_TAP_TX_MAX_SEGS)
 		return -EINVAL;
-	c.frames = kvmalloc_array(tx.nframes, sizeof(*c.frames), GFP_KERNEL);
-	c.segs = kvmalloc_array(tx.nsegs, sizeof(*c.segs), GFP_KERNEL);
-	c.first_op = kvmalloc_array(tx.nframes + 1, sizeof(*c.first_op), GFP_KERNEL);
-	c.skbs = kvmalloc_array(tx.nframes, sizeof(*c.skbs), GFP_KERNEL);
+	scratch = xb_tap_tx_arrays(ctx, &c, &tx);
 	ret = -ENOMEM;
-	if (!c.frames || !c.segs || !c.first_op || !c.skbs)
+	if (!scratch)
 		goto out;
 	ret = -EFAULT;
 	if (copy_from_user(c.frames, u64_to_user_ptr(tx.frames), tx.nframes * sizeof(*c.frames)) ||
@@ -272,9 +297,8 @@ long xb_tap_tx(struct xb_ctx *ctx, void __user *arg)
 	if (ret)
 		goto out;
 	c.domid = domid;
-	c.ops = kvmalloc_array(max_ops, sizeof(*c.ops), GFP_KERNEL);
-	ret = -ENOMEM;
-	if (!c.ops)
+	ret = -EINVAL; /* xb_tap_tx_arrays() made room for this many */
+	if (WARN_ON_ONCE(max_ops > XB_TAP_TX_OPS(tx.nframes, tx.nsegs)))
 		goto out;
 	dev = dev_get_by_index(current->nsproxy->net_ns, tx.ifindex);
 	ret = -ENODEV;
@@ -286,10 +310,6 @@ long xb_tap_tx(struct xb_ctx *ctx, void __user *arg)
 	if (!ret && copy_to_user(u64_to_user_ptr(tx.frames), c.frames, tx.nframes * sizeof(*c.frames)))
 		ret = -EFAULT;
 out:
-	kvfree(c.ops);
-	kvfree(c.skbs);
-	kvfree(c.first_op);
-	kvfree(c.segs);
-	kvfree(c.frames);
+	xb_scratch_put(ctx, XB_SCRATCH_TAP_TX, scratch);
 	return ret;
 }

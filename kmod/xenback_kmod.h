@@ -58,6 +58,10 @@ struct xb_ring {
 /* suppress.c: a registered shared ring of one port. */
 struct xb_suppress;
 
+/* scratch.c: a context's reusable batch buffers, one per kind */
+enum xb_scratch_kind { XB_SCRATCH_TAP_RX, XB_SCRATCH_TAP_TX, XB_SCRATCH_NR };
+struct xb_scratch;
+
 struct xb_ctx {
 	spinlock_t lock;
 	struct mutex mutex;
@@ -79,6 +83,7 @@ struct xb_ctx {
 	int irq_cpu;                   /* where its event interrupts go (affinity.c) */
 	unsigned long irq_moved;       /* jiffies of the last move, 0 never */
 	struct list_head node;         /* xb_ctx_list */
+	struct xb_scratch *scratch[XB_SCRATCH_NR]; /* taken with xchg() */
 	struct rcu_head rcu;
 };
 
@@ -133,6 +138,12 @@ struct xb_ctx *xb_ctx_from_file(struct file *file);
 
 /* ioctl.c */
 long xb_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+/* scratch.c: a buffer of at least size bytes (8-byte aligned), NULL if
+ * none could be had; put it back when done (NULL is fine). */
+void *xb_scratch_get(struct xb_ctx *ctx, enum xb_scratch_kind k, size_t size);
+void xb_scratch_put(struct xb_ctx *ctx, enum xb_scratch_kind k, void *p);
+void xb_scratch_free(struct xb_ctx *ctx);
 
 /* tap_rx.c: XENBACK_IOCTL_TAP_RX; the tun symbol it holds */
 long xb_tap_rx(struct xb_ctx *ctx, void __user *arg);

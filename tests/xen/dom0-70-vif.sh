@@ -51,6 +51,12 @@ nq=$(xenstore-read "$fe"/multi-queue-num-queues 2>/dev/null)
 xenstore-exists "$fe"/queue-1/event-channel-rx; point $? "vif: with split event channels (queue-1/event-channel-rx)"
 nports=$(xbctl_devs | awk -v d="$id" '$1 == "vif" && $2 == d && $3 == 0 { print $6 }')
 [ "$nports" = 4 ]; point $? "vif: xenbackd bound 4 ports (2 queues x tx/rx: $nports)"
+if [ "$(grep -c ^processor /proc/cpuinfo)" -ge 2 ]; then
+	# what the guest sends is taken in over dom0's CPUs (net_rps.c)
+	rps=$(cat /sys/class/net/vif"$id".0/queues/rx-1/rps_cpus 2>/dev/null)
+	case $rps in *[1-9a-f]*) true ;; *) false ;; esac
+	point $? "vif: the tap's rx queues steer over dom0's CPUs (rx-1 rps_cpus=$rps)"
+fi
 guest_run $g net queues eth0
 guest_run $g net up eth0 10.99.0.2/24 10.99.0.1
 ping -c 3 -W 3 10.99.0.2 > $W/ping0.out 2>&1; point $? "vif: dom0 pings the guest"

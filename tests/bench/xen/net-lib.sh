@@ -48,6 +48,7 @@ net_use() {
 		sed 's/^/# xl: /' "$W/attach.log"; return 1; }
 	connected "/local/domain/0/backend/vif/$_id/0" "/local/domain/$_id/device/vif/0" || return 1
 	guest_run $G iperf up 10.99.0.2/24 >/dev/null || return 1
+	[ "$1" = xenback ] && note "bench: net: the tap's rx queues' rps_cpus: $(cat /sys/class/net/vif"$_id".0/queues/rx-*/rps_cpus 2>/dev/null | tr '\n' ' ')"
 	# the bridge port learning, ARP
 	wait_for 20 ping -c 1 -W 1 10.99.0.2
 }

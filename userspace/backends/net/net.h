@@ -86,6 +86,10 @@ int net_tap_carrier(int fd, bool on);
 /* The tap's offloads (TUNSETOFFLOAD): what the frontend negotiated (csum:
  * it takes partial checksums; tso4/tso6: GSO, only with csum). */
 int net_tap_offload(int fd, bool csum, bool tso4, bool tso6);
+/* net_rps.c: each of the tap's first nq rx queues steered (RPS) over the
+ * CPUs this process may use, where its rps_cpus is empty; sysfs: where
+ * sysfs is (NULL: /sys). The number of queues set, or -errno. */
+int net_tap_rps(const char *name, unsigned int nq, const char *sysfs);
 /* The link called name (libnl-route): renamed to newname (NULL: kept;
  * taken down for it), its MTU (0: kept), up (1), down (0) or as it is
  * (NET_LINK_KEEP). 0 or -errno. */

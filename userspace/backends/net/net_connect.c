@@ -257,6 +257,15 @@ int net_connect(struct xenback_device *dev)
 	r = net_tap_offload(v->fd0, v->csum, v->gso4, v->gso6);
 	if (r < 0)
 		return xenback_device_fail(dev, r, "tap %s: offloads: %s", v->name, strerror(-r));
+	/* the host's work for what the guest sends, over every CPU (net_rps.c) */
+	r = net_tap_rps(v->name, v->nq, NULL);
+	if (r < 0) /* ENOENT: no RPS, or the tap in another namespace than /sys's */
+		xenback_device_log(dev, r == -ENOENT ? XENBACK_LOG_DEBUG : XENBACK_LOG_WARNING,
+				   "tap %s: rps_cpus: %s: its frames are taken "
+				   "in by this process's CPU alone", v->name, strerror(-r));
+	else if (r > 0)
+		xenback_device_log(dev, XENBACK_LOG_INFO, "tap %s: %d rx queue(s) steered over this "
+				   "process's CPUs (rps_cpus)", v->name, r);
 	v->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (v->kick_fd < 0)
 		return xenback_device_fail(dev, -errno, "eventfd: %s", strerror(errno));

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Receive packet steering for a vif's tap: what the guest sends reaches
+ * the host's stack from one thread (xenbackd's, or a TAP_TX ioctl of
+ * xenback.ko on its behalf), and the stack's work for it (TCP's ACK
+ * processing, which also sends the next data to the guest) would run
+ * there too. With the CPUs this process may use in each tap rx queue's
+ * rps_cpus, Linux hands each flow's frames to a CPU of its own (by flow
+ * hash, through the backlog), as netback gets from per-queue threads and
+ * NAPI on several CPUs. A mask the administrator set is left alone (only
+ * an all-zero one is written); XENBACK_NET_RPS=0 turns this off.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net.h"
+
+/* cpus as Linux's bitmap format: 32-bit hex words, commas between, most
+ * significant first. */
+static void mask_hex(const cpu_set_t *cpus, char *buf, size_t len)
+{
+	int words = (CPU_SETSIZE + 31) / 32, w, top = 0;
+	size_t at = 0;
+
+	for (w = 0; w < words; w++) {
+		int b;
+
+		for (b = 0; b < 32; b++)
+			if (CPU_ISSET(w * 32 + b, cpus))
+				top = w;
+	}
+	buf[0] = 0;
+	for (w = top; w >= 0 && at < len; w--) {
+		uint32_t v = 0;
+		int b;
+
+		for (b = 0; b < 32; b++)
+			if (CPU_ISSET(w * 32 + b, cpus))
+				v |= 1u << b;
+		at += (size_t)snprintf(buf + at, len - at, w == top ? "%x" : ",%08x", v);
+	}
+}
+
+/* Only hex digits 0 and commas: nobody set it. */
+static bool mask_empty(const char *m)
+{
+	for (; *m && *m != '\n'; m++)
+		if (*m != '0' && *m != ',')
+			return false;
+	return true;
+}
+
+int net_tap_rps(const char *name, unsigned int nq, const char *sysfs)
+{
+	const char *env = getenv("XENBACK_NET_RPS");
+	char path[256], cur[512], want[512];
+	cpu_set_t cpus;
+	unsigned int i;
+	int set = 0;
+
+	if (env && !strcmp(env, "0"))
+		return 0;
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) < 0)
+		return -errno;
+	if (CPU_COUNT(&cpus) < 2)
+		return 0; /* one CPU: nothing to spread over */
+	mask_hex(&cpus, want, sizeof(want));
+	for (i = 0; i < nq; i++) {
+		ssize_t n;
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/class/net/%s/queues/rx-%u/rps_cpus", sysfs ? sysfs : "/sys",
+			 name, i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return -errno; /* no RPS in this kernel, or no such queue */
+		n = read(fd, cur, sizeof(cur) - 1);
+		cur[n > 0 ? n : 0] = 0;
+		if (n > 0 && mask_empty(cur)) {
+			if (pwrite(fd, want, strlen(want), 0) < 0) {
+				int e = errno;
+
+				close(fd);
+				return -e;
+			}
+			set++;
+		}
+		close(fd);
+	}
+	return set;
+}
