@@ -8,6 +8,10 @@
 # shellcheck source=blk-lib.sh
 . /xen/bench/blk-lib.sh
 NET_T=${XB_BENCH_NET_TIME:-10}
+# five rounds: one run's spread (a backend's runs of one workload range
+# over 1.5x here) is wider than the differences measured
+# shellcheck disable=SC2034 # used by net-run.sh
+REPS=${XB_BENCH_NET_REPS:-5}
 NETBACK_KO=$(grep '/xen-netback\.ko' /etc/xb-modules 2>/dev/null || find /lib/modules -name 'xen-netback.ko*' | head -n 1)
 HP=/xen/tests/hotplug-vif
 G=xbnb

@@ -35,9 +35,11 @@ plot "$dat" using 2:xtic(1) title "throughput (Mbit/s; UDP: packets/s)", "" usin
 GP
 fi
 when=$(date -u -r "$dir/bench.txt" '+%Y-%m-%d %H:%M UTC')
+# rounds: the runs of one workload on one backend (runs.txt's "run" lines)
+rounds=$(grep -c '^run net-tcp-tx xenback ' "$dir/runs.txt" 2>/dev/null || :)
 {
 	echo "<!-- net-figures: written by tests/bench/xen/net-results.sh -->"
-	echo "Boot of $when (\`make bench-net\`), medians of ${XB_BENCH_REPS:-3} interleaved rounds:"
+	echo "Boot of $when (\`make bench-net\`), medians of ${rounds:-?} interleaved rounds:"
 	echo
 	echo '```'
 	grep '^BENCH net-' "$dir/bench.txt"
