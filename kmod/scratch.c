@@ -40,8 +40,8 @@ void xb_scratch_put(struct xb_ctx *ctx, enum xb_scratch_kind k, void *p)
 	if (!p)
 		return;
 	s = container_of(p, struct xb_scratch, data);
-	s = cmpxchg(&ctx->scratch[k], NULL, s); /* NULL: kept */
-	kvfree(s);
+	if (cmpxchg(&ctx->scratch[k], NULL, s) != NULL)
+		kvfree(s); /* the slot holds another caller's: ours goes */
 }
 
 void xb_scratch_free(struct xb_ctx *ctx)

@@ -91,6 +91,70 @@ static void test_tx(struct xb_xenback *x, uint32_t port, bool xen)
 	}
 }
 
+/*
+ * Two threads calling TAP_TX on one file at once, calls of alternating
+ * sizes: the context's scratch buffer (kmod/scratch.c) is taken by one
+ * while the other allocates its own, grows and is handed back while the
+ * slot is taken. Under the debug kernel (KASAN, kmemleak) a buffer freed
+ * while still in the slot, or one lost, is a report and fails the tier.
+ */
+#define RACE_CALLS 6000
+#define RACE_SEGS 16 /* per frame: the big calls copy 1024 segments in */
+
+struct race {
+	int fd;
+	uint32_t port;
+	int expect;
+	int wrong, last;             /* calls answered otherwise, the last such answer */
+};
+
+/* the calls' frames and segments, written before the threads start */
+static struct xenback_tap_tx_frame race_frames[XENBACK_TAP_TX_MAX_FRAMES];
+static struct xenback_grant_io_seg race_segs[XENBACK_TAP_TX_MAX_SEGS];
+
+static void *race_tx(void *p)
+{
+	struct race *r = p;
+	int i, ret;
+
+	for (i = 0; i < RACE_CALLS; i++) {
+		struct xenback_tap_tx tx = {
+			.port = r->port, .frames = (uintptr_t)race_frames, .segs = (uintptr_t)race_segs,
+		};
+
+		tx.nframes = i % 2 ? XENBACK_TAP_TX_MAX_FRAMES : 1u + (unsigned int)i % 7;
+		tx.nsegs = tx.nframes * RACE_SEGS;
+		ret = tap_tx(r->fd, &tx);
+		if (ret != r->expect) {
+			r->wrong++;
+			r->last = ret;
+		}
+	}
+	return NULL;
+}
+
+static void test_tx_race(struct xb_xenback *x, uint32_t port, bool xen)
+{
+	struct race r[2];
+	pthread_t t[2];
+	int k;
+
+	for (k = 0; k < (int)XENBACK_TAP_TX_MAX_FRAMES; k++)
+		race_frames[k] = (struct xenback_tap_tx_frame){ .len = 60 * RACE_SEGS, .nseg = RACE_SEGS };
+	for (k = 0; k < (int)XENBACK_TAP_TX_MAX_SEGS; k++)
+		race_segs[k] = (struct xenback_grant_io_seg){ .gref = 8, .len = 60 };
+	for (k = 0; k < 2; k++) {
+		r[k] = (struct race){ .fd = x->fd, .port = port, .expect = xen ? -EINVAL : -EOPNOTSUPP };
+		pthread_create(&t[k], NULL, race_tx, &r[k]);
+	}
+	for (k = 0; k < 2; k++)
+		pthread_join(t[k], NULL);
+	tap_ok(r[0].wrong == 0 && r[1].wrong == 0,
+	       "two threads, %d TAP_TX calls each on one file at once: every one answered %s (%d, %d "
+	       "wrong; last %d, %d)", RACE_CALLS, xen ? "EINVAL" : "EOPNOTSUPP", r[0].wrong, r[1].wrong,
+	       r[0].last, r[1].last);
+}
+
 int main(void)
 {
 	struct xenback_tap_rx_frame frames[XENBACK_TAP_RX_MAX_FRAMES];
@@ -148,6 +212,7 @@ int main(void)
 		tap_eq(tap_rx(x.fd, &rx), -EOPNOTSUPP, "any port off Xen: EOPNOTSUPP");
 	}
 	test_tx(&x, a, v.features & XENBACK_F_XEN);
+	test_tx_race(&x, a, v.features & XENBACK_F_XEN);
 	tap_ok(v.features & XENBACK_F_TAP_TX, "feature bit XENBACK_F_TAP_TX (0x%x)", v.features);
 	tap_eq(xb_xenback_unbind(&x, a), 0, "unbind");
 	tap_eq(xb_xenback_unbind(&x, b), 0, "unbind the other end");
