@@ -5,8 +5,10 @@
  * each rx queue's rps_cpus gets the CPUs this process may use; a mask set
  * already (by an administrator) is left alone; XENBACK_NET_RPS=0 leaves
  * them all alone; a tap that does not exist is an error. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,14 +21,12 @@
 
 static char sys[64] = "/tmp/xb-rps-XXXXXX";
 
-static int mask_read(unsigned int q, char *buf, size_t len)
+static int mask_at(const char *path, char *buf, size_t len)
 {
-	char path[160];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/class/net/vif9.0/queues/rx-%u/rps_cpus", sys, q);
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	n = read(fd, buf, len - 1);
@@ -34,6 +34,14 @@ static int mask_read(unsigned int q, char *buf, size_t len)
 	buf[n > 0 ? n : 0] = 0;
 	buf[strcspn(buf, "\n")] = 0;
 	return n > 0 ? 0 : -1;
+}
+
+static int mask_read(unsigned int q, char *buf, size_t len)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/class/net/vif9.0/queues/rx-%u/rps_cpus", sys, q);
+	return mask_at(path, buf, len);
 }
 
 static int mask_write(unsigned int q, const char *m)
@@ -62,6 +70,48 @@ static unsigned long low_cpus(void)
 		if (CPU_ISSET(i, &c))
 			m |= 1ul << i;
 	return m;
+}
+
+/* /sys still shows the host's namespace: a tap of ours named as one of the
+ * host's links (another ifindex) is not written through the host's link. */
+static void test_other_namespace(void)
+{
+	char path[160], host[IFNAMSIZ] = "", m[128], after[128];
+	unsigned int host_idx = 0;
+	struct dirent *e;
+	DIR *d = opendir("/sys/class/net");
+	int fd = -1;
+
+	while (d && (e = readdir(d)) != NULL && !host[0]) {
+		FILE *f;
+
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "lo") || strlen(e->d_name) >= IFNAMSIZ)
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/net/%.15s/queues/rx-0/rps_cpus", e->d_name);
+		if (access(path, R_OK) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/net/%.15s/ifindex", e->d_name);
+		f = fopen(path, "re");
+		if (f && fscanf(f, "%u", &host_idx) == 1)
+			snprintf(host, sizeof(host), "%.15s", e->d_name);
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	if (!host[0] || net_tap_open(host, 1, &fd) != 0 || if_nametoindex(host) == host_idx) {
+		tap_skip("a host link's name", "no host link with rps_cpus, or ours got its ifindex");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%.15s/queues/rx-0/rps_cpus", host);
+	mask_at(path, m, sizeof(m));
+	tap_eq(net_tap_rps(host, 1, "/sys"), -ENOENT,
+	       "a tap named %s as a host link, with the host's sysfs: ENOENT, not the host's link", host);
+	mask_at(path, after, sizeof(after));
+	tap_ok(!strcmp(m, after), "the host's %s keeps its rps_cpus (%s)", host, after);
+	close(fd);
 }
 
 int main(void)
@@ -101,6 +151,7 @@ int main(void)
 	tap_ok(mask_read(1, m1, sizeof(m1)) == 0 && strtoul(m1, NULL, 16) == 1,
 	       "rx-1 keeps the administrator's mask (%s)", m1);
 	tap_eq(net_tap_rps("nosuch0", 1, sys), -ENOENT, "a tap that does not exist: ENOENT");
+	test_other_namespace();
 	close(fds[0]);
 	close(fds[1]);
 	umount(sys);

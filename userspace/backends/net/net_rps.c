@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,18 @@ static bool mask_empty(const char *m)
 	return true;
 }
 
+static bool read_uint(const char *path, unsigned int *v)
+{
+	FILE *f = fopen(path, "re");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fscanf(f, "%u", v) == 1;
+	fclose(f);
+	return ok;
+}
+
 int net_tap_rps(const char *name, unsigned int nq, const char *sysfs)
 {
 	const char *env = getenv("XENBACK_NET_RPS");
@@ -70,6 +83,11 @@ int net_tap_rps(const char *name, unsigned int nq, const char *sysfs)
 	if (CPU_COUNT(&cpus) < 2)
 		return 0; /* one CPU: nothing to spread over */
 	mask_hex(&cpus, want, sizeof(want));
+	/* sysfs shows the network namespace it was mounted in: the tap must
+	 * be there under its name (not another namespace's link of that name) */
+	snprintf(path, sizeof(path), "%s/class/net/%s/ifindex", sysfs ? sysfs : "/sys", name);
+	if (!read_uint(path, &i) || i != if_nametoindex(name))
+		return -ENOENT;
 	for (i = 0; i < nq; i++) {
 		ssize_t n;
 		int fd;
