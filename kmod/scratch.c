@@ -16,7 +16,7 @@
 
 struct xb_scratch {
 	size_t size;
-	u64 data[];                    /* 8-byte aligned */
+	u64 data[]; /* 8-byte aligned */
 };
 
 void *xb_scratch_get(struct xb_ctx *ctx, enum xb_scratch_kind k, size_t size)

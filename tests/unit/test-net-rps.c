@@ -85,9 +85,11 @@ static void test_other_namespace(void)
 	while (d && (e = readdir(d)) != NULL && !host[0]) {
 		FILE *f;
 
-		if (e->d_name[0] == '.' || !strcmp(e->d_name, "lo") || strlen(e->d_name) >= IFNAMSIZ)
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "lo") ||
+		    strlen(e->d_name) >= IFNAMSIZ)
 			continue;
-		snprintf(path, sizeof(path), "/sys/class/net/%.15s/queues/rx-0/rps_cpus", e->d_name);
+		snprintf(path, sizeof(path), "/sys/class/net/%.15s/queues/rx-0/rps_cpus",
+			 e->d_name);
 		if (access(path, R_OK) != 0)
 			continue;
 		snprintf(path, sizeof(path), "/sys/class/net/%.15s/ifindex", e->d_name);
@@ -100,7 +102,8 @@ static void test_other_namespace(void)
 	if (d)
 		closedir(d);
 	if (!host[0] || net_tap_open(host, 1, &fd) != 0 || if_nametoindex(host) == host_idx) {
-		tap_skip("a host link's name", "no host link with rps_cpus, or ours got its ifindex");
+		tap_skip("a host link's name",
+			 "no host link with rps_cpus, or ours got its ifindex");
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -108,7 +111,8 @@ static void test_other_namespace(void)
 	snprintf(path, sizeof(path), "/sys/class/net/%.15s/queues/rx-0/rps_cpus", host);
 	mask_at(path, m, sizeof(m));
 	tap_eq(net_tap_rps(host, 1, "/sys"), -ENOENT,
-	       "a tap named %s as a host link, with the host's sysfs: ENOENT, not the host's link", host);
+	       "a tap named %s as a host link, with the host's sysfs: ENOENT, not the host's link",
+	       host);
 	mask_at(path, after, sizeof(after));
 	tap_ok(!strcmp(m, after), "the host's %s keeps its rps_cpus (%s)", host, after);
 	close(fd);
@@ -139,14 +143,17 @@ int main(void)
 	tap_ok(strtoul(m0, NULL, 16) == 0, "a new tap's rx-0 steers nowhere (%s)", m0);
 	setenv("XENBACK_NET_RPS", "0", 1);
 	tap_eq(net_tap_rps("vif9.0", 2, sys), 0, "XENBACK_NET_RPS=0: nothing set");
-	tap_ok(mask_read(0, m0, sizeof(m0)) == 0 && strtoul(m0, NULL, 16) == 0, "... rx-0 still empty");
+	tap_ok(mask_read(0, m0, sizeof(m0)) == 0 && strtoul(m0, NULL, 16) == 0,
+	       "... rx-0 still empty");
 	unsetenv("XENBACK_NET_RPS");
 	tap_eq(net_tap_rps("vif9.0", 2, sys), 2, "both rx queues set");
 	tap_ok(mask_read(0, m0, sizeof(m0)) == 0 && mask_read(1, m1, sizeof(m1)) == 0 &&
 		       strtoul(m0, NULL, 16) == low_cpus() && strtoul(m1, NULL, 16) == low_cpus(),
-	       "rx-0 and rx-1 steer over this process's CPUs (%s, %s; affinity %lx)", m0, m1, low_cpus());
+	       "rx-0 and rx-1 steer over this process's CPUs (%s, %s; affinity %lx)", m0, m1,
+	       low_cpus());
 	tap_eq(net_tap_rps("vif9.0", 2, sys), 0, "again: masks set already are left (0 set)");
-	tap_ok(mask_write(0, "0") == 0 && mask_write(1, "1") == 0, "an administrator: rx-0 cleared, rx-1 on CPU 0");
+	tap_ok(mask_write(0, "0") == 0 && mask_write(1, "1") == 0,
+	       "an administrator: rx-0 cleared, rx-1 on CPU 0");
 	tap_eq(net_tap_rps("vif9.0", 2, sys), 1, "one queue set: the empty one");
 	tap_ok(mask_read(1, m1, sizeof(m1)) == 0 && strtoul(m1, NULL, 16) == 1,
 	       "rx-1 keeps the administrator's mask (%s)", m1);

@@ -67,9 +67,11 @@ static inline int vt_threads_cpu(struct vt_thread_cpu *t, int max)
 			/* after "pid (comm)": state, then fields 4..; utime is
 			 * field 14, stime 15, processor 39 */
 			if (!close_paren ||
-			    sscanf(close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
+			    sscanf(close_paren + 2,
+				   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
 				   "%*d %*d %*d %*d %*d %*d %*u %*u %*d %*u %*u %*u %*u %*u %*u %*u "
-				   "%*u %*u %*u %*u %*u %*u %*u %*d %d", &ut, &st, &cpu) != 3)
+				   "%*u %*u %*u %*u %*u %*u %*u %*d %d",
+				   &ut, &st, &cpu) != 3)
 				continue;
 			t[n].tid = atoi(e->d_name);
 			t[n].ticks = ut + st;

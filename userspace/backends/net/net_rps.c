@@ -92,8 +92,8 @@ int net_tap_rps(const char *name, unsigned int nq, const char *sysfs)
 		ssize_t n;
 		int fd;
 
-		snprintf(path, sizeof(path), "%s/class/net/%s/queues/rx-%u/rps_cpus", sysfs ? sysfs : "/sys",
-			 name, i);
+		snprintf(path, sizeof(path), "%s/class/net/%s/queues/rx-%u/rps_cpus",
+			 sysfs ? sysfs : "/sys", name, i);
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			return -errno; /* no RPS in this kernel, or no such queue */
