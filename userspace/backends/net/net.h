@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Barriers for xen/io/ring.h (its xen_mb() and friends expand to these):
  * on x86 only mb() needs a real fence. */
@@ -86,6 +88,14 @@ int net_tap_carrier(int fd, bool on);
 /* The tap's offloads (TUNSETOFFLOAD): what the frontend negotiated (csum:
  * it takes partial checksums; tso4/tso6: GSO, only with csum). */
 int net_tap_offload(int fd, bool csum, bool tso4, bool tso6);
+/* An XENBACK_NET_* environment switch set to "0" (the paths it names are
+ * on unless turned off). */
+static inline bool net_knob_off(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && !strcmp(v, "0");
+}
 /* net_rps.c: each of the tap's first nq rx queues steered (RPS) over the
  * CPUs this process may use, where its rps_cpus is empty; sysfs: where
  * sysfs is (NULL: /sys). The number of queues set, or -errno. */

@@ -25,26 +25,18 @@
  * significant first. */
 static void mask_hex(const cpu_set_t *cpus, char *buf, size_t len)
 {
-	int words = (CPU_SETSIZE + 31) / 32, w, top = 0;
+	uint32_t words[(CPU_SETSIZE + 31) / 32] = { 0 };
+	int top = 0, w, c;
 	size_t at = 0;
 
-	for (w = 0; w < words; w++) {
-		int b;
-
-		for (b = 0; b < 32; b++)
-			if (CPU_ISSET(w * 32 + b, cpus))
-				top = w;
-	}
+	for (c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, cpus)) {
+			words[c / 32] |= 1u << (c % 32);
+			top = c / 32;
+		}
 	buf[0] = 0;
-	for (w = top; w >= 0 && at < len; w--) {
-		uint32_t v = 0;
-		int b;
-
-		for (b = 0; b < 32; b++)
-			if (CPU_ISSET(w * 32 + b, cpus))
-				v |= 1u << b;
-		at += (size_t)snprintf(buf + at, len - at, w == top ? "%x" : ",%08x", v);
-	}
+	for (w = top; w >= 0 && at < len; w--)
+		at += (size_t)snprintf(buf + at, len - at, w == top ? "%x" : ",%08x", words[w]);
 }
 
 /* Only hex digits 0 and commas: nobody set it. */
@@ -70,14 +62,15 @@ static bool read_uint(const char *path, unsigned int *v)
 
 int net_tap_rps(const char *name, unsigned int nq, const char *sysfs)
 {
-	const char *env = getenv("XENBACK_NET_RPS");
 	char path[256], cur[512], want[512];
+	unsigned int i, ifindex;
 	cpu_set_t cpus;
-	unsigned int i;
 	int set = 0;
 
-	if (env && !strcmp(env, "0"))
+	if (net_knob_off("XENBACK_NET_RPS"))
 		return 0;
+	if (!sysfs)
+		sysfs = "/sys";
 	if (sched_getaffinity(0, sizeof(cpus), &cpus) < 0)
 		return -errno;
 	if (CPU_COUNT(&cpus) < 2)
@@ -85,15 +78,15 @@ int net_tap_rps(const char *name, unsigned int nq, const char *sysfs)
 	mask_hex(&cpus, want, sizeof(want));
 	/* sysfs shows the network namespace it was mounted in: the tap must
 	 * be there under its name (not another namespace's link of that name) */
-	snprintf(path, sizeof(path), "%s/class/net/%s/ifindex", sysfs ? sysfs : "/sys", name);
-	if (!read_uint(path, &i) || i != if_nametoindex(name))
+	snprintf(path, sizeof(path), "%s/class/net/%s/ifindex", sysfs, name);
+	if (!read_uint(path, &ifindex) || ifindex != if_nametoindex(name))
 		return -ENOENT;
 	for (i = 0; i < nq; i++) {
 		ssize_t n;
 		int fd;
 
-		snprintf(path, sizeof(path), "%s/class/net/%s/queues/rx-%u/rps_cpus",
-			 sysfs ? sysfs : "/sys", name, i);
+		snprintf(path, sizeof(path), "%s/class/net/%s/queues/rx-%u/rps_cpus", sysfs, name,
+			 i);
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			return -errno; /* no RPS in this kernel, or no such queue */

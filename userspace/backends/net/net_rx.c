@@ -53,10 +53,8 @@ void net_rx_poll(struct net_queue *q, bool on)
 
 int net_rx_alloc(struct net_queue *q)
 {
-	const char *kmod = getenv("XENBACK_NET_RX_KMOD");
-
 	/* xenback.ko's tap copy until it says it cannot (net_rx_kmod.c) */
-	q->rx_kmod = !kmod || strcmp(kmod, "0") != 0;
+	q->rx_kmod = !net_knob_off("XENBACK_NET_RX_KMOD");
 	q->rx_wait = 0;
 	q->rx_kmod_said = false;
 	q->rx_arena = malloc(NET_RX_ARENA);

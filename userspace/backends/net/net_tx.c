@@ -109,10 +109,9 @@ static void deliver(struct net_queue *q, struct net_tx_item *it)
  * if it could, EOPNOTSUPP if not) */
 static bool kmod_probe(struct net_queue *q)
 {
-	const char *env = getenv("XENBACK_NET_TX_KMOD");
 	struct xenback_tap_tx probe;
 
-	if (env && !strcmp(env, "0"))
+	if (net_knob_off("XENBACK_NET_TX_KMOD"))
 		return false;
 	q->tx_ifindex = if_nametoindex(q->v->name);
 	memset(&probe, 0, sizeof(probe));
